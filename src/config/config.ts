@@ -1,0 +1,145 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when an environment variable holds a value the system cannot use. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly expected: string,
+    readonly received: string | undefined,
+  ) {
+    super(`${variable}: expected ${expected}, got ${received === undefined ? 'nothing' : JSON.stringify(received)}`);
+  }
+}
+
+const port = z.coerce.number().int().min(1).max(65535);
+const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/);
+
+/**
+ * Every environment variable the system reads, with its default and what it expects.
+ * The `expects` text is what a user sees when a value is wrong, so it says it in words.
+ */
+export const configVariables = {
+  DATABASE_URL: {
+    schema: z.string().regex(/^postgres(ql)?:\/\/.+/),
+    expects: 'a postgres:// connection URL (unset: an embedded PostgreSQL is started)',
+  },
+  TEMPORAL_ADDRESS: {
+    schema: z.string().regex(/^[^\s:/]+:\d{1,5}$/),
+    expects: 'host:port of a Temporal frontend (unset: a Temporal dev server is started)',
+  },
+  TEMPORAL_NAMESPACE: { schema: z.string().min(1), expects: 'a Temporal namespace name', default: 'default' },
+  GALFRIDAY_TASK_QUEUE: { schema: z.string().min(1), expects: 'a task queue name', default: 'galfriday' },
+  GALFRIDAY_DATA_DIR: {
+    schema: z.string().min(1),
+    expects: 'a directory path for local data',
+    default: '.galfriday',
+  },
+  ROUTER_HOST: { schema: z.string().min(1), expects: 'an interface address to bind', default: '127.0.0.1' },
+  ROUTER_PORT: { schema: port, expects: 'a TCP port from 1 to 65535', default: '8080' },
+  GALFRIDAY_PG_PORT: {
+    schema: port,
+    expects: 'a TCP port from 1 to 65535 for the embedded PostgreSQL',
+    default: '54329',
+  },
+  TEMPORAL_PORT: { schema: port, expects: 'a TCP port from 1 to 65535 for the dev server', default: '7233' },
+  TEMPORAL_UI_PORT: { schema: port, expects: 'a TCP port from 1 to 65535 for the Web UI', default: '8233' },
+  TEMPORAL_UI_URL: {
+    schema: z.string().regex(/^https?:\/\/.+/),
+    expects: 'an http(s) URL of the Temporal Web UI, used in printed links',
+  },
+  TEMPORAL_CLI_PATH: { schema: z.string().min(1), expects: 'the path of a temporal CLI executable' },
+  GALFRIDAY_ENGINE_TOKEN: {
+    schema: z.string().min(16),
+    expects: 'a bearer token of at least 16 characters (unset: generated once and kept in the data dir)',
+  },
+  GALFRIDAY_ADMIN_TOKEN: {
+    schema: z.string().min(16),
+    expects: 'a bearer token of at least 16 characters (unset: generated once and kept in the data dir)',
+  },
+  GALFRIDAY_FLUSH_INTERVAL: {
+    schema: duration,
+    expects: 'a duration such as 200ms, 1s or 5m',
+    default: '200ms',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(['debug', 'info', 'warn', 'error']),
+    expects: 'one of debug, info, warn, error',
+    default: 'info',
+  },
+} as const;
+
+export type ConfigVariable = keyof typeof configVariables;
+
+export interface Config {
+  /** Postgres URL; undefined means "start the embedded server". */
+  readonly databaseUrl: string | undefined;
+  /** Temporal frontend; undefined means "start the dev server". */
+  readonly temporalAddress: string | undefined;
+  readonly temporalNamespace: string;
+  readonly taskQueue: string;
+  /** Absolute path. @default `<cwd>/.galfriday` */
+  readonly dataDir: string;
+  readonly routerHost: string;
+  readonly routerPort: number;
+  readonly embeddedPostgresPort: number;
+  readonly temporalPort: number;
+  readonly temporalUiPort: number;
+  readonly temporalUiUrl: string | undefined;
+  readonly temporalCliPath: string | undefined;
+  readonly engineToken: string | undefined;
+  readonly adminToken: string | undefined;
+  /** Milliseconds between batched log flushes in the routing service. @default 200 */
+  readonly flushIntervalMs: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+/** Milliseconds in a duration string such as `200ms`, `30s`, `5m`, `2h` or `7d`. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) throw new Error(`not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m, 2h, 7d)`);
+  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+  return Number(match[1]) * unit;
+}
+
+function read<K extends ConfigVariable>(env: NodeJS.ProcessEnv, name: K): z.infer<(typeof configVariables)[K]['schema']> | undefined {
+  const spec = configVariables[name];
+  const raw = env[name] === undefined || env[name] === '' ? ('default' in spec ? spec.default : undefined) : env[name];
+  if (raw === undefined) return undefined;
+  const parsed = spec.schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(name, spec.expects, raw);
+  return parsed.data as z.infer<(typeof configVariables)[K]['schema']>;
+}
+
+/**
+ * Reads and validates the whole configuration from an environment.
+ * Throws a {@link ConfigError} naming the first variable that is wrong.
+ *
+ * ### Examples
+ * ```ts
+ * loadConfig({ ROUTER_PORT: 'abc' })
+ * // throws ConfigError: ROUTER_PORT: expected a TCP port from 1 to 65535, got "abc"
+ * ```
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const dataDir = read(env, 'GALFRIDAY_DATA_DIR') as string;
+  return Object.freeze({
+    databaseUrl: read(env, 'DATABASE_URL') as string | undefined,
+    temporalAddress: read(env, 'TEMPORAL_ADDRESS') as string | undefined,
+    temporalNamespace: read(env, 'TEMPORAL_NAMESPACE') as string,
+    taskQueue: read(env, 'GALFRIDAY_TASK_QUEUE') as string,
+    dataDir: path.resolve(cwd, dataDir),
+    routerHost: read(env, 'ROUTER_HOST') as string,
+    routerPort: read(env, 'ROUTER_PORT') as number,
+    embeddedPostgresPort: read(env, 'GALFRIDAY_PG_PORT') as number,
+    temporalPort: read(env, 'TEMPORAL_PORT') as number,
+    temporalUiPort: read(env, 'TEMPORAL_UI_PORT') as number,
+    temporalUiUrl: read(env, 'TEMPORAL_UI_URL') as string | undefined,
+    temporalCliPath: read(env, 'TEMPORAL_CLI_PATH') as string | undefined,
+    engineToken: read(env, 'GALFRIDAY_ENGINE_TOKEN') as string | undefined,
+    adminToken: read(env, 'GALFRIDAY_ADMIN_TOKEN') as string | undefined,
+    flushIntervalMs: parseDuration(read(env, 'GALFRIDAY_FLUSH_INTERVAL') as string),
+    logLevel: read(env, 'LOG_LEVEL') as Config['logLevel'],
+  });
+}
