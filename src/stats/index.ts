@@ -1,0 +1,3 @@
+// The statistics core: pure functions, no I/O. Other modules import from here only.
+export * from './errors';
+export * from './random';
