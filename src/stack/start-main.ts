@@ -1,0 +1,82 @@
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../config/config';
+import { workflowIds } from '../temporal/shared';
+import { workflowUrl } from '../temporal/ui-links';
+import { installTemporalRuntime } from '../workers/runtime';
+import { healthCheckWorkflow } from '../workflows';
+import { startLocalStack } from './local-stack';
+import { acquireStackLock, StackAlreadyRunningError, writeStackState } from './stack-state';
+
+const log = (line: string) => console.log(line);
+
+/** `npm start`: the whole local stack in one process, until Ctrl-C. */
+async function run(): Promise<void> {
+  const config = loadConfig();
+  const release = await acquireStackLock(config.dataDir);
+  installTemporalRuntime();
+  let stack: Awaited<ReturnType<typeof startLocalStack>>;
+  try {
+    stack = await startLocalStack(config, { log });
+  } catch (error) {
+    await release();
+    throw error;
+  }
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      log('Still stopping; press Ctrl-C again to force (this may leave processes behind).');
+      process.once(signal, () => process.exit(130));
+      return;
+    }
+    log(`\n${signal}: stopping the worker, Temporal and PostgreSQL…`);
+    stopping = stack
+      .stop()
+      .then(release)
+      .then(() => {
+        log('Stopped.');
+        process.exit(0);
+      });
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  await writeStackState(config.dataDir, {
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+    databaseUrl: stack.databaseUrl,
+    temporalAddress: stack.temporalAddress,
+    temporalNamespace: config.temporalNamespace,
+    temporalUiUrl: stack.temporalUiUrl,
+    routerUrl: undefined,
+  });
+
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
+  const workflowId = workflowIds.healthCheck(new Date().toISOString().replace(/[:.]/g, '-'));
+  const health = await client.workflow.execute(healthCheckWorkflow, { taskQueue: config.taskQueue, workflowId });
+  await connection.close();
+
+  const link = stack.temporalUiUrl ? ` — ${workflowUrl(stack.temporalUiUrl, config.temporalNamespace, workflowId)}` : '';
+  log(`Health check passed: PostgreSQL ${health.serverVersion}, schema v${health.schemaVersion}${link}`);
+  log('');
+  log('galfriday is ready.');
+  if (stack.temporalUiUrl) log(`  Temporal UI   ${stack.temporalUiUrl}`);
+  log(`  Temporal      ${stack.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`);
+  log(`  PostgreSQL    ${stack.startedPostgres ? 'embedded, ' : ''}${redact(stack.databaseUrl)}`);
+  log(`  Data          ${config.dataDir}`);
+  log('Press Ctrl-C to stop.');
+}
+
+function redact(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@');
+}
+
+run().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StackAlreadyRunningError) {
+    console.error(`galfriday: ${error.message}`);
+    process.exit(2);
+  }
+  console.error(`galfriday: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
