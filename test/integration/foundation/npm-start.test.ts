@@ -1,0 +1,122 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, chmod, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../../src/util/ports';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startStack(env: NodeJS.ProcessEnv): Started {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let text = '';
+  child.stdout!.on('data', (c) => (text += c));
+  child.stderr!.on('data', (c) => (text += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+async function waitFor(started: Started, pattern: RegExp, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pattern.test(started.output())) {
+    if (started.child.exitCode !== null) throw new Error(`stack exited early:\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}:\n${started.output()}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/** Processes whose command line mentions the directory: what a clean stop must leave none of. */
+function processesUsing(dir: string): string[] {
+  const ps = spawnSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' }).stdout;
+  return ps.split('\n').filter((line) => line.includes(dir) && !line.includes('ps -eo'));
+}
+
+describe('npm start', function () {
+  this.timeout(240_000);
+  let dataDir: string;
+  let env: NodeJS.ProcessEnv;
+
+  before(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-start-'));
+    await chmod(dir, 0o755);
+    dataDir = path.join(dir, 'data');
+    env = {
+      GALFRIDAY_DATA_DIR: dataDir,
+      GALFRIDAY_PG_PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      DATABASE_URL: '',
+      TEMPORAL_ADDRESS: '',
+    };
+  });
+  after(async () => rm(path.dirname(dataDir), { recursive: true, force: true }));
+
+  it('starts the whole stack, runs the health check visible in the Temporal UI, and stops cleanly on Ctrl-C', async () => {
+    const stack = startStack(env);
+    try {
+      await waitFor(stack, /galfriday is ready\./, 180_000);
+      assert.match(stack.output(), /Health check passed: PostgreSQL \d+/);
+
+      const query = encodeURIComponent('WorkflowType="healthCheckWorkflow"');
+      const response = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${query}`);
+      const body = (await response.json()) as { executions: Array<{ status: string }> };
+      assert.equal(body.executions[0]?.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+
+      const second = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      assert.equal(second.status, 2);
+      assert.match(second.stderr, /a galfriday stack is already running on .* \(pid \d+\)/);
+
+      const status = spawnSync(path.join(ROOT, 'bin', 'galfriday'), ['stack', '--json'], {
+        cwd: ROOT,
+        env: { ...process.env, ...env },
+        encoding: 'utf8',
+      });
+      assert.equal(status.status, 0, status.stderr);
+      assert.equal(JSON.parse(status.stdout).temporalAddress, `127.0.0.1:${env.TEMPORAL_PORT}`);
+
+      stack.child.kill('SIGINT');
+      assert.equal(await stack.exited, 0);
+      assert.match(stack.output(), /Stopped\./);
+      assert.deepEqual(processesUsing(dataDir), []);
+    } finally {
+      stack.child.kill('SIGKILL');
+    }
+  });
+
+  it('reuses the data on a second start', async () => {
+    const stack = startStack(env);
+    try {
+      await waitFor(stack, /galfriday is ready\./, 120_000);
+      assert.match(stack.output(), /Schema up to date \(0 applied now, \d+ before\)/);
+      stack.child.kill('SIGTERM');
+      assert.equal(await stack.exited, 0);
+      assert.deepEqual(processesUsing(dataDir), []);
+    } finally {
+      stack.child.kill('SIGKILL');
+    }
+  });
+
+  it('stops with one clear line when the configuration is wrong', () => {
+    const result = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, ...env, TEMPORAL_UI_PORT: 'eighty' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 2);
+    assert.equal(result.stderr, 'galfriday: TEMPORAL_UI_PORT: expected a TCP port from 1 to 65535 for the Web UI, got "eighty"\n');
+  });
+});
