@@ -33,7 +33,8 @@ export function createCliContext(config: Config, json: boolean): CliContext {
     let url = config.databaseUrl ?? (await stack())?.databaseUrl;
     if (!url) {
       // No stack running: start the embedded server just for this command.
-      if (!json) process.stderr.write('No stack running; starting the embedded PostgreSQL for this command…\n');
+      if (!json)
+        process.stderr.write('No stack running; starting the embedded PostgreSQL for this command…\n');
       const postgres = await startEmbeddedPostgres({
         clusterDir: path.join(config.dataDir, 'postgres'),
         port: config.embeddedPostgresPort,

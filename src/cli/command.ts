@@ -12,5 +12,8 @@ export interface Command {
   options?: OptionSpec;
   /** Extra lines of help (examples, notes). */
   details?: string;
-  run(ctx: CliContext, args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> }): Promise<number | void>;
+  run(
+    ctx: CliContext,
+    args: { positionals: string[]; values: Record<string, string | boolean | string[] | undefined> },
+  ): Promise<number | void>;
 }

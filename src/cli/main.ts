@@ -86,7 +86,9 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     });
   } catch (error) {
-    process.stderr.write(`galfriday ${command.path.join(' ')}: ${(error as Error).message}\nUsage: galfriday ${commandLine(command)}\n`);
+    process.stderr.write(
+      `galfriday ${command.path.join(' ')}: ${(error as Error).message}\nUsage: galfriday ${commandLine(command)}\n`,
+    );
     return ExitCode.USAGE;
   }
   const json = parsed.values.json === true;
@@ -116,7 +118,8 @@ function reportError(command: Command, error: unknown, json: boolean): number {
           : [error instanceof Error ? error.message : String(error), ExitCode.FAILURE];
   if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
   process.stderr.write(`galfriday ${command.path.join(' ')}: ${message}\n`);
-  if (code === ExitCode.FAILURE && process.env.GALFRIDAY_DEBUG && error instanceof Error) process.stderr.write(`${error.stack}\n`);
+  if (code === ExitCode.FAILURE && process.env.GALFRIDAY_DEBUG && error instanceof Error)
+    process.stderr.write(`${error.stack}\n`);
   return code;
 }
 

@@ -10,7 +10,9 @@ export class ConfigError extends Error {
     readonly expected: string,
     readonly received: string | undefined,
   ) {
-    super(`${variable}: expected ${expected}, got ${received === undefined ? 'nothing' : JSON.stringify(received)}`);
+    super(
+      `${variable}: expected ${expected}, got ${received === undefined ? 'nothing' : JSON.stringify(received)}`,
+    );
   }
 }
 
@@ -110,9 +112,13 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-function read<K extends ConfigVariable>(env: NodeJS.ProcessEnv, name: K): z.infer<(typeof configVariables)[K]['schema']> | undefined {
+function read<K extends ConfigVariable>(
+  env: NodeJS.ProcessEnv,
+  name: K,
+): z.infer<(typeof configVariables)[K]['schema']> | undefined {
   const spec = configVariables[name];
-  const raw = env[name] === undefined || env[name] === '' ? ('default' in spec ? spec.default : undefined) : env[name];
+  const raw =
+    env[name] === undefined || env[name] === '' ? ('default' in spec ? spec.default : undefined) : env[name];
   if (raw === undefined) return undefined;
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(name, spec.expects, raw);

@@ -55,7 +55,13 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<MigrationFil
     const sql = await readFile(path.join(dir, file), 'utf8');
     const version = Number(match[1]);
     if (files.some((m) => m.version === version)) throw new Error(`two migrations have number ${match[1]}`);
-    files.push({ version, name: match[2] as string, file, sql, checksum: createHash('sha256').update(sql).digest('hex') });
+    files.push({
+      version,
+      name: match[2] as string,
+      file,
+      sql,
+      checksum: createHash('sha256').update(sql).digest('hex'),
+    });
   }
   return files;
 }
@@ -89,7 +95,8 @@ export async function migrate(
     // Check every applied file first: an edited old migration must stop us before anything new runs.
     for (const m of migrations) {
       const checksum = applied.get(m.version);
-      if (checksum !== undefined && checksum !== m.checksum) throw new MigrationChecksumError(m.file, checksum, m.checksum);
+      if (checksum !== undefined && checksum !== m.checksum)
+        throw new MigrationChecksumError(m.file, checksum, m.checksum);
     }
     const result: MigrationResult = { applied: [], alreadyApplied: 0 };
     for (const m of migrations) {

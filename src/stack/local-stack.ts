@@ -36,7 +36,8 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
   const log = options.log ?? (() => undefined);
   const cleanups: Array<() => Promise<void>> = [];
   const stopAll = async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => log(`shutdown: ${error}`));
+    for (const cleanup of cleanups.splice(0).reverse())
+      await cleanup().catch((error) => log(`shutdown: ${error}`));
   };
   try {
     await mkdir(config.dataDir, { recursive: true });

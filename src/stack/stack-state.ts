@@ -38,8 +38,13 @@ export async function readStackState(dataDir: string): Promise<StackState | unde
 /** Thrown when another `npm start` already runs on the same data directory. */
 export class StackAlreadyRunningError extends Error {
   override readonly name = 'StackAlreadyRunningError';
-  constructor(readonly pid: number, dataDir: string) {
-    super(`a galfriday stack is already running on ${dataDir} (pid ${pid}); stop it with Ctrl-C in its terminal or \`kill ${pid}\``);
+  constructor(
+    readonly pid: number,
+    dataDir: string,
+  ) {
+    super(
+      `a galfriday stack is already running on ${dataDir} (pid ${pid}); stop it with Ctrl-C in its terminal or \`kill ${pid}\``,
+    );
   }
 }
 
@@ -62,7 +67,8 @@ export async function acquireStackLock(dataDir: string): Promise<() => Promise<v
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = Number(await readFile(lockFile, 'utf8').catch(() => 'NaN'));
-      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) throw new StackAlreadyRunningError(owner, dataDir);
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner))
+        throw new StackAlreadyRunningError(owner, dataDir);
       await rm(lockFile, { force: true });
     }
   }

@@ -54,15 +54,22 @@ async function run(): Promise<void> {
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, namespace: config.temporalNamespace });
   const workflowId = workflowIds.healthCheck(new Date().toISOString().replace(/[:.]/g, '-'));
-  const health = await client.workflow.execute(healthCheckWorkflow, { taskQueue: config.taskQueue, workflowId });
+  const health = await client.workflow.execute(healthCheckWorkflow, {
+    taskQueue: config.taskQueue,
+    workflowId,
+  });
   await connection.close();
 
-  const link = stack.temporalUiUrl ? ` — ${workflowUrl(stack.temporalUiUrl, config.temporalNamespace, workflowId)}` : '';
+  const link = stack.temporalUiUrl
+    ? ` — ${workflowUrl(stack.temporalUiUrl, config.temporalNamespace, workflowId)}`
+    : '';
   log(`Health check passed: PostgreSQL ${health.serverVersion}, schema v${health.schemaVersion}${link}`);
   log('');
   log('galfriday is ready.');
   if (stack.temporalUiUrl) log(`  Temporal UI   ${stack.temporalUiUrl}`);
-  log(`  Temporal      ${stack.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`);
+  log(
+    `  Temporal      ${stack.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
+  );
   log(`  PostgreSQL    ${stack.startedPostgres ? 'embedded, ' : ''}${redact(stack.databaseUrl)}`);
   log(`  Data          ${config.dataDir}`);
   log('Press Ctrl-C to stop.');

@@ -51,7 +51,9 @@ export function cachedCliPath(cacheDir: string): string {
 export async function resolveTemporalCli(options: ResolveOptions): Promise<ResolvedTemporalCli | undefined> {
   if (options.configuredPath) {
     if (!isExecutable(options.configuredPath)) {
-      throw new TemporalCliNotFoundError(`TEMPORAL_CLI_PATH: ${options.configuredPath} is not an executable file`);
+      throw new TemporalCliNotFoundError(
+        `TEMPORAL_CLI_PATH: ${options.configuredPath} is not an executable file`,
+      );
     }
     return { path: options.configuredPath, source: 'TEMPORAL_CLI_PATH' };
   }
@@ -68,16 +70,22 @@ export async function resolveTemporalCli(options: ResolveOptions): Promise<Resol
     .find((candidate) => existsSync(candidate) && isExecutable(candidate));
   if (!go) return undefined;
   await buildWithGo(go, options.cacheDir, options.onProgress ?? (() => undefined));
-  if (!isExecutable(cached)) throw new TemporalCliNotFoundError(`go install finished but ${cached} is missing`);
+  if (!isExecutable(cached))
+    throw new TemporalCliNotFoundError(`go install finished but ${cached} is missing`);
   return { path: cached, source: 'go install' };
 }
 
 async function buildWithGo(go: string, cacheDir: string, progress: (line: string) => void): Promise<void> {
   const gobin = path.dirname(cachedCliPath(cacheDir));
   await mkdir(gobin, { recursive: true });
-  progress(`Building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${gobin}; this takes about 3 minutes once.`);
+  progress(
+    `Building the Temporal CLI (${TEMPORAL_CLI_MODULE}) into ${gobin}; this takes about 3 minutes once.`,
+  );
   const started = Date.now();
-  const ticker = setInterval(() => progress(`  … still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`), 15_000);
+  const ticker = setInterval(
+    () => progress(`  … still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)`),
+    15_000,
+  );
   try {
     await new Promise<void>((resolve, reject) => {
       const child = spawn(go, ['install', '-v', TEMPORAL_CLI_MODULE], {
@@ -91,15 +99,19 @@ async function buildWithGo(go: string, cacheDir: string, progress: (line: string
           tail.push(line);
           if (tail.length > 20) tail.shift();
           // -v prints one line per compiled package; show every 100th so progress is visible but short.
-          if (!line.startsWith('go: ') && ++packages % 100 === 0) progress(`  compiled ${packages} packages…`);
-          if (line.startsWith('go: downloading') && packages === 0 && tail.length === 1) progress('  downloading modules…');
+          if (!line.startsWith('go: ') && ++packages % 100 === 0)
+            progress(`  compiled ${packages} packages…`);
+          if (line.startsWith('go: downloading') && packages === 0 && tail.length === 1)
+            progress('  downloading modules…');
         }
       };
       child.stdout.on('data', onData);
       child.stderr.on('data', onData);
       child.on('error', reject);
       child.on('close', (code) =>
-        code === 0 ? resolve() : reject(new TemporalCliNotFoundError(`go install failed (exit ${code}):\n${tail.join('\n')}`)),
+        code === 0
+          ? resolve()
+          : reject(new TemporalCliNotFoundError(`go install failed (exit ${code}):\n${tail.join('\n')}`)),
       );
     });
   } finally {

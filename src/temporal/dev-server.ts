@@ -25,7 +25,10 @@ export interface RunningTemporal {
 }
 
 function searchAttributeArgs(): string[] {
-  return Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+  return Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => [
+    '--search-attribute',
+    `${name}=${type}`,
+  ]);
 }
 
 /**
@@ -51,13 +54,20 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   if (!options.cliPath) return startWithSdkDownload(options, address, uiUrl);
 
   const args = [
-    'server', 'start-dev',
-    '--db-filename', options.dbFile,
-    '--ip', ip,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--namespace', options.namespace,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--db-filename',
+    options.dbFile,
+    '--ip',
+    ip,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--namespace',
+    options.namespace,
+    '--log-level',
+    'warn',
     ...searchAttributeArgs(),
   ];
   // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker.
@@ -87,12 +97,17 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
   };
 }
 
-async function waitUntilServing(address: string, exited: Promise<number | null>, output: () => string): Promise<void> {
+async function waitUntilServing(
+  address: string,
+  exited: Promise<number | null>,
+  output: () => string,
+): Promise<void> {
   let exitCode: number | null | undefined;
   void exited.then((code) => (exitCode = code ?? -1));
   const deadline = Date.now() + 90_000;
   for (;;) {
-    if (exitCode !== undefined) throw new Error(`the Temporal dev server exited (code ${exitCode}):\n${output()}`);
+    if (exitCode !== undefined)
+      throw new Error(`the Temporal dev server exited (code ${exitCode}):\n${output()}`);
     try {
       const connection = await Connection.connect({ address, connectTimeout: 1_000 });
       try {
@@ -102,7 +117,8 @@ async function waitUntilServing(address: string, exited: Promise<number | null>,
         await connection.close();
       }
     } catch {
-      if (Date.now() > deadline) throw new Error(`the Temporal dev server did not answer on ${address} within 90 s:\n${output()}`);
+      if (Date.now() > deadline)
+        throw new Error(`the Temporal dev server did not answer on ${address} within 90 s:\n${output()}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   }
@@ -116,7 +132,11 @@ async function stopChild(child: ChildProcess, exited: Promise<number | null>): P
   clearTimeout(timer);
 }
 
-async function startWithSdkDownload(options: DevServerOptions, address: string, uiUrl: string): Promise<RunningTemporal> {
+async function startWithSdkDownload(
+  options: DevServerOptions,
+  address: string,
+  uiUrl: string,
+): Promise<RunningTemporal> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   const env = await TestWorkflowEnvironment.createLocal({
     server: {

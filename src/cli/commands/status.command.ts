@@ -8,7 +8,9 @@ export const statusCommand: Command = {
   async run(ctx) {
     const state = await ctx.stack();
     if (!state) {
-      ctx.print(`No stack is running on ${ctx.config.dataDir}. Start one with \`npm start\`.`, { running: false });
+      ctx.print(`No stack is running on ${ctx.config.dataDir}. Start one with \`npm start\`.`, {
+        running: false,
+      });
       return ExitCode.UNAVAILABLE;
     }
     ctx.print(

@@ -36,8 +36,12 @@ describe('health-check workflow', function () {
     });
     const client = new Client({ connection });
     const workflowId = workflowIds.healthCheck(taskQueue);
-    const result = await worker.runUntil(client.workflow.execute(healthCheckWorkflow, { taskQueue, workflowId }));
-    const { rows } = await database.pool.query('SELECT max(version) AS v, count(*) AS n FROM schema_migrations');
+    const result = await worker.runUntil(
+      client.workflow.execute(healthCheckWorkflow, { taskQueue, workflowId }),
+    );
+    const { rows } = await database.pool.query(
+      'SELECT max(version) AS v, count(*) AS n FROM schema_migrations',
+    );
     assert.equal(result.workflowId, workflowId);
     assert.equal(result.schemaVersion, rows[0].v);
     assert.equal(result.migrations, Number(rows[0].n));

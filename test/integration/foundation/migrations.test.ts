@@ -4,7 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
 import { connectDatabase } from '../../../src/db/connection';
-import { migrate, MigrationChecksumError, MigrationFailedError, MIGRATIONS_DIR } from '../../../src/db/migrator';
+import {
+  migrate,
+  MigrationChecksumError,
+  MigrationFailedError,
+  MIGRATIONS_DIR,
+} from '../../../src/db/migrator';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 
 describe('migrations', function () {
@@ -26,15 +31,31 @@ describe('migrations', function () {
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort();
     const result = await migrate(database.pool, { dir });
     assert.deepEqual(result.applied, files);
-    const { rows } = await database.pool.query('SELECT version, checksum FROM schema_migrations ORDER BY version');
+    const { rows } = await database.pool.query(
+      'SELECT version, checksum FROM schema_migrations ORDER BY version',
+    );
     assert.equal(rows.length, files.length);
     assert.match(rows[0].checksum, /^[0-9a-f]{64}$/);
     const tables = await sql<{ table_name: string }>`
       SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`.execute(database.db);
     const names = tables.rows.map((r) => r.table_name);
-    for (const table of ['models', 'model_versions', 'model_aliases', 'model_alias_history', 'market_bars',
-      'predictions', 'experiments', 'experiment_variants', 'experiment_assignments', 'experiment_outcomes',
-      'retraining_jobs', 'drift_detection_events', 'model_performance_history', 'feature_distribution_snapshots', 'alerts']) {
+    for (const table of [
+      'models',
+      'model_versions',
+      'model_aliases',
+      'model_alias_history',
+      'market_bars',
+      'predictions',
+      'experiments',
+      'experiment_variants',
+      'experiment_assignments',
+      'experiment_outcomes',
+      'retraining_jobs',
+      'drift_detection_events',
+      'model_performance_history',
+      'feature_distribution_snapshots',
+      'alerts',
+    ]) {
       assert.ok(names.includes(table), `missing table ${table}`);
     }
   });
@@ -58,7 +79,10 @@ describe('migrations', function () {
   });
 
   it('rolls a failing migration back completely and applies nothing after it', async () => {
-    await writeFile(path.join(dir, '900_broken.sql'), 'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n');
+    await writeFile(
+      path.join(dir, '900_broken.sql'),
+      'CREATE TABLE half_done (id int);\nSELECT no_such_function();\n',
+    );
     await writeFile(path.join(dir, '901_after.sql'), 'CREATE TABLE after_broken (id int);\n');
     await assert.rejects(migrate(database.pool, { dir }), MigrationFailedError);
     const { rows } = await database.pool.query(
@@ -75,7 +99,10 @@ describe('migrations', function () {
       const [a, b] = await Promise.all([migrate(database.pool, { dir }), migrate(second.pool, { dir })]);
       const total = (await readdir(dir)).filter((f) => f.endsWith('.sql')).length;
       // The advisory lock serialises them: one applies everything, the other finds it all applied.
-      assert.deepEqual([a.applied.length + b.applied.length, a.alreadyApplied + b.alreadyApplied], [total, total]);
+      assert.deepEqual(
+        [a.applied.length + b.applied.length, a.alreadyApplied + b.alreadyApplied],
+        [total, total],
+      );
     } finally {
       await second.close();
     }

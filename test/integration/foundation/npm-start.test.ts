@@ -68,7 +68,9 @@ describe('npm start', function () {
       assert.match(stack.output(), /Health check passed: PostgreSQL \d+/);
 
       const query = encodeURIComponent('WorkflowType="healthCheckWorkflow"');
-      const response = await fetch(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${query}`);
+      const response = await fetch(
+        `http://127.0.0.1:${env.TEMPORAL_UI_PORT}/api/v1/namespaces/default/workflows?query=${query}`,
+      );
       const body = (await response.json()) as { executions: Array<{ status: string }> };
       assert.equal(body.executions[0]?.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
 
@@ -117,6 +119,9 @@ describe('npm start', function () {
       encoding: 'utf8',
     });
     assert.equal(result.status, 2);
-    assert.equal(result.stderr, 'galfriday: TEMPORAL_UI_PORT: expected a TCP port from 1 to 65535 for the Web UI, got "eighty"\n');
+    assert.equal(
+      result.stderr,
+      'galfriday: TEMPORAL_UI_PORT: expected a TCP port from 1 to 65535 for the Web UI, got "eighty"\n',
+    );
   });
 });

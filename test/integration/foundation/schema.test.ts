@@ -35,7 +35,10 @@ describe('schema constraints', function () {
       database.pool.query(`UPDATE model_versions SET metrics = '{"auc":1}' WHERE version_id = $1`, [id]),
       /immutable: only stage may change/,
     );
-    await assert.rejects(database.pool.query(`DELETE FROM model_versions WHERE version_id = $1`, [id]), /immutable/);
+    await assert.rejects(
+      database.pool.query(`DELETE FROM model_versions WHERE version_id = $1`, [id]),
+      /immutable/,
+    );
   });
 
   it('rejects bars that cannot exist', async () => {
@@ -68,7 +71,9 @@ describe('schema constraints', function () {
       [experimentId, modelId, v],
     );
     const outcomes: Array<[string, boolean | null, number | null]> = [
-      ['control', true, 0.01], ['control', false, -0.02], ['control', null, null],
+      ['control', true, 0.01],
+      ['control', false, -0.02],
+      ['control', null, null],
       ['treatment', true, 0.03],
     ];
     let i = 100;
@@ -85,7 +90,13 @@ describe('schema constraints', function () {
       [experimentId],
     );
     assert.deepEqual(
-      summary.rows.map((r) => [r.variant, Number(r.labelled), Number(r.correct), r.accuracy, Number(r.total_return.toFixed(10))]),
+      summary.rows.map((r) => [
+        r.variant,
+        Number(r.labelled),
+        Number(r.correct),
+        r.accuracy,
+        Number(r.total_return.toFixed(10)),
+      ]),
       [
         ['control', 2, 1, 0.5, -0.01],
         ['treatment', 1, 1, 1, 0.03],
@@ -95,7 +106,9 @@ describe('schema constraints', function () {
 
   it('allows at most one live experiment per model', async () => {
     await assert.rejects(
-      database.pool.query(`INSERT INTO experiments (model_id, name, salt) VALUES ($1, 'second', 's2')`, [modelId]),
+      database.pool.query(`INSERT INTO experiments (model_id, name, salt) VALUES ($1, 'second', 's2')`, [
+        modelId,
+      ]),
       /experiments_one_live_per_model_idx/,
     );
   });

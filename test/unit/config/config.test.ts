@@ -18,18 +18,33 @@ describe('loadConfig', () => {
     const cases: Array<[NodeJS.ProcessEnv, string]> = [
       [{ ROUTER_PORT: 'abc' }, 'ROUTER_PORT: expected a TCP port from 1 to 65535, got "abc"'],
       [{ ROUTER_PORT: '70000' }, 'ROUTER_PORT: expected a TCP port from 1 to 65535, got "70000"'],
-      [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL: expected a postgres:// connection URL (unset: an embedded PostgreSQL is started), got "mysql://x"'],
-      [{ TEMPORAL_ADDRESS: 'localhost' }, 'TEMPORAL_ADDRESS: expected host:port of a Temporal frontend (unset: a Temporal dev server is started), got "localhost"'],
+      [
+        { DATABASE_URL: 'mysql://x' },
+        'DATABASE_URL: expected a postgres:// connection URL (unset: an embedded PostgreSQL is started), got "mysql://x"',
+      ],
+      [
+        { TEMPORAL_ADDRESS: 'localhost' },
+        'TEMPORAL_ADDRESS: expected host:port of a Temporal frontend (unset: a Temporal dev server is started), got "localhost"',
+      ],
       [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL: expected one of debug, info, warn, error, got "loud"'],
-      [{ GALFRIDAY_FLUSH_INTERVAL: 'soon' }, 'GALFRIDAY_FLUSH_INTERVAL: expected a duration such as 200ms, 1s or 5m, got "soon"'],
-      [{ GALFRIDAY_ENGINE_TOKEN: 'short' }, 'GALFRIDAY_ENGINE_TOKEN: expected a bearer token of at least 16 characters (unset: generated once and kept in the data dir), got "short"'],
+      [
+        { GALFRIDAY_FLUSH_INTERVAL: 'soon' },
+        'GALFRIDAY_FLUSH_INTERVAL: expected a duration such as 200ms, 1s or 5m, got "soon"',
+      ],
+      [
+        { GALFRIDAY_ENGINE_TOKEN: 'short' },
+        'GALFRIDAY_ENGINE_TOKEN: expected a bearer token of at least 16 characters (unset: generated once and kept in the data dir), got "short"',
+      ],
     ];
     for (const [env, message] of cases) {
-      assert.throws(() => loadConfig(env), (error: unknown) => {
-        assert.ok(error instanceof ConfigError);
-        assert.equal(error.message, message);
-        return true;
-      });
+      assert.throws(
+        () => loadConfig(env),
+        (error: unknown) => {
+          assert.ok(error instanceof ConfigError);
+          assert.equal(error.message, message);
+          return true;
+        },
+      );
     }
   });
 
