@@ -1,5 +1,10 @@
 import type { ActivityDeps } from './activity-deps';
+import { createAlertActivities } from './alert.activities';
+import { createExperimentActivities } from './experiment.activities';
 import { createHealthActivities } from './health.activities';
+import { createRegistryActivities } from './registry.activities';
+import { createRetrainingActivities } from './retraining.activities';
+import { createSupervisorActivities } from './supervisor.activities';
 
 export type { ActivityDeps } from './activity-deps';
 
@@ -7,6 +12,11 @@ export type { ActivityDeps } from './activity-deps';
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createHealthActivities(deps),
+    ...createSupervisorActivities(deps),
+    ...createRetrainingActivities(deps),
+    ...createRegistryActivities(deps),
+    ...createExperimentActivities(deps),
+    ...createAlertActivities(deps),
   };
 }
 

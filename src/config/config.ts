@@ -1,6 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
+import { DURATION_PATTERN, parseDuration } from '../util/duration';
 
 /** Thrown when an environment variable holds a value the system cannot use. */
 export class ConfigError extends Error {
@@ -17,7 +18,7 @@ export class ConfigError extends Error {
 }
 
 const port = z.coerce.number().int().min(1).max(65535);
-const duration = z.string().regex(/^\d+(\.\d+)?\s*(ms|s|m|h|d)$/);
+const duration = z.string().regex(DURATION_PATTERN);
 
 /**
  * Every environment variable the system reads, with its default and what it expects.
@@ -104,13 +105,7 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
-/** Milliseconds in a duration string such as `200ms`, `30s`, `5m`, `2h` or `7d`. */
-export function parseDuration(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
-  if (!match) throw new Error(`not a duration: ${JSON.stringify(text)} (use e.g. 500ms, 30s, 5m, 2h, 7d)`);
-  const unit = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
-  return Number(match[1]) * unit;
-}
+export { parseDuration } from '../util/duration';
 
 function read<K extends ConfigVariable>(
   env: NodeJS.ProcessEnv,

@@ -19,6 +19,7 @@ import type {
   DriftDetectionEventTable,
   ModelPerformanceHistoryTable,
   RetrainingJobTable,
+  TrainingRunTable,
 } from './tables/retraining.table';
 
 /** Every table and view of the schema in migrations/, as kysely sees it. */
@@ -38,5 +39,6 @@ export interface Database {
   retraining_jobs: RetrainingJobTable;
   drift_detection_events: DriftDetectionEventTable;
   model_performance_history: ModelPerformanceHistoryTable;
+  training_runs: TrainingRunTable;
   alerts: AlertTable;
 }

@@ -4,7 +4,7 @@ import { ModelNotFoundError, RegistryConflictError } from '../errors';
 import type { ModelRow, PredictionTarget } from '../tables/registry.table';
 
 export interface FeatureSchema {
-  version: number;
+  version: string | number;
   names: string[];
 }
 

@@ -72,3 +72,16 @@ export type RetrainingJobRow = Selectable<RetrainingJobTable>;
 export type NewRetrainingJobRow = Insertable<RetrainingJobTable>;
 export type RetrainingJobUpdate = Updateable<RetrainingJobTable>;
 export type DriftDetectionEventRow = Selectable<DriftDetectionEventTable>;
+
+export interface TrainingRunTable {
+  job_id: string;
+  kind: 'logistic-regression' | 'gbdt-classifier' | 'gbdt-regressor';
+  params: ColumnType<unknown, string, string>;
+  onnx: Buffer;
+  feature_schema: ColumnType<unknown, string, string>;
+  iterations: number;
+  resumed_from: number | null;
+  evaluation: ColumnType<unknown, string | null | undefined, string | null>;
+  gate: ColumnType<unknown, string | null | undefined, string | null>;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}

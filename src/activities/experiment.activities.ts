@@ -1,0 +1,90 @@
+import { Context } from '@temporalio/activity';
+import { createExperiment, getExperiment, setExperimentStatus } from '../db/repositories/experiment.repository';
+import { loadArmAggregates } from '../db/repositories/experiment-metrics.repository';
+import { analyseArms } from '../lifecycle/analyse-arms';
+import { experimentPolicySchema, type ExperimentPolicyInput } from '../workflows/policies/experiment-policy';
+import type { ExperimentAnalysis, ExperimentInfo } from '../workflows/experiment/experiment-types';
+import { classifyErrors, permanentFailure } from './activity-errors';
+import type { ActivityDeps } from './activity-deps';
+
+export interface CreateChallengerExperimentInput {
+  jobId: string;
+  model: string;
+  controlVersionId: string;
+  treatmentVersionId: string;
+  treatmentWeight: number;
+  policy: ExperimentPolicyInput;
+}
+
+export function createExperimentActivities({ db }: ActivityDeps) {
+  const load = async (experimentId: string) => {
+    const experiment = await getExperiment(db, experimentId);
+    if (!experiment) throw permanentFailure(`experiment ${experimentId} does not exist`, 'ExperimentNotFoundError');
+    return experiment;
+  };
+
+  return {
+    /** Champion vs challenger for a retraining job; one experiment per job however often it is retried. */
+    async createChallengerExperiment(input: CreateChallengerExperimentInput): Promise<string> {
+      const versions = await db
+        .selectFrom('model_versions')
+        .select(['version_id', 'version'])
+        .where('version_id', 'in', [input.controlVersionId, input.treatmentVersionId])
+        .execute();
+      const versionOf = (id: string) => versions.find((v) => v.version_id === id)!.version;
+      const policy = experimentPolicySchema.parse(input.policy);
+      const experiment = await classifyErrors(() =>
+        createExperiment(db, {
+          model: input.model,
+          name: `${input.model}: v${versionOf(input.controlVersionId)} vs v${versionOf(input.treatmentVersionId)}`,
+          description: `challenger from retraining job ${input.jobId}`,
+          variants: [
+            { variant: 'control', version: versionOf(input.controlVersionId), weight: 1 - input.treatmentWeight, isControl: true },
+            { variant: 'challenger', version: versionOf(input.treatmentVersionId), weight: input.treatmentWeight, isControl: false },
+          ],
+          policy,
+          createdBy: `retraining:${input.jobId}`,
+          idempotencyKey: `retraining-experiment:${input.jobId}`,
+        }),
+      );
+      await db.updateTable('retraining_jobs').set({ experiment_id: experiment.experiment_id }).where('job_id', '=', input.jobId).execute();
+      return experiment.experiment_id;
+    },
+
+    /** Marks the experiment running (routers start splitting traffic on the notification). */
+    async startExperiment({ experimentId }: { experimentId: string }): Promise<ExperimentInfo> {
+      const experiment = await load(experimentId);
+      if (experiment.status === 'created') await setExperimentStatus(db, experimentId, 'running');
+      const fresh = await load(experimentId);
+      return {
+        experimentId,
+        model: fresh.modelName,
+        policy: experimentPolicySchema.parse(fresh.policy ?? {}),
+        variants: fresh.variants.map((v) => ({ variant: v.variant, versionId: v.version_id, version: v.version, isControl: v.is_control, weight: v.weight })),
+        coverage: fresh.coverage,
+        startedAt: (fresh.started_at ?? new Date()).getTime(),
+      };
+    },
+
+    async setExperimentState({ experimentId, status, note }: { experimentId: string; status: 'running' | 'paused'; note: string }): Promise<void> {
+      await setExperimentStatus(db, experimentId, status, { reason: note });
+    },
+
+    async setExperimentCoverage({ experimentId, coverage }: { experimentId: string; coverage: number }): Promise<void> {
+      await db.updateTable('experiments').set({ coverage }).where('experiment_id', '=', experimentId).where('coverage', '<=', coverage).execute();
+    },
+
+    /** One look: per-arm sums from the tables, then the always-valid test, SRM and guardrails. */
+    async analyseExperiment({ experimentId, previousPValues }: { experimentId: string; previousPValues: Record<string, number> }): Promise<ExperimentAnalysis> {
+      const experiment = await load(experimentId);
+      const policy = experimentPolicySchema.parse(experiment.policy ?? {});
+      const aggregates = await loadArmAggregates(db, experimentId, { drawdown: policy.guardrails.maxDrawdown !== undefined });
+      Context.current().heartbeat();
+      return classifyErrors(async () => analyseArms(aggregates, policy, previousPValues, Date.now()));
+    },
+
+    async completeExperiment(input: { experimentId: string; status: 'completed' | 'stopped'; winner: string | null; reason: string; results: unknown }): Promise<void> {
+      await setExperimentStatus(db, input.experimentId, input.status, { winner: input.winner, reason: input.reason, results: input.results });
+    },
+  };
+}

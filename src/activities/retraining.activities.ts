@@ -1,0 +1,227 @@
+import { Context } from '@temporalio/activity';
+import { sql } from 'kysely';
+import { getAliases } from '../db/repositories/alias.repository';
+import { getModel } from '../db/repositories/model.repository';
+import { registerVersion } from '../db/repositories/version.repository';
+import type { RetrainingStatus, RetrainingTrigger } from '../db/tables/retraining.table';
+import {
+  evaluateCandidate,
+  loadModelBars,
+  modelKindFor,
+  referenceProfilesOf,
+  storableMetrics,
+  type TrainerName,
+} from '../lifecycle/model-pipeline';
+import { predictModel, prepareTrainingData as prepareDatasets, trainModelAsync, type ModelKind, type ModelParams, type TrainingCheckpoint } from '../ml';
+import { parseSupervisorPolicy, type SupervisorPolicy } from '../workflows/policies/supervisor-policy';
+import { classifyErrors, permanentFailure } from './activity-errors';
+import type { ActivityDeps } from './activity-deps';
+
+/** Fewer bars than this cannot give a meaningful train/holdout split. */
+const MIN_TRAINING_BARS = 200;
+/** How often a checkpoint goes out with the heartbeat (serialising trees is not free). */
+const CHECKPOINT_EVERY_MS = 1_000;
+
+export interface TrainingHeartbeat {
+  iteration: number;
+  checkpoint: TrainingCheckpoint;
+}
+
+export function createRetrainingActivities({ db }: ActivityDeps) {
+  const loadJob = async (jobId: string) => {
+    const job = await db
+      .selectFrom('retraining_jobs')
+      .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
+      .selectAll('retraining_jobs')
+      .select('models.name as model')
+      .where('job_id', '=', jobId)
+      .executeTakeFirst();
+    if (!job) throw permanentFailure(`retraining job ${jobId} does not exist`, 'DataValidationError');
+    return job;
+  };
+
+  /** The job's training data, prepared exactly as at training time (deterministic from bars and window). */
+  const datasetsOf = async (job: Awaited<ReturnType<typeof loadJob>>, kind: ModelKind) => {
+    const model = await getModel(db, job.model);
+    const bars = await loadModelBars(db, model, { from: job.data_window_start ?? undefined, to: job.data_window_end ?? undefined });
+    return { model, data: prepareDatasets(bars, kind, {}, { holdoutFraction: 0.2, gap: 1 }) };
+  };
+
+  return {
+    /** Creates (or, when retried, finds) the job row, pending; returns what the workflow needs. */
+    async beginRetrainingJob(input: {
+      workflowId: string;
+      model: string;
+      jobNumber: number;
+      trigger: RetrainingTrigger;
+      reason: string;
+      requestedBy: string;
+    }): Promise<{ jobId: string; champion: { versionId: string; version: number } | null; policy: SupervisorPolicy }> {
+      return classifyErrors(async () => {
+        const model = await getModel(db, input.model);
+        const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
+        const row = await db
+          .insertInto('retraining_jobs')
+          .values({
+            model_id: model.model_id,
+            job_number: input.jobNumber,
+            trigger: input.trigger,
+            reason: input.reason,
+            requested_by: input.requestedBy,
+            status: 'pending',
+            workflow_id: input.workflowId,
+            base_version_id: champion?.versionId ?? null,
+          })
+          .onConflict((oc) => oc.column('workflow_id').doUpdateSet({ updated_at: sql<Date>`now()` as never }))
+          .returning(['job_id'])
+          .executeTakeFirstOrThrow();
+        return {
+          jobId: row.job_id,
+          champion: champion ? { versionId: champion.versionId, version: champion.version } : null,
+          policy: parseSupervisorPolicy(model.supervisor_policy ?? {}),
+        };
+      });
+    },
+
+    /** Marks the job running and fixes its data window to the newest `windowBars` bars; only the range is returned. */
+    async prepareTrainingData({ jobId, windowBars }: { jobId: string; windowBars: number }) {
+      const job = await loadJob(jobId);
+      const model = await getModel(db, job.model);
+      if (!model.symbol || !model.timeframe) throw permanentFailure(`model ${job.model} has no symbol/timeframe`);
+      const { rows } = await sql<{ from: Date | null; to: Date | null; n: string }>`
+        SELECT min(ts) AS from, max(ts) AS to, count(*) AS n FROM (
+          SELECT ts FROM market_bars WHERE symbol = ${model.symbol} AND timeframe = ${model.timeframe}
+          ORDER BY ts DESC LIMIT ${windowBars}) newest`.execute(db);
+      const window = rows[0]!;
+      const bars = Number(window.n);
+      if (bars < MIN_TRAINING_BARS || !window.from || !window.to) {
+        throw permanentFailure(`only ${bars} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`);
+      }
+      await db
+        .updateTable('retraining_jobs')
+        .set({
+          status: 'running',
+          started_at: sql<Date>`coalesce(started_at, now())` as never,
+          data_window_start: window.from,
+          data_window_end: window.to,
+          updated_at: sql<Date>`now()` as never,
+        })
+        .where('job_id', '=', jobId)
+        .execute();
+      return { symbol: model.symbol, timeframe: model.timeframe, from: window.from.toISOString(), to: window.to.toISOString(), bars };
+    },
+
+    /**
+     * Trains the candidate, heartbeating its checkpoint; a retry (another worker after a crash)
+     * resumes from the last heartbeat and produces the same model as an uninterrupted run.
+     */
+    async trainCandidate({ jobId, trainer }: { jobId: string; trainer: TrainerName }) {
+      const context = Context.current();
+      const job = await loadJob(jobId);
+      const model = await getModel(db, job.model);
+      const kind = await classifyErrors(async () => modelKindFor(trainer, model.prediction_target));
+      const { data } = await datasetsOf(job, kind);
+      const resume = context.info.heartbeatDetails as TrainingHeartbeat | undefined;
+      let lastCheckpointAt = 0;
+      let iterations = 0;
+      const trained = await classifyErrors(() =>
+        trainModelAsync(
+          { kind, x: data.train.x, y: data.train.y, featureSchema: data.train.schema, ...(resume ? { checkpoint: resume.checkpoint } : {}) },
+          {
+            signal: context.cancellationSignal,
+            onProgress: (progress, checkpoint) => {
+              iterations = progress.iteration;
+              const now = Date.now();
+              if (now - lastCheckpointAt >= CHECKPOINT_EVERY_MS) {
+                lastCheckpointAt = now;
+                context.heartbeat({ iteration: progress.iteration, checkpoint: checkpoint() } satisfies TrainingHeartbeat);
+              }
+            },
+          },
+        ),
+      );
+      await db
+        .insertInto('training_runs')
+        .values({
+          job_id: jobId,
+          kind,
+          params: JSON.stringify(trained.params),
+          onnx: Buffer.from(trained.onnx),
+          feature_schema: JSON.stringify(data.train.schema),
+          iterations,
+          resumed_from: resume?.iteration ?? null,
+        })
+        .onConflict((oc) =>
+          oc.column('job_id').doUpdateSet((eb) => ({
+            kind: eb.ref('excluded.kind'),
+            params: eb.ref('excluded.params'),
+            onnx: eb.ref('excluded.onnx'),
+            feature_schema: eb.ref('excluded.feature_schema'),
+            iterations: eb.ref('excluded.iterations'),
+            resumed_from: eb.ref('excluded.resumed_from'),
+            evaluation: null,
+            gate: null,
+            updated_at: sql<Date>`now()` as never,
+          })),
+        )
+        .execute();
+      return { kind, iterations, resumedFrom: resume?.iteration ?? null, trainRows: data.train.x.rows, holdoutRows: data.holdout.x.rows };
+    },
+
+    /** Scores candidate and champion on the same holdout and applies the model's gate. */
+    async validateCandidate({ jobId }: { jobId: string }): Promise<{ passed: boolean; failedChecks: string[] }> {
+      const job = await loadJob(jobId);
+      const run = await db.selectFrom('training_runs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+      if (!run) throw permanentFailure(`job ${jobId} has no trained candidate`);
+      const { model, data } = await datasetsOf(job, run.kind);
+      Context.current().heartbeat();
+      const result = await classifyErrors(() => evaluateCandidate(db, { model, data, onnx: run.onnx, kind: run.kind }));
+      const metrics = storableMetrics(result);
+      await db.updateTable('training_runs').set({ evaluation: JSON.stringify(metrics), gate: JSON.stringify(result.gate) }).where('job_id', '=', jobId).execute();
+      await db.updateTable('retraining_jobs').set({ performance_comparison: JSON.stringify(metrics) }).where('job_id', '=', jobId).execute();
+      return { passed: result.gate.passed, failedChecks: result.gate.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`) };
+    },
+
+    /** Registers the validated candidate as a new version (once per job) with its reference profiles. */
+    async registerCandidate({ jobId }: { jobId: string }): Promise<{ versionId: string; version: number }> {
+      const job = await loadJob(jobId);
+      const run = await db.selectFrom('training_runs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+      if (!run?.evaluation) throw permanentFailure(`job ${jobId} has no validated candidate`);
+      const { data } = await datasetsOf(job, run.kind);
+      const trainPredictions = predictModel(run.params as ModelParams, data.train.x);
+      const { version } = await classifyErrors(() =>
+        registerVersion(db, {
+          model: job.model,
+          trainer: run.kind,
+          onnx: run.onnx,
+          featureSchema: run.feature_schema as { version: string; names: string[] },
+          hyperparameters: { kind: run.kind, iterations: run.iterations },
+          metrics: run.evaluation,
+          parentVersionId: job.base_version_id,
+          ...(job.data_window_start && job.data_window_end ? { trainingWindow: { start: job.data_window_start, end: job.data_window_end } } : {}),
+          createdBy: job.workflow_id ?? `retraining:${jobId}`,
+          workflowId: job.workflow_id ?? undefined,
+          idempotencyKey: `retraining:${jobId}`,
+          referenceProfiles: referenceProfilesOf(data.train, trainPredictions),
+        }),
+      );
+      await db.updateTable('retraining_jobs').set({ new_version_id: version.version_id }).where('job_id', '=', jobId).execute();
+      return { versionId: version.version_id, version: version.version };
+    },
+
+    async finishRetrainingJob(input: { jobId: string; status: Exclude<RetrainingStatus, 'pending' | 'running'>; error?: string; newVersionId?: string; experimentId?: string }): Promise<void> {
+      await db
+        .updateTable('retraining_jobs')
+        .set({
+          status: input.status,
+          ended_at: sql<Date>`coalesce(ended_at, now())` as never,
+          updated_at: sql<Date>`now()` as never,
+          ...(input.error !== undefined ? { error_message: input.error } : {}),
+          ...(input.newVersionId ? { new_version_id: input.newVersionId } : {}),
+          ...(input.experimentId ? { experiment_id: input.experimentId } : {}),
+        })
+        .where('job_id', '=', input.jobId)
+        .execute();
+    },
+  };
+}

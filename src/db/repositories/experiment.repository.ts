@@ -1,0 +1,155 @@
+import { createHash } from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database';
+import { RegistryConflictError, VersionNotFoundError } from '../errors';
+import type { AllocationStrategy, ExperimentRow, ExperimentStatus, ExperimentVariantRow } from '../tables/experiments.table';
+import { getModel } from './model.repository';
+
+export interface CreateExperimentInput {
+  model: string;
+  name: string;
+  description?: string;
+  /** Arms: version numbers of the model with weights summing to 1; exactly one is the control. */
+  variants: Array<{ variant: string; version: number; weight: number; isControl: boolean }>;
+  allocationStrategy?: AllocationStrategy;
+  coverage?: number;
+  policy: unknown;
+  createdBy: string;
+  /** Same key, same experiment: lets a retried activity create it once. */
+  idempotencyKey?: string;
+}
+
+/** A UUID derived from a key, so that retried creations converge on one row. */
+function uuidFromKey(key: string): string {
+  const h = createHash('sha256').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Creates an experiment and its arms in one transaction. Refuses a second live experiment on the
+ * same model, weights that do not sum to 1, and anything but exactly one control arm.
+ */
+export async function createExperiment(db: Kysely<Database>, input: CreateExperimentInput): Promise<ExperimentRow> {
+  const controls = input.variants.filter((v) => v.isControl).length;
+  if (controls !== 1) throw new RegistryConflictError(`an experiment needs exactly one control arm, got ${controls}`);
+  if (input.variants.length < 2) throw new RegistryConflictError('an experiment needs at least two arms');
+  const total = input.variants.reduce((sum, v) => sum + v.weight, 0);
+  if (Math.abs(total - 1) > 1e-9) throw new RegistryConflictError(`arm weights must sum to 1, got ${total}`);
+  if (new Set(input.variants.map((v) => v.variant)).size !== input.variants.length) {
+    throw new RegistryConflictError('arm names must be distinct');
+  }
+  const experimentId = input.idempotencyKey ? uuidFromKey(input.idempotencyKey) : undefined;
+  return db.transaction().execute(async (trx) => {
+    if (experimentId) {
+      const existing = await trx.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+      if (existing) return existing;
+    }
+    const model = await getModel(trx, input.model);
+    const live = await trx
+      .selectFrom('experiments')
+      .select(['experiment_id', 'name'])
+      .where('model_id', '=', model.model_id)
+      .where('status', 'in', ['created', 'running', 'paused'])
+      .executeTakeFirst();
+    if (live) {
+      throw new RegistryConflictError(`model "${input.model}" is already in experiment ${live.experiment_id} (${live.name}); stop or conclude it first`);
+    }
+    const versions = await trx
+      .selectFrom('model_versions')
+      .select(['version_id', 'version'])
+      .where('model_id', '=', model.model_id)
+      .where('version', 'in', input.variants.map((v) => v.version))
+      .execute();
+    const idOf = new Map(versions.map((v) => [v.version, v.version_id]));
+    for (const v of input.variants) if (!idOf.has(v.version)) throw new VersionNotFoundError(input.model, v.version);
+    const id = experimentId ?? (await sql<{ id: string }>`SELECT gen_random_uuid() AS id`.execute(trx)).rows[0]!.id;
+    const experiment = await trx
+      .insertInto('experiments')
+      .values({
+        experiment_id: id,
+        model_id: model.model_id,
+        name: input.name,
+        description: input.description ?? '',
+        allocation_strategy: input.allocationStrategy ?? 'hash',
+        salt: id,
+        coverage: input.coverage ?? 1,
+        policy: JSON.stringify(input.policy),
+        workflow_id: `experiment:${id}`,
+        created_by: input.createdBy,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('experiment_variants')
+      .values(
+        input.variants.map((v) => ({
+          experiment_id: id,
+          variant: v.variant,
+          model_id: model.model_id,
+          version_id: idOf.get(v.version)!,
+          weight: v.weight,
+          is_control: v.isControl,
+        })),
+      )
+      .execute();
+    return experiment;
+  });
+}
+
+export interface ExperimentWithVariants extends ExperimentRow {
+  modelName: string;
+  variants: Array<ExperimentVariantRow & { version: number }>;
+}
+
+export async function getExperiment(db: Kysely<Database>, experimentId: string): Promise<ExperimentWithVariants | undefined> {
+  if (!/^[0-9a-f-]{36}$/i.test(experimentId)) return undefined;
+  const experiment = await db
+    .selectFrom('experiments')
+    .innerJoin('models', 'models.model_id', 'experiments.model_id')
+    .selectAll('experiments')
+    .select('models.name as modelName')
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+  if (!experiment) return undefined;
+  const variants = await db
+    .selectFrom('experiment_variants')
+    .innerJoin('model_versions', 'model_versions.version_id', 'experiment_variants.version_id')
+    .selectAll('experiment_variants')
+    .select('model_versions.version')
+    .where('experiment_id', '=', experimentId)
+    .orderBy('is_control', 'desc')
+    .orderBy('variant')
+    .execute();
+  return { ...experiment, variants };
+}
+
+export async function listExperiments(db: Kysely<Database>, filter: { model?: string; status?: ExperimentStatus } = {}) {
+  let query = db
+    .selectFrom('experiments')
+    .innerJoin('models', 'models.model_id', 'experiments.model_id')
+    .select(['experiments.experiment_id', 'experiments.name', 'experiments.status', 'models.name as model', 'experiments.created_at', 'experiments.started_at', 'experiments.ended_at', 'experiments.winner_variant', 'experiments.completion_reason']);
+  if (filter.model) query = query.where('models.name', '=', filter.model);
+  if (filter.status) query = query.where('experiments.status', '=', filter.status);
+  return query.orderBy('experiments.created_at', 'desc').limit(200).execute();
+}
+
+export async function setExperimentStatus(
+  db: Kysely<Database>,
+  experimentId: string,
+  status: ExperimentStatus,
+  fields: { winner?: string | null; reason?: string; results?: unknown } = {},
+): Promise<void> {
+  const terminal = status === 'completed' || status === 'stopped' || status === 'failed';
+  await db
+    .updateTable('experiments')
+    .set({
+      status,
+      ...(status === 'running' ? { started_at: sql<Date>`coalesce(started_at, now())` as never } : {}),
+      ...(terminal ? { ended_at: sql<Date>`coalesce(ended_at, now())` as never } : {}),
+      ...(fields.winner !== undefined ? { winner_variant: fields.winner } : {}),
+      ...(fields.reason !== undefined ? { completion_reason: fields.reason } : {}),
+      ...(fields.results !== undefined ? { results: JSON.stringify(fields.results) } : {}),
+    })
+    .where('experiment_id', '=', experimentId)
+    .execute();
+}

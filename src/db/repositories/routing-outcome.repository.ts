@@ -1,0 +1,146 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database';
+
+/**
+ * One reported outcome of a prediction (or of a /v1/route assignment).
+ *
+ * ### Examples
+ * ```ts
+ * const item: OutcomeInput = { predictionId: '0190…', correct: true, tradeReturn: 0.004, signalGenerated: true };
+ * ```
+ */
+export interface OutcomeInput {
+  predictionId: string;
+  correct: boolean | null;
+  tradeReturn: number | null;
+  signalGenerated: boolean | null;
+}
+
+/**
+ * What happened to one outcome: stored now, already stored before (a repeated report), or
+ * unknown (no served prediction or assignment has that id).
+ *
+ * ### Examples
+ * ```ts
+ * const status: OutcomeStatus = 'duplicate';
+ * ```
+ */
+export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
+
+/**
+ * Stores a batch of outcomes in ONE statement and transaction: each id is resolved against the
+ * served predictions (shadow scores are not reportable) or, failing that, against the assignments
+ * of /v1/route, which give model, version, experiment and variant; then inserted with ON CONFLICT
+ * (prediction_id) DO NOTHING, so a repeated report counts once. Ids must be distinct within a batch.
+ * Returns one status per input, in input order. When the promise resolves the rows are committed.
+ *
+ * ### Examples
+ * ```ts
+ * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, … }]);
+ * // ['recorded', 'unknown']
+ * ```
+ */
+export async function recordOutcomes(db: Kysely<Database>, items: readonly OutcomeInput[]): Promise<OutcomeStatus[]> {
+  if (items.length === 0) return [];
+  const n = items.length;
+  const ids = new Array<string>(n);
+  const correct = new Array<boolean | null>(n);
+  const returns = new Array<number | null>(n);
+  const signals = new Array<boolean | null>(n);
+  for (let i = 0; i < n; i++) {
+    const item = items[i]!;
+    ids[i] = item.predictionId;
+    correct[i] = item.correct;
+    returns[i] = item.tradeReturn;
+    signals[i] = item.signalGenerated;
+  }
+  const { rows } = await sql<{ id: string; inserted: boolean }>`
+    WITH input AS (
+      SELECT * FROM unnest(${ids}::uuid[], ${correct}::bool[], ${returns}::float8[], ${signals}::bool[])
+             AS i(id, correct, trade_return, signal_generated)
+    ), resolved AS (
+      -- A served prediction wins over an assignment with the same id: /v1/predict logs both under
+      -- one id, and when it fell back to the champion the prediction row says who really served it.
+      SELECT i.id,
+             CASE WHEN p.prediction_id IS NOT NULL THEN p.model_id ELSE v.model_id END AS model_id,
+             CASE WHEN p.prediction_id IS NOT NULL THEN p.version_id ELSE v.version_id END AS version_id,
+             CASE WHEN p.prediction_id IS NOT NULL THEN p.experiment_id ELSE a.experiment_id END AS experiment_id,
+             CASE WHEN p.prediction_id IS NOT NULL THEN p.variant ELSE a.variant END AS variant,
+             CASE WHEN p.prediction_id IS NOT NULL THEN p.created_at ELSE a.assigned_at END AS prediction_at,
+             i.correct, i.trade_return, i.signal_generated
+      FROM input i
+      LEFT JOIN predictions p ON p.prediction_id = i.id AND NOT p.is_shadow
+      LEFT JOIN experiment_assignments a ON a.assignment_id = i.id AND p.prediction_id IS NULL
+      LEFT JOIN experiment_variants v ON v.experiment_id = a.experiment_id AND v.variant = a.variant
+      WHERE p.prediction_id IS NOT NULL OR v.experiment_id IS NOT NULL
+    ), inserted AS (
+      INSERT INTO experiment_outcomes
+        (prediction_id, model_id, version_id, experiment_id, variant, correct, trade_return, signal_generated, prediction_at)
+      SELECT id, model_id, version_id, experiment_id, variant, correct, trade_return, signal_generated, prediction_at
+      FROM resolved
+      ON CONFLICT (prediction_id) DO NOTHING
+      RETURNING prediction_id
+    )
+    SELECT r.id::text AS id, (ins.prediction_id IS NOT NULL) AS inserted
+    FROM resolved r LEFT JOIN inserted ins ON ins.prediction_id = r.id`.execute(db);
+  const known = new Map<string, boolean>();
+  for (const row of rows) known.set(row.id, row.inserted);
+  return ids.map((id) => {
+    const inserted = known.get(id);
+    return inserted === undefined ? 'unknown' : inserted ? 'recorded' : 'duplicate';
+  });
+}
+
+/**
+ * Per-arm sufficient statistics of an experiment's outcomes recorded before `before`, for the
+ * adaptive allocation strategies.
+ *
+ * ### Examples
+ * ```ts
+ * const arm: ArmStatisticsRow = { variant: 'control', labelled: 120, correct: 66, returnsN: 118, returnMean: 0.001, returnVariance: 0.0004 };
+ * ```
+ */
+export interface ArmStatisticsRow {
+  variant: string;
+  labelled: number;
+  correct: number;
+  returnsN: number;
+  returnMean: number | null;
+  returnVariance: number | null;
+}
+
+/**
+ * Aggregates an experiment's outcomes per variant, counting only those recorded before `before`:
+ * every router computing at the same cut-off reads exactly the same rows and so derives the same
+ * adaptive weights.
+ *
+ * ### Examples
+ * ```ts
+ * await armStatistics(db, experimentId, new Date('2026-01-01T10:15:00Z'));
+ * // [{ variant: 'control', labelled: 120, correct: 66, … }, { variant: 'treatment', … }]
+ * ```
+ */
+export async function armStatistics(db: Kysely<Database>, experimentId: string, before: Date): Promise<ArmStatisticsRow[]> {
+  const rows = await db
+    .selectFrom('experiment_outcomes')
+    .select((eb) => [
+      'variant',
+      eb.fn.count<string>('correct').as('labelled'),
+      sql<string>`count(*) FILTER (WHERE correct)`.as('correct'),
+      eb.fn.count<string>('trade_return').as('returnsN'),
+      eb.fn.avg<number | null>('trade_return').as('returnMean'),
+      sql<number | null>`var_samp(trade_return)`.as('returnVariance'),
+    ])
+    .where('experiment_id', '=', experimentId)
+    .where('recorded_at', '<', before)
+    .groupBy('variant')
+    .execute();
+  return rows.map((r) => ({
+    variant: r.variant ?? '',
+    labelled: Number(r.labelled),
+    correct: Number(r.correct),
+    returnsN: Number(r.returnsN),
+    returnMean: r.returnMean === null ? null : Number(r.returnMean),
+    returnVariance: r.returnVariance === null ? null : Number(r.returnVariance),
+  }));
+}

@@ -1,0 +1,142 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  ParentClosePolicy,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Activities } from '../../activities';
+import { ChampionVersionKey, LifecycleStateKey, ModelNameKey, TriggerKey } from '../../temporal/search-attributes';
+import { workflowIds } from '../../temporal/shared';
+import { analysisActivity, quickActivity } from '../activity-options';
+import { parseSupervisorPolicy, type SupervisorPolicy, type SupervisorPolicyInput } from '../policies/supervisor-policy';
+import { retrainingWorkflow } from '../retraining/retraining.workflow';
+import { SupervisorState } from './supervisor-state';
+import type { RetrainingOutcome, RetrainingRequest, SupervisorInput, SupervisorStatus } from './supervisor-types';
+
+export const requestRetrainingSignal = defineSignal<[RetrainingRequest]>('requestRetraining');
+/** Sent by a retraining workflow when it ends, so the supervisor need not stay its parent across continue-as-new. */
+export const retrainingFinishedSignal = defineSignal<[RetrainingOutcome]>('retrainingFinished');
+export const supervisorStatusQuery = defineQuery<SupervisorStatus>('status');
+export const setPolicyUpdate = defineUpdate<SupervisorPolicy, [SupervisorPolicyInput]>('setPolicy');
+/** Runs a drift check now instead of at the next interval; answers with its summary. */
+export const checkDriftNowUpdate = defineUpdate<SupervisorStatus['lastDrift'], []>('checkDriftNow');
+
+const { loadSupervisorContext } = proxyActivities<Activities>(quickActivity);
+const { checkModelDrift } = proxyActivities<Activities>(analysisActivity);
+
+/**
+ * One long-lived entity per model (id `model:<name>`): checks drift on an interval, takes manual,
+ * drift, performance and scheduled retraining requests, runs at most one retraining at a time with a
+ * cooldown and a daily budget, and continues as new when its history grows.
+ */
+export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<void> {
+  const now = () => Date.now();
+  let state: SupervisorState;
+  if (input.state) {
+    state = SupervisorState.restore(input.state);
+  } else {
+    const context = await loadSupervisorContext({ model: input.model });
+    const policy = parseSupervisorPolicy({ ...(context.storedPolicy as object), ...input.policy });
+    state = SupervisorState.initial(input.model, policy, now(), context.nextJobNumber);
+  }
+  let wake = false;
+  let driftRequested = false;
+
+  setHandler(requestRetrainingSignal, (request) => {
+    state.request(request, now());
+    wake = true;
+  });
+  setHandler(retrainingFinishedSignal, (outcome) => {
+    state.finished(outcome, now());
+    if (outcome.promotedVersion !== undefined) upsertSearchAttributes([{ key: ChampionVersionKey, value: outcome.promotedVersion }]);
+    wake = true;
+  });
+  setHandler(supervisorStatusQuery, () => state.status(now()));
+  setHandler(
+    setPolicyUpdate,
+    (patch) => {
+      const policy = parseSupervisorPolicy({ ...state.policy, ...patch });
+      state.setPolicy(policy, now());
+      wake = true;
+      return policy;
+    },
+    { validator: (patch) => void parseSupervisorPolicy({ ...state.policy, ...patch }) },
+  );
+  setHandler(checkDriftNowUpdate, async () => {
+    driftRequested = true;
+    wake = true;
+    await condition(() => !driftRequested);
+    return state.status(now()).lastDrift;
+  });
+
+  upsertSearchAttributes([
+    { key: ModelNameKey, value: input.model },
+    { key: LifecycleStateKey, value: 'supervising' },
+  ]);
+
+  let iterations = 0;
+  for (;;) {
+    await startRetrainingIfDue(state);
+    const timeout = Math.max(0, state.nextWakeAt(now()) - now());
+    await condition(() => wake, timeout);
+    wake = false;
+    if (driftRequested || now() >= state.nextDriftCheckAt) {
+      const policy = state.policy;
+      const summary = await checkModelDrift({
+        model: input.model,
+        window: policy.driftWindow,
+        minSamples: policy.minDriftSamples,
+        share: policy.driftShare,
+        performance: policy.performance,
+      });
+      state.recordDriftCheck(summary);
+      driftRequested = false;
+    }
+    iterations++;
+    if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && iterations >= input.continueAsNewAfter)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof modelSupervisorWorkflow>({
+        model: input.model,
+        state: state.snapshot(),
+        continueAsNewAfter: input.continueAsNewAfter,
+      });
+    }
+  }
+
+  async function startRetrainingIfDue(s: SupervisorState): Promise<void> {
+    const request = s.nextToStart(now());
+    if (!request) return;
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const jobNumber = s.takeJobNumber();
+      const workflowId = workflowIds.retraining(input.model, jobNumber);
+      try {
+        // ABANDON: the job must outlive a continue-as-new of this entity; it reports back by signal.
+        await startChild(retrainingWorkflow, {
+          workflowId,
+          args: [{ model: input.model, jobNumber, ...request, supervisorWorkflowId: workflowInfo().workflowId }],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          typedSearchAttributes: [
+            { key: ModelNameKey, value: input.model },
+            { key: LifecycleStateKey, value: 'pending' },
+            { key: TriggerKey, value: request.trigger },
+          ],
+        });
+        s.started({ jobNumber, workflowId, trigger: request.trigger, startedAt: now() });
+        return;
+      } catch (error) {
+        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+        log.warn('retraining workflow id already used; taking the next number', { workflowId });
+      }
+    }
+  }
+}

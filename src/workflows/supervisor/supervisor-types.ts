@@ -1,0 +1,80 @@
+import type { SupervisorPolicy, SupervisorPolicyInput } from '../policies/supervisor-policy';
+
+export type RetrainingTrigger = 'scheduled' | 'drift' | 'performance' | 'manual';
+
+export interface RetrainingRequest {
+  trigger: RetrainingTrigger;
+  reason: string;
+  requestedBy: string;
+}
+
+export interface RunningJob {
+  jobNumber: number;
+  workflowId: string;
+  trigger: RetrainingTrigger;
+  startedAt: number;
+}
+
+export interface RetrainingOutcome {
+  workflowId: string;
+  status: 'completed' | 'rejected' | 'failed' | 'cancelled';
+  detail: string;
+  promotedVersion?: number;
+}
+
+export interface FeatureDriftScore {
+  name: string;
+  method: string;
+  statistic: number;
+  pValue?: number;
+  drifted: boolean;
+}
+
+export interface DriftCheckSummary {
+  checkedAt: number;
+  status: 'checked' | 'insufficient-data' | 'no-champion';
+  sampleSize: number;
+  drifted: boolean;
+  share: number;
+  features: FeatureDriftScore[];
+  predictionDrift?: FeatureDriftScore;
+  performanceDegraded: boolean;
+  performanceDetail?: string;
+}
+
+export interface Decision {
+  at: number;
+  kind: 'requested' | 'coalesced' | 'started' | 'finished' | 'skipped' | 'drift-check' | 'policy';
+  detail: string;
+}
+
+/** Everything the supervisor carries across continue-as-new: plain JSON, no Map/Set/Date. */
+export interface SupervisorSnapshot {
+  model: string;
+  policy: SupervisorPolicy;
+  pending: RetrainingRequest | null;
+  running: RunningJob | null;
+  coalesced: number;
+  nextJobNumber: number;
+  lastFinishedAt: number | null;
+  automaticRetrains: { day: string; count: number };
+  driftBreaches: boolean[];
+  lastDrift: DriftCheckSummary | null;
+  nextDriftCheckAt: number;
+  decisions: Decision[];
+  lastOutcome: RetrainingOutcome | null;
+}
+
+export interface SupervisorInput {
+  model: string;
+  policy?: SupervisorPolicyInput;
+  /** Carried state after continue-as-new. */
+  state?: SupervisorSnapshot;
+  /** Test hook: continue-as-new after this many loop iterations. */
+  continueAsNewAfter?: number;
+}
+
+export interface SupervisorStatus extends SupervisorSnapshot {
+  cooldownEndsAt: number | null;
+  budgetLeftToday: number;
+}
