@@ -5,7 +5,7 @@ import type { ModelRow, PredictionTarget } from '../tables/registry.table';
 
 export interface FeatureSchema {
   version: string | number;
-  names: string[];
+  names: readonly string[];
 }
 
 export interface CreateModelInput {

@@ -1,0 +1,49 @@
+import type { Timeframe } from '../../db/tables/market-bars.table';
+import { CliError, ExitCode } from '../exit-codes';
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+export const TIMEFRAMES: readonly Timeframe[] = ['1m', '5m', '15m', '1h', '4h', '1d'];
+
+export function requiredString(values: Values, name: string): string {
+  const value = values[name];
+  if (typeof value !== 'string' || value === '') throw new CliError(`--${name} is required`, ExitCode.USAGE);
+  return value;
+}
+
+export function symbolOption(values: Values): string {
+  const symbol = requiredString(values, 'symbol');
+  if (!/^[A-Za-z0-9._/:-]{1,32}$/.test(symbol)) throw new CliError(`--symbol "${symbol}" is not a valid symbol (letters, digits, . _ / : -)`, ExitCode.USAGE);
+  return symbol;
+}
+
+export function timeframeOption(values: Values): Timeframe {
+  const timeframe = requiredString(values, 'timeframe');
+  if (!TIMEFRAMES.includes(timeframe as Timeframe)) {
+    throw new CliError(`--timeframe must be one of ${TIMEFRAMES.join(', ')}, got "${timeframe}"`, ExitCode.USAGE);
+  }
+  return timeframe as Timeframe;
+}
+
+export function intOption(values: Values, name: string, range: { min: number; max: number }): number {
+  const text = requiredString(values, name);
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < range.min || value > range.max) {
+    throw new CliError(`--${name} must be a whole number from ${range.min} to ${range.max}, got "${text}"`, ExitCode.USAGE);
+  }
+  return value;
+}
+
+export function dateOption(values: Values, name: string): Date | undefined {
+  const text = values[name];
+  if (text === undefined) return undefined;
+  const date = typeof text === 'string' ? new Date(text) : new Date(NaN);
+  if (Number.isNaN(date.getTime())) throw new CliError(`--${name} must be a date such as 2024-06-30 or 2024-06-30T12:00Z, got "${String(text)}"`, ExitCode.USAGE);
+  return date;
+}
+
+export function positional(positionals: string[], index: number, what: string, usage: string): string {
+  const value = positionals[index];
+  if (!value) throw new CliError(`missing ${what}; usage: galfriday ${usage}`, ExitCode.USAGE);
+  return value;
+}
