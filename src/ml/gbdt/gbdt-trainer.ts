@@ -1,0 +1,378 @@
+import { createRng } from '../../stats';
+import { CheckpointMismatchError, MlInputError } from '../errors';
+import type { FeatureMatrix, FeatureRowsInput } from '../features/feature-matrix';
+import { fingerprintNumbers } from '../fingerprint';
+import { sigmoid } from '../logistic/logistic-regression-model';
+import { checkTrainingData } from '../training/check-training-data';
+import type { Trainer, TrainingProgress } from '../training/trainer';
+import type { GbdtModel, GbdtTree } from './gbdt-model';
+import { growTree } from './grow-tree';
+import { binMatrix, fitBinning } from './histogram-binning';
+
+/** Options for {@link createGbdtTrainer}. */
+export interface GbdtOptions {
+  /** Maximum number of trees. @default 100 */
+  nTrees?: number;
+  /** Shrinkage applied to every leaf. @default 0.1 */
+  learningRate?: number;
+  /** Maximum tree depth (root = depth 0). @default 4 */
+  maxDepth?: number;
+  /** Histogram bins per feature, 2–256. @default 64 */
+  maxBins?: number;
+  /** Minimum rows in a leaf. @default 20 */
+  minSamplesLeaf?: number;
+  /** Minimum hessian sum in a leaf. @default 0.001 */
+  minChildWeight?: number;
+  /** L2 penalty on leaf values. @default 1 */
+  l2?: number;
+  /** Fraction of rows sampled per tree. @default 0.8 */
+  subsample?: number;
+  /** Fraction of features considered per tree. @default 1 */
+  colsample?: number;
+  /**
+   * Most recent fraction of the training rows held out for early stopping (time order, never
+   * shuffled); 0 disables early stopping. Ignored when `validation` is given. @default 0.2
+   */
+  validationFraction?: number;
+  /** Rows dropped between the fit rows and the early-stopping fold (use the target horizon). @default 0 */
+  validationGap?: number;
+  /** Stop after this many trees without a validation-loss improvement. @default 10 */
+  earlyStoppingRounds?: number;
+  /** Seed for row and feature sampling. @default 1 */
+  seed?: number;
+  /** Feature names for the model; defaults to `f0…f{k-1}`. */
+  featureNames?: readonly string[];
+}
+
+type ResolvedGbdtOptions = Required<Omit<GbdtOptions, 'featureNames'>>;
+
+/** Explicit early-stopping data, instead of carving a fold from the training rows. */
+export interface GbdtValidationData {
+  x: FeatureRowsInput;
+  y: ArrayLike<number>;
+}
+
+/** JSON state from which a boosting run resumes exactly: every tree built so far plus the early-stopping state. */
+export interface GbdtCheckpoint {
+  kind: 'gbdt-classifier' | 'gbdt-regressor';
+  version: 1;
+  dataFingerprint: string;
+  options: ResolvedGbdtOptions;
+  /** Trees built so far (the per-tree sampling RNG is re-seeded from `seed` and the tree index). */
+  trees: GbdtTree[];
+  bestIteration: number;
+  /** null before the first tree (JSON has no Infinity). */
+  bestValidationLoss: number | null;
+  roundsSinceBest: number;
+}
+
+const DEFAULTS: ResolvedGbdtOptions = {
+  nTrees: 100,
+  learningRate: 0.1,
+  maxDepth: 4,
+  maxBins: 64,
+  minSamplesLeaf: 20,
+  minChildWeight: 0.001,
+  l2: 1,
+  subsample: 0.8,
+  colsample: 1,
+  validationFraction: 0.2,
+  validationGap: 0,
+  earlyStoppingRounds: 10,
+  seed: 1,
+};
+
+function resolveOptions(options: Partial<GbdtOptions>): ResolvedGbdtOptions {
+  const r: ResolvedGbdtOptions = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS) as Array<keyof ResolvedGbdtOptions>) {
+    const v = options[key];
+    if (v !== undefined) r[key] = v;
+  }
+  const int = (key: keyof ResolvedGbdtOptions, min: number): void => {
+    if (!Number.isInteger(r[key]) || r[key] < min) {
+      throw new MlInputError(`options.${key}`, `must be an integer ≥ ${min}, got ${r[key]}`);
+    }
+  };
+  const range = (key: keyof ResolvedGbdtOptions, lo: number, hi: number, loOpen: boolean): void => {
+    const v = r[key];
+    if (!(loOpen ? v > lo : v >= lo) || !(v <= hi)) {
+      throw new MlInputError(`options.${key}`, `must be in ${loOpen ? '(' : '['}${lo}, ${hi}], got ${v}`);
+    }
+  };
+  int('nTrees', 1);
+  int('maxDepth', 1);
+  int('maxBins', 2);
+  if (r.maxBins > 256)
+    throw new MlInputError('options.maxBins', `must be an integer in [2, 256], got ${r.maxBins}`);
+  int('minSamplesLeaf', 1);
+  int('validationGap', 0);
+  int('earlyStoppingRounds', 1);
+  range('learningRate', 0, 1, true);
+  range('subsample', 0, 1, true);
+  range('colsample', 0, 1, true);
+  range('validationFraction', 0, 0.9, false);
+  if (!(r.l2 >= 0) || !Number.isFinite(r.l2))
+    throw new MlInputError('options.l2', `must be a finite number ≥ 0, got ${r.l2}`);
+  if (!(r.minChildWeight >= 0))
+    throw new MlInputError('options.minChildWeight', `must be ≥ 0, got ${r.minChildWeight}`);
+  if (!Number.isFinite(r.seed)) throw new MlInputError('options.seed', `must be finite, got ${r.seed}`);
+  return r;
+}
+
+/** Independent, reproducible RNG per tree, so resuming needs no serialized generator state. */
+function treeRng(seed: number, tree: number): ReturnType<typeof createRng> {
+  return createRng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(tree + 1, 0x85ebca6b)) >>> 0);
+}
+
+function roundToFloat32(m: FeatureMatrix): FeatureMatrix {
+  const data = new Float64Array(m.data.length);
+  // `+ 0` turns −0 into +0: JSON cannot carry −0, and a resumed run must see the same thresholds.
+  for (let k = 0; k < data.length; k++) data[k] = Math.fround(m.data[k]!) + 0;
+  return { rows: m.rows, cols: m.cols, data };
+}
+
+/** Adds a tree's leaf values to `raw`, routing rows by their bins (bin ≤ split bin → left). */
+function addTree(tree: GbdtTree, binned: Uint8Array, cols: number, raw: Float64Array): void {
+  for (let i = 0; i < raw.length; i++) {
+    let k = 0;
+    while (tree.feature[k]! >= 0)
+      k = binned[i * cols + tree.feature[k]!]! <= tree.bin[k]! ? tree.left[k]! : tree.right[k]!;
+    raw[i]! += tree.value[k]!;
+  }
+}
+
+/**
+ * Creates a step-wise histogram gradient-boosting trainer: depth-limited trees on quantile bins,
+ * second-order (Newton) leaf values with L2, row/feature subsampling, and early stopping on a
+ * time-ordered validation fold. `gbdt-classifier` minimises log-loss on 0/1 labels;
+ * `gbdt-regressor` minimises squared error. Each `step()` adds one tree; a trainer made from a
+ * checkpoint of the same data and options finishes with the identical model.
+ *
+ * ### Examples
+ * ```ts
+ * const trainer = createGbdtTrainer('gbdt-classifier', ds.x, ds.y, { nTrees: 100, validationGap: 1 });
+ * const model = runTrainer(trainer, (p) => heartbeat(p.iteration));
+ * model.trees.length; // ≤ 100 (early stopping keeps the best prefix)
+ * ```
+ */
+export function createGbdtTrainer(
+  kind: 'gbdt-classifier' | 'gbdt-regressor',
+  xInput: FeatureRowsInput,
+  yInput: ArrayLike<number>,
+  options: Partial<GbdtOptions> = {},
+  checkpoint?: GbdtCheckpoint,
+  validation?: GbdtValidationData,
+): Trainer<GbdtModel, GbdtCheckpoint> {
+  if (kind !== 'gbdt-classifier' && kind !== 'gbdt-regressor') {
+    throw new MlInputError('kind', `must be 'gbdt-classifier' or 'gbdt-regressor', got ${String(kind)}`);
+  }
+  const task = kind === 'gbdt-classifier' ? 'classification' : 'regression';
+  const opts = resolveOptions(options);
+  const all = checkTrainingData(xInput, yInput, task);
+  const featureNames = [...(options.featureNames ?? Array.from({ length: all.x.cols }, (_, j) => `f${j}`))];
+  if (featureNames.length !== all.x.cols) {
+    throw new MlInputError(
+      'options.featureNames',
+      `has ${featureNames.length} names, x has ${all.x.cols} columns`,
+    );
+  }
+
+  // 1. Fit rows and early-stopping rows, in time order; values rounded to float32 as ONNX sees them.
+  let fitX: FeatureMatrix;
+  let fitY: Float64Array;
+  let valX: FeatureMatrix | undefined;
+  let valY: Float64Array | undefined;
+  if (validation !== undefined) {
+    const v = checkTrainingData(validation.x, validation.y, task, 1);
+    if (v.x.cols !== all.x.cols)
+      throw new MlInputError('validation.x', `has ${v.x.cols} columns, x has ${all.x.cols}`);
+    fitX = all.x;
+    fitY = all.y;
+    valX = v.x;
+    valY = v.y;
+  } else if (opts.validationFraction > 0) {
+    const n = all.x.rows;
+    const valRows = Math.max(1, Math.round(n * opts.validationFraction));
+    const fitRows = n - valRows - opts.validationGap;
+    if (fitRows < 2)
+      throw new MlInputError(
+        'x',
+        `${n} rows are too few for a validation fold of ${valRows} and a gap of ${opts.validationGap}`,
+      );
+    const c = all.x.cols;
+    fitX = { rows: fitRows, cols: c, data: all.x.data.slice(0, fitRows * c) };
+    fitY = all.y.slice(0, fitRows);
+    valX = { rows: valRows, cols: c, data: all.x.data.slice((n - valRows) * c) };
+    valY = all.y.slice(n - valRows);
+  } else {
+    fitX = all.x;
+    fitY = all.y;
+  }
+  fitX = roundToFloat32(fitX);
+  if (valX !== undefined) valX = roundToFloat32(valX);
+  const dataFingerprint = fingerprintNumbers([fitX.data, fitY, valX?.data ?? [], valY ?? []]);
+  const n = fitX.rows;
+  const f = fitX.cols;
+
+  const binning = fitBinning(fitX, opts.maxBins);
+  const binned = binMatrix(binning, fitX);
+  const valBinned = valX !== undefined ? binMatrix(binning, valX) : undefined;
+
+  let baseScore: number;
+  if (task === 'classification') {
+    let pos = 0;
+    for (const v of fitY) pos += v;
+    const rate = Math.min(Math.max(pos / n, 1e-6), 1 - 1e-6);
+    baseScore = Math.fround(Math.log(rate / (1 - rate)));
+  } else {
+    let s = 0;
+    for (const v of fitY) s += v;
+    baseScore = Math.fround(s / n) + 0;
+  }
+  const raw = new Float64Array(n).fill(baseScore);
+  const valRaw = new Float64Array(valX?.rows ?? 0).fill(baseScore);
+  let trees: GbdtTree[] = [];
+  let bestIteration = 0;
+  let bestValidationLoss = Infinity;
+  let roundsSinceBest = 0;
+
+  if (checkpoint !== undefined) {
+    if (checkpoint.kind !== kind || checkpoint.version !== 1) {
+      throw new CheckpointMismatchError(
+        'checkpoint',
+        `is a ${checkpoint.kind} v${checkpoint.version} checkpoint, expected ${kind} v1`,
+      );
+    }
+    if (checkpoint.dataFingerprint !== dataFingerprint) {
+      throw new CheckpointMismatchError(
+        'checkpoint.dataFingerprint',
+        `checkpoint was written for data ${checkpoint.dataFingerprint}, got ${dataFingerprint}`,
+      );
+    }
+    if (JSON.stringify(checkpoint.options) !== JSON.stringify(opts)) {
+      throw new CheckpointMismatchError(
+        'checkpoint.options',
+        `were ${JSON.stringify(checkpoint.options)}, now ${JSON.stringify(opts)}`,
+      );
+    }
+    trees = checkpoint.trees.map((t) => ({ ...t }));
+    // Replaying the trees in order repeats the exact float additions of the original run.
+    for (const tree of trees) {
+      addTree(tree, binned, f, raw);
+      if (valBinned !== undefined) addTree(tree, valBinned, f, valRaw);
+    }
+    bestIteration = checkpoint.bestIteration;
+    bestValidationLoss = checkpoint.bestValidationLoss ?? Infinity;
+    roundsSinceBest = checkpoint.roundsSinceBest;
+  }
+
+  const meanLoss = (scores: Float64Array, y: Float64Array): number => {
+    let s = 0;
+    for (let i = 0; i < y.length; i++) {
+      const z = scores[i]!;
+      s +=
+        task === 'classification'
+          ? Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y[i]! * z
+          : (z - y[i]!) ** 2;
+    }
+    return s / y.length;
+  };
+  let trainLoss = meanLoss(raw, fitY);
+  const isDone = (): boolean =>
+    trees.length >= opts.nTrees || (valX !== undefined && roundsSinceBest >= opts.earlyStoppingRounds);
+
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+
+  const nextTree = (): GbdtTree => {
+    const rng = treeRng(opts.seed, trees.length);
+    // 2. Gradients and hessians of the loss at the current scores.
+    for (let i = 0; i < n; i++) {
+      if (task === 'classification') {
+        const p = sigmoid(raw[i]!);
+        grad[i] = p - fitY[i]!;
+        hess[i] = Math.max(p * (1 - p), 1e-16);
+      } else {
+        grad[i] = raw[i]! - fitY[i]!;
+        hess[i] = 1;
+      }
+    }
+    // 3. Row and feature sampling for this tree.
+    let rows: Uint32Array;
+    if (opts.subsample < 1) {
+      const picked: number[] = [];
+      for (let i = 0; i < n; i++) if (rng.next() < opts.subsample) picked.push(i);
+      rows = Uint32Array.from(picked);
+    } else rows = Uint32Array.from({ length: n }, (_, i) => i);
+    let features = Array.from({ length: f }, (_, j) => j);
+    if (opts.colsample < 1) {
+      const k = Math.max(1, Math.ceil(opts.colsample * f));
+      for (let j = 0; j < k; j++) {
+        const r = j + Math.floor(rng.next() * (f - j));
+        [features[j], features[r]] = [features[r]!, features[j]!];
+      }
+      features = features.slice(0, k).sort((a, b) => a - b);
+    }
+    // 4. One depth-limited tree on the histograms.
+    return growTree({ binned, cols: f, binning, grad, hess, rows, features, params: opts });
+  };
+
+  const step = (): TrainingProgress => {
+    if (isDone()) throw new MlInputError('trainer', 'training is already done');
+    const tree = nextTree();
+    trees.push(tree);
+    addTree(tree, binned, f, raw);
+    trainLoss = meanLoss(raw, fitY);
+    let validationLoss: number | undefined;
+    if (valBinned !== undefined && valY !== undefined) {
+      addTree(tree, valBinned, f, valRaw);
+      validationLoss = meanLoss(valRaw, valY);
+      if (validationLoss < bestValidationLoss) {
+        bestValidationLoss = validationLoss;
+        bestIteration = trees.length;
+        roundsSinceBest = 0;
+      } else roundsSinceBest++;
+    } else bestIteration = trees.length;
+    const progress: TrainingProgress = {
+      kind,
+      iteration: trees.length,
+      maxIterations: opts.nTrees,
+      trainLoss,
+      done: isDone(),
+    };
+    if (validationLoss !== undefined) progress.validationLoss = validationLoss;
+    return progress;
+  };
+
+  return {
+    get done() {
+      return isDone();
+    },
+    step,
+    checkpoint: () => ({
+      kind,
+      version: 1,
+      dataFingerprint,
+      options: { ...opts },
+      trees: trees.map((t) => ({ ...t })),
+      bestIteration,
+      bestValidationLoss: Number.isFinite(bestValidationLoss) ? bestValidationLoss : null,
+      roundsSinceBest,
+    }),
+    result: (): GbdtModel => {
+      if (!isDone()) throw new MlInputError('trainer', 'training is not done yet');
+      return {
+        kind,
+        featureNames,
+        baseScore,
+        trees: trees.slice(0, bestIteration),
+        training: {
+          treesBuilt: trees.length,
+          bestIteration,
+          bestValidationLoss: Number.isFinite(bestValidationLoss) ? bestValidationLoss : null,
+          trainLoss,
+        },
+      };
+    },
+  };
+}

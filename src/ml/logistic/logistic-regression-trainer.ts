@@ -1,0 +1,272 @@
+import { CheckpointMismatchError, MlInputError } from '../errors';
+import type { FeatureRowsInput } from '../features/feature-matrix';
+import { fingerprintNumbers } from '../fingerprint';
+import { checkTrainingData } from '../training/check-training-data';
+import type { Trainer, TrainingProgress } from '../training/trainer';
+import { sigmoid, type LogisticRegressionModel } from './logistic-regression-model';
+
+/** Options for {@link createLogisticRegressionTrainer}. */
+export interface LogisticRegressionOptions {
+  /** L2 penalty on standardized weights (not the intercept), objective = mean log-loss + l2/2·‖w‖². @default 0.001 */
+  l2?: number;
+  /** Maximum Newton iterations. @default 50 */
+  maxIterations?: number;
+  /** Stop when the largest weight change of a step is below this. @default 1e-9 */
+  tolerance?: number;
+  /** Feature names for the model; defaults to `f0…f{k-1}`. */
+  featureNames?: readonly string[];
+}
+
+/** JSON state from which a logistic-regression run resumes exactly. */
+export interface LogisticRegressionCheckpoint {
+  kind: 'logistic-regression';
+  version: 1;
+  dataFingerprint: string;
+  options: { l2: number; maxIterations: number; tolerance: number };
+  iteration: number;
+  converged: boolean;
+  /** Standardized-space weights, intercept first. */
+  weights: number[];
+}
+
+/** Cholesky solve of the symmetric positive-definite system A x = b (A is dense row-major, size k). */
+function solveSpd(a: Float64Array, b: Float64Array, k: number): Float64Array {
+  const l = new Float64Array(k * k);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * k + j]!;
+      for (let m = 0; m < j; m++) s -= l[i * k + m]! * l[j * k + m]!;
+      if (i === j) {
+        // A tiny floor keeps an all-constant column (zero curvature) from breaking the factorisation.
+        l[i * k + i] = Math.sqrt(Math.max(s, 1e-12));
+      } else l[i * k + j] = s / l[j * k + j]!;
+    }
+  }
+  const z = new Float64Array(k);
+  for (let i = 0; i < k; i++) {
+    let s = b[i]!;
+    for (let m = 0; m < i; m++) s -= l[i * k + m]! * z[m]!;
+    z[i] = s / l[i * k + i]!;
+  }
+  const x = new Float64Array(k);
+  for (let i = k - 1; i >= 0; i--) {
+    let s = z[i]!;
+    for (let m = i + 1; m < k; m++) s -= l[m * k + i]! * x[m]!;
+    x[i] = s / l[i * k + i]!;
+  }
+  return x;
+}
+
+/**
+ * Creates a step-wise L2 logistic-regression trainer (Newton–Raphson / IRLS with Armijo
+ * backtracking, on standardized features). Each `step()` is one Newton iteration; a trainer made
+ * from a checkpoint of this data continues to the identical model. Throws MlInputError for
+ * invalid data or options and CheckpointMismatchError for a foreign checkpoint.
+ *
+ * ### Examples
+ * ```ts
+ * const trainer = createLogisticRegressionTrainer(ds.x, ds.y, { featureNames: ds.schema.names });
+ * const model = runTrainer(trainer); // { kind: 'logistic-regression', coefficients: [...], ... }
+ * const resumed = createLogisticRegressionTrainer(ds.x, ds.y, {}, JSON.parse(saved));
+ * ```
+ */
+export function createLogisticRegressionTrainer(
+  xInput: FeatureRowsInput,
+  yInput: ArrayLike<number>,
+  options: LogisticRegressionOptions = {},
+  checkpoint?: LogisticRegressionCheckpoint,
+): Trainer<LogisticRegressionModel, LogisticRegressionCheckpoint> {
+  const { x, y } = checkTrainingData(xInput, yInput, 'classification');
+  const resolved = {
+    l2: options.l2 ?? 0.001,
+    maxIterations: options.maxIterations ?? 50,
+    tolerance: options.tolerance ?? 1e-9,
+  };
+  if (!(resolved.l2 >= 0) || !Number.isFinite(resolved.l2)) {
+    throw new MlInputError('options.l2', `must be a finite number ≥ 0, got ${resolved.l2}`);
+  }
+  if (!Number.isInteger(resolved.maxIterations) || resolved.maxIterations < 1) {
+    throw new MlInputError(
+      'options.maxIterations',
+      `must be a positive integer, got ${resolved.maxIterations}`,
+    );
+  }
+  if (!(resolved.tolerance > 0))
+    throw new MlInputError('options.tolerance', `must be > 0, got ${resolved.tolerance}`);
+  const featureNames = [...(options.featureNames ?? Array.from({ length: x.cols }, (_, j) => `f${j}`))];
+  if (featureNames.length !== x.cols) {
+    throw new MlInputError(
+      'options.featureNames',
+      `has ${featureNames.length} names, x has ${x.cols} columns`,
+    );
+  }
+
+  const n = x.rows;
+  const f = x.cols;
+  const k = f + 1;
+  const dataFingerprint = fingerprintNumbers([x.data, y]);
+
+  // 1. Standardize once: Newton is scale-invariant, but the L2 penalty and conditioning are not.
+  const mean = new Array<number>(f).fill(0);
+  const scale = new Array<number>(f).fill(0);
+  for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) mean[j]! += x.data[i * f + j]!;
+  for (let j = 0; j < f; j++) mean[j] = mean[j]! / n;
+  for (let i = 0; i < n; i++) for (let j = 0; j < f; j++) scale[j]! += (x.data[i * f + j]! - mean[j]!) ** 2;
+  for (let j = 0; j < f; j++) {
+    const s = Math.sqrt(scale[j]! / n);
+    scale[j] = s > 1e-12 ? s : 1;
+  }
+  const z = new Float64Array(n * f);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < f; j++) z[i * f + j] = (x.data[i * f + j]! - mean[j]!) / scale[j]!;
+
+  let weights = new Float64Array(k);
+  let iteration = 0;
+  let converged = false;
+  if (checkpoint !== undefined) {
+    if (checkpoint.kind !== 'logistic-regression' || checkpoint.version !== 1) {
+      throw new CheckpointMismatchError(
+        'checkpoint',
+        `is a ${checkpoint.kind} v${checkpoint.version} checkpoint, expected logistic-regression v1`,
+      );
+    }
+    if (checkpoint.dataFingerprint !== dataFingerprint) {
+      throw new CheckpointMismatchError(
+        'checkpoint.dataFingerprint',
+        `checkpoint was written for data ${checkpoint.dataFingerprint}, got ${dataFingerprint}`,
+      );
+    }
+    if (JSON.stringify(checkpoint.options) !== JSON.stringify(resolved)) {
+      throw new CheckpointMismatchError(
+        'checkpoint.options',
+        `were ${JSON.stringify(checkpoint.options)}, now ${JSON.stringify(resolved)}`,
+      );
+    }
+    if (checkpoint.weights.length !== k) {
+      throw new CheckpointMismatchError(
+        'checkpoint.weights',
+        `has ${checkpoint.weights.length} values, expected ${k}`,
+      );
+    }
+    weights = Float64Array.from(checkpoint.weights);
+    iteration = checkpoint.iteration;
+    converged = checkpoint.converged;
+  }
+
+  const objective = (w: Float64Array): number => {
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      let eta = w[0]!;
+      for (let j = 0; j < f; j++) eta += w[j + 1]! * z[i * f + j]!;
+      // log(1 + e^eta) − y·eta, stable for large |eta|.
+      loss += Math.max(eta, 0) + Math.log1p(Math.exp(-Math.abs(eta))) - y[i]! * eta;
+    }
+    let penalty = 0;
+    for (let j = 1; j < k; j++) penalty += w[j]! * w[j]!;
+    return loss / n + (resolved.l2 / 2) * penalty;
+  };
+  let currentObjective = objective(weights);
+  const isDone = (): boolean => converged || iteration >= resolved.maxIterations;
+
+  const step = (): TrainingProgress => {
+    if (isDone()) throw new MlInputError('trainer', 'training is already done');
+    // 2. Gradient and Hessian of the penalized mean log-loss.
+    const grad = new Float64Array(k);
+    const hess = new Float64Array(k * k);
+    const row = new Float64Array(k);
+    row[0] = 1;
+    for (let i = 0; i < n; i++) {
+      let eta = weights[0]!;
+      for (let j = 0; j < f; j++) {
+        row[j + 1] = z[i * f + j]!;
+        eta += weights[j + 1]! * row[j + 1]!;
+      }
+      const p = sigmoid(eta);
+      const r = p - y[i]!;
+      const h = p * (1 - p);
+      for (let a = 0; a < k; a++) {
+        const ra = row[a]!;
+        grad[a]! += r * ra;
+        const hra = h * ra;
+        for (let b = 0; b <= a; b++) hess[a * k + b]! += hra * row[b]!;
+      }
+    }
+    for (let a = 0; a < k; a++) {
+      grad[a] = grad[a]! / n + (a > 0 ? resolved.l2 * weights[a]! : 0);
+      for (let b = 0; b <= a; b++) {
+        const v = hess[a * k + b]! / n + (a === b && a > 0 ? resolved.l2 : 0);
+        hess[a * k + b] = v;
+        hess[b * k + a] = v;
+      }
+    }
+    // 3. Newton direction, then halve the step until the Armijo condition holds.
+    const direction = solveSpd(hess, grad, k);
+    let slope = 0;
+    for (let a = 0; a < k; a++) slope += grad[a]! * direction[a]!;
+    let t = 1;
+    const candidate = new Float64Array(k);
+    let candidateObjective = Infinity;
+    for (let tries = 0; tries < 40; tries++) {
+      // `+ 0` normalises −0, which a JSON checkpoint would turn into +0.
+      for (let a = 0; a < k; a++) candidate[a] = weights[a]! - t * direction[a]! + 0;
+      candidateObjective = objective(candidate);
+      if (candidateObjective <= currentObjective - 1e-4 * t * slope) break;
+      t /= 2;
+    }
+    let maxChange = 0;
+    for (let a = 0; a < k; a++) maxChange = Math.max(maxChange, Math.abs(candidate[a]! - weights[a]!));
+    if (candidateObjective <= currentObjective) {
+      weights = candidate;
+      currentObjective = candidateObjective;
+    } else {
+      // No descent possible at machine precision: we are at the optimum.
+      maxChange = 0;
+    }
+    iteration++;
+    if (maxChange < resolved.tolerance) converged = true;
+    return {
+      kind: 'logistic-regression',
+      iteration,
+      maxIterations: resolved.maxIterations,
+      trainLoss: currentObjective,
+      done: isDone(),
+    };
+  };
+
+  return {
+    get done() {
+      return isDone();
+    },
+    step,
+    checkpoint: () => ({
+      kind: 'logistic-regression',
+      version: 1,
+      dataFingerprint,
+      options: { ...resolved },
+      iteration,
+      converged,
+      weights: Array.from(weights),
+    }),
+    result: (): LogisticRegressionModel => {
+      if (!isDone()) throw new MlInputError('trainer', 'training is not done yet');
+      // 4. Fold standardization into raw-space weights, rounded to float32 as the ONNX graph stores them.
+      const coefficients = new Array<number>(f);
+      let intercept = weights[0]!;
+      for (let j = 0; j < f; j++) {
+        const w = weights[j + 1]! / scale[j]!;
+        // `+ 0` keeps −0 out of the artifact: a JSON round trip would turn it into +0.
+        coefficients[j] = Math.fround(w) + 0;
+        intercept -= w * mean[j]!;
+      }
+      return {
+        kind: 'logistic-regression',
+        featureNames,
+        coefficients,
+        intercept: Math.fround(intercept) + 0,
+        standardization: { mean: [...mean], scale: [...scale] },
+        standardizedWeights: Array.from(weights),
+        training: { iterations: iteration, converged, objective: currentObjective, l2: resolved.l2 },
+      };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import {
+  BACKTEST_METRICS,
+  CLASSIFICATION_METRICS,
+  REGRESSION_METRICS,
+  type MetricName,
+} from './evaluate-predictions';
+
+const metricName = z.enum([...CLASSIFICATION_METRICS, ...REGRESSION_METRICS, ...BACKTEST_METRICS]);
+
+const metricFloor = z
+  .object({
+    metric: metricName,
+    /** Passes when value ≥ min. */
+    min: z.number().optional(),
+    /** Passes when value ≤ max. */
+    max: z.number().optional(),
+  })
+  .refine((f) => f.min !== undefined || f.max !== undefined, { message: 'a floor needs min or max' });
+
+/**
+ * Absolute floors applied to a classifier when the policy names none (log-loss ceiling = ln 2, a coin flip).
+ *
+ * ### Examples
+ * ```ts
+ * DEFAULT_CLASSIFICATION_FLOORS[0]; // { metric: 'auc', min: 0.52 }
+ * ```
+ */
+export const DEFAULT_CLASSIFICATION_FLOORS: ReadonlyArray<{
+  metric: MetricName;
+  min?: number;
+  max?: number;
+}> = [
+  { metric: 'auc', min: 0.52 },
+  { metric: 'logLoss', max: Math.LN2 },
+  { metric: 'brier', max: 0.25 },
+  { metric: 'signals', min: 20 },
+];
+
+/**
+ * Absolute floors applied to a regressor when the policy names none: beat "no change", call
+ * direction better than chance.
+ *
+ * ### Examples
+ * ```ts
+ * DEFAULT_REGRESSION_FLOORS; // [{ metric: 'skill', min: 0 }, { metric: 'directionalAccuracy', min: 0.5 }]
+ * ```
+ */
+export const DEFAULT_REGRESSION_FLOORS: ReadonlyArray<{ metric: MetricName; min?: number; max?: number }> = [
+  { metric: 'skill', min: 0 },
+  { metric: 'directionalAccuracy', min: 0.5 },
+];
+
+/**
+ * Promotion gate policy (zod; every field has a default, so `gatePolicySchema.parse({})` is a
+ * usable classification policy). Three groups of checks, after TFX's Evaluator/InfraValidator:
+ *
+ * - `floors`: absolute value thresholds on holdout metrics; default by `task`
+ *   ({@link DEFAULT_CLASSIFICATION_FLOORS}, {@link DEFAULT_REGRESSION_FLOORS}).
+ * - `champion`: only when a champion evaluation is given (a first version passes on floors
+ *   alone). Same holdout required; mean per-row loss (log-loss or squared error) must be at least
+ *   `minImprovement` lower than the champion's, and the `confidence` paired-bootstrap CI of the
+ *   per-row difference (champion − candidate) must lie above 0. `blockLength` > 1 resamples
+ *   contiguous blocks because adjacent bars' losses are correlated. `maxDrops` bounds how much
+ *   any other metric may get worse (e.g. AUC by at most 0.01).
+ * - `infra`: the artifact loaded in onnxruntime and p99 single-row latency ≤ `maxP99LatencyMs`,
+ *   as measured by the caller.
+ *
+ * ### Examples
+ * ```ts
+ * gatePolicySchema.parse({}).champion.confidence; // 0.95
+ * gatePolicySchema.parse({ task: 'regression' }).floors; // [{ metric: 'skill', min: 0 }, …]
+ * ```
+ */
+export const gatePolicySchema = z
+  .object({
+    task: z.enum(['classification', 'regression']).default('classification'),
+    floors: z.array(metricFloor).optional(),
+    champion: z
+      .object({
+        minImprovement: z.number().min(0).default(0),
+        confidence: z.number().gt(0.5).lt(1).default(0.95),
+        resamples: z.number().int().min(100).max(100_000).default(2000),
+        blockLength: z.number().int().min(1).default(1),
+        seed: z.number().int().default(1),
+        maxDrops: z.array(z.object({ metric: metricName, maxDrop: z.number().min(0) })).default([]),
+      })
+      .prefault({}),
+    infra: z
+      .object({
+        required: z.boolean().default(true),
+        maxP99LatencyMs: z.number().positive().default(5),
+      })
+      .prefault({}),
+  })
+  .transform((p) => ({
+    ...p,
+    floors: p.floors ?? [
+      ...(p.task === 'classification' ? DEFAULT_CLASSIFICATION_FLOORS : DEFAULT_REGRESSION_FLOORS),
+    ],
+  }));
+
+/** A gate policy as written in config (every field optional). */
+export type GatePolicyInput = z.input<typeof gatePolicySchema>;
+/** A parsed gate policy with every default filled in. */
+export type GatePolicy = z.output<typeof gatePolicySchema>;
