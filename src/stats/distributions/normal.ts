@@ -1,6 +1,6 @@
 import { requireNotNaN } from './input-checks';
 
-const INV_SQRT_2PI = 0.39894228040143267794;
+const INV_SQRT_2PI = 0.3989422804014327;
 
 /**
  * exp(−x²/2)/√(2π) with x² split so that the large part of the exponent is exact: x² itself carries a

@@ -21,7 +21,7 @@ export interface MaxDrawdownOptions {
  * ```ts
  * maxDrawdown([0.1, -0.5, 0.2]); // 0.5
  * maxDrawdown([0.1, -0.5, 0.2], { mode: 'sum' }); // 0.5
- * maxDrawdown([-0.1, -0.1]); // 0.18999999999999995 (1 − 0.9²)
+ * maxDrawdown([-0.1, -0.1]); // 0.19 (1 − 0.9²)
  * ```
  */
 export function maxDrawdown(returns: readonly number[], options: MaxDrawdownOptions = {}): number {
