@@ -45,7 +45,7 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
         Context.current().heartbeat();
         await recordDailyPerformance(db, (await getModel(db, input.model)).model_id, to);
         // The full report stays in drift_detection_events; history gets the summary only.
-        const { report: _report, checkId: _checkId, version: _version, performance: _performance, ...summary } = result;
+        const { report: _report, checkId: _checkId, version: _version, performance: _performance, malformedRows: _malformed, ...summary } = result;
         return summary;
       });
     },

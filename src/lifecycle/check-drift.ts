@@ -31,6 +31,8 @@ export interface DriftCheckResult extends DriftCheckSummary {
   report: DriftReport | null;
   checkId: string;
   performance?: { live: number; baseline: number; labelled: number; pValue: number };
+  /** Rows skipped because their feature vector does not fit the version's schema. */
+  malformedRows?: number;
 }
 
 const toScore = (f: DriftReport['features'][number]): FeatureDriftScore => ({
@@ -58,6 +60,7 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
 
   const columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   const outputs: number[] = [];
+  let malformed = 0;
   if (input.source === 'predictions') {
     const rows = await db
       .selectFrom('predictions')
@@ -71,6 +74,11 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
       .limit(input.maxRows ?? 100_000)
       .execute();
     for (const row of rows) {
+      // A row logged under another schema cannot be compared feature by feature; it is counted, not used.
+      if (row.features.length !== names.length || !row.features.every(Number.isFinite)) {
+        malformed++;
+        continue;
+      }
       names.forEach((n, j) => columns[n]!.push(row.features[j]!));
       outputs.push(row.output);
     }
@@ -122,6 +130,7 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     performanceDegraded,
     ...(performanceDetail ? { performanceDetail } : {}),
     ...(performance ? { performance } : {}),
+    ...(malformed ? { malformedRows: malformed } : {}),
     report,
   };
   if (input.record) await recordDriftEvents(db, model.model_id, champion.versionId, input, result);

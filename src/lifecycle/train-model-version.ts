@@ -16,6 +16,8 @@ export interface TrainModelVersionInput {
   from?: Date;
   to?: Date;
   createdBy: string;
+  /** Gate policy of a model created by this call (an existing model keeps its own). */
+  gatePolicy?: unknown;
   onProgress?: (progress: TrainingProgress) => void;
 }
 
@@ -40,6 +42,7 @@ export async function trainModelVersion(db: Kysely<Database>, input: TrainModelV
     featureSchema: { version: FEATURE_SCHEMA.version, names: [...FEATURE_SCHEMA.names] },
     symbol: input.symbol,
     timeframe: input.timeframe,
+    ...(input.gatePolicy !== undefined ? { gatePolicy: input.gatePolicy } : {}),
   });
   if (model.symbol !== input.symbol || model.timeframe !== input.timeframe) {
     throw new MlInputError('model', `"${input.model}" is trained on ${model.symbol} ${model.timeframe}, not ${input.symbol} ${input.timeframe}`);

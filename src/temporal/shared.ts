@@ -1,7 +1,10 @@
 /** Task queue used when GALFRIDAY_TASK_QUEUE is not set; worker and clients read the configured one. */
 export const DEFAULT_TASK_QUEUE = 'galfriday';
 
-/** The search attributes every workflow of the system may set, with their Temporal types. */
+/**
+ * The search attributes every workflow of the system may set, with their Temporal types.
+ * `Trigger` is an SQL keyword to Temporal's visibility parser: quote it in queries, `` `Trigger` = "drift" ``.
+ */
 export const SEARCH_ATTRIBUTES = {
   ModelName: 'Keyword',
   ExperimentId: 'Keyword',

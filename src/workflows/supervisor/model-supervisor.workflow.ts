@@ -92,14 +92,19 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
     wake = false;
     if (driftRequested || now() >= state.nextDriftCheckAt) {
       const policy = state.policy;
-      const summary = await checkModelDrift({
-        model: input.model,
-        window: policy.driftWindow,
-        minSamples: policy.minDriftSamples,
-        share: policy.driftShare,
-        performance: policy.performance,
-      });
-      state.recordDriftCheck(summary);
+      try {
+        const summary = await checkModelDrift({
+          model: input.model,
+          window: policy.driftWindow,
+          minSamples: policy.minDriftSamples,
+          share: policy.driftShare,
+          performance: policy.performance,
+        });
+        state.recordDriftCheck(summary);
+      } catch (error) {
+        // The entity outlives any one check: a failed check is a decision to look at, not the end.
+        state.driftCheckFailed(now(), error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+      }
       driftRequested = false;
     }
     iterations++;
@@ -123,7 +128,19 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
         // ABANDON: the job must outlive a continue-as-new of this entity; it reports back by signal.
         await startChild(retrainingWorkflow, {
           workflowId,
-          args: [{ model: input.model, jobNumber, ...request, supervisorWorkflowId: workflowInfo().workflowId }],
+          args: [
+            {
+              model: input.model,
+              jobNumber,
+              ...request,
+              supervisorWorkflowId: workflowInfo().workflowId,
+              // The job runs with the supervisor's policy as it is now, whatever is stored on the model.
+              trainer: s.policy.retrain.trainer,
+              windowBars: s.policy.retrain.windowBars,
+              challengerTraffic: s.policy.challengerTraffic,
+              experiment: s.policy.experiment,
+            },
+          ],
           parentClosePolicy: ParentClosePolicy.ABANDON,
           typedSearchAttributes: [
             { key: ModelNameKey, value: input.model },

@@ -63,6 +63,12 @@ export class SupervisorState {
   }
 
   private decide(at: number, kind: Decision['kind'], detail: string): void {
+    const last = this.s.decisions.at(-1);
+    // A condition that persists (drift while the budget is spent) is one decision, not one per check.
+    if (last && last.kind === kind && last.detail === detail) {
+      last.at = at;
+      return;
+    }
     this.s.decisions.push({ at, kind, detail });
     if (this.s.decisions.length > MAX_DECISIONS) this.s.decisions.shift();
   }
@@ -163,6 +169,11 @@ export class SupervisorState {
     } else if (summary.performanceDegraded) {
       this.request({ trigger: 'performance', reason: summary.performanceDetail ?? 'performance degraded', requestedBy: 'supervisor' }, now);
     }
+  }
+
+  driftCheckFailed(now: number, message: string): void {
+    this.s.nextDriftCheckAt = now + parseDuration(this.s.policy.driftCheckInterval);
+    this.decide(now, 'drift-check', `check failed: ${message}`);
   }
 
   setPolicy(policy: SupervisorPolicy, now: number): void {

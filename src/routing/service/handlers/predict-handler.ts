@@ -1,0 +1,190 @@
+import { FeatureSchemaError } from '../../../ml/errors';
+import { featureVectorFromInput } from '../../../ml/features/feature-schema';
+import type { PredictRequest } from '../api/request-schemas';
+import type { ExperimentArm, ModelRoute, VersionRef } from '../config/routing-snapshot';
+import { RouterError } from '../errors/router-error';
+import type { Reply } from '../http/route-definition';
+import { uuidv7 } from '../ids/uuid-v7';
+import { BrokenVersionError } from '../inference/model-session-cache';
+import type { RoutingContext } from '../routing-context';
+import { proposeTradeSignal, type SignalDecision } from '../signal/propose-trade-signal';
+import { InvalidPredictionError } from '../signal/signal-side';
+import { resolveModel } from './resolve-model';
+import { resolveStrategy } from './resolve-strategy';
+import { scoreVersion } from './score-version';
+
+/**
+ * `POST /v1/predict`: route the unit (experiment arm or champion), score the routed version with
+ * onnxruntime, log prediction and assignment to the batched logs, optionally run a strategy on the
+ * output, and, after answering, score the shadow version if one is set. A broken routed version is
+ * replaced by the champion (flagged in `fallback`); the prediction is then attributed to the
+ * champion, not to the experiment arm.
+ *
+ * ### Examples
+ * ```ts
+ * const handle = createPredictHandler(context);
+ * await handle({ model: 'btc-1h', unitId: 'acct-7', features: { ret_1: 0.01, … } });
+ * // { status: 200, body: { predictionId: '0190…', model: 'btc-1h', version: 3, experimentId: '…', variant: 'treatment', output: 0.61 } }
+ * ```
+ */
+export function createPredictHandler(context: RoutingContext): (body: PredictRequest) => Promise<Reply> {
+  return async (body) => {
+    const model = resolveModel(context, body.model);
+    const strategy = body.strategy === undefined ? undefined : resolveStrategy(context, body.strategy.id, 'strategy.id');
+    if (strategy !== undefined && strategy.interpretation !== model.target) {
+      throw new RouterError(
+        'ROUTER_ERR_STRATEGY_MISMATCH',
+        `strategy "${strategy.id}" interprets ${strategy.interpretation}, model "${model.name}" predicts ${model.target}`,
+        { field: 'strategy.id' },
+      );
+    }
+    let vector: number[];
+    try {
+      vector = featureVectorFromInput(model.schema, body.features);
+    } catch (error) {
+      if (error instanceof FeatureSchemaError) {
+        throw new RouterError('ROUTER_ERR_FEATURE_SCHEMA', error.message, {
+          field: 'features',
+          details: { schemaVersion: error.schemaVersion, missing: error.missing, extra: error.extra, nonFinite: error.nonFinite },
+        });
+      }
+      throw error;
+    }
+
+    const now = Date.now();
+    const experiment = model.experiment;
+    const arm: ExperimentArm | null = experiment === null ? null : experiment.choose(body.unitId, context.rng);
+    const routed: VersionRef | null = arm !== null ? arm.version : model.champion;
+    if (routed === null) {
+      throw new RouterError('ROUTER_ERR_NO_CHAMPION', `model "${model.name}" has no champion and this unit is in no experiment arm`, {
+        field: 'model',
+      });
+    }
+    const { served, output, fallback } = await scoreWithFallback(context, model, routed, vector);
+
+    const predictionId = uuidv7(now);
+    const attributed = arm !== null && served === routed;
+    context.predictionLog.append({
+      predictionId,
+      modelId: model.modelId,
+      versionId: served.versionId,
+      experimentId: attributed ? experiment!.experimentId : null,
+      variant: attributed ? arm.variant : null,
+      unitId: body.unitId,
+      features: vector,
+      output,
+      isShadow: false,
+      servedPredictionId: null,
+      createdAtMs: now,
+    });
+    if (arm !== null) {
+      // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
+      context.assignmentLog.append({ assignmentId: predictionId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now });
+      arm.assignments.inc();
+    }
+    if (attributed) arm.predictions.inc();
+    else model.championPredictions.inc();
+
+    let signal: SignalDecision | undefined;
+    if (strategy !== undefined && body.strategy !== undefined) {
+      const named = Array.isArray(body.features) ? Object.fromEntries(model.schema.names.map((n, i) => [n, vector[i]!])) : body.features;
+      try {
+        signal = proposeTradeSignal(strategy, {
+          prediction: output,
+          price: body.strategy.price,
+          bid: body.strategy.bid,
+          ask: body.strategy.ask,
+          features: body.strategy.features === undefined ? named : { ...named, ...body.strategy.features },
+          tradingPair: body.strategy.tradingPair,
+          predictionId,
+        });
+      } catch (error) {
+        // The model's own output outside [0, 1] for a probability target is the model's fault.
+        if (error instanceof InvalidPredictionError) signal = { status: 'none', reason: error.message };
+        else throw error;
+      }
+      context.metrics.signals.labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none').inc();
+    }
+
+    const shadow = model.shadow;
+    if (shadow !== null && shadow.versionId !== served.versionId) {
+      setImmediate(() => void scoreShadow(context, model, shadow, vector, body.unitId, predictionId));
+    }
+
+    return {
+      status: 200,
+      body: {
+        predictionId,
+        model: model.name,
+        version: served.version,
+        ...(attributed ? { experimentId: experiment!.experimentId, variant: arm.variant } : {}),
+        output,
+        ...(body.asOf !== undefined ? { asOf: body.asOf } : {}),
+        ...(signal !== undefined ? { signal } : {}),
+        ...(fallback !== undefined ? { fallback } : {}),
+      },
+    };
+  };
+}
+
+async function scoreWithFallback(
+  context: RoutingContext,
+  model: ModelRoute,
+  routed: VersionRef,
+  vector: readonly number[],
+): Promise<{ served: VersionRef; output: number; fallback?: { fromVersion: number; reason: string } }> {
+  try {
+    return { served: routed, output: await scoreVersion(context, routed, vector) };
+  } catch (error) {
+    if (!(error instanceof BrokenVersionError)) throw error;
+    const champion = model.champion;
+    if (champion === null || champion.versionId === routed.versionId) {
+      throw new RouterError('ROUTER_ERR_MODEL_UNAVAILABLE', `model "${model.name}" version ${routed.version} cannot be served and there is no other champion to fall back to`);
+    }
+    model.fallbacks.inc();
+    try {
+      return {
+        served: champion,
+        output: await scoreVersion(context, champion, vector),
+        fallback: { fromVersion: routed.version, reason: error.transient ? 'artifact unavailable' : 'version broken' },
+      };
+    } catch (second) {
+      if (second instanceof BrokenVersionError) {
+        throw new RouterError('ROUTER_ERR_MODEL_UNAVAILABLE', `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`);
+      }
+      throw second;
+    }
+  }
+}
+
+// Shadow scores are recorded for paired comparison with the served prediction and never returned;
+// a failing shadow only marks its version broken (and alerts), it never affects the response.
+async function scoreShadow(
+  context: RoutingContext,
+  model: ModelRoute,
+  shadow: VersionRef,
+  vector: readonly number[],
+  unitId: string,
+  servedPredictionId: string,
+): Promise<void> {
+  try {
+    const output = await scoreVersion(context, shadow, vector);
+    const now = Date.now();
+    context.predictionLog.append({
+      predictionId: uuidv7(now),
+      modelId: model.modelId,
+      versionId: shadow.versionId,
+      experimentId: null,
+      variant: null,
+      unitId,
+      features: vector,
+      output,
+      isShadow: true,
+      servedPredictionId,
+      createdAtMs: now,
+    });
+    model.shadowPredictions.inc();
+  } catch (error) {
+    if (!(error instanceof BrokenVersionError)) context.logger.error('shadow scoring failed', { model: model.name, error });
+  }
+}

@@ -1,0 +1,259 @@
+import type { RouterLogger } from '../observability/router-logger';
+
+// Predictions and assignments are written off the hot path: a request appends a row to memory and
+// answers; a single flusher per log commits up to `maxBatch` rows per statement, every
+// `flushIntervalMs` or as soon as a full batch is waiting. Memory is bounded by `maxBuffered` rows:
+// when PostgreSQL is slow or down the buffer fills, retries back off, and rows beyond the bound are
+// dropped and counted (a prediction must never wait on, or fail because of, its log). One flusher at
+// a time is the backpressure towards PostgreSQL: the log never has more than one statement in flight.
+
+/**
+ * Counters and gauges a {@link BatchLog} reports to.
+ *
+ * ### Examples
+ * ```ts
+ * const metrics: BatchLogMetrics = { flushed: () => {}, dropped: () => {}, lag: () => {}, buffered: () => {}, databaseUp: () => {} };
+ * ```
+ */
+export interface BatchLogMetrics {
+  flushed(rows: number): void;
+  dropped(reason: 'overflow' | 'rejected', rows: number): void;
+  /** Seconds between the oldest row of a batch being appended and its commit. */
+  lag(seconds: number): void;
+  buffered(rows: number): void;
+  databaseUp(up: boolean): void;
+}
+
+/**
+ * Options of a {@link BatchLog}.
+ *
+ * ### Examples
+ * ```ts
+ * const options: BatchLogOptions<Row> = { name: 'predictions', write, idOf: (r) => r.id, timeOf: (r) => r.at,
+ *   maxBuffered: 200_000, maxBatch: 5_000, flushIntervalMs: 200, metrics, logger };
+ * ```
+ */
+export interface BatchLogOptions<Row> {
+  readonly name: string;
+  /** Commits rows in one statement; resolves only once they are durable. */
+  write(rows: readonly Row[]): Promise<void>;
+  /** Id of a row, to answer "is this id still waiting?" for outcomes that outrun the flush. */
+  idOf(row: Row): string;
+  /** Epoch ms at which the row was appended (for the lag metric). */
+  timeOf(row: Row): number;
+  readonly maxBuffered: number;
+  readonly maxBatch: number;
+  readonly flushIntervalMs: number;
+  /** Longest wait between retries while PostgreSQL fails. @default 5000 */
+  readonly maxBackoffMs?: number;
+  readonly metrics: BatchLogMetrics;
+  readonly logger: RouterLogger;
+}
+
+/**
+ * True for errors PostgreSQL raised about the data itself (SQLSTATE class 22 data exception or 23
+ * integrity violation, e.g. an experiment deleted while its rows waited): retrying the same rows
+ * would fail forever, so the batch is split to find and drop the bad ones. Everything else
+ * (connection refused, server shutting down, timeouts) is transient and retried.
+ *
+ * ### Examples
+ * ```ts
+ * isDataError({ code: '23503' }); // true (foreign key violation)
+ * isDataError(new Error('connect ECONNREFUSED 127.0.0.1:5432')); // false
+ * ```
+ */
+export function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.length === 5 && (code.startsWith('22') || code.startsWith('23'));
+}
+
+/**
+ * A bounded in-memory log committed to PostgreSQL in batches by one background flusher.
+ *
+ * ### Examples
+ * ```ts
+ * const log = new BatchLog({ name: 'predictions', write: (rows) => insertPredictions(db, rows), … });
+ * log.start();
+ * log.append(row);         // true: buffered (false: dropped, buffer full)
+ * log.isPending(row.id);   // true until committed
+ * await log.flush();       // everything appended so far is committed (or this throws)
+ * await log.stop(5_000);   // last flush on shutdown
+ * ```
+ */
+export class BatchLog<Row> {
+  private buffer: Row[] = [];
+  private inFlight = 0;
+  private readonly pending = new Set<string>();
+  private flushing: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private failures = 0;
+  private stopped = false;
+  private lastDropWarning = 0;
+
+  constructor(private readonly options: BatchLogOptions<Row>) {}
+
+  /** Starts the periodic flusher. */
+  start(): void {
+    this.stopped = false;
+    this.schedule(this.options.flushIntervalMs);
+  }
+
+  /** Rows waiting in memory (buffered or being written). */
+  get size(): number {
+    return this.buffer.length + this.inFlight;
+  }
+
+  /**
+   * Buffers a row; false when the buffer is full and the row was dropped (counted). Never blocks.
+   */
+  append(row: Row): boolean {
+    if (this.buffer.length + this.inFlight >= this.options.maxBuffered) {
+      this.options.metrics.dropped('overflow', 1);
+      const now = Date.now();
+      if (now - this.lastDropWarning > 10_000) {
+        this.lastDropWarning = now;
+        this.options.logger.warn('log buffer full: dropping rows', { log: this.options.name, buffered: this.size });
+      }
+      return false;
+    }
+    this.buffer.push(row);
+    this.pending.add(this.options.idOf(row));
+    if (this.buffer.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {
+      this.background();
+    }
+    return true;
+  }
+
+  /** Whether a row with this id was appended and is not committed yet. */
+  isPending(id: string): boolean {
+    return this.pending.has(id);
+  }
+
+  /**
+   * Commits everything appended before the call. Rejects with the database error when a write
+   * fails; the rows stay buffered for the next attempt.
+   */
+  async flush(): Promise<void> {
+    const last = this.buffer[this.buffer.length - 1];
+    if (last !== undefined) await this.flushIds([this.options.idOf(last)]);
+    else if (this.flushing !== null) await this.flushing;
+  }
+
+  /**
+   * Commits at least the rows with these ids (and every row appended before them: the log is
+   * FIFO). Resolves at once when none is pending; rejects with the database error when a write fails.
+   */
+  async flushIds(ids: readonly string[]): Promise<void> {
+    while (ids.some((id) => this.pending.has(id))) {
+      if (this.flushing !== null) await this.flushing;
+      else await this.run();
+    }
+  }
+
+  /** Stops the timer and tries a last flush for at most `timeoutMs`; returns the rows left unwritten. */
+  async stop(timeoutMs: number): Promise<number> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    const deadline = Date.now() + timeoutMs;
+    while (this.size > 0 && Date.now() < deadline) {
+      try {
+        await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    if (this.size > 0) this.options.logger.error('rows lost at shutdown', { log: this.options.name, rows: this.size });
+    return this.size;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      if (this.buffer.length > 0 && this.flushing === null) this.background();
+      else this.schedule(this.options.flushIntervalMs);
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private background(): void {
+    this.run().then(
+      () => {
+        // A backlog (after an outage, or under load) drains batch after batch without waiting.
+        if (this.buffer.length >= this.options.maxBatch && this.flushing === null) this.background();
+        else this.schedule(this.options.flushIntervalMs);
+      },
+      () => {
+        const backoff = Math.min(this.options.flushIntervalMs * 2 ** this.failures, this.options.maxBackoffMs ?? 5_000);
+        this.schedule(backoff);
+      },
+    );
+  }
+
+  // Writes one batch (the oldest `maxBatch` rows). Only one runs at a time.
+  private run(): Promise<void> {
+    // An empty run would finish synchronously and clear `flushing` before it is even set.
+    if (this.buffer.length === 0) return Promise.resolve();
+    const flushing = (async () => {
+      try {
+        const batch = this.buffer.splice(0, this.options.maxBatch);
+        this.inFlight = batch.length;
+        try {
+          await this.writeIsolatingBadRows(batch);
+        } catch (error) {
+          // Back at the front, in order: the next attempt retries the same rows first.
+          this.buffer = batch.concat(this.buffer);
+          this.failures++;
+          this.options.metrics.databaseUp(false);
+          if (this.failures === 1 || this.failures % 20 === 0) {
+            this.options.logger.warn('log flush failed; keeping rows and retrying', {
+              log: this.options.name,
+              buffered: this.buffer.length,
+              failures: this.failures,
+              error: (error as Error).message,
+            });
+          }
+          throw error;
+        } finally {
+          this.inFlight = 0;
+          this.options.metrics.buffered(this.buffer.length);
+        }
+        if (this.failures > 0) this.options.logger.info('log flush recovered', { log: this.options.name, failures: this.failures });
+        this.failures = 0;
+        this.options.metrics.databaseUp(true);
+        this.options.metrics.flushed(batch.length);
+        this.options.metrics.lag((Date.now() - this.options.timeOf(batch[0]!)) / 1000);
+        for (const row of batch) this.pending.delete(this.options.idOf(row));
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    this.flushing = flushing;
+    return flushing;
+  }
+
+  // A data error fails the whole statement; halving the batch finds the bad rows in O(bad × log n)
+  // statements, so one poison row costs a few extra round trips instead of blocking the log.
+  private async writeIsolatingBadRows(rows: readonly Row[]): Promise<void> {
+    try {
+      await this.options.write(rows);
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+      if (rows.length === 1) {
+        this.options.metrics.dropped('rejected', 1);
+        this.pending.delete(this.options.idOf(rows[0]!));
+        this.options.logger.error('row refused by PostgreSQL; dropped', {
+          log: this.options.name,
+          id: this.options.idOf(rows[0]!),
+          error: (error as Error).message,
+        });
+        return;
+      }
+      const middle = Math.ceil(rows.length / 2);
+      await this.writeIsolatingBadRows(rows.slice(0, middle));
+      await this.writeIsolatingBadRows(rows.slice(middle));
+    }
+  }
+}

@@ -1,0 +1,272 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import path from 'node:path';
+import type { Config } from '../../config/config';
+import { connectDatabase, type DatabaseHandle } from '../../db/connection';
+import { insertAssignments, insertPredictions, type AssignmentLogRow, type PredictionLogRow } from '../../db/repositories/routing-log.repository';
+import { getArtifact } from '../../db/repositories/version.repository';
+import { createRng } from '../../stats/random';
+import { RouterAlerts } from './alerts/router-alerts';
+import { AdaptiveReweighter } from './config/adaptive-reweighter';
+import { ConfigStore } from './config/config-store';
+import { createBearerAuth } from './http/bearer-auth';
+import { createRequestHandler } from './http/request-handler';
+import type { RouteDefinition } from './http/route-definition';
+import { ModelSessionCache } from './inference/model-session-cache';
+import { loadModelSession } from './inference/onnx-model-session';
+import { BatchLog, type BatchLogMetrics } from './logs/batch-log';
+import { createRouterLogger, type RouterLogger } from './observability/router-logger';
+import { createRouterMetrics, type RouterMetrics } from './observability/router-metrics';
+import { OutcomeCommitter } from './outcomes/outcome-committer';
+import type { RoutingContext } from './routing-context';
+import { DEFAULT_ROUTER_TUNING, type RouterTuning } from './router-tuning';
+import { createRoutes } from './routes';
+import { loadStrategiesFile, parseStrategies, type StrategiesFileInput, type Strategy } from './signal/strategy-config';
+import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
+
+/**
+ * Name of the strategies file looked up in the data directory when no strategies are passed in.
+ *
+ * ### Examples
+ * ```ts
+ * STRATEGIES_FILE; // 'strategies.json'
+ * ```
+ */
+export const STRATEGIES_FILE = 'strategies.json';
+
+/**
+ * Options of {@link buildRoutingApp} and `startRoutingService`.
+ *
+ * ### Examples
+ * ```ts
+ * const options: RoutingAppOptions = { config: loadConfig(), databaseUrl: 'postgres://…', tuning: { flushIntervalMs: 50 } };
+ * ```
+ */
+export interface RoutingAppOptions {
+  readonly config: Config;
+  readonly databaseUrl: string;
+  /** Where log lines go (one JSON object per line). @default stdout */
+  readonly log?: (line: string) => void;
+  /** Strategies passed in, instead of reading `<dataDir>/strategies.json`. */
+  readonly strategies?: StrategiesFileInput;
+  /** Strategies file to read instead of `<dataDir>/strategies.json`. */
+  readonly strategiesFile?: string;
+  /** Tokens to use instead of {@link ensureTokens} (tests). */
+  readonly tokens?: RouterTokens;
+  readonly tuning?: Partial<RouterTuning> & { readonly flushIntervalMs?: number };
+}
+
+/**
+ * A routing service without a socket: its request listener, shared context and lifecycle. Tests
+ * and `startRoutingService` put it behind a `node:http` server.
+ *
+ * ### Examples
+ * ```ts
+ * const app = await buildRoutingApp(options);
+ * await app.start();
+ * http.createServer(app.handler).listen(0, '127.0.0.1');
+ * await app.stop();
+ * ```
+ */
+export interface RoutingApp {
+  readonly tokens: RouterTokens;
+  readonly handler: (req: IncomingMessage, res: ServerResponse) => void;
+  readonly context: RoutingContext;
+  readonly routes: readonly RouteDefinition<never>[];
+  readonly metrics: RouterMetrics;
+  readonly logger: RouterLogger;
+  readonly database: DatabaseHandle;
+  /** Loads the configuration (waiting for the first load) and starts the flushers and timers. */
+  start(): Promise<void>;
+  /** Marks the app draining (readiness 503) without stopping anything yet. */
+  drain(): void;
+  /** Flushes the logs (bounded by the shutdown timeout), stops timers and closes PostgreSQL. */
+  stop(): Promise<void>;
+}
+
+function logMetrics(metrics: RouterMetrics, name: string, setDatabaseUp: (up: boolean) => void): BatchLogMetrics {
+  const flushed = metrics.flushedRows.labels(name);
+  const overflow = metrics.droppedRows.labels(name, 'overflow');
+  const rejected = metrics.droppedRows.labels(name, 'rejected');
+  const lag = metrics.flushLag.labels(name);
+  const buffered = metrics.bufferedRows.labels(name);
+  return {
+    flushed: (rows) => flushed.inc(rows),
+    dropped: (reason, rows) => (reason === 'overflow' ? overflow : rejected).inc(rows),
+    lag: (seconds) => lag.observe(seconds),
+    buffered: (rows) => buffered.set(rows),
+    databaseUp: setDatabaseUp,
+  };
+}
+
+/**
+ * Wires a routing service: tokens, PostgreSQL pool, ONNX session cache, live configuration
+ * (LISTEN + periodic refresh), adaptive reweighting, batched logs, outcome group commit, alerts,
+ * strategies and the HTTP request listener. Nothing runs until `start()`.
+ * Throws StrategyConfigError for an invalid strategies file and ConfigError for unusable tokens.
+ *
+ * ### Examples
+ * ```ts
+ * const app = await buildRoutingApp({ config, databaseUrl });
+ * app.tokens.engineToken; // bearer token of the engine endpoints
+ * ```
+ */
+export async function buildRoutingApp(options: RoutingAppOptions): Promise<RoutingApp> {
+  const { config } = options;
+  const tuning: RouterTuning & { flushIntervalMs: number } = {
+    ...DEFAULT_ROUTER_TUNING,
+    flushIntervalMs: config.flushIntervalMs,
+    ...options.tuning,
+  };
+  const logger = createRouterLogger(config.logLevel, options.log);
+  const metrics = createRouterMetrics();
+  const tokens = options.tokens ?? (await ensureTokens(config));
+
+  const strategiesFile = options.strategiesFile ?? path.join(config.dataDir, STRATEGIES_FILE);
+  let strategies: ReadonlyMap<string, Strategy> =
+    options.strategies !== undefined ? parseStrategies(options.strategies, 'options.strategies') : await loadStrategiesFile(strategiesFile);
+
+  const database = connectDatabase(options.databaseUrl, { maxConnections: tuning.poolSize, applicationName: 'galfriday-router' });
+  const { db } = database;
+  let databaseUp = true;
+  const setDatabaseUp = (up: boolean): void => {
+    databaseUp = up;
+    metrics.databaseUp.labels().set(up ? 1 : 0);
+  };
+  let draining = false;
+
+  const alerts = new RouterAlerts(db, logger);
+  let store: ConfigStore | undefined;
+  const sessions = new ModelSessionCache({
+    fetchArtifact: (versionId) => getArtifact(db, versionId),
+    load: loadModelSession,
+    retryBrokenAfterMs: tuning.retryBrokenAfterMs,
+    releaseAfterMs: tuning.releaseAfterMs,
+    logger,
+    onBroken: (spec, phase, error) => {
+      alerts.raise({
+        severity: 'critical',
+        kind: 'model_version_broken',
+        modelId: spec.modelId,
+        experimentId: null,
+        message: `version ${spec.version} of "${spec.modelName}" failed to ${phase}; requests routed to it are served by the champion`,
+        details: { versionId: spec.versionId, version: spec.version, phase, error: error.message },
+        dedupeKey: `router:model_version_broken:${spec.versionId}`,
+      });
+    },
+  });
+  const reweighter = new AdaptiveReweighter({ db, snapshot: () => store?.snapshot ?? null, logger, tickMs: tuning.reweightTickMs });
+  store = new ConfigStore({
+    db,
+    databaseUrl: options.databaseUrl,
+    sessions,
+    reweighter,
+    metrics,
+    logger,
+    refreshIntervalMs: tuning.refreshIntervalMs,
+    preloadTimeoutMs: tuning.preloadTimeoutMs,
+    debounceMs: tuning.debounceMs,
+    onDatabase: setDatabaseUp,
+    onProblems: (problems) => {
+      for (const p of problems) {
+        alerts.raise({
+          severity: 'warning',
+          kind: p.kind,
+          modelId: p.modelId,
+          experimentId: p.experimentId,
+          message: `${p.experimentId !== null ? `experiment ${p.experimentId}` : `model id ${p.modelId}`} is not served: ${p.message}`,
+          details: { message: p.message },
+          dedupeKey: `router:${p.kind}:${p.experimentId ?? p.modelId}`,
+        });
+      }
+    },
+  });
+
+  const predictionLog = new BatchLog<PredictionLogRow>({
+    name: 'predictions',
+    write: (rows) => insertPredictions(db, rows),
+    idOf: (row) => row.predictionId,
+    timeOf: (row) => row.createdAtMs,
+    maxBuffered: tuning.maxBufferedRows,
+    maxBatch: tuning.maxBatchRows,
+    flushIntervalMs: tuning.flushIntervalMs,
+    metrics: logMetrics(metrics, 'predictions', setDatabaseUp),
+    logger,
+  });
+  const assignmentLog = new BatchLog<AssignmentLogRow>({
+    name: 'assignments',
+    write: (rows) => insertAssignments(db, rows),
+    idOf: (row) => row.assignmentId,
+    timeOf: (row) => row.assignedAtMs,
+    maxBuffered: tuning.maxBufferedRows,
+    maxBatch: tuning.maxBatchRows,
+    flushIntervalMs: tuning.flushIntervalMs,
+    metrics: logMetrics(metrics, 'assignments', setDatabaseUp),
+    logger,
+  });
+  const committer = new OutcomeCommitter({
+    db,
+    pendingSources: [predictionLog, assignmentLog],
+    maxBatch: tuning.outcomeMaxBatch,
+    timeoutMs: tuning.outcomeTimeoutMs,
+    logger,
+    onDatabase: setDatabaseUp,
+  });
+
+  const liveStore = store;
+  const context: RoutingContext = {
+    store: liveStore,
+    reweighter,
+    sessions,
+    predictionLog,
+    assignmentLog,
+    committer,
+    strategies: () => strategies,
+    reloadStrategies: async () => {
+      if (options.strategies !== undefined) return;
+      strategies = await loadStrategiesFile(strategiesFile);
+    },
+    metrics,
+    logger,
+    rng: createRng(randomBytes(4).readUInt32LE(0)),
+    databaseUp: () => databaseUp,
+    draining: () => draining,
+  };
+  const routes = createRoutes(context);
+  const handler = createRequestHandler({ routes, auth: createBearerAuth(tokens), metrics, logger });
+
+  let stopped: Promise<void> | undefined;
+  return {
+    tokens,
+    handler,
+    context,
+    routes,
+    metrics,
+    logger,
+    database,
+    async start() {
+      predictionLog.start();
+      assignmentLog.start();
+      await liveStore.start();
+      reweighter.start();
+      if (liveStore.snapshot === null) logger.warn('started without a configuration; retrying the first load in the background');
+    },
+    drain() {
+      draining = true;
+    },
+    stop() {
+      stopped ??= (async () => {
+        draining = true;
+        reweighter.stop();
+        await liveStore.stop();
+        const deadline = tuning.shutdownTimeoutMs;
+        const [lostPredictions, lostAssignments] = await Promise.all([predictionLog.stop(deadline), assignmentLog.stop(deadline)]);
+        if (lostPredictions + lostAssignments === 0) logger.info('logs flushed');
+        alerts.stop();
+        await sessions.close();
+        await database.close();
+      })();
+      return stopped;
+    },
+  };
+}
