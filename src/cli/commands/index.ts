@@ -1,6 +1,16 @@
 import type { Command } from '../command';
 import { dataImportCommand, dataSynthCommand } from './data.commands';
+import {
+  experimentsConcludeCommand,
+  experimentsCreateCommand,
+  experimentsListCommand,
+  experimentsPauseCommand,
+  experimentsResumeCommand,
+  experimentsShowCommand,
+  experimentsStopCommand,
+} from './experiments.commands';
 import { healthCommand } from './health.command';
+import { driftCheckCommand, retrainCommand, statusCommand, superviseCommand, workflowsCommand } from './lifecycle.commands';
 import { migrateCommand } from './migrate.command';
 import {
   modelsExportCommand,
@@ -12,11 +22,12 @@ import {
   modelsShowCommand,
   modelsTrainCommand,
 } from './models.commands';
-import { statusCommand } from './status.command';
+import { schedulesDeleteCommand, schedulesListCommand, schedulesSetCommand } from './schedules.commands';
+import { stackCommand } from './stack.command';
 
 /** Every command, in the order `galfriday --help` lists them. */
 export const commands: Command[] = [
-  statusCommand,
+  stackCommand,
   healthCommand,
   dataImportCommand,
   dataSynthCommand,
@@ -28,5 +39,20 @@ export const commands: Command[] = [
   modelsRollbackCommand,
   modelsHistoryCommand,
   modelsExportCommand,
+  superviseCommand,
+  statusCommand,
+  retrainCommand,
+  driftCheckCommand,
+  experimentsCreateCommand,
+  experimentsListCommand,
+  experimentsShowCommand,
+  experimentsPauseCommand,
+  experimentsResumeCommand,
+  experimentsStopCommand,
+  experimentsConcludeCommand,
+  schedulesSetCommand,
+  schedulesListCommand,
+  schedulesDeleteCommand,
+  workflowsCommand,
   migrateCommand,
 ];

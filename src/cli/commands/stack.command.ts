@@ -1,7 +1,7 @@
 import type { Command } from '../command';
 import { ExitCode } from '../exit-codes';
 
-export const statusCommand: Command = {
+export const stackCommand: Command = {
   path: ['stack'],
   summary: 'Show whether a local stack is running on the data directory, and its addresses',
   usage: '',
