@@ -53,7 +53,7 @@ export function analyseArms(
     const previous = previousPValues[arm.variant] ?? 1;
     // The test needs two observations per arm with some spread; until then nothing is known.
     if (controlMoments.n < 2 || treatment.n < 2 || controlMoments.variance + treatment.variance === 0) {
-      comparisons.push({ variant: arm.variant, diff: treatment.mean - controlMoments.mean, pValue: previous, ci: [-Infinity, Infinity] });
+      comparisons.push({ variant: arm.variant, diff: treatment.mean - controlMoments.mean, pValue: previous, ci: null });
       continue;
     }
     // Without an explicit τ² the statistics core tunes it to the arms' variance (documented there).

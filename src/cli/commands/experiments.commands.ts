@@ -31,7 +31,7 @@ async function findExperiment(ctx: CliContext, id: string) {
 
 function describeView(view: ExperimentStatusView): string {
   const arms = view.analysis?.arms.map((a) => `    ${a.variant.padEnd(12)} routed ${String(a.assignments).padStart(7)}  n ${String(a.n).padStart(7)}  mean ${a.mean.toFixed(4)}`) ?? [];
-  const comparisons = view.analysis?.comparisons.map((c) => `    ${c.variant} − control: ${c.diff.toFixed(4)}  always-valid p ${c.pValue.toExponential(2)}  CI [${c.ci[0].toFixed(4)}, ${c.ci[1].toFixed(4)}]`) ?? [];
+  const comparisons = view.analysis?.comparisons.map((c) => `    ${c.variant} − control: ${c.diff.toFixed(4)}  always-valid p ${c.pValue.toExponential(2)}  CI ${c.ci ? `[${c.ci[0].toFixed(4)}, ${c.ci[1].toFixed(4)}]` : 'not yet'}`) ?? [];
   return [`  state ${view.state}, ${view.looks} look(s)${view.end ? `, ended: ${view.end.reason}` : ''}`, ...arms, ...comparisons].join('\n');
 }
 

@@ -37,22 +37,25 @@ export const retrainCommand: Command = {
       return;
     }
     const progress = createProgress('waiting for the supervisor', undefined, !ctx.json);
-    const started = Date.now();
+    const requestedAt = Date.now() - 5_000; // tolerate clock skew between this host and the worker's
     let status: SupervisorStatus | undefined;
-    while (Date.now() - started < 30_000) {
-      status = await client.workflow.getHandle(supervisorId).query(supervisorStatusQuery);
-      if (status.running) break;
-      progress.update(Math.round((Date.now() - started) / 1000), 's');
+    let job: SupervisorStatus['running'] = null;
+    while (Date.now() - requestedAt < 35_000) {
+      // The supervisor answers queries once its state is loaded; until then, keep waiting.
+      status = await client.workflow.getHandle(supervisorId).query(supervisorStatusQuery).catch(() => status);
+      // Ours is the running job (ours, or the one ours was merged into) or one that already finished.
+      job = status?.running ?? (status?.lastStarted && status.lastStarted.startedAt >= requestedAt ? status.lastStarted : null);
+      if (job) break;
+      progress.update(Math.round((Date.now() - requestedAt) / 1000), 's');
       await new Promise((r) => setTimeout(r, 500));
     }
     progress.finish();
-    const job = status?.running;
     if (!job) {
       const last = status?.decisions.at(-1);
       ctx.print(`Retraining requested; the supervisor has not started it yet (${last ? last.detail : 'no decision yet'}).\n  ${link(supervisorId)}`, { supervisor: supervisorId, job: null });
       return;
     }
-    ctx.print(`Retraining ${job.workflowId} (${job.trigger}) is running.\n  ${link(job.workflowId)}`, { supervisor: supervisorId, job });
+    ctx.print(`Retraining ${job.workflowId} (${job.trigger}) ${status?.running?.workflowId === job.workflowId ? 'is running' : 'has run'}.\n  ${link(job.workflowId)}`, { supervisor: supervisorId, job });
   },
 };
 
@@ -85,7 +88,7 @@ export const statusCommand: Command = {
     const jobs = await db
       .selectFrom('retraining_jobs')
       .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
-      .select(['job_number', 'trigger', 'status', 'workflow_id', 'created_at', 'error_message'])
+      .select(['job_number', 'trigger', 'status', 'workflow_id', 'retraining_jobs.created_at', 'error_message'])
       .where('models.name', '=', model)
       .orderBy('job_number', 'desc')
       .limit(5)

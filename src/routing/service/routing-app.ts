@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Config } from '../../config/config';
 import { connectDatabase, type DatabaseHandle } from '../../db/connection';
-import { insertAssignments, insertPredictions, type AssignmentLogRow, type PredictionLogRow } from '../../db/repositories/routing-log.repository';
+import { insertAssignments, insertPredictions, type EncodedLogRow } from '../../db/repositories/routing-log.repository';
 import { getArtifact } from '../../db/repositories/version.repository';
 import { createRng } from '../../stats/random';
 import { RouterAlerts } from './alerts/router-alerts';
@@ -182,22 +182,22 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     },
   });
 
-  const predictionLog = new BatchLog<PredictionLogRow>({
+  const predictionLog = new BatchLog<EncodedLogRow>({
     name: 'predictions',
     write: (rows) => insertPredictions(db, rows),
-    idOf: (row) => row.predictionId,
-    timeOf: (row) => row.createdAtMs,
+    idOf: (row) => row.id,
+    timeOf: (row) => row.atMs,
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
     metrics: logMetrics(metrics, 'predictions', setDatabaseUp),
     logger,
   });
-  const assignmentLog = new BatchLog<AssignmentLogRow>({
+  const assignmentLog = new BatchLog<EncodedLogRow>({
     name: 'assignments',
     write: (rows) => insertAssignments(db, rows),
-    idOf: (row) => row.assignmentId,
-    timeOf: (row) => row.assignedAtMs,
+    idOf: (row) => row.id,
+    timeOf: (row) => row.atMs,
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,

@@ -1,4 +1,4 @@
-import type { AssignmentLogRow, PredictionLogRow } from '../../db/repositories/routing-log.repository';
+import type { EncodedLogRow } from '../../db/repositories/routing-log.repository';
 import type { Rng } from '../../stats/random';
 import type { AdaptiveReweighter } from './config/adaptive-reweighter';
 import type { ConfigStore } from './config/config-store';
@@ -16,15 +16,17 @@ import type { Strategy } from './signal/strategy-config';
  * ### Examples
  * ```ts
  * const snapshot = context.store.snapshot;
- * context.predictionLog.append(row);
+ * context.predictionLog.append(encodePrediction(row));
  * ```
  */
 export interface RoutingContext {
   readonly store: ConfigStore;
   readonly reweighter: AdaptiveReweighter;
   readonly sessions: ModelSessionCache;
-  readonly predictionLog: BatchLog<PredictionLogRow>;
-  readonly assignmentLog: BatchLog<AssignmentLogRow>;
+  /** Predictions, encoded with `encodePrediction` when appended. */
+  readonly predictionLog: BatchLog<EncodedLogRow>;
+  /** Assignments, encoded with `encodeAssignment` when appended. */
+  readonly assignmentLog: BatchLog<EncodedLogRow>;
   readonly committer: OutcomeCommitter;
   /** Current strategies by id (replaced on /admin/reload). */
   strategies(): ReadonlyMap<string, Strategy>;

@@ -34,7 +34,8 @@ export interface ArmComparison {
   diff: number;
   /** Always-valid p-value (running minimum over looks). */
   pValue: number;
-  ci: [number, number];
+  /** Confidence-sequence interval; null until both arms have data to compute one. */
+  ci: [number, number] | null;
 }
 
 export interface ExperimentAnalysis {

@@ -41,43 +41,53 @@ const { checkModelDrift } = proxyActivities<Activities>(analysisActivity);
  */
 export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<void> {
   const now = () => Date.now();
-  let state: SupervisorState;
-  if (input.state) {
-    state = SupervisorState.restore(input.state);
-  } else {
-    const context = await loadSupervisorContext({ model: input.model });
-    const policy = parseSupervisorPolicy({ ...(context.storedPolicy as object), ...input.policy });
-    state = SupervisorState.initial(input.model, policy, now(), context.nextJobNumber);
-  }
+  // Handlers are registered before the first await so that the signal of a signal-with-start and
+  // early queries find them; what arrives before the state is loaded is applied right after.
+  let state: SupervisorState | undefined = input.state ? SupervisorState.restore(input.state) : undefined;
+  const early: Array<(s: SupervisorState) => void> = [];
+  const apply = (change: (s: SupervisorState) => void) => (state ? change(state) : early.push(change));
   let wake = false;
   let driftRequested = false;
 
   setHandler(requestRetrainingSignal, (request) => {
-    state.request(request, now());
+    apply((s) => s.request(request, now()));
     wake = true;
   });
   setHandler(retrainingFinishedSignal, (outcome) => {
-    state.finished(outcome, now());
+    apply((s) => s.finished(outcome, now()));
     if (outcome.promotedVersion !== undefined) upsertSearchAttributes([{ key: ChampionVersionKey, value: outcome.promotedVersion }]);
     wake = true;
   });
-  setHandler(supervisorStatusQuery, () => state.status(now()));
+  setHandler(supervisorStatusQuery, () => {
+    if (!state) throw new Error('the supervisor is still loading its state; ask again in a moment');
+    return state.status(now());
+  });
   setHandler(
     setPolicyUpdate,
-    (patch) => {
-      const policy = parseSupervisorPolicy({ ...state.policy, ...patch });
-      state.setPolicy(policy, now());
+    async (patch) => {
+      await condition(() => state !== undefined);
+      const policy = parseSupervisorPolicy({ ...state!.policy, ...patch });
+      state!.setPolicy(policy, now());
       wake = true;
       return policy;
     },
-    { validator: (patch) => void parseSupervisorPolicy({ ...state.policy, ...patch }) },
+    { validator: (patch) => void parseSupervisorPolicy({ ...(state?.policy ?? {}), ...patch }) },
   );
   setHandler(checkDriftNowUpdate, async () => {
+    await condition(() => state !== undefined);
     driftRequested = true;
     wake = true;
     await condition(() => !driftRequested);
-    return state.status(now()).lastDrift;
+    return state!.status(now()).lastDrift;
   });
+
+  if (!state) {
+    const context = await loadSupervisorContext({ model: input.model });
+    const policy = parseSupervisorPolicy({ ...(context.storedPolicy as object), ...input.policy });
+    state = SupervisorState.initial(input.model, policy, now(), context.nextJobNumber);
+    for (const change of early.splice(0)) change(state);
+  }
+  const s0 = state;
 
   upsertSearchAttributes([
     { key: ModelNameKey, value: input.model },
@@ -86,12 +96,12 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
 
   let iterations = 0;
   for (;;) {
-    await startRetrainingIfDue(state);
-    const timeout = Math.max(0, state.nextWakeAt(now()) - now());
+    await startRetrainingIfDue(s0);
+    const timeout = Math.max(0, s0.nextWakeAt(now()) - now());
     await condition(() => wake, timeout);
     wake = false;
-    if (driftRequested || now() >= state.nextDriftCheckAt) {
-      const policy = state.policy;
+    if (driftRequested || now() >= s0.nextDriftCheckAt) {
+      const policy = s0.policy;
       try {
         const summary = await checkModelDrift({
           model: input.model,
@@ -100,10 +110,10 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
           share: policy.driftShare,
           performance: policy.performance,
         });
-        state.recordDriftCheck(summary);
+        s0.recordDriftCheck(summary);
       } catch (error) {
         // The entity outlives any one check: a failed check is a decision to look at, not the end.
-        state.driftCheckFailed(now(), error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+        s0.driftCheckFailed(now(), error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
       }
       driftRequested = false;
     }
@@ -112,7 +122,7 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
       await condition(allHandlersFinished);
       await continueAsNew<typeof modelSupervisorWorkflow>({
         model: input.model,
-        state: state.snapshot(),
+        state: s0.snapshot(),
         continueAsNewAfter: input.continueAsNewAfter,
       });
     }

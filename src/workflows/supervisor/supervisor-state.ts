@@ -30,6 +30,7 @@ export class SupervisorState {
       policy,
       pending: null,
       running: null,
+      lastStarted: null,
       coalesced: 0,
       nextJobNumber,
       lastFinishedAt: null,
@@ -121,6 +122,7 @@ export class SupervisorState {
     const pending = this.s.pending;
     this.s.pending = null;
     this.s.running = job;
+    this.s.lastStarted = job;
     if (pending && pending.trigger !== 'manual') {
       const day = utcDay(job.startedAt);
       this.s.automaticRetrains = { day, count: this.automaticCountToday(job.startedAt) + 1 };

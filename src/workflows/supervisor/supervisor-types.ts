@@ -54,6 +54,8 @@ export interface SupervisorSnapshot {
   policy: SupervisorPolicy;
   pending: RetrainingRequest | null;
   running: RunningJob | null;
+  /** The most recently started job, running or not (callers find "their" job by its start time). */
+  lastStarted: RunningJob | null;
   coalesced: number;
   nextJobNumber: number;
   lastFinishedAt: number | null;

@@ -103,7 +103,9 @@ export function computeAdaptiveWeights(
     rng,
     floor: Math.min(policy.floor, 1 / experiment.variants.length),
     minUnitsPerArm: policy.minUnitsPerArm,
-    mode: policy.thompsonMode,
+    // With two arms every draw ranks one first and the other second, so top-two weights are always
+    // 50/50; top-two only explores usefully from three arms on.
+    mode: policy.thompsonMode === 'auto' ? (experiment.variants.length === 2 ? ('best' as const) : ('top-two' as const)) : policy.thompsonMode,
     direction: policy.direction,
   };
   const result = bernoulli

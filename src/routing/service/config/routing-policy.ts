@@ -23,7 +23,7 @@ export const routingPolicySchema = z
     minUnitsPerArm: z.number().int().min(0).optional(),
     /** Minimum Thompson weight per arm. @default 0.01 */
     floor: z.number().min(0).max(0.5).optional(),
-    /** @default 'top-two' */
+    /** @default 'best' with two arms (top-two would always give them 50/50), 'top-two' with more */
     thompsonMode: z.enum(['top-two', 'best']).optional(),
     /** Whether a higher or lower primary metric is better. @default 'higher' */
     direction: z.enum(['higher', 'lower']).optional(),
@@ -37,7 +37,7 @@ const policySchema = z.looseObject({ routing: routingPolicySchema.optional() });
  *
  * ### Examples
  * ```ts
- * const policy: RoutingPolicy = { epsilon: 0.1, reweightIntervalMs: 900_000, minUnitsPerArm: 100, floor: 0.01, thompsonMode: 'top-two', direction: 'higher' };
+ * const policy: RoutingPolicy = { epsilon: 0.1, reweightIntervalMs: 900_000, minUnitsPerArm: 100, floor: 0.01, thompsonMode: 'auto', direction: 'higher' };
  * ```
  */
 export interface RoutingPolicy {
@@ -46,7 +46,8 @@ export interface RoutingPolicy {
   readonly reweightIntervalMs: number;
   readonly minUnitsPerArm: number;
   readonly floor: number;
-  readonly thompsonMode: 'top-two' | 'best';
+  /** 'auto': 'best' for two arms, 'top-two' for more. */
+  readonly thompsonMode: 'top-two' | 'best' | 'auto';
   readonly direction: 'higher' | 'lower';
 }
 
@@ -73,7 +74,7 @@ export function parseRoutingPolicy(policy: unknown): RoutingPolicy {
     reweightIntervalMs: (r.reweightIntervalSeconds ?? 900) * 1000,
     minUnitsPerArm: r.minUnitsPerArm ?? 100,
     floor: r.floor ?? 0.01,
-    thompsonMode: r.thompsonMode ?? 'top-two',
+    thompsonMode: r.thompsonMode ?? 'auto',
     direction: r.direction ?? 'higher',
   };
 }

@@ -1,5 +1,6 @@
 import { FeatureSchemaError } from '../../../ml/errors';
 import { featureVectorFromInput } from '../../../ml/features/feature-schema';
+import { encodeAssignment, encodePrediction } from '../../../db/repositories/routing-log.repository';
 import type { PredictRequest } from '../api/request-schemas';
 import type { ExperimentArm, ModelRoute, VersionRef } from '../config/routing-snapshot';
 import { RouterError } from '../errors/router-error';
@@ -64,7 +65,7 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
 
     const predictionId = uuidv7(now);
     const attributed = arm !== null && served === routed;
-    context.predictionLog.append({
+    context.predictionLog.append(encodePrediction({
       predictionId,
       modelId: model.modelId,
       versionId: served.versionId,
@@ -76,10 +77,10 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
       isShadow: false,
       servedPredictionId: null,
       createdAtMs: now,
-    });
+    }));
     if (arm !== null) {
       // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
-      context.assignmentLog.append({ assignmentId: predictionId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now });
+      context.assignmentLog.append(encodeAssignment({ assignmentId: predictionId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now }));
       arm.assignments.inc();
     }
     if (attributed) arm.predictions.inc();
@@ -170,7 +171,7 @@ async function scoreShadow(
   try {
     const output = await scoreVersion(context, shadow, vector);
     const now = Date.now();
-    context.predictionLog.append({
+    context.predictionLog.append(encodePrediction({
       predictionId: uuidv7(now),
       modelId: model.modelId,
       versionId: shadow.versionId,
@@ -182,7 +183,7 @@ async function scoreShadow(
       isShadow: true,
       servedPredictionId,
       createdAtMs: now,
-    });
+    }));
     model.shadowPredictions.inc();
   } catch (error) {
     if (!(error instanceof BrokenVersionError)) context.logger.error('shadow scoring failed', { model: model.name, error });

@@ -1,3 +1,4 @@
+import { encodeAssignment } from '../../../db/repositories/routing-log.repository';
 import type { RouteRequest } from '../api/request-schemas';
 import { RouterError } from '../errors/router-error';
 import type { Reply } from '../http/route-definition';
@@ -25,7 +26,7 @@ export function createRouteHandler(context: RoutingContext): (body: RouteRequest
     if (arm !== null) {
       const now = Date.now();
       const assignmentId = uuidv7(now);
-      context.assignmentLog.append({ assignmentId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now });
+      context.assignmentLog.append(encodeAssignment({ assignmentId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now }));
       arm.assignments.inc();
       return {
         status: 200,

@@ -5,9 +5,10 @@ import type { RouterLogger } from '../observability/router-logger';
 
 // Outcomes are the ground truth experiments are judged on, so unlike predictions they are never
 // buffered: a request is answered 202 only after its rows are committed. To still reach tens of
-// thousands of outcomes per second, concurrent requests are group-committed: while one statement
-// runs, the next requests queue, and all of them go in the next statement. An idle router commits a
-// lone request at once (no timer, no added latency).
+// thousands of outcomes per second, concurrent requests are group-committed: while `concurrency`
+// statements run, the next requests queue, and all of them go in the next statement (one commit,
+// one fsync, for many requests). An idle router commits a lone request at once (no timer, no added
+// latency). A little concurrency lets one statement execute while another waits for its fsync.
 
 /**
  * Anything whose pending (not yet committed) ids can be flushed: the prediction and assignment logs.
@@ -51,6 +52,8 @@ export interface OutcomeCommitterOptions {
   readonly maxBatch: number;
   /** A commit slower than this is answered as a failure (it may still land; retrying is harmless). */
   readonly timeoutMs: number;
+  /** Statements in flight at once. @default 2 */
+  readonly concurrency?: number;
   readonly logger: RouterLogger;
   onDatabase(up: boolean): void;
 }
@@ -72,7 +75,7 @@ interface Waiting {
  */
 export class OutcomeCommitter {
   private queue: Waiting[] = [];
-  private committing = false;
+  private running = 0;
 
   constructor(private readonly options: OutcomeCommitterOptions) {}
 
@@ -80,12 +83,12 @@ export class OutcomeCommitter {
   submit(items: readonly OutcomeInput[]): Promise<OutcomeStatus[]> {
     return new Promise<OutcomeStatus[]>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
-      if (!this.committing) void this.drain();
+      if (this.running < (this.options.concurrency ?? 2)) void this.drain();
     });
   }
 
   private async drain(): Promise<void> {
-    this.committing = true;
+    this.running++;
     try {
       while (this.queue.length > 0) {
         const group: Waiting[] = [];
@@ -98,7 +101,7 @@ export class OutcomeCommitter {
         await this.commit(group);
       }
     } finally {
-      this.committing = false;
+      this.running--;
     }
   }
 

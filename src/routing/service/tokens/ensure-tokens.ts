@@ -85,7 +85,7 @@ async function readOrCreateTokensFile(dataDir: string): Promise<RouterTokens> {
   await mkdir(dataDir, { recursive: true });
   // Write a private temp file, then hard-link it into place: link fails if the file exists, so two
   // routers starting together agree on one pair of tokens instead of the last writer winning.
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   await writeFile(temp, `${JSON.stringify(tokens, null, 2)}\n`, { mode: 0o600, flag: 'wx' });
   try {
     await link(temp, file);
