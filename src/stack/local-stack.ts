@@ -6,6 +6,7 @@ import { connectDatabase, type DatabaseHandle } from '../db/connection';
 import { migrate } from '../db/migrator';
 import { resolveTemporalCli } from '../temporal/cli-resolver';
 import { startTemporalDevServer } from '../temporal/dev-server';
+import { startRoutingService, type RunningRoutingService } from '../routing/service';
 import { createGalfridayWorker } from '../workers/create-worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
 
@@ -18,6 +19,8 @@ export interface LocalStack {
   readonly startedPostgres: boolean;
   readonly startedTemporal: boolean;
   readonly worker: Worker | undefined;
+  /** The routing service, when started (`router: true`). */
+  readonly router: RunningRoutingService | undefined;
   /** Stops everything this stack started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -25,12 +28,15 @@ export interface LocalStack {
 export interface LocalStackOptions {
   /** Start a worker in this process. @default true */
   worker?: boolean;
+  /** Start the routing service in this process. @default true */
+  router?: boolean;
   log?: (line: string) => void;
 }
 
 /**
  * Brings up what the system needs: Postgres (DATABASE_URL, or an embedded server under the data
- * directory), the schema, Temporal (TEMPORAL_ADDRESS, or a dev server with its UI), and a worker.
+ * directory), the schema, Temporal (TEMPORAL_ADDRESS, or a dev server with its UI), a worker and
+ * the routing service.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -95,9 +101,16 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
         await running;
       });
     }
+    let router: RunningRoutingService | undefined;
+    if (options.router !== false) {
+      router = await startRoutingService({ config, databaseUrl, log });
+      const started = router;
+      cleanups.push(() => started.stop());
+    }
     return {
       databaseUrl,
       database,
+      router,
       temporalAddress,
       temporalUiUrl,
       startedPostgres: !config.databaseUrl,

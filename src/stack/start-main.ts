@@ -29,7 +29,7 @@ async function run(): Promise<void> {
       process.once(signal, () => process.exit(130));
       return;
     }
-    log(`\n${signal}: stopping the worker, Temporal and PostgreSQL…`);
+    log(`\n${signal}: stopping the router, the worker, Temporal and PostgreSQL…`);
     stopping = stack
       .stop()
       .then(release)
@@ -48,7 +48,7 @@ async function run(): Promise<void> {
     temporalAddress: stack.temporalAddress,
     temporalNamespace: config.temporalNamespace,
     temporalUiUrl: stack.temporalUiUrl,
-    routerUrl: undefined,
+    routerUrl: stack.router?.url,
   });
 
   const connection = await Connection.connect({ address: stack.temporalAddress });
@@ -70,6 +70,11 @@ async function run(): Promise<void> {
   log(
     `  Temporal      ${stack.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
   );
+  if (stack.router) {
+    log(`  Router        ${stack.router.url}  (POST /v1/predict, /v1/route, /v1/outcomes, /v1/signal; /openapi.json)`);
+    log(`  Engine token  ${stack.router.engineToken}`);
+    log(`  Admin token   ${stack.router.adminToken}  (tokens kept in ${config.dataDir}/tokens.json)`);
+  }
   log(`  PostgreSQL    ${stack.startedPostgres ? 'embedded, ' : ''}${redact(stack.databaseUrl)}`);
   log(`  Data          ${config.dataDir}`);
   log('Press Ctrl-C to stop.');

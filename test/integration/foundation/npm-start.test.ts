@@ -55,6 +55,7 @@ describe('npm start', function () {
       GALFRIDAY_PG_PORT: String(await freePort()),
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
+      ROUTER_PORT: String(await freePort()),
       DATABASE_URL: '',
       TEMPORAL_ADDRESS: '',
     };
@@ -73,6 +74,9 @@ describe('npm start', function () {
       );
       const body = (await response.json()) as { executions: Array<{ status: string }> };
       assert.equal(body.executions[0]?.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
+      const health = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/healthz`);
+      assert.equal(health.status, 200);
+      assert.match(stack.output(), /Engine token {2}\S{16,}/);
 
       const second = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
         cwd: ROOT,
