@@ -4,14 +4,22 @@ import { workflowIds } from '../temporal/shared';
 import { workflowUrl } from '../temporal/ui-links';
 import { installTemporalRuntime } from '../workers/runtime';
 import { healthCheckWorkflow } from '../workflows';
+import { startDemo, type RunningDemo } from '../demo/run-demo';
 import { startLocalStack } from './local-stack';
 import { acquireStackLock, StackAlreadyRunningError, writeStackState } from './stack-state';
 
 const log = (line: string) => console.log(line);
 
-/** `npm start`: the whole local stack in one process, until Ctrl-C. */
+const USAGE = 'usage: npm start [-- --no-demo | --demo]';
+
+/** `npm start`: the whole local stack in one process, until Ctrl-C; on first start, the demo loop. */
 async function run(): Promise<void> {
+  const args = process.argv.slice(2);
+  const unknown = args.filter((a) => a !== '--no-demo' && a !== '--demo');
+  if (unknown.length) throw new ConfigError('arguments', USAGE, unknown.join(' '));
   const config = loadConfig();
+  // Never seed demo models into a real database unless asked to.
+  const wantDemo = args.includes('--demo') || (!args.includes('--no-demo') && !config.databaseUrl);
   const release = await acquireStackLock(config.dataDir);
   installTemporalRuntime();
   let stack: Awaited<ReturnType<typeof startLocalStack>>;
@@ -22,6 +30,8 @@ async function run(): Promise<void> {
     throw error;
   }
 
+  let demo: RunningDemo | undefined;
+  let connection: Connection | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -30,8 +40,9 @@ async function run(): Promise<void> {
       return;
     }
     log(`\n${signal}: stopping the router, the worker, Temporal and PostgreSQL…`);
-    stopping = stack
-      .stop()
+    stopping = (demo?.stop() ?? Promise.resolve())
+      .then(() => connection?.close())
+      .then(() => stack.stop())
       .then(release)
       .then(() => {
         log('Stopped.');
@@ -51,14 +62,13 @@ async function run(): Promise<void> {
     routerUrl: stack.router?.url,
   });
 
-  const connection = await Connection.connect({ address: stack.temporalAddress });
+  connection = await Connection.connect({ address: stack.temporalAddress });
   const client = new Client({ connection, namespace: config.temporalNamespace });
   const workflowId = workflowIds.healthCheck(new Date().toISOString().replace(/[:.]/g, '-'));
   const health = await client.workflow.execute(healthCheckWorkflow, {
     taskQueue: config.taskQueue,
     workflowId,
   });
-  await connection.close();
 
   const link = stack.temporalUiUrl
     ? ` — ${workflowUrl(stack.temporalUiUrl, config.temporalNamespace, workflowId)}`
@@ -77,6 +87,22 @@ async function run(): Promise<void> {
   }
   log(`  PostgreSQL    ${stack.startedPostgres ? 'embedded, ' : ''}${redact(stack.databaseUrl)}`);
   log(`  Data          ${config.dataDir}`);
+  if (wantDemo && stack.router && !stopping) {
+    log('');
+    demo = await startDemo({
+      db: stack.database.db,
+      client,
+      taskQueue: config.taskQueue,
+      namespace: config.temporalNamespace,
+      routerUrl: stack.router.url,
+      engineToken: stack.router.engineToken,
+      dataDir: config.dataDir,
+      uiUrl: stack.temporalUiUrl,
+      log,
+    });
+  } else if (!wantDemo) {
+    log('Demo off (--no-demo, or DATABASE_URL points at a server: pass --demo to seed demo models there).');
+  }
   log('Press Ctrl-C to stop.');
 }
 

@@ -8,7 +8,7 @@ import { supervisorStatusQuery } from '../../workflows';
 import type { SupervisorStatus } from '../../workflows/supervisor/supervisor-types';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { ensureSupervisor, requestRetraining } from '../lifecycle-client';
+import { ensureSupervisor, requestRetraining } from '../../temporal/lifecycle-client';
 import { createProgress } from '../progress';
 import { dateOption, positional } from './options';
 

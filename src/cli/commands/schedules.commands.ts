@@ -4,7 +4,7 @@ import { formatDuration, parseDuration } from '../../util/duration';
 import { scheduledRetrainingWorkflow } from '../../workflows';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { ensureSupervisor } from '../lifecycle-client';
+import { ensureSupervisor } from '../../temporal/lifecycle-client';
 import { positional } from './options';
 
 const scheduleId = (model: string) => `retrain-schedule:${model}`;

@@ -52,7 +52,6 @@ export async function experimentWorkflow({ experimentId }: ExperimentWorkflowInp
   let looks = 0;
   let end: ExperimentEnd | undefined;
   let wake = false;
-  let pausedMs = 0;
   const previousPValues: Record<string, number> = {};
   const view = (): ExperimentStatusView => ({ experimentId, model: info?.model, state, coverage: info?.coverage, analysis, looks, end });
   const requireLive = () => {
@@ -113,8 +112,9 @@ export async function experimentWorkflow({ experimentId }: ExperimentWorkflowInp
   setHandler(
     changeAllocationUpdate,
     async (input) => {
+      // Taken before the await: a second update validated meanwhile compares against this value.
+      if (info) info.coverage = Math.max(info.coverage, input.coverage);
       await setExperimentCoverage({ experimentId, coverage: input.coverage });
-      if (info) info.coverage = input.coverage;
       return view();
     },
     {
@@ -143,21 +143,21 @@ export async function experimentWorkflow({ experimentId }: ExperimentWorkflowInp
   const maxDuration = parseDuration(policy.maxDuration);
   const startedAt = info.startedAt;
 
+  // The maximum duration is wall time from the start: pausing or holding does not extend the deadline,
+  // so an experiment nobody resumes still ends.
+  const deadline = startedAt + maxDuration;
   while (!end) {
-    const pausedAt = state === 'running' ? undefined : Date.now();
-    // Paused or held: wait for an operator; running: analyse on the interval.
-    await condition(() => wake || !!end, state === 'running' ? interval : Math.max(1, startedAt + maxDuration + pausedMs - Date.now()));
-    if (pausedAt !== undefined) pausedMs += Date.now() - pausedAt;
+    await condition(() => wake || !!end, Math.max(1, state === 'running' ? Math.min(interval, deadline - Date.now()) : deadline - Date.now()));
     wake = false;
     if (end) break;
     if (state !== 'running') {
-      if (Date.now() - startedAt - pausedMs >= maxDuration) end = { kind: 'futility', reason: `held past the maximum duration (${policy.maxDuration})` };
+      if (Date.now() >= deadline) end = { kind: 'futility', reason: `${state} past the maximum duration (${policy.maxDuration})` };
       continue;
     }
     analysis = await analyseExperiment({ experimentId, previousPValues });
     looks++;
     for (const c of analysis.comparisons) previousPValues[c.variant] = c.pValue;
-    const decision = decideExperiment(analysis, policy, Date.now() - startedAt - pausedMs, maxDuration);
+    const decision = decideExperiment(analysis, policy, Date.now() - startedAt, maxDuration);
     if (decision?.kind === 'srm') {
       state = 'held';
       upsertSearchAttributes([{ key: LifecycleStateKey, value: 'held' }]);

@@ -13,8 +13,8 @@ interface Started {
   exited: Promise<number | null>;
 }
 
-function startStack(env: NodeJS.ProcessEnv): Started {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
+function startStack(env: NodeJS.ProcessEnv, args: string[] = []): Started {
+  const child = spawn(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -62,10 +62,11 @@ describe('npm start', function () {
   });
   after(async () => rm(path.dirname(dataDir), { recursive: true, force: true }));
 
-  it('starts the whole stack, runs the health check visible in the Temporal UI, and stops cleanly on Ctrl-C', async () => {
+  it('starts the whole stack, runs the health check visible in the Temporal UI, seeds the demo, and stops cleanly on Ctrl-C', async () => {
     const stack = startStack(env);
     try {
       await waitFor(stack, /galfriday is ready\./, 180_000);
+      await waitFor(stack, /Demo: a simulated engine now trades btc-demo and eth-demo through the router/, 120_000);
       assert.match(stack.output(), /Health check passed: PostgreSQL \d+/);
 
       const query = encodeURIComponent('WorkflowType="healthCheckWorkflow"');
@@ -103,11 +104,12 @@ describe('npm start', function () {
     }
   });
 
-  it('reuses the data on a second start', async () => {
-    const stack = startStack(env);
+  it('reuses the data on a second start, and runs the bare stack with --no-demo', async () => {
+    const stack = startStack(env, ['--no-demo']);
     try {
       await waitFor(stack, /galfriday is ready\./, 120_000);
       assert.match(stack.output(), /Schema up to date \(0 applied now, \d+ before\)/);
+      assert.match(stack.output(), /Demo off/);
       stack.child.kill('SIGTERM');
       assert.equal(await stack.exited, 0);
       assert.deepEqual(processesUsing(dataDir), []);

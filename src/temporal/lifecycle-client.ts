@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
-import { ModelNameKey } from '../temporal/search-attributes';
-import { workflowIds } from '../temporal/shared';
+import { ModelNameKey } from './search-attributes';
+import { workflowIds } from './shared';
 import type { SupervisorPolicyInput } from '../workflows/policies/supervisor-policy';
 import { modelSupervisorWorkflow, requestRetrainingSignal } from '../workflows';
 import type { RetrainingRequest } from '../workflows/supervisor/supervisor-types';

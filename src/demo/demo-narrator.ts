@@ -1,0 +1,63 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database';
+import { workflowIds } from '../temporal/shared';
+import { workflowUrl } from '../temporal/ui-links';
+
+export interface NarratorOptions {
+  db: Kysely<Database>;
+  models: string[];
+  uiUrl: string | undefined;
+  namespace: string;
+  log: (line: string) => void;
+  everyMs?: number;
+}
+
+/**
+ * Tells the story of the loop on the console, each step once with its Temporal UI link: drift
+ * confirmed, retraining started, challenger staged or rejected, experiment started, promotion.
+ */
+export function startNarrator(options: NarratorOptions): { stop(): void } {
+  const seen = new Set<string>();
+  const link = (id: string) => (options.uiUrl ? `  ${workflowUrl(options.uiUrl, options.namespace, id)}` : '');
+  const once = (key: string, line: string) => {
+    if (seen.has(key)) return;
+    seen.add(key);
+    options.log(line);
+  };
+  const startedAt = new Date();
+
+  const poll = async () => {
+    const drift = await sql<{ name: string; check_id: string; statistic: number }>`
+      SELECT m.name, d.check_id, d.statistic FROM drift_detection_events d JOIN models m USING (model_id)
+      WHERE d.metric_name = 'dataset' AND d.is_significant AND d.detected_at >= ${startedAt} AND m.name IN (${sql.join(options.models)})
+      ORDER BY d.detected_at`.execute(options.db);
+    for (const d of drift.rows) {
+      once(`drift:${d.name}`, `▲ Drift on ${d.name}: ${(d.statistic * 100).toFixed(0)}% of features drifted (the supervisor needs it in 2 of 3 checks)${link(workflowIds.supervisor(d.name))}`);
+    }
+    const jobs = await options.db
+      .selectFrom('retraining_jobs as j')
+      .innerJoin('models as m', 'm.model_id', 'j.model_id')
+      .leftJoin('model_versions as v', 'v.version_id', 'j.new_version_id')
+      .select(['m.name', 'j.workflow_id', 'j.trigger', 'j.status', 'j.error_message', 'v.version', 'j.experiment_id'])
+      .where('m.name', 'in', options.models)
+      .execute();
+    for (const j of jobs) {
+      const id = j.workflow_id ?? '';
+      once(`job:${id}`, `● Retraining ${id} started (trigger: ${j.trigger})${link(id)}`);
+      if (j.version !== null) once(`staged:${id}`, `● ${j.name}: challenger v${j.version} passed validation and is staged${link(id)}`);
+      if (j.experiment_id) once(`exp:${j.experiment_id}`, `● ${j.name}: experiment champion vs challenger v${j.version} started${link(workflowIds.experiment(j.experiment_id))}`);
+      if (j.status === 'completed') once(`done:${id}`, `★ ${j.name}: challenger v${j.version} PROMOTED to champion${link(id)}`);
+      if (j.status === 'rejected' || j.status === 'failed') once(`done:${id}`, `✗ ${j.name}: retraining ${j.status} — ${j.error_message ?? ''}${link(id)}`);
+    }
+  };
+
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    poll()
+      .catch(() => undefined)
+      .finally(() => (busy = false));
+  }, options.everyMs ?? 2_000);
+  return { stop: () => clearInterval(timer) };
+}
