@@ -19,8 +19,8 @@ import type { ActivityDeps } from './activity-deps';
 
 /** Fewer bars than this cannot give a meaningful train/holdout split. */
 const MIN_TRAINING_BARS = 200;
-/** How often a checkpoint goes out with the heartbeat (serialising trees is not free). */
-const CHECKPOINT_EVERY_MS = 1_000;
+/** How often a checkpoint is built for the heartbeat (serialising trees is not free); matches the worker's heartbeat throttle. */
+const CHECKPOINT_EVERY_MS = 2_000;
 
 export interface TrainingHeartbeat {
   iteration: number;

@@ -25,6 +25,9 @@ export async function createGalfridayWorker(options: GalfridayWorkerOptions): Pr
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(options.deps),
+    // Heartbeats carry training checkpoints; the SDK would otherwise send one only every
+    // 0.8 × heartbeatTimeout (16 s for training), which is how much a crash could lose.
+    maxHeartbeatThrottleInterval: '2 seconds',
     ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
   });
 }

@@ -1,0 +1,362 @@
+/**
+ * Records the histories that `test/integration/lifecycle/replay.test.ts` replays, so that a change to
+ * workflow code that is not replay-safe (an activity added, removed or reordered, a timer changed, a
+ * branch on something other than history) fails the build instead of breaking running workflows.
+ *
+ *   node -r ts-node/register test/support/record-histories.ts [scenario …]
+ *
+ * Starts its own embedded Postgres and Temporal dev server (the test stack), runs representative
+ * workflows end to end with the real activities, and writes each closed execution's history to
+ * `test/fixtures/histories/<name>.json` in the JSON form `temporal workflow show --output json`
+ * prints (so a history exported from a real cluster can be dropped in next to them). Re-record after
+ * an intended, versioned change (`patched()`), and commit the files. With scenario names, only those run.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { History } from '@temporalio/common/lib/proto-utils';
+import * as proto from '@temporalio/proto';
+import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
+import { sql } from 'kysely';
+import { workflowIds } from '../../src/temporal/shared';
+import type { SupervisorPolicyInput } from '../../src/workflows/policies/supervisor-policy';
+import {
+  healthCheckWorkflow,
+  modelSupervisorWorkflow,
+  requestRetrainingSignal,
+  retrainingWorkflow,
+  setPolicyUpdate,
+  supervisorStatusQuery,
+} from '../../src/workflows';
+import {
+  insertLivePredictions,
+  seedChampion,
+  simulateArmOutcomes,
+  startHarness,
+  waitFor,
+  type TemporalHarness,
+} from './lifecycle-fixtures';
+import { createTestDatabase, stopTestStack, type TestDatabase } from './test-stack';
+
+export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
+
+/** The self-healing loop's policy (see self-healing-loop.test.ts): every duration in seconds. */
+const FAST_POLICY: SupervisorPolicyInput = {
+  driftCheckInterval: '1s',
+  driftWindow: '1h',
+  minDriftSamples: 100,
+  hysteresis: { breaches: 1, window: 1 },
+  cooldown: '1s',
+  retrain: { trainer: 'logreg', windowBars: 1000 },
+  challengerTraffic: 0.5,
+  experiment: {
+    analysisInterval: '1s',
+    minSamplesPerVariant: 200,
+    maxSamplesPerVariant: 20_000,
+    maxDuration: '10m',
+  },
+};
+
+const SHIFTED_MARKET = {
+  seed: 3,
+  bars: 3200,
+  trainBars: 2000,
+  shift: { atBar: 2000, regime: 'mean-reverting' as const, volatilityMultiplier: 2.5 },
+};
+
+interface Context {
+  database: TestDatabase;
+  harness: TemporalHarness;
+  write(name: string, handle: WorkflowHandle): Promise<void>;
+}
+
+const TERMINAL = ['completed', 'rejected', 'failed', 'cancelled'];
+
+/**
+ * Terminates a never-ending workflow (a supervisor) between two of its tasks, so that its history
+ * ends with a completed workflow task rather than one force-closed by the termination.
+ */
+async function terminateWhenIdle(handle: WorkflowHandle, reason: string): Promise<void> {
+  await waitFor(
+    `${handle.workflowId} to be idle`,
+    async () => {
+      const { raw } = await handle.describe();
+      return !raw.pendingWorkflowTask && !(raw.pendingActivities?.length ?? 0);
+    },
+    30_000,
+    20,
+  );
+  await handle.terminate(reason);
+}
+
+async function jobOf(database: TestDatabase, model: string) {
+  return database.db
+    .selectFrom('retraining_jobs')
+    .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
+    .selectAll('retraining_jobs')
+    .where('models.name', '=', model)
+    .executeTakeFirst();
+}
+
+/**
+ * Drift → supervisor starts a retraining → validated → challenger experiment → decided by the
+ * simulated outcomes → promoted or rejected → the supervisor hears of it. Writes the supervisor's,
+ * the retraining's and the experiment's histories.
+ */
+async function selfHealingLoop(
+  ctx: Context,
+  model: string,
+  arms: Parameters<typeof simulateArmOutcomes>[2],
+  names: { supervisor?: string; retraining: string; experiment: string },
+  seed: number,
+) {
+  const { database, harness } = ctx;
+  const seeded = await seedChampion(database, { model, ...SHIFTED_MARKET });
+  await insertLivePredictions(
+    database,
+    model,
+    seeded.championVersionId,
+    seeded.bars.slice(SHIFTED_MARKET.trainBars - 30),
+  );
+  const supervisor = await harness.client.workflow.start(modelSupervisorWorkflow, {
+    workflowId: workflowIds.supervisor(model),
+    taskQueue: harness.taskQueue,
+    args: [{ model, policy: FAST_POLICY }],
+  });
+  const experiment = await waitFor(
+    `the challenger experiment of ${model} to start`,
+    () =>
+      database.db
+        .selectFrom('experiments')
+        .innerJoin('models', 'models.model_id', 'experiments.model_id')
+        .select(['experiments.experiment_id'])
+        .where('models.name', '=', model)
+        .where('experiments.status', '=', 'running')
+        .executeTakeFirst(),
+    120_000,
+  );
+  await simulateArmOutcomes(database, experiment.experiment_id, arms, 600, seed);
+  const job = await waitFor(`the retraining of ${model} to end`, async () => {
+    const row = await jobOf(database, model);
+    return row && TERMINAL.includes(row.status) ? row : undefined;
+  });
+  await waitFor(`the supervisor of ${model} to hear of the outcome`, async () => {
+    const status = await supervisor.query(supervisorStatusQuery);
+    return status.lastOutcome !== null && status.running === null;
+  });
+  const retraining = harness.client.workflow.getHandle(job.workflow_id!);
+  await retraining.result();
+  const experimentHandle = harness.client.workflow.getHandle(
+    workflowIds.experiment(experiment.experiment_id),
+  );
+  await experimentHandle.result();
+  await terminateWhenIdle(supervisor, 'history recorded');
+  await ctx.write(names.retraining, retraining);
+  await ctx.write(names.experiment, experimentHandle);
+  if (names.supervisor) await ctx.write(names.supervisor, supervisor);
+}
+
+const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
+  /** The whole loop with a better challenger: promoted. */
+  async promoted(ctx) {
+    await selfHealingLoop(
+      ctx,
+      'replay-up',
+      { control: { accuracy: 0.5 }, challenger: { accuracy: 0.66 } },
+      {
+        supervisor: 'supervisor-drift-retraining',
+        retraining: 'retraining-promoted',
+        experiment: 'experiment-promoted',
+      },
+      11,
+    );
+  },
+
+  /** The whole loop with a worse challenger: experiment ends, challenger archived, alert. */
+  async 'not-promoted'(ctx) {
+    await selfHealingLoop(
+      ctx,
+      'replay-down',
+      { control: { accuracy: 0.66 }, challenger: { accuracy: 0.48 } },
+      { retraining: 'retraining-not-promoted', experiment: 'experiment-not-promoted' },
+      12,
+    );
+  },
+
+  /** A candidate that fails its gate: rejected at validation with an alert, no experiment. */
+  async 'rejected-at-validation'(ctx) {
+    const model = 'replay-gate';
+    await seedChampion(ctx.database, { model, seed: 21, bars: 3000, trainBars: 2000 });
+    await sql`UPDATE models SET gate_policy = ${'{"floors":[{"metric":"auc","min":0.99}],"infra":{"maxP99LatencyMs":200}}'}::jsonb WHERE name = ${model}`.execute(
+      ctx.database.db,
+    );
+    const handle = await ctx.harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining(model, 1),
+      taskQueue: ctx.harness.taskQueue,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'replay fixture',
+          requestedBy: 'record-histories',
+          windowBars: 1000,
+        },
+      ],
+    });
+    const result = await handle.result();
+    if (result.status !== 'rejected')
+      throw new Error(`expected a rejection at validation, got ${JSON.stringify(result)}`);
+    await ctx.write('retraining-rejected-at-validation', handle);
+  },
+
+  /**
+   * A supervisor that continues as new (test hook `continueAsNewAfter`) after a policy update and a
+   * second manual request coalesced into the first; both runs are written, the second one starting
+   * from the carried state.
+   */
+  async 'continued-as-new'(ctx) {
+    const model = 'replay-can';
+    const { harness } = ctx;
+    await seedChampion(ctx.database, { model, seed: 21, bars: 3000, trainBars: 2000 });
+    const policy: SupervisorPolicyInput = {
+      ...FAST_POLICY,
+      experiment: { ...FAST_POLICY.experiment, maxDuration: '2s' },
+    };
+    const handle = await harness.client.workflow.signalWithStart(modelSupervisorWorkflow, {
+      workflowId: workflowIds.supervisor(model),
+      taskQueue: harness.taskQueue,
+      args: [{ model, policy, continueAsNewAfter: 4 }],
+      signal: requestRetrainingSignal,
+      signalArgs: [{ trigger: 'manual', reason: 'replay fixture', requestedBy: 'record-histories' }],
+    });
+    await handle.signal(requestRetrainingSignal, {
+      trigger: 'manual',
+      reason: 'second click',
+      requestedBy: 'record-histories',
+    });
+    await handle.executeUpdate(setPolicyUpdate, { args: [{ minDriftSamples: 50 }] });
+    const firstRunId = handle.signaledRunId;
+    const firstRun = harness.client.workflow.getHandle(handle.workflowId, firstRunId);
+    const secondRunId = await waitFor(
+      'the supervisor to continue as new',
+      async () => {
+        const events = (await firstRun.fetchHistory()).events ?? [];
+        return events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+      },
+      60_000,
+    );
+    const secondRun = harness.client.workflow.getHandle(handle.workflowId, secondRunId);
+    // The second run starts from the carried state (SupervisorState.restore); let it continue as new too,
+    // so that both recorded runs are closed. (Whether the job reports to the first or the second run
+    // depends on timing; both paths replay.)
+    await waitFor(
+      'the second run to continue as new',
+      async () => {
+        const events = (await secondRun.fetchHistory()).events ?? [];
+        return events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes ? true : undefined;
+      },
+      60_000,
+    );
+    const job = await waitFor('the manual retraining to end', async () => {
+      const row = await jobOf(ctx.database, model);
+      return row && TERMINAL.includes(row.status) ? row : undefined;
+    });
+    await harness.client.workflow.getHandle(job.workflow_id!).result();
+    await terminateWhenIdle(harness.client.workflow.getHandle(handle.workflowId), 'history recorded');
+    await ctx.write('supervisor-continued-as-new-run-1', firstRun);
+    await ctx.write('supervisor-continued-as-new-run-2', secondRun);
+  },
+
+  /** The smallest end-to-end path: client → worker → activity → Postgres. */
+  async 'health-check'(ctx) {
+    const handle = await ctx.harness.client.workflow.start(healthCheckWorkflow, {
+      workflowId: workflowIds.healthCheck('replay-fixture'),
+      taskQueue: ctx.harness.taskQueue,
+    });
+    await handle.result();
+    await ctx.write('health-check', handle);
+  },
+};
+
+/**
+ * ProtoJSON of histories, as `historyToJSON`/`historyFromJSON` of @temporalio/common/lib/proto-utils
+ * do it, but with protobufjs' protojson extension taken from the copy of protobufjs that
+ * @temporalio/proto's reflection types belong to. In this install @temporalio/common and
+ * @temporalio/proto each have their own nested protobufjs@8 (the hoisted one is @grpc's 7.x), so
+ * common's `toJson`/`fromJson` reject proto's types (`TypeError: type must be a Type`) — and so does
+ * `Worker.runReplayHistory` when given history JSON.
+ */
+interface ProtoJson {
+  toJson(type: unknown, message: unknown): unknown;
+  fromJson(type: unknown, json: unknown, options?: { ignoreUnknownFields?: boolean }): unknown;
+}
+const protoJson = (): ProtoJson => {
+  const protoPackageDir = path.dirname(require.resolve('@temporalio/proto/package.json'));
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(require.resolve('protobufjs/ext/protojson', { paths: [protoPackageDir] })) as ProtoJson;
+};
+const historyType = () =>
+  (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+    'temporal.api.history.v1.History',
+  );
+
+/** The history as `temporal workflow show --output json` writes it, indented for readable diffs. */
+export function formatHistory(history: History): string {
+  const json = protoJson().toJson(historyType(), proto.temporal.api.history.v1.History.fromObject(history));
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
+
+/** Reads a history written by {@link formatHistory} (or exported by the Temporal CLI or UI) for replay. */
+export function parseHistory(json: unknown): History {
+  if (typeof json !== 'object' || json === null || !Array.isArray((json as { events?: unknown }).events)) {
+    throw new TypeError('not a history: expected an object with an array of events');
+  }
+  const history = protoJson().fromJson(historyType(), json, { ignoreUnknownFields: true });
+  if (!history) throw new TypeError('not a history');
+  return history as History;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const unknown = only.filter((name) => !(name in SCENARIOS));
+  if (unknown.length)
+    throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  await mkdir(HISTORIES_DIR, { recursive: true });
+  const database = await createTestDatabase();
+  const harness = await startHarness(database);
+  const written: string[] = [];
+  const ctx: Context = {
+    database,
+    harness,
+    async write(name, handle) {
+      const history = await handle.fetchHistory();
+      const file = path.join(HISTORIES_DIR, `${name}.json`);
+      await writeFile(file, formatHistory(history));
+      written.push(`${path.relative(process.cwd(), file)} (${history.events?.length ?? 0} events)`);
+    },
+  };
+  try {
+    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+      if (only.length && !only.includes(name)) continue;
+      const startedAt = Date.now();
+      await scenario(ctx);
+      console.log(`${name}: ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    }
+  } finally {
+    await harness.close();
+    await database.drop();
+    await stopTestStack();
+  }
+  console.log(`wrote\n  ${written.join('\n  ')}`);
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+      process.exit(1);
+    },
+  );
+}
