@@ -80,10 +80,11 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       const policy = experimentPolicySchema.parse(experiment.policy ?? {});
       const aggregates = await loadArmAggregates(db, experimentId, { drawdown: policy.guardrails.maxDrawdown !== undefined });
       Context.current().heartbeat();
-      return classifyErrors(async () => analyseArms(aggregates, policy, previousPValues, Date.now()));
+      const checkSrm = experiment.allocation_strategy === 'hash' || experiment.allocation_strategy === 'random';
+      return classifyErrors(async () => analyseArms(aggregates, policy, previousPValues, Date.now(), { checkSrm }));
     },
 
-    async completeExperiment(input: { experimentId: string; status: 'completed' | 'stopped'; winner: string | null; reason: string; results: unknown }): Promise<void> {
+    async completeExperiment(input: { experimentId: string; status: 'completed' | 'stopped' | 'failed'; winner: string | null; reason: string; results: unknown }): Promise<void> {
       await setExperimentStatus(db, input.experimentId, input.status, { winner: input.winner, reason: input.reason, results: input.results });
     },
   };

@@ -58,7 +58,7 @@ export function createCliContext(config: Config, json: boolean): CliContext {
     const address = config.temporalAddress ?? (await stack())?.temporalAddress;
     if (!address) {
       throw new CliError(
-        'no Temporal server: start the stack with `npm start` (or `galfriday start`), or set TEMPORAL_ADDRESS',
+        'no Temporal server: start the stack with `npm start`, or set TEMPORAL_ADDRESS',
         ExitCode.UNAVAILABLE,
       );
     }

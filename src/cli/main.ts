@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
+import { AliasConflictError, ModelNotFoundError, RegistryConflictError, VersionNotFoundError } from '../db/errors';
 import { StatsInputError } from '../stats/errors';
 import { createCliContext } from './cli-context';
 import type { Command } from './command';
@@ -113,8 +114,10 @@ function reportError(command: Command, error: unknown, json: boolean): number {
       ? [error.message, error.exitCode]
       : error instanceof ConfigError
         ? [error.message, ExitCode.USAGE]
-        : error instanceof StatsInputError
-          ? [error.message, ExitCode.REJECTED]
+        : error instanceof ModelNotFoundError || error instanceof VersionNotFoundError
+          ? [error.message, ExitCode.NOT_FOUND]
+          : error instanceof StatsInputError || error instanceof RegistryConflictError || error instanceof AliasConflictError || (error instanceof Error && error.name === 'MlInputError')
+            ? [error.message, ExitCode.REJECTED]
           : [error instanceof Error ? error.message : String(error), ExitCode.FAILURE];
   if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
   process.stderr.write(`galfriday ${command.path.join(' ')}: ${message}\n`);

@@ -38,6 +38,7 @@ export function analyseArms(
   policy: ExperimentPolicy,
   previousPValues: Record<string, number>,
   now: number,
+  options: { checkSrm?: boolean } = {},
 ): ExperimentAnalysis {
   const control = arms.find((a) => a.isControl);
   if (!control) throw new Error('the experiment has no control arm');
@@ -68,9 +69,12 @@ export function analyseArms(
   const totalAssigned = arms.reduce((s, a) => s + a.assignments, 0);
   const weightSum = arms.reduce((s, a) => s + a.weight, 0);
   let srm = { chi2: 0, pValue: 1, mismatch: false };
-  if (totalAssigned >= arms.length * 10 && weightSum > 0) {
+  // Adaptive strategies move traffic away from the configured weights on purpose: no SRM test there.
+  if (options.checkSrm !== false && totalAssigned >= arms.length * 10 && weightSum > 0) {
     const result = srmTest(arms.map((a) => a.assignments), arms.map((a) => a.weight / weightSum));
-    srm = { chi2: result.chi2, pValue: result.pValue, mismatch: result.pValue < policy.srmAlpha && result.mismatch };
+    // A mismatch is both improbable (p < srmAlpha) and material (some arm off its share by > 0.1 pp).
+    const deviation = Math.max(...arms.map((a) => Math.abs(a.assignments / totalAssigned - a.weight / weightSum)));
+    srm = { chi2: result.chi2, pValue: result.pValue, mismatch: result.pValue < policy.srmAlpha && deviation > 0.001 };
   }
 
   const breaches: string[] = [];

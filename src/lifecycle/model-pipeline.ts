@@ -89,7 +89,9 @@ export async function evaluateCandidate(
     }
   }
   const infra = await measureOnnxInfra(input.onnx, task, holdout.x, { runs: 200, warmup: 20 });
-  const gate = evaluateGate(evaluation, champion?.evaluation, (input.model.gate_policy ?? {}) as never, infra);
+  // The task comes from what the model predicts, so a regressor is never judged by classification floors.
+  const gatePolicy = { ...((input.model.gate_policy ?? {}) as object), task };
+  const gate = evaluateGate(evaluation, champion?.evaluation, gatePolicy as never, infra);
   return { evaluation, champion, infra, gate };
 }
 

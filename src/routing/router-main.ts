@@ -13,10 +13,17 @@ import { StrategyConfigError } from './service/signal/strategy-config';
 async function run(): Promise<void> {
   const config = loadConfig();
   if (!config.databaseUrl) {
-    throw new ConfigError('DATABASE_URL', 'to be set for a standalone router (`npm start` runs a local stack instead)', undefined);
+    throw new ConfigError(
+      'DATABASE_URL',
+      'to be set for a standalone router (`npm start` runs a local stack instead)',
+      undefined,
+    );
   }
   // Migrating is idempotent and advisory-locked, so a router starting before (or with) the worker is safe.
-  const migrator = connectDatabase(config.databaseUrl, { maxConnections: 1, applicationName: 'galfriday-router-migrate' });
+  const migrator = connectDatabase(config.databaseUrl, {
+    maxConnections: 1,
+    applicationName: 'galfriday-router-migrate',
+  });
   try {
     await migrate(migrator.pool);
   } finally {

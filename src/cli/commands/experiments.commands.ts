@@ -6,6 +6,7 @@ import { ExperimentIdKey, ModelNameKey } from '../../temporal/search-attributes'
 import { workflowIds } from '../../temporal/shared';
 import { workflowUrl } from '../../temporal/ui-links';
 import {
+  changeAllocationUpdate,
   concludeExperimentUpdate,
   experimentStatusQuery,
   experimentWorkflow,
@@ -147,7 +148,11 @@ export const experimentsShowCommand: Command = {
 function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
   return {
     path: ['experiments', verb],
-    summary: `${verb[0]!.toUpperCase()}${verb.slice(1)} a running experiment (through the workflow, as the dashboard does)`,
+    summary: {
+      pause: 'Pause a running experiment (traffic goes back to control; through the workflow, as the dashboard does)',
+      resume: 'Resume a paused or held experiment',
+      stop: 'Stop an experiment without promoting anything',
+    }[verb],
     usage: verb === 'resume' ? '<id>' : '<id> [--reason TEXT]',
     options: verb === 'resume' ? {} : { reason: { type: 'string' } },
     async run(ctx, { positionals, values }) {
@@ -188,6 +193,26 @@ export const experimentsConcludeCommand: Command = {
     try {
       const view = await handle.executeUpdate(concludeExperimentUpdate, { args: [{ winner, ...(values.reason ? { reason: values.reason as string } : {}) }] });
       ctx.print(`Experiment ${id} concluded: ${view.end?.reason ?? winner}.`, view);
+    } catch (error) {
+      throw new CliError(error instanceof WorkflowUpdateFailedError ? `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` : (error as Error).message, ExitCode.REJECTED);
+    }
+  },
+};
+
+export const experimentsRampCommand: Command = {
+  path: ['experiments', 'ramp'],
+  summary: 'Raise an experiment\'s coverage (ramps only go up: enrolled units never move)',
+  usage: '<id> --coverage 0.8',
+  options: { coverage: { type: 'string' } },
+  async run(ctx, { positionals, values }) {
+    const id = positional(positionals, 0, 'the experiment id', 'experiments ramp <id> --coverage 0.8');
+    const coverage = Number(values.coverage);
+    if (!(coverage > 0 && coverage <= 1)) throw new CliError(`--coverage must be a number in (0, 1], got "${values.coverage}"`, ExitCode.USAGE);
+    await findExperiment(ctx, id);
+    const handle = (await ctx.temporal()).workflow.getHandle(workflowIds.experiment(id));
+    try {
+      const view = await handle.executeUpdate(changeAllocationUpdate, { args: [{ coverage }] });
+      ctx.print(`Experiment ${id}: coverage ${view.coverage}.`, view);
     } catch (error) {
       throw new CliError(error instanceof WorkflowUpdateFailedError ? `refused: ${(error.cause as Error | undefined)?.message ?? error.message}` : (error as Error).message, ExitCode.REJECTED);
     }

@@ -5,10 +5,12 @@ import {
   experimentsCreateCommand,
   experimentsListCommand,
   experimentsPauseCommand,
+  experimentsRampCommand,
   experimentsResumeCommand,
   experimentsShowCommand,
   experimentsStopCommand,
 } from './experiments.commands';
+import { alertsAckCommand, alertsListCommand } from './alerts.commands';
 import { healthCommand } from './health.command';
 import { driftCheckCommand, retrainCommand, statusCommand, superviseCommand, workflowsCommand } from './lifecycle.commands';
 import { migrateCommand } from './migrate.command';
@@ -16,6 +18,7 @@ import {
   modelsExportCommand,
   modelsHistoryCommand,
   modelsListCommand,
+  modelsPolicyCommand,
   modelsPromoteCommand,
   modelsRegisterCommand,
   modelsRollbackCommand,
@@ -39,6 +42,7 @@ export const commands: Command[] = [
   modelsRollbackCommand,
   modelsHistoryCommand,
   modelsExportCommand,
+  modelsPolicyCommand,
   superviseCommand,
   statusCommand,
   retrainCommand,
@@ -49,10 +53,13 @@ export const commands: Command[] = [
   experimentsPauseCommand,
   experimentsResumeCommand,
   experimentsStopCommand,
+  experimentsRampCommand,
   experimentsConcludeCommand,
   schedulesSetCommand,
   schedulesListCommand,
   schedulesDeleteCommand,
+  alertsListCommand,
+  alertsAckCommand,
   workflowsCommand,
   migrateCommand,
 ];

@@ -1,11 +1,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { aliasAt, aliasHistory, getAliases, moveAlias, rollbackChampion } from '../../db/repositories/alias.repository';
-import { ensureModel, getModel, listModels } from '../../db/repositories/model.repository';
+import { ensureModel, getModel, listModels, setModelPolicies } from '../../db/repositories/model.repository';
 import { getArtifact, getVersion, listVersions, registerVersion } from '../../db/repositories/version.repository';
 import type { ModelAlias } from '../../db/tables/registry.table';
 import { TRAINERS, type TrainerName } from '../../lifecycle/model-pipeline';
 import { trainModelVersion } from '../../lifecycle/train-model-version';
-import { checkModelAgainstSchema, inspectOnnxModel } from '../../ml';
+import { checkModelAgainstSchema, gatePolicySchema, inspectOnnxModel } from '../../ml';
+import { parseSupervisorPolicy } from '../../workflows/policies/supervisor-policy';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { createProgress } from '../progress';
@@ -208,6 +209,7 @@ export const modelsHistoryCommand: Command = {
     const { db } = await ctx.database();
     const at = dateOption(values, 'at');
     if (at) {
+      await getModel(db, name);
       const held = await aliasAt(db, name, alias ?? 'champion', at);
       ctx.print(held ? `${name}: ${alias ?? 'champion'} at ${at.toISOString()} was v${held.version}.` : `${name}: no ${alias ?? 'champion'} at ${at.toISOString()}.`, {
         model: name,
@@ -237,5 +239,46 @@ export const modelsExportCommand: Command = {
     const bytes = await getArtifact(db, version.version_id);
     await writeFile(out, bytes);
     ctx.print(`Wrote ${name} v${version.version} (${bytes.length} bytes, sha256 ${version.onnx_sha256}) to ${out}.`, { file: out, bytes: bytes.length, sha256: version.onnx_sha256 });
+  },
+};
+
+export const modelsPolicyCommand: Command = {
+  path: ['models', 'policy'],
+  summary: 'Set a model\'s gate policy and/or supervisor policy from JSON files (validated before storing)',
+  usage: '<name> [--gate gate.json] [--supervisor supervisor.json]',
+  options: { gate: { type: 'string' }, supervisor: { type: 'string' } },
+  details: 'A running supervisor keeps its policy until restarted or updated with its setPolicy update.',
+  async run(ctx, { positionals, values }) {
+    const name = positional(positionals, 0, 'the model name', this.usage);
+    if (!values.gate && !values.supervisor) throw new CliError('give --gate and/or --supervisor', ExitCode.USAGE);
+    const readJson = async (file: string) => {
+      const text = await readFile(file, 'utf8').catch(() => {
+        throw new CliError(`cannot read ${file}`, ExitCode.NOT_FOUND);
+      });
+      try {
+        return JSON.parse(text) as unknown;
+      } catch (error) {
+        throw new CliError(`${file} is not JSON: ${(error as Error).message}`, ExitCode.USAGE);
+      }
+    };
+    const policies: { gatePolicy?: unknown; supervisorPolicy?: unknown } = {};
+    if (values.gate) {
+      const gate = await readJson(values.gate as string);
+      const parsed = gatePolicySchema.safeParse(gate);
+      if (!parsed.success) throw new CliError(`gate.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, ExitCode.USAGE);
+      policies.gatePolicy = gate;
+    }
+    if (values.supervisor) {
+      const supervisor = await readJson(values.supervisor as string);
+      try {
+        parseSupervisorPolicy(supervisor);
+      } catch (error) {
+        throw new CliError((error as Error).message, ExitCode.USAGE);
+      }
+      policies.supervisorPolicy = supervisor;
+    }
+    const { db } = await ctx.database();
+    await setModelPolicies(db, name, policies);
+    ctx.print(`${name}: ${Object.keys(policies).map((k) => (k === 'gatePolicy' ? 'gate' : 'supervisor')).join(' and ')} policy stored.`, { model: name, ...policies });
   },
 };

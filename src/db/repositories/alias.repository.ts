@@ -18,7 +18,7 @@ export interface MoveAliasInput {
   version: number | null;
   /**
    * Compare-and-set: the version id the caller believes the alias points at now (null = unset).
-   * Omit to move unconditionally (operator commands); workflows always pass it.
+   * Omit to move unconditionally (operator commands, clearing a challenger); promotions pass it.
    */
   expectedVersionId?: string | null;
   changedBy: string;

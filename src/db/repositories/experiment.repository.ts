@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
 import { RegistryConflictError, VersionNotFoundError } from '../errors';
 import type { AllocationStrategy, ExperimentRow, ExperimentStatus, ExperimentVariantRow } from '../tables/experiments.table';
+import { parseDuration } from '../../util/duration';
 import { getModel } from './model.repository';
 
 export interface CreateExperimentInput {
@@ -17,6 +18,20 @@ export interface CreateExperimentInput {
   createdBy: string;
   /** Same key, same experiment: lets a retried activity create it once. */
   idempotencyKey?: string;
+}
+
+function policyColumns(policy: unknown) {
+  const p = (policy ?? {}) as Record<string, unknown>;
+  const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+  const duration = typeof p.maxDuration === 'string' ? Math.round(parseDuration(p.maxDuration) / 1000) : undefined;
+  return {
+    ...(p.primaryMetric === 'accuracy' || p.primaryMetric === 'return' ? { primary_metric: p.primaryMetric as 'accuracy' | 'return' } : {}),
+    ...(num(p.alpha) !== undefined ? { alpha: num(p.alpha) } : {}),
+    ...(num(p.minimumDetectableEffect) !== undefined ? { minimum_detectable_effect: num(p.minimumDetectableEffect)! } : {}),
+    ...(num(p.minSamplesPerVariant) !== undefined ? { min_samples_per_variant: num(p.minSamplesPerVariant) } : {}),
+    ...(num(p.maxSamplesPerVariant) !== undefined ? { max_samples_per_variant: num(p.maxSamplesPerVariant)! } : {}),
+    ...(duration !== undefined ? { max_duration_seconds: duration } : {}),
+  };
 }
 
 /** A UUID derived from a key, so that retried creations converge on one row. */
@@ -74,6 +89,8 @@ export async function createExperiment(db: Kysely<Database>, input: CreateExperi
         salt: id,
         coverage: input.coverage ?? 1,
         policy: JSON.stringify(input.policy),
+        // Mirrored into columns so that routers and SQL read the same decision settings as the workflow.
+        ...policyColumns(input.policy),
         workflow_id: `experiment:${id}`,
         created_by: input.createdBy,
       })

@@ -103,7 +103,12 @@ export async function loadRoutingConfigRows(db: Kysely<Database>): Promise<Routi
     .execute(async (trx) => {
       const models = await trx
         .selectFrom('models')
-        .select(['model_id as modelId', 'name', 'prediction_target as predictionTarget', 'feature_schema as featureSchema'])
+        .select([
+          'model_id as modelId',
+          'name',
+          'prediction_target as predictionTarget',
+          'feature_schema as featureSchema',
+        ])
         .orderBy('model_id')
         .execute();
       const aliases = await trx

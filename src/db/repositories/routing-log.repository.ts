@@ -118,7 +118,13 @@ export function encodeAssignment(row: AssignmentLogRow): EncodedLogRow {
   return {
     id: row.assignmentId,
     atMs: row.assignedAtMs,
-    columns: [row.assignmentId, row.experimentId, quoted(row.variant), quoted(row.unitId), String(row.assignedAtMs / 1000)],
+    columns: [
+      row.assignmentId,
+      row.experimentId,
+      quoted(row.variant),
+      quoted(row.unitId),
+      String(row.assignedAtMs / 1000),
+    ],
   };
 }
 
@@ -149,7 +155,19 @@ function columnLiterals(rows: readonly EncodedLogRow[], width: number): string[]
  */
 export async function insertPredictions(db: Kysely<Database>, rows: readonly EncodedLogRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const [ids, modelIds, versionIds, experimentIds, variants, unitIds, features, outputs, shadows, served, times] = columnLiterals(rows, 11);
+  const [
+    ids,
+    modelIds,
+    versionIds,
+    experimentIds,
+    variants,
+    unitIds,
+    features,
+    outputs,
+    shadows,
+    served,
+    times,
+  ] = columnLiterals(rows, 11);
   await sql`
     INSERT INTO predictions
       (prediction_id, model_id, version_id, experiment_id, variant, unit_id, features, output, is_shadow,

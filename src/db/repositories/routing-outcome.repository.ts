@@ -40,7 +40,10 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
  * // ['recorded', 'unknown']
  * ```
  */
-export async function recordOutcomes(db: Kysely<Database>, items: readonly OutcomeInput[]): Promise<OutcomeStatus[]> {
+export async function recordOutcomes(
+  db: Kysely<Database>,
+  items: readonly OutcomeInput[],
+): Promise<OutcomeStatus[]> {
   if (items.length === 0) return [];
   const n = items.length;
   const ids = new Array<string>(n);
@@ -120,7 +123,11 @@ export interface ArmStatisticsRow {
  * // [{ variant: 'control', labelled: 120, correct: 66, … }, { variant: 'treatment', … }]
  * ```
  */
-export async function armStatistics(db: Kysely<Database>, experimentId: string, before: Date): Promise<ArmStatisticsRow[]> {
+export async function armStatistics(
+  db: Kysely<Database>,
+  experimentId: string,
+  before: Date,
+): Promise<ArmStatisticsRow[]> {
   const rows = await db
     .selectFrom('experiment_outcomes')
     .select((eb) => [

@@ -89,7 +89,9 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
     summary: 'Report outcomes of predictions (one, or a batch of up to 10,000); 202 once committed',
     requestSchema: outcomesRequestSchema,
     selectSchema: (raw) =>
-      (typeof raw === 'object' && raw !== null && 'outcomes' in raw ? outcomeBatchSchema : outcomeItemSchema) as unknown as z.ZodType<never>,
+      (typeof raw === 'object' && raw !== null && 'outcomes' in raw
+        ? outcomeBatchSchema
+        : outcomeItemSchema) as unknown as z.ZodType<never>,
     bodyLimit: OUTCOMES_BODY_LIMIT,
     responseSchema: outcomesResponseSchema,
     successStatus: 202,
@@ -147,7 +149,8 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
     path: '/admin/config',
     name: 'admin_config',
     scope: 'admin',
-    summary: 'The configuration this router serves: aliases, experiments with live weights, sessions, problems',
+    summary:
+      'The configuration this router serves: aliases, experiments with live weights, sessions, problems',
     responseSchema: adminConfigResponseSchema,
     successStatus: 200,
     errors: [],

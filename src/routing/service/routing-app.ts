@@ -3,12 +3,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Config } from '../../config/config';
 import { connectDatabase, type DatabaseHandle } from '../../db/connection';
-import { insertAssignments, insertPredictions, type EncodedLogRow } from '../../db/repositories/routing-log.repository';
+import {
+  insertAssignments,
+  insertPredictions,
+  type EncodedLogRow,
+} from '../../db/repositories/routing-log.repository';
 import { getArtifact } from '../../db/repositories/version.repository';
 import { createRng } from '../../stats/random';
 import { RouterAlerts } from './alerts/router-alerts';
 import { AdaptiveReweighter } from './config/adaptive-reweighter';
 import { ConfigStore } from './config/config-store';
+import type { RoutingSnapshot } from './config/routing-snapshot';
 import { createBearerAuth } from './http/bearer-auth';
 import { createRequestHandler } from './http/request-handler';
 import type { RouteDefinition } from './http/route-definition';
@@ -21,7 +26,12 @@ import { OutcomeCommitter } from './outcomes/outcome-committer';
 import type { RoutingContext } from './routing-context';
 import { DEFAULT_ROUTER_TUNING, type RouterTuning } from './router-tuning';
 import { createRoutes } from './routes';
-import { loadStrategiesFile, parseStrategies, type StrategiesFileInput, type Strategy } from './signal/strategy-config';
+import {
+  loadStrategiesFile,
+  parseStrategies,
+  type StrategiesFileInput,
+  type Strategy,
+} from './signal/strategy-config';
 import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
 
 /**
@@ -84,7 +94,11 @@ export interface RoutingApp {
   stop(): Promise<void>;
 }
 
-function logMetrics(metrics: RouterMetrics, name: string, setDatabaseUp: (up: boolean) => void): BatchLogMetrics {
+function logMetrics(
+  metrics: RouterMetrics,
+  name: string,
+  setDatabaseUp: (up: boolean) => void,
+): BatchLogMetrics {
   const flushed = metrics.flushedRows.labels(name);
   const overflow = metrics.droppedRows.labels(name, 'overflow');
   const rejected = metrics.droppedRows.labels(name, 'rejected');
@@ -124,9 +138,18 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
 
   const strategiesFile = options.strategiesFile ?? path.join(config.dataDir, STRATEGIES_FILE);
   let strategies: ReadonlyMap<string, Strategy> =
-    options.strategies !== undefined ? parseStrategies(options.strategies, 'options.strategies') : await loadStrategiesFile(strategiesFile);
+    options.strategies !== undefined
+      ? parseStrategies(options.strategies, 'options.strategies')
+      : await loadStrategiesFile(strategiesFile);
 
-  const database = connectDatabase(options.databaseUrl, { maxConnections: tuning.poolSize, applicationName: 'galfriday-router' });
+  const database = connectDatabase(options.databaseUrl, {
+    maxConnections: tuning.poolSize,
+    applicationName: 'galfriday-router',
+  });
+  // pg-pool listens for errors only on idle clients. When PostgreSQL goes away while a client is
+  // checked out between two statements of a transaction, the client emits 'error' with no listener
+  // and the process would crash; the statement that uses it next fails instead, and is retried.
+  database.pool.on('connect', (client) => client.on('error', () => undefined));
   const { db } = database;
   let databaseUp = true;
   const setDatabaseUp = (up: boolean): void => {
@@ -136,7 +159,6 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   let draining = false;
 
   const alerts = new RouterAlerts(db, logger);
-  let store: ConfigStore | undefined;
   const sessions = new ModelSessionCache({
     fetchArtifact: (versionId) => getArtifact(db, versionId),
     load: loadModelSession,
@@ -155,8 +177,15 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       });
     },
   });
-  const reweighter = new AdaptiveReweighter({ db, snapshot: () => store?.snapshot ?? null, logger, tickMs: tuning.reweightTickMs });
-  store = new ConfigStore({
+  // The reweighter reads the live configuration, which the store (created next) holds; it is only
+  // called once the app has started.
+  const reweighter = new AdaptiveReweighter({
+    db,
+    snapshot: (): RoutingSnapshot | null => store.snapshot,
+    logger,
+    tickMs: tuning.reweightTickMs,
+  });
+  const store: ConfigStore = new ConfigStore({
     db,
     databaseUrl: options.databaseUrl,
     sessions,
@@ -213,9 +242,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     onDatabase: setDatabaseUp,
   });
 
-  const liveStore = store;
   const context: RoutingContext = {
-    store: liveStore,
+    store,
     reweighter,
     sessions,
     predictionLog,
@@ -247,9 +275,10 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     async start() {
       predictionLog.start();
       assignmentLog.start();
-      await liveStore.start();
+      await store.start();
       reweighter.start();
-      if (liveStore.snapshot === null) logger.warn('started without a configuration; retrying the first load in the background');
+      if (store.snapshot === null)
+        logger.warn('started without a configuration; retrying the first load in the background');
     },
     drain() {
       draining = true;
@@ -258,9 +287,12 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       stopped ??= (async () => {
         draining = true;
         reweighter.stop();
-        await liveStore.stop();
+        await store.stop();
         const deadline = tuning.shutdownTimeoutMs;
-        const [lostPredictions, lostAssignments] = await Promise.all([predictionLog.stop(deadline), assignmentLog.stop(deadline)]);
+        const [lostPredictions, lostAssignments] = await Promise.all([
+          predictionLog.stop(deadline),
+          assignmentLog.stop(deadline),
+        ]);
         if (lostPredictions + lostAssignments === 0) logger.info('logs flushed');
         alerts.stop();
         await sessions.close();

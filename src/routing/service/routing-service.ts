@@ -48,7 +48,9 @@ export interface StartRoutingServiceOptions extends RoutingAppOptions {
  * await router.stop();
  * ```
  */
-export async function startRoutingService(options: StartRoutingServiceOptions): Promise<RunningRoutingService> {
+export async function startRoutingService(
+  options: StartRoutingServiceOptions,
+): Promise<RunningRoutingService> {
   const app = await buildRoutingApp(options);
   const server = http.createServer(
     {

@@ -11,9 +11,9 @@ export const experimentPolicySchema = z
     primaryMetric: z.enum(['accuracy', 'return']).default('accuracy'),
     /** Two-sided level of the always-valid test. @default 0.05 */
     alpha: z.number().gt(0).lt(0.5).default(0.05),
-    /** Mixing variance of the mSPRT; unset = derived from the minimum detectable effect. */
+    /** Mixing variance τ² of the mSPRT; unset = the statistics core's tuning to the arms' variance (N* = 5000). */
     tau2: z.number().positive().optional(),
-    /** Smallest effect worth detecting (absolute, in metric units). @default 0.02 */
+    /** Smallest effect worth detecting (absolute, in metric units), for planning and reports. @default 0.02 */
     minimumDetectableEffect: z.number().positive().default(0.02),
     /** No decision before every arm has this many outcomes. @default 100 */
     minSamplesPerVariant: z.number().int().positive().default(100),

@@ -32,7 +32,12 @@ export class RouterAlerts {
     // Bounded: an outage that breaks many versions must not grow memory without limit.
     if (this.pending.size >= 1_000) return;
     this.pending.set(alert.dedupeKey, alert);
-    this.logger.warn('alert', { kind: alert.kind, severity: alert.severity, message: alert.message, dedupeKey: alert.dedupeKey });
+    this.logger.warn('alert', {
+      kind: alert.kind,
+      severity: alert.severity,
+      message: alert.message,
+      dedupeKey: alert.dedupeKey,
+    });
     void this.drain();
   }
 
@@ -56,7 +61,10 @@ export class RouterAlerts {
           this.pending.delete(key);
           this.stored.add(key);
         } catch (error) {
-          this.logger.debug('alert not stored yet; retrying', { dedupeKey: key, error: (error as Error).message });
+          this.logger.debug('alert not stored yet; retrying', {
+            dedupeKey: key,
+            error: (error as Error).message,
+          });
         }
       }
     } finally {

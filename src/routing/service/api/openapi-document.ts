@@ -38,7 +38,13 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition<never>[]):
 } {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes as readonly RouteDefinition[]) {
-    const codes = [...new Set([...COMMON_ERRORS[route.scope], ...(route.requestSchema ? BODY_ERRORS : []), ...route.errors])];
+    const codes = [
+      ...new Set([
+        ...COMMON_ERRORS[route.scope],
+        ...(route.requestSchema ? BODY_ERRORS : []),
+        ...route.errors,
+      ]),
+    ];
     const byStatus = new Map<number, RouterErrorCode[]>();
     for (const code of codes) {
       if (code === 'ROUTER_ERR_UNKNOWN_PREDICTION') continue; // per item, inside a 202
@@ -48,7 +54,11 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition<never>[]):
     const responses: Record<string, unknown> = {
       [String(route.successStatus)]: {
         description: 'success',
-        content: { [route.responseContentType ?? 'application/json']: { schema: schemaOf(route.responseSchema, 'output') } },
+        content: {
+          [route.responseContentType ?? 'application/json']: {
+            schema: schemaOf(route.responseSchema, 'output'),
+          },
+        },
       },
     };
     for (const [status, list] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) {
@@ -64,7 +74,12 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition<never>[]):
       ...(route.description !== undefined ? { description: route.description } : {}),
       security: route.scope === 'public' ? [] : [{ [`${route.scope}Token`]: [] }],
       ...(route.requestSchema
-        ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.requestSchema, 'input') } } } }
+        ? {
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: schemaOf(route.requestSchema, 'input') } },
+            },
+          }
         : {}),
       responses,
     };
@@ -74,13 +89,22 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition<never>[]):
     info: {
       title: 'Gal-Friday routing service',
       version: '1',
-      description: 'Variant routing, ONNX inference, trade-signal proposals and outcome ingestion. See docs/routing.md.',
+      description:
+        'Variant routing, ONNX inference, trade-signal proposals and outcome ingestion. See docs/routing.md.',
     },
     paths,
     components: {
       securitySchemes: {
-        engineToken: { type: 'http', scheme: 'bearer', description: 'GALFRIDAY_ENGINE_TOKEN: predict, route, outcomes, signal' },
-        adminToken: { type: 'http', scheme: 'bearer', description: 'GALFRIDAY_ADMIN_TOKEN: /admin/*, /metrics' },
+        engineToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'GALFRIDAY_ENGINE_TOKEN: predict, route, outcomes, signal',
+        },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'GALFRIDAY_ADMIN_TOKEN: /admin/*, /metrics',
+        },
       },
       schemas: { Error: schemaOf(errorResponseSchema, 'output') },
     },

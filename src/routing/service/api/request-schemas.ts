@@ -3,7 +3,9 @@ import { z } from 'zod';
 // Request bodies of the engine endpoints. Objects are strict: a misspelt field ("unitID") is a 400
 // naming it, not a silently ignored value. These schemas also generate /openapi.json.
 
-const modelName = z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a registered model name (lower-case, 1–63 characters)');
+const modelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a registered model name (lower-case, 1–63 characters)');
 const unitId = z.string().min(1).max(256);
 const positivePrice = z.number().positive();
 
@@ -28,7 +30,10 @@ export const strategyRequestSchema = z
     features: z.record(z.string().min(1).max(128), z.number()).optional(),
   })
   .strict()
-  .refine((s) => s.bid === undefined || s.ask === undefined || s.bid <= s.ask, { message: 'must not exceed ask', path: ['bid'] });
+  .refine((s) => s.bid === undefined || s.ask === undefined || s.bid <= s.ask, {
+    message: 'must not exceed ask',
+    path: ['bid'],
+  });
 
 /**
  * Body of `POST /v1/predict`.
@@ -44,7 +49,7 @@ export const predictRequestSchema = z
     /** The randomisation unit (account, strategy instance, order…): sticky under hash allocation. */
     unitId,
     /** By name, or an array in the order of the model's feature schema. */
-    features: z.union([z.record(z.string().min(1).max(128), z.number()), z.array(z.number()).max(4096)]),
+    features: z.union([z.record(z.string(), z.number()), z.array(z.number()).max(4096)]),
     /** Instant the features describe; echoed back, not used for routing. */
     asOf: z.iso.datetime({ offset: true }).optional(),
     strategy: strategyRequestSchema.optional(),

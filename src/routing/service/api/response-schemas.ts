@@ -10,7 +10,9 @@ const tradeSignalProposalSchema = z.object({
   side: z.enum(['BUY', 'SELL']),
   entryType: z.enum(['MARKET', 'LIMIT']),
   entryPrice: z.number().nullable().describe('LIMIT price; null for MARKET'),
-  referencePrice: z.number().describe('price SL/TP are measured from: the LIMIT price, or the last price for MARKET'),
+  referencePrice: z
+    .number()
+    .describe('price SL/TP are measured from: the LIMIT price, or the last price for MARKET'),
   stopLoss: z.number(),
   takeProfit: z.number(),
   prediction: z.number(),
@@ -169,15 +171,36 @@ export const adminConfigResponseSchema = z.object({
           name: z.string(),
           strategy: z.string(),
           coverage: z.number(),
-          arms: z.array(z.object({ variant: z.string(), version: z.number().int(), isControl: z.boolean(), configuredWeight: z.number(), weight: z.number() })),
+          arms: z.array(
+            z.object({
+              variant: z.string(),
+              version: z.number().int(),
+              isControl: z.boolean(),
+              configuredWeight: z.number(),
+              weight: z.number(),
+            }),
+          ),
           weightsEpoch: z.number().nullable(),
           weightsReason: z.string().optional(),
         })
         .nullable(),
     }),
   ),
-  sessions: z.array(z.object({ versionId: z.string(), state: z.enum(['ready', 'loading', 'broken']), error: z.string().optional() })),
-  problems: z.array(z.object({ kind: z.string(), modelId: z.string(), experimentId: z.string().nullable(), message: z.string() })),
+  sessions: z.array(
+    z.object({
+      versionId: z.string(),
+      state: z.enum(['ready', 'loading', 'broken']),
+      error: z.string().optional(),
+    }),
+  ),
+  problems: z.array(
+    z.object({
+      kind: z.string(),
+      modelId: z.string(),
+      experimentId: z.string().nullable(),
+      message: z.string(),
+    }),
+  ),
   strategies: z.array(z.string()),
 });
 

@@ -36,7 +36,10 @@ export interface AdaptiveReweighterOptions {
  * ```
  */
 export class AdaptiveReweighter {
-  private readonly weights = new Map<string, { epoch: number; weights: number[]; reason: string; updated: boolean }>();
+  private readonly weights = new Map<
+    string,
+    { epoch: number; weights: number[]; reason: string; updated: boolean }
+  >();
   private readonly running = new Set<string>();
   private readonly lastFailure = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
@@ -49,7 +52,9 @@ export class AdaptiveReweighter {
   }
 
   /** The latest computation per experiment, for `/admin/config`. */
-  describe(experimentId: string): { epoch: number; weights: readonly number[]; reason: string; updated: boolean } | null {
+  describe(
+    experimentId: string,
+  ): { epoch: number; weights: readonly number[]; reason: string; updated: boolean } | null {
     return this.weights.get(experimentId) ?? null;
   }
 
@@ -80,7 +85,8 @@ export class AdaptiveReweighter {
       const epoch = adaptiveEpoch(now, interval);
       if (!force && route.weightsEpoch === epoch) continue;
       // Outcomes committed just before the cut-off need a moment to become visible everywhere.
-      if (now - epoch * interval < Math.min(1_000, interval / 4) && route.weightsEpoch !== null && !force) continue;
+      if (now - epoch * interval < Math.min(1_000, interval / 4) && route.weightsEpoch !== null && !force)
+        continue;
       if (this.running.has(route.experimentId)) continue;
       if (!force && now - (this.lastFailure.get(route.experimentId) ?? 0) < 2_000) continue;
       due.push(this.refresh(route, epoch, interval));
@@ -118,9 +124,17 @@ export class AdaptiveReweighter {
       });
       route.weightsEpoch = epoch;
       const previous = this.weights.get(route.experimentId);
-      this.weights.set(route.experimentId, { epoch, weights: result.weights, reason: result.reason, updated: result.updated });
+      this.weights.set(route.experimentId, {
+        epoch,
+        weights: result.weights,
+        reason: result.reason,
+        updated: result.updated,
+      });
       this.lastFailure.delete(route.experimentId);
-      if (previous === undefined || previous.weights.some((w, i) => Math.abs(w - (result.weights[i] ?? 0)) > 1e-6)) {
+      if (
+        previous === undefined ||
+        previous.weights.some((w, i) => Math.abs(w - (result.weights[i] ?? 0)) > 1e-6)
+      ) {
         this.options.logger.info('adaptive weights', {
           experimentId: route.experimentId,
           strategy: route.strategy,

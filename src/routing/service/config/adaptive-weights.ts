@@ -78,7 +78,12 @@ export function computeAdaptiveWeights(
   const arms = experiment.variants.map((variant) => {
     const s = byVariant.get(variant);
     return bernoulli
-      ? { n: s?.labelled ?? 0, successes: s?.correct ?? 0, mean: s && s.labelled > 0 ? s.correct / s.labelled : 0, variance: 0 }
+      ? {
+          n: s?.labelled ?? 0,
+          successes: s?.correct ?? 0,
+          mean: s && s.labelled > 0 ? s.correct / s.labelled : 0,
+          variance: 0,
+        }
       : { n: s?.returnsN ?? 0, successes: 0, mean: s?.returnMean ?? 0, variance: s?.returnVariance ?? 0 };
   });
   const { policy } = experiment;
@@ -92,10 +97,17 @@ export function computeAdaptiveWeights(
     };
   }
   if (experiment.strategy === 'epsilon_greedy') {
-    const weights = compileEpsilonGreedy({ variants: experiment.variants, epsilon: policy.epsilon, direction: policy.direction }).weights(
-      arms.map((a) => ({ n: a.n, mean: a.mean })),
-    );
-    return { epoch, weights, updated: true, reason: `epsilon-greedy (ε ${policy.epsilon}) on ${bernoulli ? 'accuracy' : 'mean return'}` };
+    const weights = compileEpsilonGreedy({
+      variants: experiment.variants,
+      epsilon: policy.epsilon,
+      direction: policy.direction,
+    }).weights(arms.map((a) => ({ n: a.n, mean: a.mean })));
+    return {
+      epoch,
+      weights,
+      updated: true,
+      reason: `epsilon-greedy (ε ${policy.epsilon}) on ${bernoulli ? 'accuracy' : 'mean return'}`,
+    };
   }
   const rng = createRng(murmur3(`${experiment.experimentId}:${epoch}`));
   const common = {
@@ -105,11 +117,20 @@ export function computeAdaptiveWeights(
     minUnitsPerArm: policy.minUnitsPerArm,
     // With two arms every draw ranks one first and the other second, so top-two weights are always
     // 50/50; top-two only explores usefully from three arms on.
-    mode: policy.thompsonMode === 'auto' ? (experiment.variants.length === 2 ? ('best' as const) : ('top-two' as const)) : policy.thompsonMode,
+    mode:
+      policy.thompsonMode === 'auto'
+        ? experiment.variants.length === 2
+          ? ('best' as const)
+          : ('top-two' as const)
+        : policy.thompsonMode,
     direction: policy.direction,
   };
   const result = bernoulli
-    ? thompsonWeights({ ...common, reward: 'bernoulli', arms: arms.map((a) => ({ n: a.n, successes: a.successes })) })
+    ? thompsonWeights({
+        ...common,
+        reward: 'bernoulli',
+        arms: arms.map((a) => ({ n: a.n, successes: a.successes })),
+      })
     : thompsonWeights({
         ...common,
         reward: 'gaussian',

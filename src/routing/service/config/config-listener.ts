@@ -89,7 +89,11 @@ export class ConfigListener {
       this.attempt++;
       const delay = Math.min(100 * 2 ** (this.attempt - 1), this.options.maxBackoffMs ?? 5_000);
       if (this.attempt === 1 || this.attempt % 10 === 0) {
-        this.options.logger.warn('config listener lost; reconnecting', { attempt: this.attempt, delayMs: delay, error: error?.message });
+        this.options.logger.warn('config listener lost; reconnecting', {
+          attempt: this.attempt,
+          delayMs: delay,
+          error: error?.message,
+        });
       }
       this.timer = setTimeout(() => void this.connect(), delay);
       this.timer.unref();

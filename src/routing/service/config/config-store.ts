@@ -175,11 +175,18 @@ export class ConfigStore {
       this.options.onDatabase(true);
       this.options.onProblems(snapshot.problems);
       void this.options.reweighter.refreshDue();
-      logger.debug('configuration loaded', { trigger, models: snapshot.models.size, problems: snapshot.problems.length });
+      logger.debug('configuration loaded', {
+        trigger,
+        models: snapshot.models.size,
+        problems: snapshot.problems.length,
+      });
     } catch (error) {
       metrics.configReloads.labels(trigger, 'error').inc();
       this.options.onDatabase(false);
-      logger.warn('configuration reload failed; serving the previous one', { trigger, error: (error as Error).message });
+      logger.warn('configuration reload failed; serving the previous one', {
+        trigger,
+        error: (error as Error).message,
+      });
       throw error;
     }
   }

@@ -14,7 +14,10 @@ import { z } from 'zod';
 export const routingPolicySchema = z
   .object({
     /** Layer buckets [start, end) this experiment owns when `experiments.layer` is set. */
-    layerSlice: z.object({ start: z.number().int().min(0).max(9999), end: z.number().int().min(1).max(10000) }).strict().optional(),
+    layerSlice: z
+      .object({ start: z.number().int().min(0).max(9999), end: z.number().int().min(1).max(10000) })
+      .strict()
+      .optional(),
     /** Exploration share of epsilon-greedy. @default 0.1 */
     epsilon: z.number().min(0).max(1).optional(),
     /** Seconds between adaptive reweightings (thompson, epsilon_greedy). @default 900 */

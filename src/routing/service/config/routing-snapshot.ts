@@ -1,8 +1,18 @@
-import type { RoutingConfigRows, RoutingExperimentRow } from '../../../db/repositories/routing-config.repository';
+import type {
+  RoutingConfigRows,
+  RoutingExperimentRow,
+} from '../../../db/repositories/routing-config.repository';
 import type { AllocationStrategy } from '../../../db/tables/experiments.table';
 import type { PredictionTarget } from '../../../db/tables/registry.table';
 import type { FeatureSchema } from '../../../ml/features/feature-schema';
-import { compileAssigner, compileRandomPicker, createLayer, type Assigner, type LayerSlice, type RandomPicker } from '../../allocation';
+import {
+  compileAssigner,
+  compileRandomPicker,
+  createLayer,
+  type Assigner,
+  type LayerSlice,
+  type RandomPicker,
+} from '../../allocation';
 import type { Rng } from '../../../stats/random';
 import type { VersionLoadSpec } from '../inference/model-session-cache';
 import type { CounterChild } from '../observability/metrics-registry';
@@ -147,7 +157,11 @@ export interface SnapshotContext {
 function parseSchema(raw: unknown): FeatureSchema {
   const value = raw as { version?: unknown; names?: unknown } | null;
   const names = value?.names;
-  if (!Array.isArray(names) || names.length === 0 || !names.every((n) => typeof n === 'string' && n.length > 0)) {
+  if (
+    !Array.isArray(names) ||
+    names.length === 0 ||
+    !names.every((n) => typeof n === 'string' && n.length > 0)
+  ) {
     throw new Error('feature_schema.names must be a non-empty array of names');
   }
   if (new Set(names).size !== names.length) throw new Error('feature_schema.names has duplicates');
@@ -155,7 +169,10 @@ function parseSchema(raw: unknown): FeatureSchema {
 }
 
 /** Variant order of the hash range layout: control first, then by name (stable across routers). */
-function armOrder(a: { variant: string; isControl: boolean }, b: { variant: string; isControl: boolean }): number {
+function armOrder(
+  a: { variant: string; isControl: boolean },
+  b: { variant: string; isControl: boolean },
+): number {
   if (a.isControl !== b.isControl) return a.isControl ? -1 : 1;
   return a.variant < b.variant ? -1 : a.variant > b.variant ? 1 : 0;
 }
@@ -178,7 +195,13 @@ export function buildRoutingSnapshot(rows: RoutingConfigRows, context: SnapshotC
   const versions = new Map<string, VersionLoadSpec>();
   const modelsById = new Map<
     string,
-    { name: string; target: PredictionTarget; task: ModelRoute['task']; schema: FeatureSchema; rawSchema: VersionLoadSpec['schema'] }
+    {
+      name: string;
+      target: PredictionTarget;
+      task: ModelRoute['task'];
+      schema: FeatureSchema;
+      rawSchema: VersionLoadSpec['schema'];
+    }
   >();
   for (const m of rows.models) {
     try {
@@ -192,14 +215,26 @@ export function buildRoutingSnapshot(rows: RoutingConfigRows, context: SnapshotC
         rawSchema: { version: (m.featureSchema as { version?: unknown }).version, names: schema.names },
       });
     } catch (error) {
-      problems.push({ kind: 'model_misconfigured', modelId: m.modelId, experimentId: null, message: (error as Error).message });
+      problems.push({
+        kind: 'model_misconfigured',
+        modelId: m.modelId,
+        experimentId: null,
+        message: (error as Error).message,
+      });
     }
   }
   const ref = (modelId: string, versionId: string, version: number): VersionRef => {
     const model = modelsById.get(modelId)!;
     let spec = versions.get(versionId);
     if (spec === undefined) {
-      spec = Object.freeze({ versionId, modelId, modelName: model.name, version, schema: model.rawSchema, task: model.task });
+      spec = Object.freeze({
+        versionId,
+        modelId,
+        modelName: model.name,
+        version,
+        schema: model.rawSchema,
+        task: model.task,
+      });
       versions.set(versionId, spec);
     }
     return Object.freeze({ versionId, version, spec });
@@ -223,22 +258,40 @@ export function buildRoutingSnapshot(rows: RoutingConfigRows, context: SnapshotC
       const policy = parseRoutingPolicy(e.policy);
       let layer: LayerSlice | undefined;
       if (e.layer !== null) {
-        if (policy.layerSlice === undefined) throw new Error(`experiment is in layer "${e.layer}" but policy.routing.layerSlice is not set`);
-        const claims = [...(layerClaims.get(e.layer) ?? []), { experiment: e.experimentId, ...policy.layerSlice }];
+        if (policy.layerSlice === undefined)
+          throw new Error(`experiment is in layer "${e.layer}" but policy.routing.layerSlice is not set`);
+        const claims = [
+          ...(layerClaims.get(e.layer) ?? []),
+          { experiment: e.experimentId, ...policy.layerSlice },
+        ];
         // createLayer checks the slices are whole buckets and disjoint from earlier experiments'.
         layer = createLayer({ salt: `layer:${e.layer}`, slices: claims }).sliceFor(e.experimentId);
         layerClaims.set(e.layer, claims);
       }
-      experiments.set(e.modelId, compileExperiment(e, arms.map((v) => ({
-        variant: v.variant,
-        version: ref(e.modelId, v.versionId, v.version),
-        isControl: v.isControl,
-        configuredWeight: v.weight,
-        predictions: metrics.predictions.labels(modelsById.get(e.modelId)!.name, v.variant),
-        assignments: metrics.assignments.labels(modelsById.get(e.modelId)!.name, v.variant),
-      })), policy, layer, context));
+      experiments.set(
+        e.modelId,
+        compileExperiment(
+          e,
+          arms.map((v) => ({
+            variant: v.variant,
+            version: ref(e.modelId, v.versionId, v.version),
+            isControl: v.isControl,
+            configuredWeight: v.weight,
+            predictions: metrics.predictions.labels(modelsById.get(e.modelId)!.name, v.variant),
+            assignments: metrics.assignments.labels(modelsById.get(e.modelId)!.name, v.variant),
+          })),
+          policy,
+          layer,
+          context,
+        ),
+      );
     } catch (error) {
-      problems.push({ kind: 'experiment_misconfigured', modelId: e.modelId, experimentId: e.experimentId, message: (error as Error).message });
+      problems.push({
+        kind: 'experiment_misconfigured',
+        modelId: e.modelId,
+        experimentId: e.experimentId,
+        message: (error as Error).message,
+      });
     }
   }
 
@@ -297,7 +350,8 @@ function compileExperiment(
     assigner = compileAssigner({ ...base, weights: kept.weights });
     weightsEpoch = kept.epoch;
   }
-  const picker = e.allocationStrategy === 'random' ? compileRandomPicker({ variants, weights: configuredWeights }) : null;
+  const picker =
+    e.allocationStrategy === 'random' ? compileRandomPicker({ variants, weights: configuredWeights }) : null;
   const armByVariant = new Map(arms.map((a) => [a.variant, a]));
   const route: ExperimentRoute = {
     experimentId: e.experimentId,

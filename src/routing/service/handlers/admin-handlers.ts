@@ -72,14 +72,20 @@ export function createReloadHandler(context: RoutingContext): () => Promise<Repl
       await context.reloadStrategies();
     } catch (error) {
       if (error instanceof StrategyConfigError) {
-        throw new RouterError('ROUTER_ERR_VALIDATION', error.message, { field: 'strategies', details: error.issues });
+        throw new RouterError('ROUTER_ERR_VALIDATION', error.message, {
+          field: 'strategies',
+          details: error.issues,
+        });
       }
       throw error;
     }
     try {
       await context.store.reload('admin');
     } catch {
-      throw new RouterError('ROUTER_ERR_STORAGE_UNAVAILABLE', 'PostgreSQL unavailable; the previous configuration stays in use');
+      throw new RouterError(
+        'ROUTER_ERR_STORAGE_UNAVAILABLE',
+        'PostgreSQL unavailable; the previous configuration stays in use',
+      );
     }
     await context.reweighter.refreshAll();
     return { status: 200, body: describeConfig(context) };
@@ -100,11 +106,17 @@ export function createFlushHandler(context: RoutingContext): () => Promise<Reply
     try {
       await Promise.all([context.predictionLog.flush(), context.assignmentLog.flush()]);
     } catch {
-      throw new RouterError('ROUTER_ERR_STORAGE_UNAVAILABLE', 'PostgreSQL unavailable; the rows stay buffered and are retried');
+      throw new RouterError(
+        'ROUTER_ERR_STORAGE_UNAVAILABLE',
+        'PostgreSQL unavailable; the rows stay buffered and are retried',
+      );
     }
     return {
       status: 200,
-      body: { flushed: true, bufferedRows: { predictions: context.predictionLog.size, assignments: context.assignmentLog.size } },
+      body: {
+        flushed: true,
+        bufferedRows: { predictions: context.predictionLog.size, assignments: context.assignmentLog.size },
+      },
     };
   };
 }

@@ -45,5 +45,9 @@ export function metricsReply(context: RoutingContext): Reply & { text: string } 
   const age = context.store.ageSeconds;
   metrics.configAge.labels().set(Number.isFinite(age) ? age : -1);
   metrics.databaseUp.labels().set(context.databaseUp() ? 1 : 0);
-  return { status: 200, text: metrics.registry.render(), contentType: 'text/plain; version=0.0.4; charset=utf-8' };
+  return {
+    status: 200,
+    text: metrics.registry.render(),
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+  };
 }

@@ -32,7 +32,10 @@ export function createOutcomesHandler(context: RoutingContext): (body: OutcomesR
       statuses = await context.committer.submit(inputs);
     } catch (error) {
       if (error instanceof OutcomeStorageError) {
-        throw new RouterError('ROUTER_ERR_STORAGE_UNAVAILABLE', 'outcomes could not be stored (PostgreSQL unavailable); nothing was recorded, retry the request');
+        throw new RouterError(
+          'ROUTER_ERR_STORAGE_UNAVAILABLE',
+          'outcomes could not be stored (PostgreSQL unavailable); nothing was recorded, retry the request',
+        );
       }
       throw error;
     }

@@ -31,7 +31,8 @@ import { scoreVersion } from './score-version';
 export function createPredictHandler(context: RoutingContext): (body: PredictRequest) => Promise<Reply> {
   return async (body) => {
     const model = resolveModel(context, body.model);
-    const strategy = body.strategy === undefined ? undefined : resolveStrategy(context, body.strategy.id, 'strategy.id');
+    const strategy =
+      body.strategy === undefined ? undefined : resolveStrategy(context, body.strategy.id, 'strategy.id');
     if (strategy !== undefined && strategy.interpretation !== model.target) {
       throw new RouterError(
         'ROUTER_ERR_STRATEGY_MISMATCH',
@@ -46,7 +47,12 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
       if (error instanceof FeatureSchemaError) {
         throw new RouterError('ROUTER_ERR_FEATURE_SCHEMA', error.message, {
           field: 'features',
-          details: { schemaVersion: error.schemaVersion, missing: error.missing, extra: error.extra, nonFinite: error.nonFinite },
+          details: {
+            schemaVersion: error.schemaVersion,
+            missing: error.missing,
+            extra: error.extra,
+            nonFinite: error.nonFinite,
+          },
         });
       }
       throw error;
@@ -54,33 +60,48 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
 
     const now = Date.now();
     const experiment = model.experiment;
-    const arm: ExperimentArm | null = experiment === null ? null : experiment.choose(body.unitId, context.rng);
+    const arm: ExperimentArm | null =
+      experiment === null ? null : experiment.choose(body.unitId, context.rng);
     const routed: VersionRef | null = arm !== null ? arm.version : model.champion;
     if (routed === null) {
-      throw new RouterError('ROUTER_ERR_NO_CHAMPION', `model "${model.name}" has no champion and this unit is in no experiment arm`, {
-        field: 'model',
-      });
+      throw new RouterError(
+        'ROUTER_ERR_NO_CHAMPION',
+        `model "${model.name}" has no champion and this unit is in no experiment arm`,
+        {
+          field: 'model',
+        },
+      );
     }
     const { served, output, fallback } = await scoreWithFallback(context, model, routed, vector);
 
     const predictionId = uuidv7(now);
     const attributed = arm !== null && served === routed;
-    context.predictionLog.append(encodePrediction({
-      predictionId,
-      modelId: model.modelId,
-      versionId: served.versionId,
-      experimentId: attributed ? experiment!.experimentId : null,
-      variant: attributed ? arm.variant : null,
-      unitId: body.unitId,
-      features: vector,
-      output,
-      isShadow: false,
-      servedPredictionId: null,
-      createdAtMs: now,
-    }));
+    context.predictionLog.append(
+      encodePrediction({
+        predictionId,
+        modelId: model.modelId,
+        versionId: served.versionId,
+        experimentId: attributed ? experiment!.experimentId : null,
+        variant: attributed ? arm.variant : null,
+        unitId: body.unitId,
+        features: vector,
+        output,
+        isShadow: false,
+        servedPredictionId: null,
+        createdAtMs: now,
+      }),
+    );
     if (arm !== null) {
       // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
-      context.assignmentLog.append(encodeAssignment({ assignmentId: predictionId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now }));
+      context.assignmentLog.append(
+        encodeAssignment({
+          assignmentId: predictionId,
+          experimentId: experiment!.experimentId,
+          variant: arm.variant,
+          unitId: body.unitId,
+          assignedAtMs: now,
+        }),
+      );
       arm.assignments.inc();
     }
     if (attributed) arm.predictions.inc();
@@ -88,7 +109,9 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
 
     let signal: SignalDecision | undefined;
     if (strategy !== undefined && body.strategy !== undefined) {
-      const named = Array.isArray(body.features) ? Object.fromEntries(model.schema.names.map((n, i) => [n, vector[i]!])) : body.features;
+      const named = Array.isArray(body.features)
+        ? Object.fromEntries(model.schema.names.map((n, i) => [n, vector[i]!]))
+        : body.features;
       try {
         signal = proposeTradeSignal(strategy, {
           prediction: output,
@@ -104,7 +127,9 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
         if (error instanceof InvalidPredictionError) signal = { status: 'none', reason: error.message };
         else throw error;
       }
-      context.metrics.signals.labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none').inc();
+      context.metrics.signals
+        .labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none')
+        .inc();
     }
 
     const shadow = model.shadow;
@@ -140,18 +165,27 @@ async function scoreWithFallback(
     if (!(error instanceof BrokenVersionError)) throw error;
     const champion = model.champion;
     if (champion === null || champion.versionId === routed.versionId) {
-      throw new RouterError('ROUTER_ERR_MODEL_UNAVAILABLE', `model "${model.name}" version ${routed.version} cannot be served and there is no other champion to fall back to`);
+      throw new RouterError(
+        'ROUTER_ERR_MODEL_UNAVAILABLE',
+        `model "${model.name}" version ${routed.version} cannot be served and there is no other champion to fall back to`,
+      );
     }
     model.fallbacks.inc();
     try {
       return {
         served: champion,
         output: await scoreVersion(context, champion, vector),
-        fallback: { fromVersion: routed.version, reason: error.transient ? 'artifact unavailable' : 'version broken' },
+        fallback: {
+          fromVersion: routed.version,
+          reason: error.transient ? 'artifact unavailable' : 'version broken',
+        },
       };
     } catch (second) {
       if (second instanceof BrokenVersionError) {
-        throw new RouterError('ROUTER_ERR_MODEL_UNAVAILABLE', `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`);
+        throw new RouterError(
+          'ROUTER_ERR_MODEL_UNAVAILABLE',
+          `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`,
+        );
       }
       throw second;
     }
@@ -171,21 +205,24 @@ async function scoreShadow(
   try {
     const output = await scoreVersion(context, shadow, vector);
     const now = Date.now();
-    context.predictionLog.append(encodePrediction({
-      predictionId: uuidv7(now),
-      modelId: model.modelId,
-      versionId: shadow.versionId,
-      experimentId: null,
-      variant: null,
-      unitId,
-      features: vector,
-      output,
-      isShadow: true,
-      servedPredictionId,
-      createdAtMs: now,
-    }));
+    context.predictionLog.append(
+      encodePrediction({
+        predictionId: uuidv7(now),
+        modelId: model.modelId,
+        versionId: shadow.versionId,
+        experimentId: null,
+        variant: null,
+        unitId,
+        features: vector,
+        output,
+        isShadow: true,
+        servedPredictionId,
+        createdAtMs: now,
+      }),
+    );
     model.shadowPredictions.inc();
   } catch (error) {
-    if (!(error instanceof BrokenVersionError)) context.logger.error('shadow scoring failed', { model: model.name, error });
+    if (!(error instanceof BrokenVersionError))
+      context.logger.error('shadow scoring failed', { model: model.name, error });
   }
 }

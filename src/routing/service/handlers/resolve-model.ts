@@ -13,8 +13,15 @@ import type { RoutingContext } from '../routing-context';
  */
 export function resolveModel(context: RoutingContext, name: string): ModelRoute {
   const snapshot = context.store.snapshot;
-  if (snapshot === null) throw new RouterError('ROUTER_ERR_NOT_READY', 'the router has not loaded its configuration yet; retry shortly');
+  if (snapshot === null)
+    throw new RouterError(
+      'ROUTER_ERR_NOT_READY',
+      'the router has not loaded its configuration yet; retry shortly',
+    );
   const model = snapshot.models.get(name);
-  if (model === undefined) throw new RouterError('ROUTER_ERR_UNKNOWN_MODEL', `model "${name}" is not registered`, { field: 'model' });
+  if (model === undefined)
+    throw new RouterError('ROUTER_ERR_UNKNOWN_MODEL', `model "${name}" is not registered`, {
+      field: 'model',
+    });
   return model;
 }

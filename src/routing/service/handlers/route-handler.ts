@@ -26,15 +26,33 @@ export function createRouteHandler(context: RoutingContext): (body: RouteRequest
     if (arm !== null) {
       const now = Date.now();
       const assignmentId = uuidv7(now);
-      context.assignmentLog.append(encodeAssignment({ assignmentId, experimentId: experiment!.experimentId, variant: arm.variant, unitId: body.unitId, assignedAtMs: now }));
+      context.assignmentLog.append(
+        encodeAssignment({
+          assignmentId,
+          experimentId: experiment!.experimentId,
+          variant: arm.variant,
+          unitId: body.unitId,
+          assignedAtMs: now,
+        }),
+      );
       arm.assignments.inc();
       return {
         status: 200,
-        body: { model: model.name, version: arm.version.version, assignmentId, experimentId: experiment!.experimentId, variant: arm.variant },
+        body: {
+          model: model.name,
+          version: arm.version.version,
+          assignmentId,
+          experimentId: experiment!.experimentId,
+          variant: arm.variant,
+        },
       };
     }
     if (model.champion === null) {
-      throw new RouterError('ROUTER_ERR_NO_CHAMPION', `model "${model.name}" has no champion and this unit is in no experiment arm`, { field: 'model' });
+      throw new RouterError(
+        'ROUTER_ERR_NO_CHAMPION',
+        `model "${model.name}" has no champion and this unit is in no experiment arm`,
+        { field: 'model' },
+      );
     }
     return { status: 200, body: { model: model.name, version: model.champion.version } };
   };

@@ -12,7 +12,11 @@ import type { VersionRef } from '../config/routing-snapshot';
  * const output = await scoreVersion(context, model.champion, vector); // 0.57…
  * ```
  */
-export async function scoreVersion(context: RoutingContext, ref: VersionRef, vector: readonly number[]): Promise<number> {
+export async function scoreVersion(
+  context: RoutingContext,
+  ref: VersionRef,
+  vector: readonly number[],
+): Promise<number> {
   let session = context.sessions.session(ref.spec);
   if (session instanceof Promise) session = await session;
   const started = performance.now();

@@ -36,7 +36,9 @@ export function createSignalHandler(context: RoutingContext): (body: SignalReque
         tradingPair: body.strategy.tradingPair,
         predictionId: body.predictionId,
       });
-      context.metrics.signals.labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none').inc();
+      context.metrics.signals
+        .labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none')
+        .inc();
       return { status: 200, body: { signal } };
     } catch (error) {
       if (error instanceof InvalidPredictionError) {

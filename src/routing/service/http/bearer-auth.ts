@@ -37,7 +37,9 @@ function padded(token: string): { bytes: Buffer; length: number } {
  * auth.scopeOf(undefined); // null
  * ```
  */
-export function createBearerAuth(tokens: RouterTokens): { scopeOf(header: string | undefined): 'engine' | 'admin' | null } {
+export function createBearerAuth(tokens: RouterTokens): {
+  scopeOf(header: string | undefined): 'engine' | 'admin' | null;
+} {
   const engine = padded(tokens.engineToken);
   const admin = padded(tokens.adminToken);
   const scratch = Buffer.alloc(SLOT);

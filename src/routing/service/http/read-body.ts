@@ -13,7 +13,11 @@ import { RouterError } from '../errors/router-error';
  * readBody(req, 64 * 1024, (error, bytes) => { if (error) fail(error); else handle(bytes!); });
  * ```
  */
-export function readBody(req: IncomingMessage, limit: number, done: (error: Error | null, bytes?: Buffer) => void): void {
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  done: (error: Error | null, bytes?: Buffer) => void,
+): void {
   const declared = req.headers['content-length'];
   if (declared !== undefined && Number(declared) > limit) {
     done(tooLarge(limit));
@@ -49,5 +53,7 @@ export function readBody(req: IncomingMessage, limit: number, done: (error: Erro
 }
 
 function tooLarge(limit: number): RouterError {
-  return new RouterError('ROUTER_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`, { details: { limitBytes: limit } });
+  return new RouterError('ROUTER_ERR_PAYLOAD_TOO_LARGE', `request body exceeds ${limit} bytes`, {
+    details: { limitBytes: limit },
+  });
 }

@@ -29,7 +29,8 @@ const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\b/i;
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  for (const part of path)
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
   return out;
 }
 
@@ -51,7 +52,10 @@ export function validationError(error: z.ZodError): RouterError {
     return { field: fieldPath(path) || '(body)', message: issue.message };
   });
   const first = issues[0] ?? { field: '(body)', message: 'invalid' };
-  return new RouterError('ROUTER_ERR_VALIDATION', `${first.field}: ${first.message}`, { field: first.field, details: issues });
+  return new RouterError('ROUTER_ERR_VALIDATION', `${first.field}: ${first.message}`, {
+    field: first.field,
+    details: issues,
+  });
 }
 
 /**
@@ -80,12 +84,18 @@ export interface RequestHandlerOptions {
  * const server = http.createServer(createRequestHandler(options));
  * ```
  */
-export function createRequestHandler(options: RequestHandlerOptions): (req: IncomingMessage, res: ServerResponse) => void {
+export function createRequestHandler(
+  options: RequestHandlerOptions,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const { metrics, logger, auth } = options;
   const byPath = new Map<string, Map<string, CompiledRoute>>();
   for (const route of options.routes as readonly RouteDefinition[]) {
     const methods = byPath.get(route.path) ?? new Map<string, CompiledRoute>();
-    methods.set(route.method, { route, duration: metrics.requestDuration.labels(route.name), statuses: new Map() });
+    methods.set(route.method, {
+      route,
+      duration: metrics.requestDuration.labels(route.name),
+      statuses: new Map(),
+    });
     byPath.set(route.path, methods);
   }
   const unmatched: CompiledRoute = {
@@ -94,7 +104,13 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     statuses: new Map(),
   };
 
-  const finish = (compiled: CompiledRoute, res: ServerResponse, reply: Reply, started: number, close: boolean): void => {
+  const finish = (
+    compiled: CompiledRoute,
+    res: ServerResponse,
+    reply: Reply,
+    started: number,
+    close: boolean,
+  ): void => {
     let text: string;
     let type: string;
     if ('text' in reply) {
@@ -124,7 +140,13 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     compiled.duration.observe((performance.now() - started) / 1000);
   };
 
-  const fail = (compiled: CompiledRoute, res: ServerResponse, error: unknown, started: number, req: IncomingMessage): void => {
+  const fail = (
+    compiled: CompiledRoute,
+    res: ServerResponse,
+    error: unknown,
+    started: number,
+    req: IncomingMessage,
+  ): void => {
     if (res.headersSent) {
       res.destroy();
       return;
@@ -137,7 +159,13 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
           : error.code === 'ROUTER_ERR_METHOD_NOT_ALLOWED'
             ? { allow: (error.details as { allow: string[] }).allow.join(', ') }
             : undefined;
-      finish(compiled, res, { status: error.status, body: error.toBody(), ...(extra ? { headers: extra } : {}) }, started, close);
+      finish(
+        compiled,
+        res,
+        { status: error.status, body: error.toBody(), ...(extra ? { headers: extra } : {}) },
+        started,
+        close,
+      );
       return;
     }
     logger.error('request failed', { route: compiled.route.name, error });
@@ -147,7 +175,13 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
 
   // Synchronous handlers (route, signal, health) answer in the same tick as the body's 'end'
   // event; only handlers that really wait (predict's inference, outcomes' commit) pay for a promise.
-  const dispatch = (compiled: CompiledRoute, req: IncomingMessage, res: ServerResponse, started: number, body: unknown): void => {
+  const dispatch = (
+    compiled: CompiledRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+    body: unknown,
+  ): void => {
     let reply: Reply | Promise<Reply>;
     try {
       reply = compiled.route.handle(body as never);
@@ -170,7 +204,10 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     try {
       raw = JSON.parse(bytes.toString('utf8'));
     } catch (error) {
-      throw new RouterError('ROUTER_ERR_MALFORMED_JSON', `body is not valid JSON: ${(error as Error).message}`);
+      throw new RouterError(
+        'ROUTER_ERR_MALFORMED_JSON',
+        `body is not valid JSON: ${(error as Error).message}`,
+      );
     }
     const route = compiled.route;
     const schema = route.selectSchema !== undefined ? route.selectSchema(raw) : route.requestSchema!;
@@ -179,13 +216,21 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     return parsed.data;
   };
 
-  const handle = (compiled: CompiledRoute, req: IncomingMessage, res: ServerResponse, started: number): void => {
+  const handle = (
+    compiled: CompiledRoute,
+    req: IncomingMessage,
+    res: ServerResponse,
+    started: number,
+  ): void => {
     const { route } = compiled;
     if (route.scope !== 'public') {
       const scope = auth.scopeOf(req.headers.authorization);
       if (scope === null) throw new RouterError('ROUTER_ERR_UNAUTHORIZED', 'missing or unknown bearer token');
       if (scope !== route.scope) {
-        throw new RouterError('ROUTER_ERR_FORBIDDEN', `this endpoint needs the ${route.scope} token, not the ${scope} token`);
+        throw new RouterError(
+          'ROUTER_ERR_FORBIDDEN',
+          `this endpoint needs the ${route.scope} token, not the ${scope} token`,
+        );
       }
     }
     if (route.requestSchema === undefined && route.selectSchema === undefined) {
@@ -194,7 +239,10 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     }
     const type = req.headers['content-type'];
     if (type === undefined || !JSON_TYPE.test(type)) {
-      throw new RouterError('ROUTER_ERR_UNSUPPORTED_MEDIA_TYPE', `expected content-type application/json, got ${type ?? 'none'}`);
+      throw new RouterError(
+        'ROUTER_ERR_UNSUPPORTED_MEDIA_TYPE',
+        `expected content-type application/json, got ${type ?? 'none'}`,
+      );
     }
     readBody(req, route.bodyLimit ?? DEFAULT_BODY_LIMIT, (error, bytes) => {
       if (error !== null) {
@@ -221,7 +269,10 @@ export function createRequestHandler(options: RequestHandlerOptions): (req: Inco
     if (compiled === undefined) {
       const error =
         methods === undefined
-          ? new RouterError('ROUTER_ERR_NOT_FOUND', `no endpoint ${req.method} ${q < 0 ? url : url.slice(0, q)}`)
+          ? new RouterError(
+              'ROUTER_ERR_NOT_FOUND',
+              `no endpoint ${req.method} ${q < 0 ? url : url.slice(0, q)}`,
+            )
           : new RouterError('ROUTER_ERR_METHOD_NOT_ALLOWED', `use ${[...methods.keys()].join(' or ')}`, {
               details: { allow: [...methods.keys()] },
             });

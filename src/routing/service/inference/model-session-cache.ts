@@ -59,7 +59,11 @@ interface Entry {
  */
 export interface ModelSessionCacheOptions {
   fetchArtifact(versionId: string): Promise<Uint8Array>;
-  load(bytes: Uint8Array, schema: VersionLoadSpec['schema'], task: VersionLoadSpec['task']): Promise<ModelSession>;
+  load(
+    bytes: Uint8Array,
+    schema: VersionLoadSpec['schema'],
+    task: VersionLoadSpec['task'],
+  ): Promise<ModelSession>;
   /** A broken version is tried again after this long (a fixed artifact or a transient fetch error). */
   readonly retryBrokenAfterMs: number;
   /** Sessions no longer referenced by the configuration are released after this grace period. */
@@ -93,7 +97,11 @@ export class ModelSessionCache {
   session(spec: VersionLoadSpec): ModelSession | Promise<ModelSession> {
     const entry = this.entries.get(spec.versionId);
     if (entry !== undefined && entry.session !== null) return entry.session;
-    if (entry !== undefined && entry.brokenError !== null && Date.now() - entry.brokenAt < this.options.retryBrokenAfterMs) {
+    if (
+      entry !== undefined &&
+      entry.brokenError !== null &&
+      Date.now() - entry.brokenAt < this.options.retryBrokenAfterMs
+    ) {
       throw new BrokenVersionError(spec.versionId, entry.brokenError);
     }
     return this.load(spec);
@@ -122,14 +130,19 @@ export class ModelSessionCache {
     const session = entry.session;
     entry.session = null;
     // In-flight scores may still use it; releasing later is safe, releasing now is not.
-    if (session !== null) setTimeout(() => void session.release().catch(() => undefined), this.options.releaseAfterMs).unref();
+    if (session !== null)
+      setTimeout(() => void session.release().catch(() => undefined), this.options.releaseAfterMs).unref();
     if (!wasBroken) this.options.onBroken(entry.spec, 'run', error);
   }
 
   /** Whether the version is currently considered broken. */
   isBroken(versionId: string): boolean {
     const entry = this.entries.get(versionId);
-    return entry !== undefined && entry.brokenError !== null && Date.now() - entry.brokenAt < this.options.retryBrokenAfterMs;
+    return (
+      entry !== undefined &&
+      entry.brokenError !== null &&
+      Date.now() - entry.brokenAt < this.options.retryBrokenAfterMs
+    );
   }
 
   /** Notes which versions the current configuration uses and releases long-unreferenced sessions. */
@@ -161,7 +174,9 @@ export class ModelSessionCache {
 
   /** Releases every session (shutdown). */
   async close(): Promise<void> {
-    const sessions = [...this.entries.values()].map((e) => e.session).filter((s): s is ModelSession => s !== null);
+    const sessions = [...this.entries.values()]
+      .map((e) => e.session)
+      .filter((s): s is ModelSession => s !== null);
     this.entries.clear();
     await Promise.all(sessions.map((s) => s.release().catch(() => undefined)));
   }
@@ -190,7 +205,8 @@ export class ModelSessionCache {
       try {
         const session = await this.options.load(bytes, spec.schema, spec.task);
         target.session = session;
-        if (target.brokenError !== null) this.options.logger.info('model version loads again', { versionId: spec.versionId });
+        if (target.brokenError !== null)
+          this.options.logger.info('model version loads again', { versionId: spec.versionId });
         target.brokenError = null;
         return session;
       } catch (error) {

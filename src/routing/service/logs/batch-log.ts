@@ -112,7 +112,10 @@ export class BatchLog<Row> {
       const now = Date.now();
       if (now - this.lastDropWarning > 10_000) {
         this.lastDropWarning = now;
-        this.options.logger.warn('log buffer full: dropping rows', { log: this.options.name, buffered: this.size });
+        this.options.logger.warn('log buffer full: dropping rows', {
+          log: this.options.name,
+          buffered: this.size,
+        });
       }
       return false;
     }
@@ -158,12 +161,16 @@ export class BatchLog<Row> {
     const deadline = Date.now() + timeoutMs;
     while (this.size > 0 && Date.now() < deadline) {
       try {
-        await Promise.race([this.flush(), new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref())]);
+        await Promise.race([
+          this.flush(),
+          new Promise((resolve) => setTimeout(resolve, Math.max(0, deadline - Date.now())).unref()),
+        ]);
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    if (this.size > 0) this.options.logger.error('rows lost at shutdown', { log: this.options.name, rows: this.size });
+    if (this.size > 0)
+      this.options.logger.error('rows lost at shutdown', { log: this.options.name, rows: this.size });
     return this.size;
   }
 
@@ -186,7 +193,10 @@ export class BatchLog<Row> {
         else this.schedule(this.options.flushIntervalMs);
       },
       () => {
-        const backoff = Math.min(this.options.flushIntervalMs * 2 ** this.failures, this.options.maxBackoffMs ?? 5_000);
+        const backoff = Math.min(
+          this.options.flushIntervalMs * 2 ** this.failures,
+          this.options.maxBackoffMs ?? 5_000,
+        );
         this.schedule(backoff);
       },
     );
@@ -220,7 +230,11 @@ export class BatchLog<Row> {
           this.inFlight = 0;
           this.options.metrics.buffered(this.buffer.length);
         }
-        if (this.failures > 0) this.options.logger.info('log flush recovered', { log: this.options.name, failures: this.failures });
+        if (this.failures > 0)
+          this.options.logger.info('log flush recovered', {
+            log: this.options.name,
+            failures: this.failures,
+          });
         this.failures = 0;
         this.options.metrics.databaseUp(true);
         this.options.metrics.flushed(batch.length);

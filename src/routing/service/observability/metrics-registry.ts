@@ -31,7 +31,9 @@ abstract class Metric<Child> {
   /** The child for these label values, created on first use; keep it to skip the lookup later. */
   labels(...values: string[]): Child {
     if (values.length !== this.labelNames.length) {
-      throw new Error(`metric ${this.name} takes labels [${this.labelNames.join(', ')}], got ${values.length} values`);
+      throw new Error(
+        `metric ${this.name} takes labels [${this.labelNames.join(', ')}], got ${values.length} values`,
+      );
     }
     const key = values.join('\u0000');
     let entry = this.children.get(key);
@@ -46,7 +48,15 @@ abstract class Metric<Child> {
   abstract render(): string;
 }
 
-/** One labelled series of a {@link Counter}. */
+/**
+ * One labelled series of a {@link Counter}; keep it to count without a lookup.
+ *
+ * ### Examples
+ * ```ts
+ * const recorded: CounterChild = outcomes.labels('recorded');
+ * recorded.inc(3);
+ * ```
+ */
 export interface CounterChild {
   inc(by?: number): void;
   readonly value: number;
@@ -80,7 +90,15 @@ export class Counter extends Metric<CounterChild> {
   }
 }
 
-/** One labelled series of a {@link Gauge}. */
+/**
+ * One labelled series of a {@link Gauge}.
+ *
+ * ### Examples
+ * ```ts
+ * const buffered: GaugeChild = bufferedRows.labels('predictions');
+ * buffered.set(1200);
+ * ```
+ */
 export interface GaugeChild {
   set(value: number): void;
   readonly value: number;
@@ -123,7 +141,16 @@ export class Gauge extends Metric<GaugeChild> {
   }
 }
 
-/** One labelled series of a {@link Histogram}. */
+/**
+ * One labelled series of a {@link Histogram}.
+ *
+ * ### Examples
+ * ```ts
+ * const predict: HistogramChild = requestDuration.labels('predict');
+ * predict.observe(0.0004);
+ * predict.count; // 1
+ * ```
+ */
 export interface HistogramChild {
   observe(value: number): void;
   readonly count: number;
@@ -198,7 +225,8 @@ export class MetricsRegistry {
   private readonly metrics: Array<{ render(): string; name: string }> = [];
 
   register<M extends { render(): string; name: string }>(metric: M): M {
-    if (this.metrics.some((m) => m.name === metric.name)) throw new Error(`metric ${metric.name} is registered twice`);
+    if (this.metrics.some((m) => m.name === metric.name))
+      throw new Error(`metric ${metric.name} is registered twice`);
     this.metrics.push(metric);
     return metric;
   }

@@ -46,17 +46,29 @@ export function createRouterLogger(
   const threshold = RANK[level];
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (RANK[lvl] < threshold) return;
-    const record: Record<string, unknown> = { time: new Date().toISOString(), level: lvl, service: 'router', msg };
+    const record: Record<string, unknown> = {
+      time: new Date().toISOString(),
+      level: lvl,
+      service: 'router',
+      msg,
+    };
     if (fields) {
       for (const [key, value] of Object.entries(fields)) {
-        record[key] = value instanceof Error ? { message: value.message, name: value.name, stack: value.stack } : value;
+        record[key] =
+          value instanceof Error ? { message: value.message, name: value.name, stack: value.stack } : value;
       }
     }
     let line: string;
     try {
       line = JSON.stringify(record);
     } catch {
-      line = JSON.stringify({ time: record.time, level: lvl, service: 'router', msg, unserializableFields: true });
+      line = JSON.stringify({
+        time: record.time,
+        level: lvl,
+        service: 'router',
+        msg,
+        unserializableFields: true,
+      });
     }
     sink(line);
   };

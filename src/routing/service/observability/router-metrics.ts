@@ -20,52 +20,109 @@ export function createRouterMetrics() {
   return {
     registry,
     requestDuration: registry.register(
-      new Histogram('galfriday_router_request_duration_seconds', 'Time from request start to response end, per route.', ['route'], LATENCY_BUCKETS),
+      new Histogram(
+        'galfriday_router_request_duration_seconds',
+        'Time from request start to response end, per route.',
+        ['route'],
+        LATENCY_BUCKETS,
+      ),
     ),
     requests: registry.register(
-      new Counter('galfriday_router_requests_total', 'Requests answered, per route and status code.', ['route', 'status']),
+      new Counter('galfriday_router_requests_total', 'Requests answered, per route and status code.', [
+        'route',
+        'status',
+      ]),
     ),
     predictions: registry.register(
-      new Counter('galfriday_router_predictions_total', 'Served predictions per model and variant ("champion" outside experiments).', ['model', 'variant']),
+      new Counter(
+        'galfriday_router_predictions_total',
+        'Served predictions per model and variant ("champion" outside experiments).',
+        ['model', 'variant'],
+      ),
     ),
     shadowPredictions: registry.register(
-      new Counter('galfriday_router_shadow_predictions_total', 'Shadow scores recorded (never returned), per model.', ['model']),
+      new Counter(
+        'galfriday_router_shadow_predictions_total',
+        'Shadow scores recorded (never returned), per model.',
+        ['model'],
+      ),
     ),
     assignments: registry.register(
-      new Counter('galfriday_router_assignments_total', 'Experiment assignments recorded, per model and variant.', ['model', 'variant']),
+      new Counter(
+        'galfriday_router_assignments_total',
+        'Experiment assignments recorded, per model and variant.',
+        ['model', 'variant'],
+      ),
     ),
     inferenceDuration: registry.register(
-      new Histogram('galfriday_router_inference_duration_seconds', 'onnxruntime time per single-row score.', [], LATENCY_BUCKETS),
+      new Histogram(
+        'galfriday_router_inference_duration_seconds',
+        'onnxruntime time per single-row score.',
+        [],
+        LATENCY_BUCKETS,
+      ),
     ),
     fallbacks: registry.register(
-      new Counter('galfriday_router_champion_fallbacks_total', 'Requests served by the champion because the routed version is broken.', ['model']),
+      new Counter(
+        'galfriday_router_champion_fallbacks_total',
+        'Requests served by the champion because the routed version is broken.',
+        ['model'],
+      ),
     ),
     signals: registry.register(
-      new Counter('galfriday_router_signals_total', 'Trade-signal decisions per strategy and outcome (BUY, SELL, none).', ['strategy', 'decision']),
+      new Counter(
+        'galfriday_router_signals_total',
+        'Trade-signal decisions per strategy and outcome (BUY, SELL, none).',
+        ['strategy', 'decision'],
+      ),
     ),
     outcomes: registry.register(
-      new Counter('galfriday_router_outcomes_total', 'Outcome items per result (recorded, duplicate, unknown).', ['result']),
+      new Counter(
+        'galfriday_router_outcomes_total',
+        'Outcome items per result (recorded, duplicate, unknown).',
+        ['result'],
+      ),
     ),
     flushLag: registry.register(
-      new Histogram('galfriday_router_log_flush_lag_seconds', 'Age of the oldest row of a batch when it was committed.', ['log'], LAG_BUCKETS),
+      new Histogram(
+        'galfriday_router_log_flush_lag_seconds',
+        'Age of the oldest row of a batch when it was committed.',
+        ['log'],
+        LAG_BUCKETS,
+      ),
     ),
     flushedRows: registry.register(
       new Counter('galfriday_router_log_flushed_rows_total', 'Rows committed by the batched logs.', ['log']),
     ),
     droppedRows: registry.register(
-      new Counter('galfriday_router_log_dropped_rows_total', 'Rows never stored: buffer full (overflow) or refused by PostgreSQL (rejected).', ['log', 'reason']),
+      new Counter(
+        'galfriday_router_log_dropped_rows_total',
+        'Rows never stored: buffer full (overflow) or refused by PostgreSQL (rejected).',
+        ['log', 'reason'],
+      ),
     ),
     bufferedRows: registry.register(
       new Gauge('galfriday_router_log_buffered_rows', 'Rows waiting in memory to be written.', ['log']),
     ),
     databaseUp: registry.register(
-      new Gauge('galfriday_router_database_up', '1 when the last PostgreSQL operation succeeded, else 0.', []),
+      new Gauge(
+        'galfriday_router_database_up',
+        '1 when the last PostgreSQL operation succeeded, else 0.',
+        [],
+      ),
     ),
     configReloads: registry.register(
-      new Counter('galfriday_router_config_reloads_total', 'Configuration reloads per trigger and result.', ['trigger', 'result']),
+      new Counter('galfriday_router_config_reloads_total', 'Configuration reloads per trigger and result.', [
+        'trigger',
+        'result',
+      ]),
     ),
     configAge: registry.register(
-      new Gauge('galfriday_router_config_age_seconds', 'Seconds since the configuration was last loaded successfully.', []),
+      new Gauge(
+        'galfriday_router_config_age_seconds',
+        'Seconds since the configuration was last loaded successfully.',
+        [],
+      ),
     ),
   };
 }

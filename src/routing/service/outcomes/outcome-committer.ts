@@ -1,6 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database';
-import { recordOutcomes, type OutcomeInput, type OutcomeStatus } from '../../../db/repositories/routing-outcome.repository';
+import {
+  recordOutcomes,
+  type OutcomeInput,
+  type OutcomeStatus,
+} from '../../../db/repositories/routing-outcome.repository';
 import type { RouterLogger } from '../observability/router-logger';
 
 // Outcomes are the ground truth experiments are judged on, so unlike predictions they are never
@@ -93,7 +97,10 @@ export class OutcomeCommitter {
       while (this.queue.length > 0) {
         const group: Waiting[] = [];
         let count = 0;
-        while (this.queue.length > 0 && (group.length === 0 || count + this.queue[0]!.items.length <= this.options.maxBatch)) {
+        while (
+          this.queue.length > 0 &&
+          (group.length === 0 || count + this.queue[0]!.items.length <= this.options.maxBatch)
+        ) {
           const next = this.queue.shift()!;
           group.push(next);
           count += next.items.length;
@@ -124,7 +131,10 @@ export class OutcomeCommitter {
       this.options.onDatabase(true);
     } catch (error) {
       this.options.onDatabase(false);
-      this.options.logger.warn('outcomes not stored', { items: unique.length, error: (error as Error).message });
+      this.options.logger.warn('outcomes not stored', {
+        items: unique.length,
+        error: (error as Error).message,
+      });
       const failure = new OutcomeStorageError(`outcomes not stored: ${(error as Error).message}`);
       for (const waiting of group) waiting.reject(failure);
       return;
@@ -158,7 +168,10 @@ export class OutcomeCommitter {
     return Promise.race([
       promise,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no commit within ${this.options.timeoutMs} ms`)), this.options.timeoutMs);
+        timer = setTimeout(
+          () => reject(new Error(`no commit within ${this.options.timeoutMs} ms`)),
+          this.options.timeoutMs,
+        );
       }),
     ]).finally(() => clearTimeout(timer));
   }

@@ -41,13 +41,18 @@ export function checkConfirmationRules(
   features: Readonly<Record<string, number>>,
 ): ConfirmationResult {
   for (const rule of rules) {
-    const value = Object.prototype.hasOwnProperty.call(features, rule.feature) ? features[rule.feature] : undefined;
+    const value = Object.prototype.hasOwnProperty.call(features, rule.feature)
+      ? features[rule.feature]
+      : undefined;
     if (value === undefined) return { passed: false, reason: `feature "${rule.feature}" is missing` };
     if (typeof value !== 'number' || !Number.isFinite(value)) {
       return { passed: false, reason: `feature "${rule.feature}" is not a finite number` };
     }
     if (!COMPARE[rule.condition](value, rule.threshold)) {
-      return { passed: false, reason: `${rule.feature} = ${value} is not ${rule.condition} ${rule.threshold}` };
+      return {
+        passed: false,
+        reason: `${rule.feature} = ${value} is not ${rule.condition} ${rule.threshold}`,
+      };
     }
   }
   return { passed: true };

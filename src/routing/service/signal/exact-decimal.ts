@@ -23,7 +23,10 @@ export function decimalOf(x: number): Decimal {
   if (!Number.isFinite(x)) throw new RangeError(`not a finite number: ${x}`);
   const [mantissa, exponentText] = String(x).toLowerCase().split('e') as [string, string | undefined];
   const negative = mantissa.startsWith('-');
-  const [whole, fraction = ''] = (negative ? mantissa.slice(1) : mantissa).split('.') as [string, string | undefined];
+  const [whole, fraction = ''] = (negative ? mantissa.slice(1) : mantissa).split('.') as [
+    string,
+    string | undefined,
+  ];
   let coefficient = BigInt(whole + fraction);
   let scale = fraction.length - Number(exponentText ?? 0);
   if (scale < 0) {

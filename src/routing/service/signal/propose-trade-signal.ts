@@ -85,17 +85,24 @@ export type SignalDecision =
 export function proposeTradeSignal(strategy: Strategy, input: TradeSignalInput): SignalDecision {
   const side = signalSide(strategy, input.prediction);
   if (side === null) {
-    return { status: 'none', reason: `prediction ${input.prediction} is between the sell and buy thresholds of ${strategy.interpretation}` };
+    return {
+      status: 'none',
+      reason: `prediction ${input.prediction} is between the sell and buy thresholds of ${strategy.interpretation}`,
+    };
   }
   const confirmation = checkConfirmationRules(strategy.confirmationRules, input.features);
   if (!confirmation.passed) return { status: 'none', reason: `confirmation failed: ${confirmation.reason}` };
   if (!(input.price > 0)) return { status: 'none', reason: `no usable market price (${input.price})` };
 
-  const entryPrice = strategy.entryType === 'LIMIT' ? limitEntryPrice(side, input, strategy.limitOffsetPct) : null;
+  const entryPrice =
+    strategy.entryType === 'LIMIT' ? limitEntryPrice(side, input, strategy.limitOffsetPct) : null;
   const referencePrice = entryPrice ?? input.price;
   const exits = stopLossTakeProfit(side, referencePrice, strategy);
   if (exits === null) {
-    return { status: 'none', reason: `stop-loss/take-profit cannot be placed around ${referencePrice} for ${side}` };
+    return {
+      status: 'none',
+      reason: `stop-loss/take-profit cannot be placed around ${referencePrice} for ${side}`,
+    };
   }
   // stopLossTakeProfit already orders SL/TP around its reference price; this is the proposal's own
   // contract (the seed's event factory check), kept explicit so a future change cannot bypass it.
@@ -103,7 +110,11 @@ export function proposeTradeSignal(strategy: Strategy, input: TradeSignalInput):
     side === 'BUY'
       ? exits.stopLoss > 0 && exits.stopLoss < referencePrice && referencePrice < exits.takeProfit
       : exits.takeProfit > 0 && exits.takeProfit < referencePrice && referencePrice < exits.stopLoss;
-  if (!valid) return { status: 'none', reason: `invalid proposal: ${side} SL ${exits.stopLoss} / entry ${referencePrice} / TP ${exits.takeProfit}` };
+  if (!valid)
+    return {
+      status: 'none',
+      reason: `invalid proposal: ${side} SL ${exits.stopLoss} / entry ${referencePrice} / TP ${exits.takeProfit}`,
+    };
 
   return {
     status: 'proposed',

@@ -45,7 +45,8 @@ export class InvalidPredictionError extends Error {
  * ```
  */
 export function signalSide(strategy: Strategy, value: number): TradeSide | null {
-  if (!Number.isFinite(value)) throw new InvalidPredictionError(`prediction: ${value} is not a finite number`);
+  if (!Number.isFinite(value))
+    throw new InvalidPredictionError(`prediction: ${value} is not a finite number`);
   switch (strategy.interpretation) {
     case 'prob_up':
       assertProbability(value, 'prob_up');
@@ -67,6 +68,8 @@ export function signalSide(strategy: Strategy, value: number): TradeSide | null 
 
 function assertProbability(value: number, interpretation: string): void {
   if (!(value >= 0 && value <= 1)) {
-    throw new InvalidPredictionError(`prediction: ${value} is not a probability in [0, 1] (${interpretation})`);
+    throw new InvalidPredictionError(
+      `prediction: ${value} is not a probability in [0, 1] (${interpretation})`,
+    );
   }
 }

@@ -23,7 +23,12 @@ const confirmationRuleSchema = z
   .strict();
 
 const commonFields = {
-  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1–64 letters, digits, _ . - (starting with a letter or digit)'),
+  id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+      'must be 1–64 letters, digits, _ . - (starting with a letter or digit)',
+    ),
   description: z.string().optional(),
   /** @default 'MARKET' */
   entryType: z.enum(['MARKET', 'LIMIT']).default('MARKET'),
@@ -65,7 +70,10 @@ const priceChangeSchema = z
     /** @default 0.01 */
     buyThresholdPct: z.number().gt(0, 'must be > 0 (a BUY on a predicted fall is incoherent)').default(0.01),
     /** @default -0.01 */
-    sellThresholdPct: z.number().lt(0, 'must be < 0 (a SELL on a predicted rise is incoherent)').default(-0.01),
+    sellThresholdPct: z
+      .number()
+      .lt(0, 'must be < 0 (a SELL on a predicted rise is incoherent)')
+      .default(-0.01),
   })
   .strict();
 
@@ -85,7 +93,8 @@ export const strategySchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['stopLossPct'],
-        message: 'stopLossPct or takeProfitPct (or both) must be set; without either no signal can ever be proposed',
+        message:
+          'stopLossPct or takeProfitPct (or both) must be set; without either no signal can ever be proposed',
       });
     }
   });
@@ -104,7 +113,8 @@ export const strategiesFileSchema = z
   .superRefine((file, ctx) => {
     const seen = new Set<string>();
     file.strategies.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['strategies', i, 'id'], message: `duplicate id "${s.id}"` });
+      if (seen.has(s.id))
+        ctx.addIssue({ code: 'custom', path: ['strategies', i, 'id'], message: `duplicate id "${s.id}"` });
       seen.add(s.id);
     });
   });
@@ -161,7 +171,8 @@ export class StrategyConfigError extends Error {
 
 function fieldPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
+  for (const part of path)
+    out += typeof part === 'number' ? `[${part}]` : out === '' ? String(part) : `.${String(part)}`;
   return out || '(root)';
 }
 
@@ -208,7 +219,9 @@ export async function loadStrategiesFile(file: string): Promise<ReadonlyMap<stri
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new StrategyConfigError(file, [{ field: '(file)', message: `not valid JSON: ${(error as Error).message}` }]);
+    throw new StrategyConfigError(file, [
+      { field: '(file)', message: `not valid JSON: ${(error as Error).message}` },
+    ]);
   }
   return parseStrategies(json, file);
 }

@@ -23,7 +23,14 @@ const tokensFileSchema = z.object({
   adminToken: z.string().min(16),
 });
 
-/** File name of the generated tokens inside the data directory. */
+/**
+ * File name of the generated tokens inside the data directory.
+ *
+ * ### Examples
+ * ```ts
+ * path.join(config.dataDir, TOKENS_FILE); // '/app/.galfriday/tokens.json'
+ * ```
+ */
 export const TOKENS_FILE = 'tokens.json';
 
 const generate = (): string => randomBytes(32).toString('base64url');
@@ -40,7 +47,9 @@ const generate = (): string => randomBytes(32).toString('base64url');
  * // first run: writes .galfriday/tokens.json (0600) and returns its tokens; later runs read it back
  * ```
  */
-export async function ensureTokens(config: Pick<Config, 'dataDir' | 'engineToken' | 'adminToken'>): Promise<RouterTokens> {
+export async function ensureTokens(
+  config: Pick<Config, 'dataDir' | 'engineToken' | 'adminToken'>,
+): Promise<RouterTokens> {
   let tokens: RouterTokens;
   if (config.engineToken !== undefined && config.adminToken !== undefined) {
     tokens = { engineToken: config.engineToken, adminToken: config.adminToken };
@@ -75,7 +84,11 @@ async function readOrCreateTokensFile(dataDir: string): Promise<RouterTokens> {
       parsed = { success: false } as z.ZodSafeParseResult<RouterTokens>;
     }
     if (!parsed.success) {
-      throw new ConfigError(file, 'a JSON object { engineToken, adminToken } of strings ≥ 16 characters (delete it to regenerate)', text.slice(0, 40));
+      throw new ConfigError(
+        file,
+        'a JSON object { engineToken, adminToken } of strings ≥ 16 characters (delete it to regenerate)',
+        text.slice(0, 40),
+      );
     }
     // Someone may have copied the file with a looser mode; the tokens grant trading access.
     await chmod(file, 0o600);

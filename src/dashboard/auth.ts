@@ -1,0 +1,150 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+/** Name of the session cookie (HttpOnly, SameSite=Strict, Path=/ui). */
+export const SESSION_COOKIE = 'gf_ui_session';
+/** Name of the one-shot message cookie set before a redirect. */
+export const FLASH_COOKIE = 'gf_ui_flash';
+/** How long a login lasts. */
+export const SESSION_TTL_MS = 12 * 3_600_000;
+
+export type Principal =
+  /** `Authorization: Bearer <admin token>` (scripts, the router's admin clients): no CSRF token needed. */
+  | { kind: 'bearer'; operator: string }
+  /** A browser session from the login form: POSTs must carry its CSRF token. */
+  | { kind: 'session'; operator: string; nonce: string; csrf: string };
+
+const OPERATOR = /^[A-Za-z0-9 ._@-]{1,40}$/;
+
+/** A free-text operator name from the login form, kept only when it is short and plain. */
+export function cleanOperatorName(value: string | undefined): string {
+  const trimmed = (value ?? '').trim();
+  return OPERATOR.test(trimmed) ? trimmed : 'operator';
+}
+
+const b64 = (buf: Buffer) => buf.toString('base64url');
+
+function equalBuffers(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Cookies of a request (first value wins), without decoding surprises. */
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 1) continue;
+    const name = part.slice(0, eq).trim();
+    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
+  }
+  return cookies;
+}
+
+/**
+ * Admin-token authentication for the dashboard.
+ *
+ * Sessions are stateless: the cookie carries its issue time, a random nonce and the operator name,
+ * MACed with a key derived from the admin token. So any router instance accepts a session another
+ * issued, a restart keeps people logged in, and rotating the admin token logs everyone out. Token
+ * comparison is constant-time: both sides are HMACed with a per-process random key to equal-length
+ * digests, then compared with `crypto.timingSafeEqual`. Each session's CSRF token is an HMAC of its
+ * nonce, checked on every POST made with the cookie (alongside SameSite=Strict and an Origin check).
+ */
+export function createDashboardAuth(adminToken: string, now: () => number = Date.now) {
+  if (typeof adminToken !== 'string' || adminToken.length < 8) {
+    throw new Error('the dashboard needs the admin token (at least 8 characters)');
+  }
+  const sessionKey = createHmac('sha256', adminToken).update('galfriday-dashboard-session-v1').digest();
+  const compareKey = randomBytes(32);
+  const expected = createHmac('sha256', compareKey).update(adminToken, 'utf8').digest();
+  const mac = (text: string) => createHmac('sha256', sessionKey).update(text, 'utf8').digest();
+
+  const tokenMatches = (candidate: string | undefined): boolean => {
+    if (typeof candidate !== 'string' || candidate.length === 0 || candidate.length > 4096) return false;
+    return equalBuffers(createHmac('sha256', compareKey).update(candidate, 'utf8').digest(), expected);
+  };
+  const csrfOf = (nonce: string) => b64(mac(`csrf|${nonce}`));
+
+  function readSession(value: string | undefined): Principal | null {
+    if (!value) return null;
+    const parts = value.split('.');
+    if (parts.length !== 5 || parts[0] !== 'v1') return null;
+    const [, issued, nonce, operator, signature] = parts as [string, string, string, string, string];
+    const presented = Buffer.from(signature, 'base64url');
+    if (!equalBuffers(presented, mac(`session|${issued}|${nonce}|${operator}`))) return null;
+    const issuedAt = parseInt(issued, 36);
+    if (!Number.isFinite(issuedAt) || now() - issuedAt > SESSION_TTL_MS || issuedAt - now() > 60_000) return null;
+    return { kind: 'session', operator: Buffer.from(operator, 'base64url').toString('utf8'), nonce, csrf: csrfOf(nonce) };
+  }
+
+  return {
+    tokenMatches,
+
+    /** Who is asking: a valid bearer token, a valid session cookie, or nobody (null). */
+    authenticate(req: IncomingMessage): Principal | null {
+      const header = req.headers.authorization;
+      if (header !== undefined) {
+        const match = /^bearer\s+(.+)$/i.exec(header);
+        return match && tokenMatches(match[1]!.trim()) ? { kind: 'bearer', operator: 'api' } : null;
+      }
+      return readSession(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+    },
+
+    /** A fresh session cookie value for `operator`. */
+    issueSession(operator: string): string {
+      const issued = now().toString(36);
+      const nonce = b64(randomBytes(18));
+      const name = b64(Buffer.from(cleanOperatorName(operator), 'utf8'));
+      return `v1.${issued}.${nonce}.${name}.${b64(mac(`session|${issued}|${nonce}|${name}`))}`;
+    },
+
+    /** True when `presented` is this session's CSRF token. */
+    checkCsrf(principal: Principal, presented: string | undefined): boolean {
+      if (principal.kind === 'bearer') return true;
+      if (typeof presented !== 'string') return false;
+      return equalBuffers(Buffer.from(presented, 'utf8'), Buffer.from(principal.csrf, 'utf8'));
+    },
+
+    /** A signed one-shot message for the page after a redirect. */
+    sealFlash(flash: Flash): string {
+      const body = b64(Buffer.from(JSON.stringify(flash), 'utf8'));
+      return `${body}.${b64(mac(`flash|${body}`))}`;
+    },
+
+    openFlash(value: string | undefined): Flash | null {
+      if (!value) return null;
+      const [body, signature] = value.split('.');
+      if (!body || !signature || !equalBuffers(Buffer.from(signature, 'base64url'), mac(`flash|${body}`))) return null;
+      try {
+        const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Flash;
+        return (parsed.tone === 'ok' || parsed.tone === 'bad') && typeof parsed.text === 'string' ? parsed : null;
+      } catch {
+        return null;
+      }
+    },
+  };
+}
+
+export type DashboardAuth = ReturnType<typeof createDashboardAuth>;
+
+export interface Flash {
+  tone: 'ok' | 'bad';
+  text: string;
+}
+
+/**
+ * Whether a state-changing request comes from a page of this site: `Sec-Fetch-Site` (when sent) must
+ * not be cross-site, and `Origin` (when sent) must name the host the request was made to.
+ */
+export function sameOrigin(req: IncomingMessage): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  if (origin === 'null') return false;
+  try {
+    return new URL(origin).host === req.headers.host;
+  } catch {
+    return false;
+  }
+}

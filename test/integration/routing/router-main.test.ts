@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../../src/util/ports';
+import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
+import {
+  ADMIN_TOKEN,
+  countRows,
+  ENGINE_TOKEN,
+  featuresFor,
+  seedModel,
+  waitFor,
+} from './support/routing-fixtures';
+
+const ROOT = path.join(__dirname, '../../..');
+
+function runRouterMain(env: NodeJS.ProcessEnv): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', 'src/routing/router-main.ts'],
+    {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+describe('routing service: router-main (standalone process)', function () {
+  this.timeout(60_000);
+  let database: TestDatabase;
+  let dataDir: string;
+
+  before(async () => {
+    database = await createTestDatabase();
+    await seedModel(database.db, { versions: 1, champion: 1 });
+    dataDir = await mkdtemp(path.join(os.tmpdir(), 'router-main-'));
+  });
+  after(async () => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves, and on SIGTERM drains and flushes its buffered logs before exiting 0', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    // An hour-long flush interval: only the shutdown flush can have written these rows.
+    const router = runRouterMain({
+      DATABASE_URL: database.url,
+      ROUTER_HOST: '127.0.0.1',
+      ROUTER_PORT: String(port),
+      GALFRIDAY_ENGINE_TOKEN: ENGINE_TOKEN,
+      GALFRIDAY_ADMIN_TOKEN: ADMIN_TOKEN,
+      GALFRIDAY_FLUSH_INTERVAL: '1h',
+      GALFRIDAY_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+    });
+    try {
+      await waitFor(
+        async () =>
+          (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
+        30_000,
+        `router-main to be ready\n${router.output()}`,
+      );
+      for (let i = 0; i < 20; i++) {
+        const response = await fetch(`${url}/v1/predict`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${ENGINE_TOKEN}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'btc-1h', unitId: `u${i}`, features: featuresFor(i) }),
+        });
+        assert.equal(response.status, 200);
+      }
+      assert.equal(await countRows(database.db, 'predictions'), 0);
+      router.child.kill('SIGTERM');
+      assert.equal(await router.exited, 0, router.output());
+      assert.equal(await countRows(database.db, 'predictions'), 20);
+      assert.match(router.output(), /"msg":"stopping","signal":"SIGTERM"/);
+      assert.match(router.output(), /"msg":"logs flushed"/);
+    } finally {
+      if (router.child.exitCode === null) router.child.kill('SIGKILL');
+    }
+  });
+
+  it('refuses to start without DATABASE_URL, naming it, with exit code 2', async () => {
+    const router = runRouterMain({ GALFRIDAY_DATA_DIR: dataDir });
+    assert.equal(await router.exited, 2);
+    assert.match(
+      router.output(),
+      /galfriday router: DATABASE_URL: expected to be set for a standalone router/,
+    );
+  });
+});

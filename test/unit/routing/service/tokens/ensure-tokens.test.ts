@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, stat, writeFile, chmod } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ConfigError } from '../../../../../src/config/config';
+import { ensureTokens, TOKENS_FILE } from '../../../../../src/routing/service/tokens/ensure-tokens';
+
+describe('router tokens', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = path.join(await mkdtemp(path.join(os.tmpdir(), 'tokens-')), 'data');
+  });
+  afterEach(() => rm(path.dirname(dataDir), { recursive: true, force: true }));
+
+  it('generates both tokens once, keeps them in tokens.json with mode 0600, and reuses them', async () => {
+    const first = await ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined });
+    assert.match(first.engineToken, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(first.engineToken, first.adminToken);
+    const file = path.join(dataDir, TOKENS_FILE);
+    assert.equal((await stat(file)).mode & 0o777, 0o600);
+    assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { ...first });
+    assert.deepEqual(await ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined }), first);
+  });
+
+  it('agrees on one pair when several routers start at once', async () => {
+    const all = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined }),
+      ),
+    );
+    for (const tokens of all) assert.deepEqual(tokens, all[0]);
+  });
+
+  it('prefers the environment, per token, and tightens a loosened file mode', async () => {
+    const stored = await ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined });
+    await chmod(path.join(dataDir, TOKENS_FILE), 0o644);
+    const mixed = await ensureTokens({
+      dataDir,
+      engineToken: 'engine-from-env-0123456789',
+      adminToken: undefined,
+    });
+    assert.deepEqual(mixed, { engineToken: 'engine-from-env-0123456789', adminToken: stored.adminToken });
+    assert.equal((await stat(path.join(dataDir, TOKENS_FILE))).mode & 0o777, 0o600);
+  });
+
+  it('refuses one token for both scopes, and a corrupt file, naming what is wrong', async () => {
+    await assert.rejects(
+      ensureTokens({ dataDir, engineToken: 'same-token-0123456789', adminToken: 'same-token-0123456789' }),
+      (e: unknown) => e instanceof ConfigError && e.variable === 'GALFRIDAY_ADMIN_TOKEN',
+    );
+    await ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined });
+    await writeFile(path.join(dataDir, TOKENS_FILE), '{"engineToken":"short"}');
+    await assert.rejects(
+      ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined }),
+      /tokens\.json: expected a JSON object/,
+    );
+  });
+});
