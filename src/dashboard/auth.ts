@@ -73,8 +73,14 @@ export function createDashboardAuth(adminToken: string, now: () => number = Date
     const presented = Buffer.from(signature, 'base64url');
     if (!equalBuffers(presented, mac(`session|${issued}|${nonce}|${operator}`))) return null;
     const issuedAt = parseInt(issued, 36);
-    if (!Number.isFinite(issuedAt) || now() - issuedAt > SESSION_TTL_MS || issuedAt - now() > 60_000) return null;
-    return { kind: 'session', operator: Buffer.from(operator, 'base64url').toString('utf8'), nonce, csrf: csrfOf(nonce) };
+    if (!Number.isFinite(issuedAt) || now() - issuedAt > SESSION_TTL_MS || issuedAt - now() > 60_000)
+      return null;
+    return {
+      kind: 'session',
+      operator: Buffer.from(operator, 'base64url').toString('utf8'),
+      nonce,
+      csrf: csrfOf(nonce),
+    };
   }
 
   return {
@@ -114,10 +120,13 @@ export function createDashboardAuth(adminToken: string, now: () => number = Date
     openFlash(value: string | undefined): Flash | null {
       if (!value) return null;
       const [body, signature] = value.split('.');
-      if (!body || !signature || !equalBuffers(Buffer.from(signature, 'base64url'), mac(`flash|${body}`))) return null;
+      if (!body || !signature || !equalBuffers(Buffer.from(signature, 'base64url'), mac(`flash|${body}`)))
+        return null;
       try {
         const parsed = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Flash;
-        return (parsed.tone === 'ok' || parsed.tone === 'bad') && typeof parsed.text === 'string' ? parsed : null;
+        return (parsed.tone === 'ok' || parsed.tone === 'bad') && typeof parsed.text === 'string'
+          ? parsed
+          : null;
       } catch {
         return null;
       }

@@ -9,12 +9,27 @@ import { renderExperimentReport } from '../reports/experiment-report';
 import { html } from '../reports/html';
 import { workflowListUrl, workflowUrl } from '../temporal/ui-links';
 import { parseDuration } from '../util/duration';
-import { cleanOperatorName, createDashboardAuth, FLASH_COOKIE, parseCookies, sameOrigin, SESSION_COOKIE, SESSION_TTL_MS, type Flash, type Principal } from './auth';
+import {
+  cleanOperatorName,
+  createDashboardAuth,
+  FLASH_COOKIE,
+  parseCookies,
+  sameOrigin,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  type Flash,
+  type Principal,
+} from './auth';
 import type { DashboardContext, PageResult } from './context';
 import { cookie, HttpError, isHttps, readForm, redirect, safeNext, sendHtml } from './http';
 import { errorPage, page, type PageChrome, type Section } from './layout';
 import { acknowledgeAlert, alertsPage } from './pages/alerts.page';
-import { EXPERIMENT_ACTIONS, experimentPage, runExperimentAction, type ExperimentAction } from './pages/experiment.page';
+import {
+  EXPERIMENT_ACTIONS,
+  experimentPage,
+  runExperimentAction,
+  type ExperimentAction,
+} from './pages/experiment.page';
 import { experimentsPage } from './pages/experiments.page';
 import { modelPage } from './pages/model.page';
 import { overviewPage } from './pages/overview.page';
@@ -68,7 +83,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const uiUrl = options.temporalUiUrl ? options.temporalUiUrl.replace(/\/+$/, '') : undefined;
   const onError =
     options.onError ??
-    ((error: unknown, where: { method: string; path: string }) => console.error(`dashboard: ${where.method} ${where.path} failed`, error));
+    ((error: unknown, where: { method: string; path: string }) =>
+      console.error(`dashboard: ${where.method} ${where.path} failed`, error));
 
   const chromeFor = async (principal: Principal | null, flash: Flash | null): Promise<PageChrome> => {
     let openAlerts = 0;
@@ -81,7 +97,12 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         .catch(() => undefined);
       openAlerts = Number(row?.n ?? 0);
     }
-    return { principal, flash, openAlerts, ...(principal && uiUrl ? { temporalListUrl: workflowListUrl(uiUrl, options.namespace) } : {}) };
+    return {
+      principal,
+      flash,
+      openAlerts,
+      ...(principal && uiUrl ? { temporalListUrl: workflowListUrl(uiUrl, options.namespace) } : {}),
+    };
   };
 
   function contextFor(principal: Principal, url: URL): DashboardContext {
@@ -107,11 +128,29 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const flash = auth.openFlash(cookies.get(FLASH_COOKIE));
     const clearFlash = flash ? [cookie(FLASH_COOKIE, '', { maxAgeSeconds: 0, secure })] : [];
 
-    const show = async (status: number, section: Section, result: PageResult, shownFlash: Flash | null = flash) =>
-      sendHtml(req, res, status, page(result.title, section, await chromeFor(principal, shownFlash), result.content), clearFlash.length ? { 'Set-Cookie': clearFlash } : {});
+    const show = async (
+      status: number,
+      section: Section,
+      result: PageResult,
+      shownFlash: Flash | null = flash,
+    ) =>
+      sendHtml(
+        req,
+        res,
+        status,
+        page(result.title, section, await chromeFor(principal, shownFlash), result.content),
+        clearFlash.length ? { 'Set-Cookie': clearFlash } : {},
+      );
     const fail = async (status: number, title: string, message: string) =>
-      sendHtml(req, res, status, errorPage(status, title, message, await chromeFor(principal, null)), clearFlash.length ? { 'Set-Cookie': clearFlash } : {});
-    const back = (location: string, message: Flash) => redirect(res, location, [cookie(FLASH_COOKIE, auth.sealFlash(message), { maxAgeSeconds: 60, secure })]);
+      sendHtml(
+        req,
+        res,
+        status,
+        errorPage(status, title, message, await chromeFor(principal, null)),
+        clearFlash.length ? { 'Set-Cookie': clearFlash } : {},
+      );
+    const back = (location: string, message: Flash) =>
+      redirect(res, location, [cookie(FLASH_COOKIE, auth.sealFlash(message), { maxAgeSeconds: 60, secure })]);
 
     if (!parts || parts[0] !== 'ui') return fail(404, 'Not found', 'There is no such page.');
     const rest = parts.slice(1);
@@ -132,22 +171,32 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         return sendHtml(req, res, 401, loginPage(target, 'That is not the admin token.'));
       }
       const session = auth.issueSession(cleanOperatorName(form.get('name') ?? undefined));
-      return redirect(res, target, [cookie(SESSION_COOKIE, session, { maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000), secure })]);
+      return redirect(res, target, [
+        cookie(SESSION_COOKIE, session, { maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000), secure }),
+      ]);
     }
     if (rest[0] === 'logout' && rest.length === 1) {
       if (method !== 'POST') return methodNotAllowed(req, res, 'POST');
       if (principal?.kind === 'session') {
         const form = await readForm(req);
-        if (!sameOrigin(req) || !auth.checkCsrf(principal, form.get('csrf') ?? undefined)) return fail(403, 'Forbidden', 'The form has expired; reload the page and try again.');
+        if (!sameOrigin(req) || !auth.checkCsrf(principal, form.get('csrf') ?? undefined))
+          return fail(403, 'Forbidden', 'The form has expired; reload the page and try again.');
       }
       return redirect(res, '/ui/login', [cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })]);
     }
 
     if (!principal) {
       if (req.headers.authorization !== undefined) {
-        return sendHtml(req, res, 401, errorPage(401, 'Unauthorized', 'The bearer token is not the admin token.', { principal: null }), { 'WWW-Authenticate': 'Bearer realm="galfriday-ui"' });
+        return sendHtml(
+          req,
+          res,
+          401,
+          errorPage(401, 'Unauthorized', 'The bearer token is not the admin token.', { principal: null }),
+          { 'WWW-Authenticate': 'Bearer realm="galfriday-ui"' },
+        );
       }
-      if (method === 'GET') return redirect(res, `/ui/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+      if (method === 'GET')
+        return redirect(res, `/ui/login?next=${encodeURIComponent(url.pathname + url.search)}`);
       return sendHtml(req, res, 401, errorPage(401, 'Unauthorized', 'Log in first.', { principal: null }));
     }
     const ctx = contextFor(principal, url);
@@ -156,15 +205,25 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     let form: URLSearchParams | undefined;
     if (method === 'POST') {
       form = await readForm(req);
-      if (principal.kind === 'session' && (!sameOrigin(req) || !auth.checkCsrf(principal, form.get('csrf') ?? undefined))) {
-        return fail(403, 'Forbidden', 'The form has expired or did not come from this dashboard; reload the page and try again.');
+      if (
+        principal.kind === 'session' &&
+        (!sameOrigin(req) || !auth.checkCsrf(principal, form.get('csrf') ?? undefined))
+      ) {
+        return fail(
+          403,
+          'Forbidden',
+          'The form has expired or did not come from this dashboard; reload the page and try again.',
+        );
       }
     } else if (method !== 'GET') {
       return methodNotAllowed(req, res, 'GET, POST');
     }
 
     // /ui
-    if (rest.length === 0) return method === 'GET' ? show(200, 'models', await overviewPage(ctx)) : methodNotAllowed(req, res, 'GET');
+    if (rest.length === 0)
+      return method === 'GET'
+        ? show(200, 'models', await overviewPage(ctx))
+        : methodNotAllowed(req, res, 'GET');
 
     // /ui/models/<name>[/drift-report]
     if (rest[0] === 'models' && (rest.length === 2 || (rest.length === 3 && rest[2] === 'drift-report'))) {
@@ -173,12 +232,17 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       if (!MODEL_NAME.test(name)) return fail(404, 'No such model', `There is no model named “${name}”.`);
       if (rest.length === 3) return driftReportDownload(req, res, ctx, name, fail);
       const result = await modelPage(ctx, name);
-      return result ? show(200, 'models', result) : fail(404, 'No such model', `There is no model named “${name}”.`);
+      return result
+        ? show(200, 'models', result)
+        : fail(404, 'No such model', `There is no model named “${name}”.`);
     }
 
     // /ui/experiments[/<id>[/report | /<action>]]
     if (rest[0] === 'experiments') {
-      if (rest.length === 1) return method === 'GET' ? show(200, 'experiments', await experimentsPage(ctx)) : methodNotAllowed(req, res, 'GET');
+      if (rest.length === 1)
+        return method === 'GET'
+          ? show(200, 'experiments', await experimentsPage(ctx))
+          : methodNotAllowed(req, res, 'GET');
       const id = rest[1]!;
       const notFound = () => fail(404, 'No such experiment', `There is no experiment with id “${id}”.`);
       if (!UUID.test(id) || rest.length > 3) return notFound();
@@ -205,11 +269,16 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
     // /ui/alerts[/<id>/ack]
     if (rest[0] === 'alerts') {
-      if (rest.length === 1) return method === 'GET' ? show(200, 'alerts', await alertsPage(ctx)) : methodNotAllowed(req, res, 'GET');
+      if (rest.length === 1)
+        return method === 'GET'
+          ? show(200, 'alerts', await alertsPage(ctx))
+          : methodNotAllowed(req, res, 'GET');
       if (rest.length === 3 && rest[2] === 'ack' && ALERT_ID.test(rest[1]!)) {
         if (method !== 'POST') return methodNotAllowed(req, res, 'POST');
         const message = await acknowledgeAlert(ctx, rest[1]!);
-        return message ? back('/ui/alerts', message) : fail(404, 'No such alert', `There is no alert #${rest[1]}.`);
+        return message
+          ? back('/ui/alerts', message)
+          : fail(404, 'No such alert', `There is no alert #${rest[1]}.`);
       }
     }
     return fail(404, 'Not found', 'There is no such page.');
@@ -222,7 +291,11 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     name: string,
     fail: (status: number, title: string, message: string) => Promise<void>,
   ): Promise<void> {
-    const exists = await options.db.selectFrom('models').select('model_id').where('name', '=', name).executeTakeFirst();
+    const exists = await options.db
+      .selectFrom('models')
+      .select('model_id')
+      .where('name', '=', name)
+      .executeTakeFirst();
     if (!exists) return fail(404, 'No such model', `There is no model named “${name}”.`);
     let windowMs: number;
     try {
@@ -230,10 +303,25 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     } catch {
       return fail(400, 'Bad window', 'The window must be a duration such as 6h, 24h or 7d.');
     }
-    if (windowMs <= 0 || windowMs > 366 * 86_400_000) return fail(400, 'Bad window', 'The window must be between 1 ms and a year.');
+    if (windowMs <= 0 || windowMs > 366 * 86_400_000)
+      return fail(400, 'Bad window', 'The window must be between 1 ms and a year.');
     const source = ctx.url.searchParams.get('source') === 'bars' ? 'bars' : 'predictions';
     const to = now();
-    const data = await loadDriftReportData(options.db, { model: name, source, from: new Date(to.getTime() - windowMs), to });
+    let data: Awaited<ReturnType<typeof loadDriftReportData>>;
+    try {
+      data = await loadDriftReportData(options.db, {
+        model: name,
+        source,
+        from: new Date(to.getTime() - windowMs),
+        to,
+      });
+    } catch (error) {
+      // Bad input to the statistics or the feature pipeline (e.g. bars for a model without a market).
+      if (error instanceof Error && (error.name === 'MlInputError' || error.name === 'StatsInputError')) {
+        return fail(400, 'Cannot build the report', error.message);
+      }
+      throw error;
+    }
     return sendHtml(req, res, 200, renderDriftReport({ ...data, generatedAt: to }), {
       'Content-Disposition': `attachment; filename="drift-${name}.html"`,
     });
@@ -248,13 +336,29 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         await handleRequest(req, res, url);
       } catch (error) {
         if (error instanceof HttpError) {
-          if (!res.headersSent) sendHtml(req, res, error.status, errorPage(error.status, 'Bad request', error.message, { principal: null }));
+          if (!res.headersSent)
+            sendHtml(
+              req,
+              res,
+              error.status,
+              errorPage(error.status, 'Bad request', error.message, { principal: null }),
+            );
           else res.destroy();
           return true;
         }
         onError(error, { method: req.method ?? '?', path: url.pathname });
         if (!res.headersSent) {
-          sendHtml(req, res, 500, errorPage(500, 'Something went wrong', 'The page could not be built. The details are in the server log.', { principal: null }));
+          sendHtml(
+            req,
+            res,
+            500,
+            errorPage(
+              500,
+              'Something went wrong',
+              'The page could not be built. The details are in the server log.',
+              { principal: null },
+            ),
+          );
         } else {
           res.destroy();
         }
@@ -265,7 +369,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 }
 
 function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
-  sendHtml(req, res, 405, errorPage(405, 'Method not allowed', `Use ${allow}.`, { principal: null }), { Allow: allow });
+  sendHtml(req, res, 405, errorPage(405, 'Method not allowed', `Use ${allow}.`, { principal: null }), {
+    Allow: allow,
+  });
 }
 
 function loginPage(next: string, error: string | null): string {
@@ -274,14 +380,34 @@ function loginPage(next: string, error: string | null): string {
     'none',
     { principal: null, flash: error ? { tone: 'bad', text: error } : null },
     html`<section class="card login">
-<h1>Operator login</h1>
-<p class="sub">Use the routing service's admin token (<code>GALFRIDAY_ADMIN_TOKEN</code>).</p>
-<form method="post" action="/ui/login">
-<input type="hidden" name="next" value="${next}">
-<p><label for="token">Admin token</label><input id="token" name="token" type="password" autocomplete="current-password" required autofocus></p>
-<p><label for="name">Your name (kept with the actions you take)</label><input id="name" name="name" type="text" maxlength="40" autocomplete="username" placeholder="operator"></p>
-<p><button class="primary" type="submit">Log in</button></p>
-</form>
-</section>`,
+      <h1>Operator login</h1>
+      <p class="sub">Use the routing service's admin token (<code>GALFRIDAY_ADMIN_TOKEN</code>).</p>
+      <form method="post" action="/ui/login">
+        <input type="hidden" name="next" value="${next}" />
+        <p>
+          <label for="token">Admin token</label
+          ><input
+            id="token"
+            name="token"
+            type="password"
+            autocomplete="current-password"
+            required
+            autofocus
+          />
+        </p>
+        <p>
+          <label for="name">Your name (kept with the actions you take)</label
+          ><input
+            id="name"
+            name="name"
+            type="text"
+            maxlength="40"
+            autocomplete="username"
+            placeholder="operator"
+          />
+        </p>
+        <p><button class="primary" type="submit">Log in</button></p>
+      </form>
+    </section>`,
   );
 }

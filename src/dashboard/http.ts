@@ -56,17 +56,29 @@ export function sendHtml(
 }
 
 export function redirect(res: ServerResponse, location: string, cookies: string[] = []): void {
-  res.writeHead(303, { ...SECURITY_HEADERS, Location: location, 'Content-Length': '0', ...(cookies.length ? { 'Set-Cookie': cookies } : {}) });
+  res.writeHead(303, {
+    ...SECURITY_HEADERS,
+    Location: location,
+    'Content-Length': '0',
+    ...(cookies.length ? { 'Set-Cookie': cookies } : {}),
+  });
   res.end();
 }
 
 /** Whether the request reached us over TLS (directly or through a proxy that says so). */
 export function isHttps(req: IncomingMessage): boolean {
   const forwarded = req.headers['x-forwarded-proto'];
-  return (req.socket as { encrypted?: boolean }).encrypted === true || (typeof forwarded === 'string' && forwarded.split(',')[0]!.trim() === 'https');
+  return (
+    (req.socket as { encrypted?: boolean }).encrypted === true ||
+    (typeof forwarded === 'string' && forwarded.split(',')[0]!.trim() === 'https')
+  );
 }
 
-export function cookie(name: string, value: string, options: { maxAgeSeconds: number; secure: boolean }): string {
+export function cookie(
+  name: string,
+  value: string,
+  options: { maxAgeSeconds: number; secure: boolean },
+): string {
   return `${name}=${value}; Path=/ui; HttpOnly; SameSite=Strict; Max-Age=${options.maxAgeSeconds}${options.secure ? '; Secure' : ''}`;
 }
 

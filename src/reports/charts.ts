@@ -29,7 +29,8 @@ export function niceTicks(min: number, max: number, count = 5): number[] {
   const power = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 2.5, 5, 10].map((m) => m * power).find((s) => s >= raw) ?? 10 * power;
   const ticks: number[] = [];
-  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step) ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
+  for (let t = Math.ceil(min / step) * step; t <= max + step * 1e-9; t += step)
+    ticks.push(Math.abs(t) < step * 1e-9 ? 0 : t);
   return ticks;
 }
 
@@ -121,7 +122,9 @@ export function lineChart(options: LineChartOptions): string {
   const plotW = width - m.left - m.right;
   const plotH = height - m.top - m.bottom;
   const log = options.y === 'log';
-  const points = options.series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0));
+  const points = options.series
+    .flatMap((s) => s.points)
+    .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0));
   if (points.length === 0) {
     return frame(
       width,
@@ -138,7 +141,9 @@ export function lineChart(options: LineChartOptions): string {
     xMin -= pad;
     xMax += pad;
   }
-  const ys = [...points.map((p) => p.y), ...(options.refLines ?? []).map((l) => l.y)].filter((y) => !log || y > 0);
+  const ys = [...points.map((p) => p.y), ...(options.refLines ?? []).map((l) => l.y)].filter(
+    (y) => !log || y > 0,
+  );
   let [yMin, yMax] = options.yDomain ?? [Math.min(...ys), Math.max(...ys)];
   if (log) {
     yMin = 10 ** Math.floor(Math.log10(yMin));
@@ -149,10 +154,16 @@ export function lineChart(options: LineChartOptions): string {
   }
   const sx = (x: number) => m.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const sy = log
-    ? (y: number) => m.top + plotH - ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * plotH
+    ? (y: number) =>
+        m.top + plotH - ((Math.log10(y) - Math.log10(yMin)) / (Math.log10(yMax) - Math.log10(yMin))) * plotH
     : (y: number) => m.top + plotH - ((y - yMin) / (yMax - yMin || 1)) * plotH;
-  const yFormat = options.yFormat ?? ((v: number) => (log ? (v >= 0.001 ? String(v) : v.toExponential(0)) : fmtNumber(v, 3)));
-  const xAxis = options.x === 'time' ? timeTicks(xMin, xMax) : { ticks: niceTicks(xMin, xMax, 6), format: (v: number) => fmtNumber(v, 3) };
+  const yFormat =
+    options.yFormat ??
+    ((v: number) => (log ? (v >= 0.001 ? String(v) : v.toExponential(0)) : fmtNumber(v, 3)));
+  const xAxis =
+    options.x === 'time'
+      ? timeTicks(xMin, xMax)
+      : { ticks: niceTicks(xMin, xMax, 6), format: (v: number) => fmtNumber(v, 3) };
   const xFormat = options.xFormat ?? xAxis.format;
 
   let body = `<rect x="${m.left}" y="${m.top}" width="${plotW}" height="${plotH}" fill="#fff" stroke="#dfe3ea"/>`;
@@ -177,9 +188,13 @@ export function lineChart(options: LineChartOptions): string {
   const markersUpTo = options.markersUpTo ?? 60;
   options.series.forEach((series, i) => {
     const colour = series.colour ?? PALETTE[i % PALETTE.length]!;
-    const pts = series.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0)).sort((a, b) => a.x - b.x);
+    const pts = series.points
+      .filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y) && (!log || p.y > 0))
+      .sort((a, b) => a.x - b.x);
     if (pts.length === 0) return;
-    const d = pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${r1(sx(p.x))} ${r1(sy(Math.max(p.y, log ? yMin : -Infinity)))}`).join('');
+    const d = pts
+      .map((p, j) => `${j === 0 ? 'M' : 'L'}${r1(sx(p.x))} ${r1(sy(Math.max(p.y, log ? yMin : -Infinity)))}`)
+      .join('');
     body += `<path d="${d}" fill="none" stroke="${colour}" stroke-width="2"${series.dashed ? ' stroke-dasharray="6 4"' : ''}><title>${escapeHtml(series.name)}</title></path>`;
     if (pts.length <= markersUpTo) {
       for (const p of pts) {
@@ -223,7 +238,13 @@ export function groupedBarChart(options: GroupedBarsOptions): string {
   const n = options.categories.length;
   const all = options.series.flatMap((s) => s.values).filter(Number.isFinite);
   if (n === 0 || all.length === 0) {
-    return frame(width, height, options.ariaLabel, `<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text>`, options.title);
+    return frame(
+      width,
+      height,
+      options.ariaLabel,
+      `<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data</text>`,
+      options.title,
+    );
   }
   const [, yMax] = niceDomain(0, Math.max(...all, 1e-12));
   const sy = (v: number) => m.top + plotH - (v / yMax) * plotH;
@@ -353,7 +374,14 @@ export function intervalChart(options: IntervalChartOptions): string {
   const plotW = width - m.left - m.right;
   const xs = options.rows.flatMap((r) => [r.estimate, ...(r.interval ?? [])]).filter(Number.isFinite);
   if (options.reference) xs.push(options.reference.x);
-  if (xs.length === 0) return frame(width, height, options.ariaLabel, `<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data yet</text>`, options.title);
+  if (xs.length === 0)
+    return frame(
+      width,
+      height,
+      options.ariaLabel,
+      `<text x="${width / 2}" y="${height / 2}" text-anchor="middle">no data yet</text>`,
+      options.title,
+    );
   const [lo, hi] = niceDomain(Math.min(...xs), Math.max(...xs), 6);
   const sx = (v: number) => m.left + ((v - lo) / (hi - lo || 1)) * plotW;
   const xFormat = options.xFormat ?? ((v: number) => fmtNumber(v, 3));

@@ -41,16 +41,25 @@ export function shortNumber(v: number): string {
  * edges[i−1] ≤ x < edges[i], as the PSI computation counts them), categories for a categorical one.
  * Non-finite values are left out. Returns null for a profile it cannot read.
  */
-export function histogramOf(feature: string, profile: ReferenceProfile, values: ArrayLike<number>): FeatureHistogram | null {
+export function histogramOf(
+  feature: string,
+  profile: ReferenceProfile,
+  values: ArrayLike<number>,
+): FeatureHistogram | null {
   const finite: number[] = [];
   for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]!);
   if (profile?.type === 'numeric' && Array.isArray(profile.psiEdges) && Array.isArray(profile.psiCounts)) {
     const edges = profile.psiEdges;
     const labels = profile.psiCounts.map((_, i) =>
-      i === 0 ? `< ${shortNumber(edges[0] ?? Infinity)}` : i === edges.length ? `≥ ${shortNumber(edges[i - 1]!)}` : `${shortNumber(edges[i - 1]!)} – ${shortNumber(edges[i]!)}`,
+      i === 0
+        ? `< ${shortNumber(edges[0] ?? Infinity)}`
+        : i === edges.length
+          ? `≥ ${shortNumber(edges[i - 1]!)}`
+          : `${shortNumber(edges[i - 1]!)} – ${shortNumber(edges[i]!)}`,
     );
     const mean = finite.length ? finite.reduce((s, v) => s + v, 0) / finite.length : null;
-    const std = mean !== null ? Math.sqrt(finite.reduce((s, v) => s + (v - mean) ** 2, 0) / finite.length) : null;
+    const std =
+      mean !== null ? Math.sqrt(finite.reduce((s, v) => s + (v - mean) ** 2, 0) / finite.length) : null;
     return {
       feature,
       kind: 'numeric',
@@ -158,11 +167,27 @@ export interface DriftEventPoint {
 }
 
 /** Drift events of a model, oldest first: the last `limit` checks (every metric of each). */
-export async function loadDriftHistory(db: Kysely<Database>, modelId: string, options: { since?: Date; limit?: number } = {}): Promise<DriftEventPoint[]> {
+export async function loadDriftHistory(
+  db: Kysely<Database>,
+  modelId: string,
+  options: { since?: Date; limit?: number } = {},
+): Promise<DriftEventPoint[]> {
   let query = db
     .selectFrom('drift_detection_events as e')
     .leftJoin('model_versions as v', 'v.version_id', 'e.version_id')
-    .select(['e.check_id', 'e.detected_at', 'e.drift_type', 'e.metric_name', 'e.method', 'e.statistic', 'e.p_value', 'e.threshold', 'e.is_significant', 'e.sample_size', 'v.version'])
+    .select([
+      'e.check_id',
+      'e.detected_at',
+      'e.drift_type',
+      'e.metric_name',
+      'e.method',
+      'e.statistic',
+      'e.p_value',
+      'e.threshold',
+      'e.is_significant',
+      'e.sample_size',
+      'v.version',
+    ])
     .where('e.model_id', '=', modelId);
   if (options.since) query = query.where('e.detected_at', '>=', options.since);
   const rows = await query
@@ -201,7 +226,14 @@ export interface DriftReportData {
  */
 export async function loadDriftReportData(
   db: Kysely<Database>,
-  input: { model: string; source: 'predictions' | 'bars'; from: Date; to: Date; minSamples?: number; share?: number },
+  input: {
+    model: string;
+    source: 'predictions' | 'bars';
+    from: Date;
+    to: Date;
+    minSamples?: number;
+    share?: number;
+  },
 ): Promise<DriftReportData> {
   const model = await getModel(db, input.model);
   const result = await checkDrift(db, {
@@ -215,7 +247,16 @@ export async function loadDriftReportData(
     performance: { enabled: true, minOutcomes: 100, alpha: 0.01 },
   });
   const current = await loadCurrentColumns(db, input);
-  const profiles = current.versionId ? ((await loadReferenceProfiles(db, current.versionId)) as Record<string, ReferenceProfile>) : {};
+  const profiles = current.versionId
+    ? ((await loadReferenceProfiles(db, current.versionId)) as Record<string, ReferenceProfile>)
+    : {};
   const history = await loadDriftHistory(db, model.model_id, { limit: 2_000 });
-  return { model: input.model, window: { from: input.from, to: input.to, source: input.source }, result, profiles, current: current.columns, history };
+  return {
+    model: input.model,
+    window: { from: input.from, to: input.to, source: input.source },
+    result,
+    profiles,
+    current: current.columns,
+    history,
+  };
 }

@@ -1,7 +1,13 @@
 import type { DriftCheckResult } from '../lifecycle/check-drift';
 import type { ReferenceProfile } from '../stats';
 import { groupedBarChart, legend, lineChart } from './charts';
-import { histogramOf, PREDICTION_PROFILE, shortNumber, type DriftEventPoint, type FeatureHistogram } from './drift-data';
+import {
+  histogramOf,
+  PREDICTION_PROFILE,
+  shortNumber,
+  type DriftEventPoint,
+  type FeatureHistogram,
+} from './drift-data';
 import {
   badge,
   CURRENT_COLOUR,
@@ -40,7 +46,8 @@ function ruleOf(r: Pick<DriftRow, 'threshold' | 'pValue'>): string {
   return r.pValue !== null ? `p < ${fmtNumber(r.threshold)}` : `≥ ${fmtNumber(r.threshold)}`;
 }
 
-const displayName = (name: string) => (name === PREDICTION_PROFILE || name === 'prediction' ? 'model output' : name);
+const displayName = (name: string) =>
+  name === PREDICTION_PROFILE || name === 'prediction' ? 'model output' : name;
 
 function share(counts: number[]): number[] {
   const total = counts.reduce((s, c) => s + c, 0);
@@ -48,7 +55,10 @@ function share(counts: number[]): number[] {
 }
 
 /** Reference vs current share of rows per reference bin, as an inline SVG with its legend. */
-export function histogramFigure(hist: FeatureHistogram, options: { width?: number; height?: number; title?: string } = {}): RawHtml {
+export function histogramFigure(
+  hist: FeatureHistogram,
+  options: { width?: number; height?: number; title?: string } = {},
+): RawHtml {
   const ref = share(hist.reference);
   const cur = share(hist.current);
   const chart = groupedBarChart({
@@ -57,7 +67,9 @@ export function histogramFigure(hist: FeatureHistogram, options: { width?: numbe
       { name: 'reference', values: ref, colour: REFERENCE_COLOUR },
       { name: 'current', values: cur, colour: CURRENT_COLOUR },
     ],
-    ...(hist.kind === 'numeric' && hist.edges.length > 0 ? { boundaryLabels: hist.edges.map(shortNumber) } : {}),
+    ...(hist.kind === 'numeric' && hist.edges.length > 0
+      ? { boundaryLabels: hist.edges.map(shortNumber) }
+      : {}),
     yFormat: (v) => fmtPercent(v, 0),
     yLabel: 'share of rows',
     ariaLabel: `Histogram of ${displayName(hist.feature)}: reference vs current share of rows per reference bin`,
@@ -76,9 +88,14 @@ export function histogramFigure(hist: FeatureHistogram, options: { width?: numbe
 }
 
 /** A feature's stored drift statistic over time, with its threshold (score methods) as a line. */
-export function driftOverTimeFigure(history: DriftEventPoint[], metric: string, options: { width?: number; height?: number } = {}): RawHtml {
+export function driftOverTimeFigure(
+  history: DriftEventPoint[],
+  metric: string,
+  options: { width?: number; height?: number } = {},
+): RawHtml {
   const events = history.filter((e) => e.metric === metric);
-  if (events.length === 0) return html`<p class="empty">No recorded drift checks of ${displayName(metric)} yet.</p>`;
+  if (events.length === 0)
+    return html`<p class="empty">No recorded drift checks of ${displayName(metric)} yet.</p>`;
   const byMethod = new Map<string, DriftEventPoint[]>();
   for (const e of events) byMethod.set(e.method, [...(byMethod.get(e.method) ?? []), e]);
   const last = events.at(-1)!;
@@ -92,7 +109,10 @@ export function driftOverTimeFigure(history: DriftEventPoint[], metric: string, 
       label: `${fmtTime(p.at)} · ${method} ${fmtNumber(p.statistic)}${p.pValue !== null ? `, p ${fmtP(p.pValue)}` : ''} · ${p.drifted ? 'drifted' : 'ok'} (${fmtInt(p.sampleSize)} rows)`,
     })),
   }));
-  const refLines = !usesP && last.threshold > 0 ? [{ y: last.threshold, label: `threshold ${fmtNumber(last.threshold)}` }] : [];
+  const refLines =
+    !usesP && last.threshold > 0
+      ? [{ y: last.threshold, label: `threshold ${fmtNumber(last.threshold)}` }]
+      : [];
   return html`${raw(
     lineChart({
       series,
@@ -107,25 +127,50 @@ export function driftOverTimeFigure(history: DriftEventPoint[], metric: string, 
 }
 
 /** The per-feature table (feature, method, statistic, threshold, p-value, means, status). */
-export function driftTable(rows: DriftRow[], options: { featureHref?: (name: string) => string; selected?: string } = {}): RawHtml {
+export function driftTable(
+  rows: DriftRow[],
+  options: { featureHref?: (name: string) => string; selected?: string } = {},
+): RawHtml {
   if (rows.length === 0) return html`<p class="empty">No features were tested.</p>`;
   const hasMeans = rows.some((r) => r.referenceMean !== undefined || r.currentMean !== undefined);
   const hasRows = rows.some((r) => r.currentRows !== undefined);
-  return html`<div class="table-wrap"><table>
-<thead><tr><th>Feature</th><th>Method</th><th class="num">Statistic</th><th class="num">Drifts when</th><th class="num">p-value (adj.)</th>${
-    hasMeans ? raw('<th class="num">Reference mean ± sd</th><th class="num">Current mean ± sd</th>') : ''
-  }${hasRows ? raw('<th class="num">Rows (ref / cur)</th>') : ''}<th>Status</th></tr></thead>
-<tbody>${rows.map(
-    (r) => html`<tr${r.name === options.selected ? raw(' style="background:#f3f7fd"') : ''}>
+  return html`<div class="table-wrap">
+    <table>
+      <thead>
+        <tr>
+          <th>Feature</th>
+          <th>Method</th>
+          <th class="num">Statistic</th>
+          <th class="num">Drifts when</th>
+          <th class="num">p-value (adj.)</th>
+          ${
+            hasMeans
+              ? raw('<th class="num">Reference mean ± sd</th><th class="num">Current mean ± sd</th>')
+              : ''
+          }${hasRows ? raw('<th class="num">Rows (ref / cur)</th>') : ''}
+          <th>Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        ${rows.map(
+          (r) => html`<tr${r.name === options.selected ? raw(' style="background:#f3f7fd"') : ''}>
 <td>${options.featureHref ? html`<a href="${options.featureHref(r.name)}">${displayName(r.name)}</a>` : html`<strong>${displayName(r.name)}</strong>`}</td>
 <td><code>${r.method}</code></td>
 <td class="num">${fmtNumber(r.statistic)}</td>
 <td class="num">${ruleOf(r)}</td>
 <td class="num">${fmtP(r.pValue)}</td>
-${hasMeans ? html`<td class="num">${fmtNumber(r.referenceMean ?? null)} ± ${fmtNumber(r.referenceStd ?? null)}</td><td class="num">${fmtNumber(r.currentMean ?? null)} ± ${fmtNumber(r.currentStd ?? null)}</td>` : ''}
+${
+  hasMeans
+    ? html`<td class="num">${fmtNumber(r.referenceMean ?? null)} ± ${fmtNumber(r.referenceStd ?? null)}</td>
+        <td class="num">${fmtNumber(r.currentMean ?? null)} ± ${fmtNumber(r.currentStd ?? null)}</td>`
+    : ''
+}
 ${hasRows ? html`<td class="num">${fmtInt(r.referenceRows)} / ${fmtInt(r.currentRows)}</td>` : ''}
 <td>${r.drifted ? badge('drifted', 'bad') : badge('ok', 'ok')}</td></tr>`,
-  )}</tbody></table></div>`;
+        )}
+      </tbody>
+    </table>
+  </div>`;
 }
 
 export interface DriftReportInput {
@@ -210,40 +255,105 @@ export function renderDriftReport(input: DriftReportInput): string {
         ? badge('DRIFT DETECTED', 'bad')
         : badge('no dataset drift', 'ok');
 
-  const featureNames = [...rows.map((r) => r.name), ...[...histograms.keys()].filter((n) => !rows.some((r) => r.name === n))];
+  const featureNames = [
+    ...rows.map((r) => r.name),
+    ...[...histograms.keys()].filter((n) => !rows.some((r) => r.name === n)),
+  ];
   const featureCards = featureNames.map((name) => {
     const row = rows.find((r) => r.name === name);
     const hist = histograms.get(name);
     const hasHistory = history.some((e) => e.metric === (name === PREDICTION_PROFILE ? 'prediction' : name));
     return html`<section class="card" id="feature-${name}">
-<h3>${displayName(name)} ${row ? (row.drifted ? badge('drifted', 'bad') : badge('ok', 'ok')) : badge('not tested', 'muted')}</h3>
-<p class="small muted">${row ? html`${row.method} ${fmtNumber(row.statistic)}${row.pValue !== null ? html` · adjusted p ${fmtP(row.pValue)}` : ''}${row.threshold !== null ? html` · drifts when ${ruleOf(row)}` : ''}` : 'no test result in this check'}</p>
-${hist ? histogramFigure(hist) : html`<p class="empty">No current values to draw.</p>`}
-${hasHistory ? html`<h3 style="margin-top:10px">Over time</h3>${driftOverTimeFigure(history, name === PREDICTION_PROFILE ? 'prediction' : name)}` : ''}
-</section>`;
+      <h3>
+        ${displayName(name)}
+        ${row ? (row.drifted ? badge('drifted', 'bad') : badge('ok', 'ok')) : badge('not tested', 'muted')}
+      </h3>
+      <p class="small muted">
+        ${row ? html`${row.method} ${fmtNumber(row.statistic)}${row.pValue !== null ? html` · adjusted p ${fmtP(row.pValue)}` : ''}${row.threshold !== null ? html` · drifts when ${ruleOf(row)}` : ''}` : 'no test result in this check'}
+      </p>
+      ${hist ? histogramFigure(hist) : html`<p class="empty">No current values to draw.</p>`}
+      ${
+        hasHistory
+          ? html`<h3 style="margin-top:10px">Over time</h3>
+              ${driftOverTimeFigure(history, name === PREDICTION_PROFILE ? 'prediction' : name)}`
+          : ''
+      }
+    </section>`;
   });
 
   const datasetHistory = history.filter((e) => e.metric === 'dataset');
   const body = html`<main>
-<h1>Data drift report — ${input.model}${result.version !== null ? html` v${result.version}` : ''}</h1>
-<p class="sub">Current: ${source === 'bars' ? 'features recomputed from stored bars' : 'served predictions of the champion'}, ${fmtTime(input.window.from)} → ${fmtTime(input.window.to)} · reference: the version's training profile · generated ${fmtTime(generatedAt, true)}</p>
-<div class="stats">
-  <div class="stat"><div class="label">Dataset</div><div class="value">${verdict}</div><div class="note">drifted share ≥ policy share</div></div>
-  <div class="stat"><div class="label">Drifted features</div><div class="value">${fmtInt(driftedCount)} / ${fmtInt(tested)}</div><div class="note">share ${fmtNumber(result.share, 3)}</div></div>
-  <div class="stat"><div class="label">Rows compared</div><div class="value">${fmtInt(result.sampleSize)}</div><div class="note">${result.malformedRows ? `${fmtInt(result.malformedRows)} malformed rows skipped` : 'current window'}</div></div>
-  <div class="stat"><div class="label">Prediction drift</div><div class="value">${result.predictionDrift ? (result.predictionDrift.drifted ? badge('drifted', 'bad') : badge('ok', 'ok')) : badge('not tested', 'muted')}</div><div class="note">${result.predictionDrift ? `${result.predictionDrift.method} ${fmtNumber(result.predictionDrift.statistic)}` : 'model output vs training'}</div></div>
-  <div class="stat"><div class="label">Performance</div><div class="value">${result.performance ? (result.performanceDegraded ? badge('degraded', 'bad') : badge('ok', 'ok')) : badge('not tested', 'muted')}</div><div class="note">${result.performance ? `accuracy ${fmtPercent(result.performance.live)} vs ${fmtPercent(result.performance.baseline)}` : 'needs labelled outcomes'}</div></div>
-</div>
-${result.status !== 'checked' ? html`<div class="flash flash-bad">${result.status === 'no-champion' ? 'The model has no champion: there is nothing to compare.' : `Only ${fmtInt(result.sampleSize)} rows in the window: too few for a decision.`}</div>` : ''}
-<section class="card"><h2>Features</h2>${driftTable(rows)}
-${result.report?.skipped.length ? html`<p class="small muted">Not tested: ${result.report.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}.</p>` : ''}
-</section>
-${datasetHistory.length ? html`<section class="card"><h2>Drifted share over time (recorded checks)</h2>${driftOverTimeFigure(history, 'dataset', { width: 1100, height: 200 })}</section>` : ''}
-<div class="grid grid-2">${featureCards}</div>
-<section class="card" style="margin-top:18px"><h2>How to read this report</h2>
-<p class="small muted">Histograms use the reference profile's own bins (quantiles of the training data, as the PSI computation uses them), so reference shares are close to equal by construction; a current bar far from its grey neighbour shows where the live distribution moved. Methods follow Evidently's defaults (KS below 1,000 reference rows, normalised Wasserstein above; χ² / Jensen–Shannon for categories), p-values are Benjamini–Hochberg adjusted, and the dataset drifts when the drifted share reaches the policy share.</p>
-</section>
-<footer>Gal-Friday Intelligence · drift report · self-contained file</footer>
-</main>`;
+    <h1>Data drift report — ${input.model}${result.version !== null ? html` v${result.version}` : ''}</h1>
+    <p class="sub">
+      Current:
+      ${source === 'bars' ? 'features recomputed from stored bars' : 'served predictions of the champion'},
+      ${fmtTime(input.window.from)} → ${fmtTime(input.window.to)} · reference: the version's training profile
+      · generated ${fmtTime(generatedAt, true)}
+    </p>
+    <div class="stats">
+      <div class="stat">
+        <div class="label">Dataset</div>
+        <div class="value">${verdict}</div>
+        <div class="note">drifted share ≥ policy share</div>
+      </div>
+      <div class="stat">
+        <div class="label">Drifted features</div>
+        <div class="value">${fmtInt(driftedCount)} / ${fmtInt(tested)}</div>
+        <div class="note">share ${fmtNumber(result.share, 3)}</div>
+      </div>
+      <div class="stat">
+        <div class="label">Rows compared</div>
+        <div class="value">${fmtInt(result.sampleSize)}</div>
+        <div class="note">
+          ${result.malformedRows ? `${fmtInt(result.malformedRows)} malformed rows skipped` : 'current window'}
+        </div>
+      </div>
+      <div class="stat">
+        <div class="label">Prediction drift</div>
+        <div class="value">
+          ${result.predictionDrift ? (result.predictionDrift.drifted ? badge('drifted', 'bad') : badge('ok', 'ok')) : badge('not tested', 'muted')}
+        </div>
+        <div class="note">
+          ${result.predictionDrift ? `${result.predictionDrift.method} ${fmtNumber(result.predictionDrift.statistic)}` : 'model output vs training'}
+        </div>
+      </div>
+      <div class="stat">
+        <div class="label">Performance</div>
+        <div class="value">
+          ${result.performance ? (result.performanceDegraded ? badge('degraded', 'bad') : badge('ok', 'ok')) : badge('not tested', 'muted')}
+        </div>
+        <div class="note">
+          ${result.performance ? `accuracy ${fmtPercent(result.performance.live)} vs ${fmtPercent(result.performance.baseline)}` : 'needs labelled outcomes'}
+        </div>
+      </div>
+    </div>
+    ${result.status !== 'checked' ? html`<div class="flash flash-bad">${result.status === 'no-champion' ? 'The model has no champion: there is nothing to compare.' : `Only ${fmtInt(result.sampleSize)} rows in the window: too few for a decision.`}</div>` : ''}
+    <section class="card">
+      <h2>Features</h2>
+      ${driftTable(rows)}
+      ${result.report?.skipped.length ? html`<p class="small muted">Not tested: ${result.report.skipped.map((s) => `${s.name} (${s.reason})`).join(', ')}.</p>` : ''}
+    </section>
+    ${
+      datasetHistory.length
+        ? html`<section class="card">
+            <h2>Drifted share over time (recorded checks)</h2>
+            ${driftOverTimeFigure(history, 'dataset', { width: 1100, height: 200 })}
+          </section>`
+        : ''
+    }
+    <div class="grid grid-2">${featureCards}</div>
+    <section class="card" style="margin-top:18px">
+      <h2>How to read this report</h2>
+      <p class="small muted">
+        Histograms use the reference profile's own bins (quantiles of the training data, as the PSI
+        computation uses them), so reference shares are close to equal by construction; a current bar far from
+        its grey neighbour shows where the live distribution moved. Methods follow Evidently's defaults (KS
+        below 1,000 reference rows, normalised Wasserstein above; χ² / Jensen–Shannon for categories),
+        p-values are Benjamini–Hochberg adjusted, and the dataset drifts when the drifted share reaches the
+        policy share.
+      </p>
+    </section>
+    <footer>Gal-Friday Intelligence · drift report · self-contained file</footer>
+  </main>`;
   return htmlDocument({ title: `Drift report — ${input.model}`, body });
 }

@@ -29,19 +29,33 @@ export interface ExperimentLook {
  */
 export async function reconstructLooks(
   db: Kysely<Database>,
-  experiment: Pick<ExperimentWithVariants, 'experiment_id' | 'started_at' | 'created_at' | 'ended_at' | 'variants'>,
+  experiment: Pick<
+    ExperimentWithVariants,
+    'experiment_id' | 'started_at' | 'created_at' | 'ended_at' | 'variants'
+  >,
   policy: ExperimentPolicy,
   options: { buckets?: number; now?: number } = {},
 ): Promise<ExperimentLook[]> {
   const buckets = Math.max(1, Math.min(500, options.buckets ?? 60));
   const start = (experiment.started_at ?? experiment.created_at).getTime();
-  const end = Math.max(start + 1, experiment.ended_at ? experiment.ended_at.getTime() : (options.now ?? Date.now()));
+  const end = Math.max(
+    start + 1,
+    experiment.ended_at ? experiment.ended_at.getTime() : (options.now ?? Date.now()),
+  );
   const width = (end - start) / buckets;
   const id = experiment.experiment_id;
   const bucketOf = (column: string) =>
     sql<number>`least(greatest(floor((extract(epoch from ${sql.ref(column)}) * 1000 - ${start}) / ${width}), 0), ${buckets - 1})::int`;
 
-  const outcomes = await sql<{ variant: string; bucket: number; labelled: string; correct: string; returns_n: string; return_sum: number; return_sum_sq: number }>`
+  const outcomes = await sql<{
+    variant: string;
+    bucket: number;
+    labelled: string;
+    correct: string;
+    returns_n: string;
+    return_sum: number;
+    return_sum_sq: number;
+  }>`
     SELECT variant, ${bucketOf('recorded_at')} AS bucket,
            count(correct) AS labelled, count(*) FILTER (WHERE correct) AS correct,
            count(trade_return) AS returns_n, coalesce(sum(trade_return), 0) AS return_sum,
@@ -94,7 +108,12 @@ export async function reconstructLooks(
   for (const bucket of [...byBucket.keys()].sort((a, b) => a - b)) {
     for (const apply of byBucket.get(bucket)!) for (const arm of arms) apply(arm);
     const at = Math.round(start + (bucket + 1) * width);
-    const analysis = analyseArms(arms.map((a) => ({ ...a })), policy, previous, at);
+    const analysis = analyseArms(
+      arms.map((a) => ({ ...a })),
+      policy,
+      previous,
+      at,
+    );
     for (const c of analysis.comparisons) previous[c.variant] = c.pValue;
     looks.push({ at, analysis });
   }
@@ -123,8 +142,13 @@ export async function loadExperimentReportData(
   const parsed = experimentPolicySchema.safeParse(experiment.policy ?? {});
   const policy = parsed.success ? parsed.data : experimentPolicySchema.parse({});
   const now = options.now ?? Date.now();
-  const looks = await reconstructLooks(db, experiment, policy, { now, ...(options.buckets ? { buckets: options.buckets } : {}) });
-  const carried = Object.fromEntries((looks.at(-1)?.analysis.comparisons ?? []).map((c) => [c.variant, c.pValue]));
+  const looks = await reconstructLooks(db, experiment, policy, {
+    now,
+    ...(options.buckets ? { buckets: options.buckets } : {}),
+  });
+  const carried = Object.fromEntries(
+    (looks.at(-1)?.analysis.comparisons ?? []).map((c) => [c.variant, c.pValue]),
+  );
   const totals = await loadArmAggregates(db, experimentId, { drawdown: true });
   const analysis = analyseArms(totals, policy, carried, experiment.ended_at?.getTime() ?? now);
   return { experiment, policy, analysis, looks, ...(options.live ? { live: options.live } : {}) };

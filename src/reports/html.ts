@@ -75,7 +75,10 @@ export function fmtTime(value: Date | number | string | null | undefined, second
   if (value === null || value === undefined) return '—';
   const date = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(date.getTime())) return '—';
-  return `${date.toISOString().slice(0, seconds ? 19 : 16).replace('T', ' ')} UTC`;
+  return `${date
+    .toISOString()
+    .slice(0, seconds ? 19 : 16)
+    .replace('T', ' ')} UTC`;
 }
 
 export function fmtDate(value: Date | string | null | undefined): string {
@@ -91,7 +94,16 @@ export function badge(text: string, tone: BadgeTone): RawHtml {
 }
 
 /** Series colours: distinguishable, colour-blind friendly (Okabe–Ito, reordered). */
-export const PALETTE = ['#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9', '#d55e00', '#f0e442', '#000000'];
+export const PALETTE = [
+  '#0072b2',
+  '#e69f00',
+  '#009e73',
+  '#cc79a7',
+  '#56b4e9',
+  '#d55e00',
+  '#f0e442',
+  '#000000',
+];
 export const REFERENCE_COLOUR = '#8a94a6';
 export const CURRENT_COLOUR = '#0072b2';
 
@@ -125,7 +137,7 @@ h3{font-size:14px;margin:0 0 8px;font-weight:650}
 .stat .value{font-size:20px;font-weight:650;margin-top:2px;font-variant-numeric:tabular-nums}
 .stat .note{color:var(--muted);font-size:12px}
 table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
-th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:top}
+th,td{text-align:left;padding:7px 10px;border-bottom:1px solid var(--line);vertical-align:middle}
 th{font-size:12px;color:var(--muted);font-weight:600;text-transform:uppercase;letter-spacing:.3px;background:#fafbfc}
 td.num,th.num{text-align:right}
 tr:last-child td{border-bottom:none}

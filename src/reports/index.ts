@@ -10,4 +10,9 @@ export {
   type DriftReportData,
   type FeatureHistogram,
 } from './drift-data';
-export { loadExperimentReportData, reconstructLooks, type ExperimentLook, type ExperimentReportData } from './experiment-data';
+export {
+  loadExperimentReportData,
+  reconstructLooks,
+  type ExperimentLook,
+  type ExperimentReportData,
+} from './experiment-data';

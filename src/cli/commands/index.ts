@@ -26,6 +26,7 @@ import {
   modelsTrainCommand,
 } from './models.commands';
 import { schedulesDeleteCommand, schedulesListCommand, schedulesSetCommand } from './schedules.commands';
+import { reportDriftCommand, reportExperimentCommand } from './report.commands';
 import { stackCommand } from './stack.command';
 
 /** Every command, in the order `galfriday --help` lists them. */
@@ -47,6 +48,8 @@ export const commands: Command[] = [
   statusCommand,
   retrainCommand,
   driftCheckCommand,
+  reportDriftCommand,
+  reportExperimentCommand,
   experimentsCreateCommand,
   experimentsListCommand,
   experimentsShowCommand,

@@ -27,14 +27,22 @@ export const reportDriftCommand: Command = {
   path: ['report', 'drift'],
   summary: 'Write a self-contained HTML drift report of a model (summary, per-feature histograms, history)',
   usage: '<model> --out report.html [--window 24h | --from DATE --to DATE] [--source predictions|bars]',
-  options: { out: { type: 'string' }, window: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, source: { type: 'string' }, 'min-samples': { type: 'string' } },
+  options: {
+    out: { type: 'string' },
+    window: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    source: { type: 'string' },
+    'min-samples': { type: 'string' },
+  },
   details:
-    'Runs a drift check of the window against the champion\'s reference profiles without recording it, and\ndraws reference vs current histograms on the profile\'s bins plus the recorded drift checks over time.\nThe file has inline CSS and SVG only: it opens offline and can be attached to a ticket.',
+    "Runs a drift check of the window against the champion's reference profiles without recording it, and\ndraws reference vs current histograms on the profile's bins plus the recorded drift checks over time.\nThe file has inline CSS and SVG only: it opens offline and can be attached to a ticket.",
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'report drift <model> --out report.html');
     const out = requiredString(values, 'out');
     const source = (values.source as string | undefined) ?? 'predictions';
-    if (source !== 'predictions' && source !== 'bars') throw new CliError(`--source must be predictions or bars, got "${source}"`, ExitCode.USAGE);
+    if (source !== 'predictions' && source !== 'bars')
+      throw new CliError(`--source must be predictions or bars, got "${source}"`, ExitCode.USAGE);
     if (values.window !== undefined && (values.from !== undefined || values.to !== undefined)) {
       throw new CliError('give either --window or --from/--to, not both', ExitCode.USAGE);
     }
@@ -50,29 +58,43 @@ export const reportDriftCommand: Command = {
     }
     if (from >= to) throw new CliError('--from must be before --to', ExitCode.USAGE);
     const minSamples = values['min-samples'] === undefined ? 30 : Number(values['min-samples']);
-    if (!Number.isInteger(minSamples) || minSamples < 1) throw new CliError('--min-samples must be a positive whole number', ExitCode.USAGE);
+    if (!Number.isInteger(minSamples) || minSamples < 1)
+      throw new CliError('--min-samples must be a positive whole number', ExitCode.USAGE);
     const { db } = await ctx.database();
     await getModel(db, model).catch((error: Error) => {
       throw new CliError(error.message, ExitCode.NOT_FOUND);
     });
-    const data = await loadDriftReportData(db, { model, source, from, to, minSamples }).catch((error: Error) => {
-      throw new CliError(`cannot build the drift report: ${error.message}`, error.name === 'MlInputError' ? ExitCode.REJECTED : ExitCode.FAILURE);
-    });
+    const data = await loadDriftReportData(db, { model, source, from, to, minSamples }).catch(
+      (error: Error) => {
+        throw new CliError(
+          `cannot build the drift report: ${error.message}`,
+          error.name === 'MlInputError' ? ExitCode.REJECTED : ExitCode.FAILURE,
+        );
+      },
+    );
     const file = await writeReport(out, renderDriftReport({ ...data, generatedAt: new Date() }));
     const { result } = data;
-    const verdict = result.status !== 'checked' ? `no decision (${result.status}, ${result.sampleSize} rows)` : result.drifted ? `DRIFTED (share ${result.share.toFixed(2)})` : `stable (share ${result.share.toFixed(2)})`;
-    ctx.print(`Drift report of ${model}${result.version !== null ? ` v${result.version}` : ''}: ${verdict}.\n  ${file}`, {
-      file,
-      model,
-      version: result.version,
-      status: result.status,
-      drifted: result.drifted,
-      share: result.share,
-      sampleSize: result.sampleSize,
-      from: from.toISOString(),
-      to: to.toISOString(),
-      source,
-    });
+    const verdict =
+      result.status !== 'checked'
+        ? `no decision (${result.status}, ${result.sampleSize} rows)`
+        : result.drifted
+          ? `DRIFTED (share ${result.share.toFixed(2)})`
+          : `stable (share ${result.share.toFixed(2)})`;
+    ctx.print(
+      `Drift report of ${model}${result.version !== null ? ` v${result.version}` : ''}: ${verdict}.\n  ${file}`,
+      {
+        file,
+        model,
+        version: result.version,
+        status: result.status,
+        drifted: result.drifted,
+        share: result.share,
+        sampleSize: result.sampleSize,
+        from: from.toISOString(),
+        to: to.toISOString(),
+        source,
+      },
+    );
   },
 };
 
@@ -81,33 +103,50 @@ export const reportExperimentCommand: Command = {
   summary: 'Write a self-contained HTML report of an experiment (arms, intervals, p-value over time)',
   usage: '<id> --out report.html',
   options: { out: { type: 'string' } },
-  details: 'The p-value path is reconstructed from the stored outcomes through the workflow\'s own analysis;\nwhen Temporal is reachable, the workflow\'s state and look count are added.',
+  details:
+    "The p-value path is reconstructed from the stored outcomes through the workflow's own analysis;\nwhen Temporal is reachable, the workflow's state and look count are added.",
   async run(ctx, { positionals, values }) {
     const id = positional(positionals, 0, 'the experiment id', 'report experiment <id> --out report.html');
     const out = requiredString(values, 'out');
-    if (!UUID.test(id)) throw new CliError(`"${id}" is not an experiment id (see \`galfriday experiments list\`)`, ExitCode.USAGE);
+    if (!UUID.test(id))
+      throw new CliError(
+        `"${id}" is not an experiment id (see \`galfriday experiments list\`)`,
+        ExitCode.USAGE,
+      );
     const { db } = await ctx.database();
     let live: ExperimentStatusView | undefined;
-    const stored = await db.selectFrom('experiments').select(['status', 'workflow_id']).where('experiment_id', '=', id.toLowerCase()).executeTakeFirst();
-    if (!stored) throw new CliError(`no experiment ${id} (see \`galfriday experiments list\`)`, ExitCode.NOT_FOUND);
+    const stored = await db
+      .selectFrom('experiments')
+      .select(['status', 'workflow_id'])
+      .where('experiment_id', '=', id.toLowerCase())
+      .executeTakeFirst();
+    if (!stored)
+      throw new CliError(`no experiment ${id} (see \`galfriday experiments list\`)`, ExitCode.NOT_FOUND);
     if (stored.status === 'running' || stored.status === 'paused' || stored.status === 'created') {
       try {
         const client = await ctx.temporal();
-        live = await client.withDeadline(Date.now() + 5_000, () => client.workflow.getHandle(stored.workflow_id ?? workflowIds.experiment(id)).query(experimentStatusQuery));
+        live = await client.withDeadline(Date.now() + 5_000, () =>
+          client.workflow
+            .getHandle(stored.workflow_id ?? workflowIds.experiment(id))
+            .query(experimentStatusQuery),
+        );
       } catch {
-        ctx.note('(the experiment\'s workflow did not answer: the report shows the stored data only)');
+        ctx.note("(the experiment's workflow did not answer: the report shows the stored data only)");
       }
     }
     const data = await loadExperimentReportData(db, id.toLowerCase(), live ? { live } : {});
     if (!data) throw new CliError(`no experiment ${id}`, ExitCode.NOT_FOUND);
     const file = await writeReport(out, renderExperimentReport(data, { generatedAt: new Date() }));
     const best = data.analysis.comparisons.reduce((min, c) => Math.min(min, c.pValue), 1);
-    ctx.print(`Experiment report of ${data.experiment.name} (${data.experiment.status}, best always-valid p ${best < 0.001 ? best.toExponential(2) : best.toFixed(4)}).\n  ${file}`, {
-      file,
-      experimentId: data.experiment.experiment_id,
-      status: data.experiment.status,
-      looks: data.looks.length,
-      comparisons: data.analysis.comparisons,
-    });
+    ctx.print(
+      `Experiment report of ${data.experiment.name} (${data.experiment.status}, best always-valid p ${best < 0.001 ? best.toExponential(2) : best.toFixed(4)}).\n  ${file}`,
+      {
+        file,
+        experimentId: data.experiment.experiment_id,
+        status: data.experiment.status,
+        looks: data.looks.length,
+        comparisons: data.analysis.comparisons,
+      },
+    );
   },
 };

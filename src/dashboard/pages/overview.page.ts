@@ -25,17 +25,26 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
     .where('acknowledged_at', 'is', null)
     .groupBy('model_id')
     .execute();
-  const { rows: drift } = await sql<{ model_id: string; is_significant: boolean; statistic: number; detected_at: Date }>`
+  const { rows: drift } = await sql<{
+    model_id: string;
+    is_significant: boolean;
+    statistic: number;
+    detected_at: Date;
+  }>`
     SELECT DISTINCT ON (model_id) model_id, is_significant, statistic, detected_at
     FROM drift_detection_events WHERE metric_name = 'dataset'
     ORDER BY model_id, detected_at DESC, event_id DESC`.execute(db);
 
-  const aliasOf = (modelId: string, alias: string) => aliases.find((a) => a.model_id === modelId && a.alias === alias);
+  const aliasOf = (modelId: string, alias: string) =>
+    aliases.find((a) => a.model_id === modelId && a.alias === alias);
   const totalAlerts = alerts.reduce((s, a) => s + Number(a.n), 0);
   const driftedModels = drift.filter((d) => d.is_significant).length;
   const versionCell = (modelId: string, alias: string) => {
     const a = aliasOf(modelId, alias);
-    return a ? html`<strong>v${a.version}</strong><div class="muted small">since ${fmtTime(a.updated_at)}</div>` : html`<span class="muted">—</span>`;
+    return a
+      ? html`<strong>v${a.version}</strong>
+          <div class="muted small">since ${fmtTime(a.updated_at)}</div>`
+      : html`<span class="muted">—</span>`;
   };
 
   const rows = models.map((m) => {
@@ -44,32 +53,89 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
     const open = Number(alerts.find((a) => a.model_id === m.model_id)?.n ?? 0);
     const name = encodeURIComponent(m.name);
     return html`<tr>
-<td><a href="/ui/models/${name}"><strong>${m.name}</strong></a><div class="muted small">${m.prediction_target}${m.symbol ? ` · ${m.symbol} ${m.timeframe ?? ''}` : ''}</div></td>
-<td>${versionCell(m.model_id, 'champion')}</td>
-<td>${versionCell(m.model_id, 'challenger')}</td>
-<td>${experiment ? html`<a href="/ui/experiments/${experiment.experiment_id}">${experiment.name}</a><div>${badge(experiment.status, statusTone(experiment.status))}</div>` : html`<span class="muted">—</span>`}</td>
-<td>${lastDrift ? html`${lastDrift.is_significant ? badge('drifted', 'bad') : badge('stable', 'ok')}<div class="muted small">${fmtTime(lastDrift.detected_at)}</div>` : html`<span class="muted">no check yet</span>`}</td>
-<td class="num">${open ? html`<a href="/ui/alerts">${badge(String(open), 'bad')}</a>` : html`<span class="muted">0</span>`}</td>
-<td>${ctx.temporalUiUrl ? html`<a href="${ctx.workflowUrl(workflowIds.supervisor(m.name))}" rel="noopener noreferrer">supervisor</a> · <a href="${ctx.workflowListUrl(`ModelName="${m.name}"`)}" rel="noopener noreferrer">workflows</a>` : html`<span class="muted">—</span>`}</td>
-</tr>`;
+      <td>
+        <a href="/ui/models/${name}"><strong>${m.name}</strong></a>
+        <div class="muted small">
+          ${m.prediction_target}${m.symbol ? ` · ${m.symbol} ${m.timeframe ?? ''}` : ''}
+        </div>
+      </td>
+      <td>${versionCell(m.model_id, 'champion')}</td>
+      <td>${versionCell(m.model_id, 'challenger')}</td>
+      <td>
+        ${
+          experiment
+            ? html`<a href="/ui/experiments/${experiment.experiment_id}">${experiment.name}</a>
+                <div>${badge(experiment.status, statusTone(experiment.status))}</div>`
+            : html`<span class="muted">—</span>`
+        }
+      </td>
+      <td>
+        ${
+          lastDrift
+            ? html`${lastDrift.is_significant ? badge('drifted', 'bad') : badge('stable', 'ok')}
+                <div class="muted small">${fmtTime(lastDrift.detected_at)}</div>`
+            : html`<span class="muted">no check yet</span>`
+        }
+      </td>
+      <td class="num">
+        ${open ? html`<a href="/ui/alerts">${badge(String(open), 'bad')}</a>` : html`<span class="muted">0</span>`}
+      </td>
+      <td>
+        ${ctx.temporalUiUrl ? html`<a href="${ctx.workflowUrl(workflowIds.supervisor(m.name))}" rel="noopener noreferrer">supervisor</a> · <a href="${ctx.workflowListUrl(`ModelName="${m.name}"`)}" rel="noopener noreferrer">workflows</a>` : html`<span class="muted">—</span>`}
+      </td>
+    </tr>`;
   });
 
   const content = html`<h1>Models</h1>
-<p class="sub">Champions and challengers in production, live experiments, the last drift verdict and open alerts.</p>
-<div class="stats">
-  <div class="stat"><div class="label">Models</div><div class="value">${fmtInt(models.length)}</div></div>
-  <div class="stat"><div class="label">Live experiments</div><div class="value">${fmtInt(live.length)}</div><div class="note"><a href="/ui/experiments">all experiments</a></div></div>
-  <div class="stat"><div class="label">Drifted models</div><div class="value">${fmtInt(driftedModels)}</div><div class="note">by their last recorded check</div></div>
-  <div class="stat"><div class="label">Open alerts</div><div class="value">${fmtInt(totalAlerts)}</div><div class="note"><a href="/ui/alerts">review alerts</a></div></div>
-</div>
-<section class="card">
-${
-  models.length
-    ? html`<div class="table-wrap"><table data-testid="models-table">
-<thead><tr><th>Model</th><th>Champion</th><th>Challenger</th><th>Experiment</th><th>Drift</th><th class="num">Alerts</th><th>Temporal</th></tr></thead>
-<tbody>${rows}</tbody></table></div>`
-    : html`<p class="empty">No models registered yet. Train one with <code>galfriday models train</code>.</p>`
-}
-</section>`;
+    <p class="sub">
+      Champions and challengers in production, live experiments, the last drift verdict and open alerts.
+    </p>
+    <div class="stats">
+      <div class="stat">
+        <div class="label">Models</div>
+        <div class="value">${fmtInt(models.length)}</div>
+      </div>
+      <div class="stat">
+        <div class="label">Live experiments</div>
+        <div class="value">${fmtInt(live.length)}</div>
+        <div class="note"><a href="/ui/experiments">all experiments</a></div>
+      </div>
+      <div class="stat">
+        <div class="label">Drifted models</div>
+        <div class="value">${fmtInt(driftedModels)}</div>
+        <div class="note">by their last recorded check</div>
+      </div>
+      <div class="stat">
+        <div class="label">Open alerts</div>
+        <div class="value">${fmtInt(totalAlerts)}</div>
+        <div class="note"><a href="/ui/alerts">review alerts</a></div>
+      </div>
+    </div>
+    <section class="card">
+      ${
+        models.length
+          ? html`<div class="table-wrap">
+              <table data-testid="models-table">
+                <thead>
+                  <tr>
+                    <th>Model</th>
+                    <th>Champion</th>
+                    <th>Challenger</th>
+                    <th>Experiment</th>
+                    <th>Drift</th>
+                    <th class="num">Alerts</th>
+                    <th>Temporal</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  ${rows}
+                </tbody>
+              </table>
+            </div>`
+          : html`<p class="empty">
+              No models registered yet. Train one with <code>galfriday models train</code>.
+            </p>`
+      }
+    </section>`;
   return { title: 'Models', content };
 }

@@ -6,12 +6,28 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createDashboard } from '../../../src/dashboard';
 import { moveAlias } from '../../../src/db/repositories/alias.repository';
 import type { FeatureSchema } from '../../../src/db/repositories/model.repository';
-import { getArtifact, getVersionById, registerVersion } from '../../../src/db/repositories/version.repository';
+import {
+  getArtifact,
+  getVersionById,
+  registerVersion,
+} from '../../../src/db/repositories/version.repository';
 import { checkDrift } from '../../../src/lifecycle/check-drift';
 import type { experimentWorkflow } from '../../../src/workflows';
 import { launchBrowser, screenshotPath } from '../../support/browser';
-import { createChallengerExperiment, experimentRow, feedArmOutcomes, sleep, startExperimentWorkflow } from '../../support/experiment-fixtures';
-import { insertLivePredictions, seedChampion, startHarness, waitFor, type TemporalHarness } from '../../support/lifecycle-fixtures';
+import {
+  createChallengerExperiment,
+  experimentRow,
+  feedArmOutcomes,
+  sleep,
+  startExperimentWorkflow,
+} from '../../support/experiment-fixtures';
+import {
+  insertLivePredictions,
+  seedChampion,
+  startHarness,
+  waitFor,
+  type TemporalHarness,
+} from '../../support/lifecycle-fixtures';
 import { createTestDatabase, getTestStack, type TestDatabase } from '../../support/test-stack';
 
 const MODEL = 'dash-btc';
@@ -40,7 +56,13 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     harness = await startHarness(database);
 
     // Champion v1 trained on a trending market whose live half turned volatile; v2 staged as challenger.
-    const seeded = await seedChampion(database, { model: MODEL, seed: 7, bars: 1300, trainBars: 900, shift: { atBar: 900, regime: 'volatile', volatilityMultiplier: 3 } });
+    const seeded = await seedChampion(database, {
+      model: MODEL,
+      seed: 7,
+      bars: 1300,
+      trainBars: 900,
+      shift: { atBar: 900, regime: 'volatile', volatilityMultiplier: 3 },
+    });
     const v1 = await getVersionById(database.db, seeded.championVersionId);
     const { version: v2 } = await registerVersion(database.db, {
       model: MODEL,
@@ -50,22 +72,56 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
       parentVersionId: seeded.championVersionId,
       createdBy: 'test',
     });
-    await moveAlias(database.db, { model: MODEL, alias: 'challenger', version: v2.version, expectedVersionId: null, changedBy: 'retrain:dash-btc:1', reason: 'challenger from a drift retraining' });
+    await moveAlias(database.db, {
+      model: MODEL,
+      alias: 'challenger',
+      version: v2.version,
+      expectedVersionId: null,
+      changedBy: 'retrain:dash-btc:1',
+      reason: 'challenger from a drift retraining',
+    });
     await insertLivePredictions(database, MODEL, seeded.championVersionId, seeded.bars.slice(880));
     for (let i = 0; i < 2; i++) {
-      await checkDrift(database.db, { model: MODEL, source: 'predictions', from: new Date(Date.now() - 3_600_000), to: new Date(), minSamples: 30, share: 0.5, record: true });
+      await checkDrift(database.db, {
+        model: MODEL,
+        source: 'predictions',
+        from: new Date(Date.now() - 3_600_000),
+        to: new Date(),
+        minSamples: 30,
+        share: 0.5,
+        record: true,
+      });
       await sleep(50);
     }
     for (let d = 6; d >= 0; d--) {
       const day = new Date(Date.now() - d * 86_400_000).toISOString().slice(0, 10);
       await database.db
         .insertInto('model_performance_history')
-        .values({ version_id: v1.version_id, model_id: v1.model_id, evaluation_date: day, predictions_made: 500 + d * 10, outcomes_labelled: 400, correct_predictions: 220 - d * 3, signals_generated: 120, profitable_signals: 64, accuracy: (220 - d * 3) / 400, total_return: 0.01 * (3 - d), sharpe_ratio: 1.1, max_drawdown: 0.02 })
+        .values({
+          version_id: v1.version_id,
+          model_id: v1.model_id,
+          evaluation_date: day,
+          predictions_made: 500 + d * 10,
+          outcomes_labelled: 400,
+          correct_predictions: 220 - d * 3,
+          signals_generated: 120,
+          profitable_signals: 64,
+          accuracy: (220 - d * 3) / 400,
+          total_return: 0.01 * (3 - d),
+          sharpe_ratio: 1.1,
+          max_drawdown: 0.02,
+        })
         .execute();
     }
     const alert = await database.db
       .insertInto('alerts')
-      .values({ severity: 'warning', kind: 'data_drift', model_id: v1.model_id, message: `${MODEL}: 5 of 8 features drifted since the last check`, details: JSON.stringify({}) })
+      .values({
+        severity: 'warning',
+        kind: 'data_drift',
+        model_id: v1.model_id,
+        message: `${MODEL}: 5 of 8 features drifted since the last check`,
+        details: JSON.stringify({}),
+      })
       .returning('alert_id')
       .executeTakeFirstOrThrow();
     alertId = alert.alert_id;
@@ -73,11 +129,29 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     // A live A/A experiment that only an operator ends. It looks at the data only when woken (resume):
     // a stop that arrives while a look is in flight is lost by the workflow (reported to the lead:
     // `end = decision` overwrites the operator's end), so the test never stops during a look.
-    experimentId = await createChallengerExperiment(database, MODEL, { analysisInterval: '1h', minSamplesPerVariant: 100, maxSamplesPerVariant: 20_000, maxDuration: '2h' });
+    experimentId = await createChallengerExperiment(database, MODEL, {
+      analysisInterval: '1h',
+      minSamplesPerVariant: 100,
+      maxSamplesPerVariant: 20_000,
+      maxDuration: '2h',
+    });
     handle = await startExperimentWorkflow(harness, experimentId);
-    await waitFor('the experiment to run', async () => (await experimentRow(database, experimentId)).status === 'running', 30_000);
+    await waitFor(
+      'the experiment to run',
+      async () => (await experimentRow(database, experimentId)).status === 'running',
+      30_000,
+    );
     for (let batch = 0; batch < 3; batch++) {
-      await feedArmOutcomes(database, experimentId, { control: { accuracy: 0.55, meanReturn: 0.0004 }, challenger: { accuracy: 0.55, meanReturn: 0.0004 } }, 150, 40 + batch);
+      await feedArmOutcomes(
+        database,
+        experimentId,
+        {
+          control: { accuracy: 0.55, meanReturn: 0.0004 },
+          challenger: { accuracy: 0.55, meanReturn: 0.0004 },
+        },
+        150,
+        40 + batch,
+      );
       await sleep(1_200);
     }
 
@@ -152,7 +226,11 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.match(await bearer.text(), new RegExp(MODEL));
     const wrong = await fetch(`${base}/ui`, { headers: { authorization: 'Bearer nope-nope-nope' } });
     assert.equal(wrong.status, 401);
-    const anonymousPost = await fetch(`${base}/ui/experiments/${experimentId}/stop`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'reason=x' });
+    const anonymousPost = await fetch(`${base}/ui/experiments/${experimentId}/stop`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'reason=x',
+    });
     assert.equal(anonymousPost.status, 401);
   });
 
@@ -182,7 +260,10 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     await page.click(`a[href="/ui/models/${MODEL}"]`);
     assert.equal(new URL(page.url()).pathname, `/ui/models/${MODEL}`);
     assert.equal(await page.locator('[data-testid=alias-timeline] svg').count(), 1);
-    assert.match(await page.locator('[data-testid=alias-timeline]').innerText(), /challenger from a drift retraining/);
+    assert.match(
+      await page.locator('[data-testid=alias-timeline]').innerText(),
+      /challenger from a drift retraining/,
+    );
     const versions = await page.locator('[data-testid=versions-table]').innerText();
     assert.match(versions, /v1[\s\S]*production[\s\S]*champion/);
     assert.match(versions, /v2[\s\S]*staging[\s\S]*challenger/);
@@ -195,21 +276,34 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.equal(new URL(page.url()).searchParams.get('feature'), 'ret_5');
     assert.equal(await page.locator('svg[aria-label^="Histogram of ret_5"]').count(), 1);
     assert.equal(await page.locator('svg[aria-label="ret_5: drift statistic over time"]').count(), 1);
-    assert.match(await page.locator('#drift').innerText(), /reference \(\d[\d,]* rows\)[\s\S]*current \(\d[\d,]* rows\)/);
+    assert.match(
+      await page.locator('#drift').innerText(),
+      /reference \(\d[\d,]* rows\)[\s\S]*current \(\d[\d,]* rows\)/,
+    );
     assert.match(await bodyText(), /Performance history/);
     assert.equal(await page.locator('svg[aria-label="Daily live accuracy per version"]').count(), 1);
     await page.screenshot({ path: screenshotPath('model'), fullPage: true });
 
     const report = await page.request.get(`${base}/ui/models/${MODEL}/drift-report?window=24h`);
     assert.equal(report.status(), 200);
-    assert.match(report.headers()['content-disposition'] ?? '', /attachment; filename="drift-dash-btc\.html"/);
+    assert.match(
+      report.headers()['content-disposition'] ?? '',
+      /attachment; filename="drift-dash-btc\.html"/,
+    );
     const reportHtml = await report.text();
     assert.match(reportHtml, /Data drift report — dash-btc v1/);
     await saveReportScreenshot(reportHtml, 'drift-report');
   });
 
   it('answers unknown models, experiments and pages with a 404 page, never a stack trace', async () => {
-    for (const path of ['/ui/models/no-such-model', '/ui/models/NOT%20valid', `/ui/experiments/00000000-0000-4000-8000-000000000000`, '/ui/experiments/------------------------------------', '/ui/nothing/here', '/ui/alerts/999999/ack']) {
+    for (const path of [
+      '/ui/models/no-such-model',
+      '/ui/models/NOT%20valid',
+      `/ui/experiments/00000000-0000-4000-8000-000000000000`,
+      '/ui/experiments/------------------------------------',
+      '/ui/nothing/here',
+      '/ui/alerts/999999/ack',
+    ]) {
       const response = await page.goto(`${base}${path}`);
       assert.equal(response?.status(), path.endsWith('/ack') ? 405 : 404, path);
       const text = await bodyText();
@@ -235,7 +329,10 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.match(text, /State\s+running · 0 look\(s\)/i);
     assert.equal(await page.locator('[data-testid=experiment-status]').innerText(), 'running');
     assert.equal(await page.locator('[data-testid=pvalue-chart] svg').count(), 1);
-    assert.ok((await page.locator('[data-testid=pvalue-chart] svg circle').count()) >= 3, 'one point per reconstructed look');
+    assert.ok(
+      (await page.locator('[data-testid=pvalue-chart] svg circle').count()) >= 3,
+      'one point per reconstructed look',
+    );
     await page.screenshot({ path: screenshotPath('experiment-running'), fullPage: true });
   });
 
@@ -245,7 +342,10 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.equal(noToken.status(), 403);
     const csrf = await page.locator('form[action$="/pause"] input[name=csrf]').getAttribute('value');
     assert.ok(csrf);
-    const foreign = await page.request.post(url, { form: { csrf, reason: 'forged' }, headers: { origin: 'http://evil.example' } });
+    const foreign = await page.request.post(url, {
+      form: { csrf, reason: 'forged' },
+      headers: { origin: 'http://evil.example' },
+    });
     assert.equal(foreign.status(), 403);
     assert.equal((await experimentRow(database, experimentId)).status, 'running', 'nothing was paused');
   });
@@ -254,15 +354,25 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     await page.fill('#pause-reason', 'checking the feed');
     await page.click('button[value=pause]');
     assert.equal(new URL(page.url()).pathname, `/ui/experiments/${experimentId}`);
-    assert.match(await page.locator('[data-testid=flash]').innerText(), /Pause accepted: the workflow is paused/);
+    assert.match(
+      await page.locator('[data-testid=flash]').innerText(),
+      /Pause accepted: the workflow is paused/,
+    );
     assert.equal((await experimentRow(database, experimentId)).status, 'paused');
     assert.equal(((await handle.query('status')) as { state: string }).state, 'paused');
 
     await page.click('button[value=resume]');
-    assert.match(await page.locator('[data-testid=flash]').innerText(), /Resume accepted: the workflow is running/);
+    assert.match(
+      await page.locator('[data-testid=flash]').innerText(),
+      /Resume accepted: the workflow is running/,
+    );
     assert.equal((await experimentRow(database, experimentId)).status, 'running');
     // Resuming wakes the workflow for a look; wait until it is done (see the note in `before`).
-    await waitFor('the look after resuming', async () => ((await handle.query('status')) as { looks: number }).looks >= 1, 20_000);
+    await waitFor(
+      'the look after resuming',
+      async () => ((await handle.query('status')) as { looks: number }).looks >= 1,
+      20_000,
+    );
     await page.reload();
     assert.match(await bodyText(), /Its last look\s+challenger: p /i);
     assert.equal(await page.locator('[data-testid=flash]').count(), 0, 'the message is shown once');
@@ -275,7 +385,10 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     await page.click('details.danger-zone summary');
     await page.fill('#stop-reason', 'feed outage');
     await page.click('button[value=stop]');
-    assert.match(await page.locator('[data-testid=flash]').innerText(), /Stopped: feed outage \(Ada Lovelace, dashboard\)\. The workflow has finished\./);
+    assert.match(
+      await page.locator('[data-testid=flash]').innerText(),
+      /Stopped: feed outage \(Ada Lovelace, dashboard\)\. The workflow has finished\./,
+    );
     const result = await handle.result();
     assert.equal(result.status, 'stopped');
     assert.match(result.reason, /feed outage/);
@@ -283,7 +396,11 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.equal(row.status, 'stopped');
     assert.ok(row.ended_at);
     assert.equal(await page.locator('[data-testid=experiment-status]').innerText(), 'stopped');
-    assert.equal(await page.locator('[data-testid=controls]').count(), 0, 'no controls on an ended experiment');
+    assert.equal(
+      await page.locator('[data-testid=controls]').count(),
+      0,
+      'no controls on an ended experiment',
+    );
     await page.screenshot({ path: screenshotPath('experiment-stopped'), fullPage: true });
     const report = await page.request.get(`${base}/ui/experiments/${experimentId}/report`);
     assert.equal(report.status(), 200);
@@ -304,8 +421,15 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.match(open, /5 of 8 features drifted/);
     await page.screenshot({ path: screenshotPath('alerts'), fullPage: true });
     await page.click(`form[action="/ui/alerts/${alertId}/ack"] button`);
-    assert.match(await page.locator('[data-testid=flash]').innerText(), new RegExp(`Alert #${alertId} acknowledged`));
-    const row = await database.db.selectFrom('alerts').selectAll().where('alert_id', '=', alertId).executeTakeFirstOrThrow();
+    assert.match(
+      await page.locator('[data-testid=flash]').innerText(),
+      new RegExp(`Alert #${alertId} acknowledged`),
+    );
+    const row = await database.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('alert_id', '=', alertId)
+      .executeTakeFirstOrThrow();
     assert.equal(row.acknowledged_by, `dashboard:${OPERATOR}`);
     assert.ok(row.acknowledged_at);
     assert.match(await bodyText(), /No open alerts/);

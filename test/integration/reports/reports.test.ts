@@ -9,7 +9,12 @@ import { CliError } from '../../../src/cli/exit-codes';
 import { loadConfig } from '../../../src/config/config';
 import { setExperimentStatus } from '../../../src/db/repositories/experiment.repository';
 import { checkDrift } from '../../../src/lifecycle/check-drift';
-import { loadDriftReportData, loadExperimentReportData, renderDriftReport, renderExperimentReport } from '../../../src/reports';
+import {
+  loadDriftReportData,
+  loadExperimentReportData,
+  renderDriftReport,
+  renderExperimentReport,
+} from '../../../src/reports';
 import { fmtInt, fmtP } from '../../../src/reports/html';
 import { createChallengerExperiment, seedExperimentModel } from '../../support/experiment-fixtures';
 import { insertLivePredictions, seedChampion, simulateArmOutcomes } from '../../support/lifecycle-fixtures';
@@ -63,19 +68,41 @@ describe('HTML reports (real Postgres)', function () {
 
     before(async () => {
       // The live half of the market moves to a volatile regime the champion never saw.
-      seeded = await seedChampion(database, { model, seed: 11, bars: 1400, trainBars: 900, shift: { atBar: 900, regime: 'volatile', volatilityMultiplier: 3 } });
+      seeded = await seedChampion(database, {
+        model,
+        seed: 11,
+        bars: 1400,
+        trainBars: 900,
+        shift: { atBar: 900, regime: 'volatile', volatilityMultiplier: 3 },
+      });
       await insertLivePredictions(database, model, seeded.championVersionId, seeded.bars.slice(880));
       // Two recorded checks give the charts over time two points per feature.
       for (let i = 0; i < 2; i++) {
-        await checkDrift(database.db, { model, source: 'predictions', from: new Date(Date.now() - 3_600_000), to: new Date(), minSamples: 30, share: 0.5, record: true });
+        await checkDrift(database.db, {
+          model,
+          source: 'predictions',
+          from: new Date(Date.now() - 3_600_000),
+          to: new Date(),
+          minSamples: 30,
+          share: 0.5,
+          record: true,
+        });
       }
     });
 
     it('renders every feature with its numbers, reference vs current histograms and the history, self-contained', async () => {
       const to = new Date();
-      const data = await loadDriftReportData(database.db, { model, source: 'predictions', from: new Date(to.getTime() - 3_600_000), to });
+      const data = await loadDriftReportData(database.db, {
+        model,
+        source: 'predictions',
+        from: new Date(to.getTime() - 3_600_000),
+        to,
+      });
       assert.equal(data.result.status, 'checked');
-      assert.ok(data.result.report && data.result.report.features.length >= 5, 'the check tested the features');
+      assert.ok(
+        data.result.report && data.result.report.features.length >= 5,
+        'the check tested the features',
+      );
       assert.ok(data.history.length > 0, 'recorded drift checks are loaded');
       const html = renderDriftReport({ ...data, generatedAt: to });
 
@@ -87,7 +114,12 @@ describe('HTML reports (real Postgres)', function () {
         assert.ok(html.includes(`<code>${f.method}</code>`), `the method of ${f.name}`);
       }
       assert.ok(html.includes(fmtInt(data.result.sampleSize)), 'the number of rows compared');
-      assert.ok(html.includes(`${fmtInt(data.result.report!.driftedCount)} / ${fmtInt(data.result.report!.testedCount)}`), 'drifted / tested');
+      assert.ok(
+        html.includes(
+          `${fmtInt(data.result.report!.driftedCount)} / ${fmtInt(data.result.report!.testedCount)}`,
+        ),
+        'drifted / tested',
+      );
       assert.match(html, data.result.drifted ? /DRIFT DETECTED/ : /no dataset drift/);
       // One histogram per feature with current values, plus the charts over time.
       const svgs = html.match(/<svg\b/g) ?? [];
@@ -99,7 +131,12 @@ describe('HTML reports (real Postgres)', function () {
 
     it('says why there is no decision when the window is empty, still self-contained', async () => {
       const to = new Date(Date.now() - 30 * 86_400_000);
-      const data = await loadDriftReportData(database.db, { model, source: 'predictions', from: new Date(to.getTime() - 3_600_000), to });
+      const data = await loadDriftReportData(database.db, {
+        model,
+        source: 'predictions',
+        from: new Date(to.getTime() - 3_600_000),
+        to,
+      });
       assert.equal(data.result.status, 'insufficient-data');
       const html = renderDriftReport({ ...data, generatedAt: to });
       assertSelfContained(html);
@@ -110,7 +147,10 @@ describe('HTML reports (real Postgres)', function () {
     it('`report drift` writes the file and refuses bad input with the CLI exit codes', async () => {
       const printed: unknown[] = [];
       const out = path.join(dir, 'drift.html');
-      await reportDriftCommand.run(fakeCli(database, printed), { positionals: [model], values: { out, window: '2h' } });
+      await reportDriftCommand.run(fakeCli(database, printed), {
+        positionals: [model],
+        values: { out, window: '2h' },
+      });
       const html = await readFile(out, 'utf8');
       assertSelfContained(html);
       assert.match(html, /<svg\b/);
@@ -144,13 +184,33 @@ describe('HTML reports (real Postgres)', function () {
       await seedExperimentModel(database, model, 21);
       experimentId = await createChallengerExperiment(database, model, { minSamplesPerVariant: 100 });
       await setExperimentStatus(database.db, experimentId, 'running');
-      await database.db.updateTable('experiments').set({ started_at: new Date(Date.now() - 4 * 3_600_000) }).where('experiment_id', '=', experimentId).execute();
+      await database.db
+        .updateTable('experiments')
+        .set({ started_at: new Date(Date.now() - 4 * 3_600_000) })
+        .where('experiment_id', '=', experimentId)
+        .execute();
       // Four batches an hour apart: the challenger is clearly better, so the p-value falls look by look.
       for (let k = 0; k < 4; k++) {
-        await simulateArmOutcomes(database, experimentId, { control: { accuracy: 0.5, meanReturn: 0 }, challenger: { accuracy: 0.64, meanReturn: 0.001 } }, 150, 100 + k);
+        await simulateArmOutcomes(
+          database,
+          experimentId,
+          { control: { accuracy: 0.5, meanReturn: 0 }, challenger: { accuracy: 0.64, meanReturn: 0.001 } },
+          150,
+          100 + k,
+        );
         const at = sql<Date>`now() - make_interval(hours => ${3 - k}) - interval '30 minutes'`;
-        await database.db.updateTable('experiment_outcomes').set({ recorded_at: at as never }).where('experiment_id', '=', experimentId).where('recorded_at', '>', sql<Date>`now() - interval '10 minutes'`).execute();
-        await database.db.updateTable('experiment_assignments').set({ assigned_at: at as never }).where('experiment_id', '=', experimentId).where('assigned_at', '>', sql<Date>`now() - interval '10 minutes'`).execute();
+        await database.db
+          .updateTable('experiment_outcomes')
+          .set({ recorded_at: at as never })
+          .where('experiment_id', '=', experimentId)
+          .where('recorded_at', '>', sql<Date>`now() - interval '10 minutes'`)
+          .execute();
+        await database.db
+          .updateTable('experiment_assignments')
+          .set({ assigned_at: at as never })
+          .where('experiment_id', '=', experimentId)
+          .where('assigned_at', '>', sql<Date>`now() - interval '10 minutes'`)
+          .execute();
       }
     });
 
@@ -159,7 +219,8 @@ describe('HTML reports (real Postgres)', function () {
       assert.ok(data);
       assert.equal(data.looks.length, 4, 'one look per batch');
       const pValues = data.looks.map((l) => l.analysis.comparisons[0]!.pValue);
-      for (let i = 1; i < pValues.length; i++) assert.ok(pValues[i]! <= pValues[i - 1]!, `running minimum: ${pValues.join(', ')}`);
+      for (let i = 1; i < pValues.length; i++)
+        assert.ok(pValues[i]! <= pValues[i - 1]!, `running minimum: ${pValues.join(', ')}`);
       assert.ok(pValues.at(-1)! < 0.05, `a clear winner is significant at the end: ${pValues.at(-1)}`);
       const last = data.looks.at(-1)!.analysis;
       assert.deepEqual(
@@ -175,7 +236,9 @@ describe('HTML reports (real Postgres)', function () {
     });
 
     it('renders arms, intervals, p-value over time and health, self-contained', async () => {
-      await setExperimentStatus(database.db, experimentId, 'stopped', { reason: 'stopped for the report test' });
+      await setExperimentStatus(database.db, experimentId, 'stopped', {
+        reason: 'stopped for the report test',
+      });
       const data = (await loadExperimentReportData(database.db, experimentId))!;
       const html = renderExperimentReport(data, { generatedAt: new Date() });
       assertSelfContained(html);
@@ -196,7 +259,10 @@ describe('HTML reports (real Postgres)', function () {
     it('`report experiment` writes the file; an unknown id is NOT_FOUND, a malformed one USAGE', async () => {
       const printed: unknown[] = [];
       const out = path.join(dir, 'experiment.html');
-      await reportExperimentCommand.run(fakeCli(database, printed), { positionals: [experimentId], values: { out } });
+      await reportExperimentCommand.run(fakeCli(database, printed), {
+        positionals: [experimentId],
+        values: { out },
+      });
       assertSelfContained(await readFile(out, 'utf8'));
       assert.equal((printed[0] as { looks: number }).looks, 4);
       const codeOf = async (id: string) => {
