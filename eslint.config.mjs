@@ -24,11 +24,22 @@ export default tseslint.config(
         {
           paths: builtinModules.flatMap((m) => [m, `node:${m}`]).filter((m) => m !== 'assert'),
           patterns: [
-            { group: ['**/db/**', '**/activities/**', '**/routing/service/**', 'pg', 'kysely'], allowTypeImports: true, message: 'workflows import no I/O' },
+            {
+              group: ['**/db/**', '**/activities/**', '**/routing/service/**', 'pg', 'kysely'],
+              allowTypeImports: true,
+              message: 'workflows import no I/O',
+            },
           ],
         },
       ],
     },
   },
-  { files: ['**/*.js', '**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly', setImmediate: 'readonly' } }, rules: { '@typescript-eslint/no-require-imports': 'off' } },
+  {
+    files: ['**/*.js', '**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', process: 'readonly', setImmediate: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
 );

@@ -1,10 +1,24 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import { AliasConflictError, ModelNotFoundError, RegistryConflictError, VersionNotFoundError } from '../db/errors';
+import {
+  AliasConflictError,
+  ModelNotFoundError,
+  RegistryConflictError,
+  VersionNotFoundError,
+} from '../db/errors';
 import { StatsInputError } from '../stats/errors';
 
 /** A fault retrying cannot fix (bad data, failed validation): ends the activity at once. */
-export function permanentFailure(message: string, type = 'DataValidationError', details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({ message, type, nonRetryable: true, ...(details !== undefined ? { details: [details] } : {}) });
+export function permanentFailure(
+  message: string,
+  type = 'DataValidationError',
+  details?: unknown,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    message,
+    type,
+    nonRetryable: true,
+    ...(details !== undefined ? { details: [details] } : {}),
+  });
 }
 
 /**

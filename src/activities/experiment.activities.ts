@@ -1,5 +1,9 @@
 import { Context } from '@temporalio/activity';
-import { createExperiment, getExperiment, setExperimentStatus } from '../db/repositories/experiment.repository';
+import {
+  createExperiment,
+  getExperiment,
+  setExperimentStatus,
+} from '../db/repositories/experiment.repository';
 import { loadArmAggregates } from '../db/repositories/experiment-metrics.repository';
 import { analyseArms } from '../lifecycle/analyse-arms';
 import { experimentPolicySchema, type ExperimentPolicyInput } from '../workflows/policies/experiment-policy';
@@ -19,7 +23,8 @@ export interface CreateChallengerExperimentInput {
 export function createExperimentActivities({ db }: ActivityDeps) {
   const load = async (experimentId: string) => {
     const experiment = await getExperiment(db, experimentId);
-    if (!experiment) throw permanentFailure(`experiment ${experimentId} does not exist`, 'ExperimentNotFoundError');
+    if (!experiment)
+      throw permanentFailure(`experiment ${experimentId} does not exist`, 'ExperimentNotFoundError');
     return experiment;
   };
 
@@ -39,15 +44,29 @@ export function createExperimentActivities({ db }: ActivityDeps) {
           name: `${input.model}: v${versionOf(input.controlVersionId)} vs v${versionOf(input.treatmentVersionId)}`,
           description: `challenger from retraining job ${input.jobId}`,
           variants: [
-            { variant: 'control', version: versionOf(input.controlVersionId), weight: 1 - input.treatmentWeight, isControl: true },
-            { variant: 'challenger', version: versionOf(input.treatmentVersionId), weight: input.treatmentWeight, isControl: false },
+            {
+              variant: 'control',
+              version: versionOf(input.controlVersionId),
+              weight: 1 - input.treatmentWeight,
+              isControl: true,
+            },
+            {
+              variant: 'challenger',
+              version: versionOf(input.treatmentVersionId),
+              weight: input.treatmentWeight,
+              isControl: false,
+            },
           ],
           policy,
           createdBy: `retraining:${input.jobId}`,
           idempotencyKey: `retraining-experiment:${input.jobId}`,
         }),
       );
-      await db.updateTable('retraining_jobs').set({ experiment_id: experiment.experiment_id }).where('job_id', '=', input.jobId).execute();
+      await db
+        .updateTable('retraining_jobs')
+        .set({ experiment_id: experiment.experiment_id })
+        .where('job_id', '=', input.jobId)
+        .execute();
       return experiment.experiment_id;
     },
 
@@ -60,32 +79,78 @@ export function createExperimentActivities({ db }: ActivityDeps) {
         experimentId,
         model: fresh.modelName,
         policy: experimentPolicySchema.parse(fresh.policy ?? {}),
-        variants: fresh.variants.map((v) => ({ variant: v.variant, versionId: v.version_id, version: v.version, isControl: v.is_control, weight: v.weight })),
+        variants: fresh.variants.map((v) => ({
+          variant: v.variant,
+          versionId: v.version_id,
+          version: v.version,
+          isControl: v.is_control,
+          weight: v.weight,
+        })),
         coverage: fresh.coverage,
         startedAt: (fresh.started_at ?? new Date()).getTime(),
       };
     },
 
-    async setExperimentState({ experimentId, status, note }: { experimentId: string; status: 'running' | 'paused'; note: string }): Promise<void> {
+    async setExperimentState({
+      experimentId,
+      status,
+      note,
+    }: {
+      experimentId: string;
+      status: 'running' | 'paused';
+      note: string;
+    }): Promise<void> {
       await setExperimentStatus(db, experimentId, status, { reason: note });
     },
 
-    async setExperimentCoverage({ experimentId, coverage }: { experimentId: string; coverage: number }): Promise<void> {
-      await db.updateTable('experiments').set({ coverage }).where('experiment_id', '=', experimentId).where('coverage', '<=', coverage).execute();
+    async setExperimentCoverage({
+      experimentId,
+      coverage,
+    }: {
+      experimentId: string;
+      coverage: number;
+    }): Promise<void> {
+      await db
+        .updateTable('experiments')
+        .set({ coverage })
+        .where('experiment_id', '=', experimentId)
+        .where('coverage', '<=', coverage)
+        .execute();
     },
 
     /** One look: per-arm sums from the tables, then the always-valid test, SRM and guardrails. */
-    async analyseExperiment({ experimentId, previousPValues }: { experimentId: string; previousPValues: Record<string, number> }): Promise<ExperimentAnalysis> {
+    async analyseExperiment({
+      experimentId,
+      previousPValues,
+    }: {
+      experimentId: string;
+      previousPValues: Record<string, number>;
+    }): Promise<ExperimentAnalysis> {
       const experiment = await load(experimentId);
       const policy = experimentPolicySchema.parse(experiment.policy ?? {});
-      const aggregates = await loadArmAggregates(db, experimentId, { drawdown: policy.guardrails.maxDrawdown !== undefined });
+      const aggregates = await loadArmAggregates(db, experimentId, {
+        drawdown: policy.guardrails.maxDrawdown !== undefined,
+      });
       Context.current().heartbeat();
-      const checkSrm = experiment.allocation_strategy === 'hash' || experiment.allocation_strategy === 'random';
-      return classifyErrors(async () => analyseArms(aggregates, policy, previousPValues, Date.now(), { checkSrm }));
+      const checkSrm =
+        experiment.allocation_strategy === 'hash' || experiment.allocation_strategy === 'random';
+      return classifyErrors(async () =>
+        analyseArms(aggregates, policy, previousPValues, Date.now(), { checkSrm }),
+      );
     },
 
-    async completeExperiment(input: { experimentId: string; status: 'completed' | 'stopped' | 'failed'; winner: string | null; reason: string; results: unknown }): Promise<void> {
-      await setExperimentStatus(db, input.experimentId, input.status, { winner: input.winner, reason: input.reason, results: input.results });
+    async completeExperiment(input: {
+      experimentId: string;
+      status: 'completed' | 'stopped' | 'failed';
+      winner: string | null;
+      reason: string;
+      results: unknown;
+    }): Promise<void> {
+      await setExperimentStatus(db, input.experimentId, input.status, {
+        winner: input.winner,
+        reason: input.reason,
+        results: input.results,
+      });
     },
   };
 }

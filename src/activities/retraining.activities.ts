@@ -12,7 +12,14 @@ import {
   storableMetrics,
   type TrainerName,
 } from '../lifecycle/model-pipeline';
-import { predictModel, prepareTrainingData as prepareDatasets, trainModelAsync, type ModelKind, type ModelParams, type TrainingCheckpoint } from '../ml';
+import {
+  predictModel,
+  prepareTrainingData as prepareDatasets,
+  trainModelAsync,
+  type ModelKind,
+  type ModelParams,
+  type TrainingCheckpoint,
+} from '../ml';
 import { parseSupervisorPolicy, type SupervisorPolicy } from '../workflows/policies/supervisor-policy';
 import { classifyErrors, permanentFailure } from './activity-errors';
 import type { ActivityDeps } from './activity-deps';
@@ -43,7 +50,10 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
   /** The job's training data, prepared exactly as at training time (deterministic from bars and window). */
   const datasetsOf = async (job: Awaited<ReturnType<typeof loadJob>>, kind: ModelKind) => {
     const model = await getModel(db, job.model);
-    const bars = await loadModelBars(db, model, { from: job.data_window_start ?? undefined, to: job.data_window_end ?? undefined });
+    const bars = await loadModelBars(db, model, {
+      from: job.data_window_start ?? undefined,
+      to: job.data_window_end ?? undefined,
+    });
     return { model, data: prepareDatasets(bars, kind, {}, { holdoutFraction: 0.2, gap: 1 }) };
   };
 
@@ -56,7 +66,11 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       trigger: RetrainingTrigger;
       reason: string;
       requestedBy: string;
-    }): Promise<{ jobId: string; champion: { versionId: string; version: number } | null; policy: SupervisorPolicy }> {
+    }): Promise<{
+      jobId: string;
+      champion: { versionId: string; version: number } | null;
+      policy: SupervisorPolicy;
+    }> {
       return classifyErrors(async () => {
         const model = await getModel(db, input.model);
         const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
@@ -87,7 +101,8 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
     async prepareTrainingData({ jobId, windowBars }: { jobId: string; windowBars: number }) {
       const job = await loadJob(jobId);
       const model = await getModel(db, job.model);
-      if (!model.symbol || !model.timeframe) throw permanentFailure(`model ${job.model} has no symbol/timeframe`);
+      if (!model.symbol || !model.timeframe)
+        throw permanentFailure(`model ${job.model} has no symbol/timeframe`);
       const { rows } = await sql<{ from: Date | null; to: Date | null; n: string }>`
         SELECT min(ts) AS from, max(ts) AS to, count(*) AS n FROM (
           SELECT ts FROM market_bars WHERE symbol = ${model.symbol} AND timeframe = ${model.timeframe}
@@ -95,7 +110,9 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       const window = rows[0]!;
       const bars = Number(window.n);
       if (bars < MIN_TRAINING_BARS || !window.from || !window.to) {
-        throw permanentFailure(`only ${bars} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`);
+        throw permanentFailure(
+          `only ${bars} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`,
+        );
       }
       await db
         .updateTable('retraining_jobs')
@@ -108,7 +125,13 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
         })
         .where('job_id', '=', jobId)
         .execute();
-      return { symbol: model.symbol, timeframe: model.timeframe, from: window.from.toISOString(), to: window.to.toISOString(), bars };
+      return {
+        symbol: model.symbol,
+        timeframe: model.timeframe,
+        from: window.from.toISOString(),
+        to: window.to.toISOString(),
+        bars,
+      };
     },
 
     /**
@@ -126,7 +149,13 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       let iterations = 0;
       const trained = await classifyErrors(() =>
         trainModelAsync(
-          { kind, x: data.train.x, y: data.train.y, featureSchema: data.train.schema, ...(resume ? { checkpoint: resume.checkpoint } : {}) },
+          {
+            kind,
+            x: data.train.x,
+            y: data.train.y,
+            featureSchema: data.train.schema,
+            ...(resume ? { checkpoint: resume.checkpoint } : {}),
+          },
           {
             signal: context.cancellationSignal,
             onProgress: (progress, checkpoint) => {
@@ -134,7 +163,10 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
               const now = Date.now();
               if (now - lastCheckpointAt >= CHECKPOINT_EVERY_MS) {
                 lastCheckpointAt = now;
-                context.heartbeat({ iteration: progress.iteration, checkpoint: checkpoint() } satisfies TrainingHeartbeat);
+                context.heartbeat({
+                  iteration: progress.iteration,
+                  checkpoint: checkpoint(),
+                } satisfies TrainingHeartbeat);
               }
             },
           },
@@ -165,27 +197,58 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           })),
         )
         .execute();
-      return { kind, iterations, resumedFrom: resume?.iteration ?? null, trainRows: data.train.x.rows, holdoutRows: data.holdout.x.rows };
+      return {
+        kind,
+        iterations,
+        resumedFrom: resume?.iteration ?? null,
+        trainRows: data.train.x.rows,
+        holdoutRows: data.holdout.x.rows,
+      };
     },
 
     /** Scores candidate and champion on the same holdout and applies the model's gate. */
-    async validateCandidate({ jobId }: { jobId: string }): Promise<{ passed: boolean; failedChecks: string[] }> {
+    async validateCandidate({
+      jobId,
+    }: {
+      jobId: string;
+    }): Promise<{ passed: boolean; failedChecks: string[] }> {
       const job = await loadJob(jobId);
-      const run = await db.selectFrom('training_runs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+      const run = await db
+        .selectFrom('training_runs')
+        .selectAll()
+        .where('job_id', '=', jobId)
+        .executeTakeFirst();
       if (!run) throw permanentFailure(`job ${jobId} has no trained candidate`);
       const { model, data } = await datasetsOf(job, run.kind);
       Context.current().heartbeat();
-      const result = await classifyErrors(() => evaluateCandidate(db, { model, data, onnx: run.onnx, kind: run.kind }));
+      const result = await classifyErrors(() =>
+        evaluateCandidate(db, { model, data, onnx: run.onnx, kind: run.kind }),
+      );
       const metrics = storableMetrics(result);
-      await db.updateTable('training_runs').set({ evaluation: JSON.stringify(metrics), gate: JSON.stringify(result.gate) }).where('job_id', '=', jobId).execute();
-      await db.updateTable('retraining_jobs').set({ performance_comparison: JSON.stringify(metrics) }).where('job_id', '=', jobId).execute();
-      return { passed: result.gate.passed, failedChecks: result.gate.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`) };
+      await db
+        .updateTable('training_runs')
+        .set({ evaluation: JSON.stringify(metrics), gate: JSON.stringify(result.gate) })
+        .where('job_id', '=', jobId)
+        .execute();
+      await db
+        .updateTable('retraining_jobs')
+        .set({ performance_comparison: JSON.stringify(metrics) })
+        .where('job_id', '=', jobId)
+        .execute();
+      return {
+        passed: result.gate.passed,
+        failedChecks: result.gate.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`),
+      };
     },
 
     /** Registers the validated candidate as a new version (once per job) with its reference profiles. */
     async registerCandidate({ jobId }: { jobId: string }): Promise<{ versionId: string; version: number }> {
       const job = await loadJob(jobId);
-      const run = await db.selectFrom('training_runs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+      const run = await db
+        .selectFrom('training_runs')
+        .selectAll()
+        .where('job_id', '=', jobId)
+        .executeTakeFirst();
       if (!run?.evaluation) throw permanentFailure(`job ${jobId} has no validated candidate`);
       const { data } = await datasetsOf(job, run.kind);
       const trainPredictions = predictModel(run.params as ModelParams, data.train.x);
@@ -198,18 +261,30 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           hyperparameters: { kind: run.kind, iterations: run.iterations },
           metrics: run.evaluation,
           parentVersionId: job.base_version_id,
-          ...(job.data_window_start && job.data_window_end ? { trainingWindow: { start: job.data_window_start, end: job.data_window_end } } : {}),
+          ...(job.data_window_start && job.data_window_end
+            ? { trainingWindow: { start: job.data_window_start, end: job.data_window_end } }
+            : {}),
           createdBy: job.workflow_id ?? `retraining:${jobId}`,
           workflowId: job.workflow_id ?? undefined,
           idempotencyKey: `retraining:${jobId}`,
           referenceProfiles: referenceProfilesOf(data.train, trainPredictions),
         }),
       );
-      await db.updateTable('retraining_jobs').set({ new_version_id: version.version_id }).where('job_id', '=', jobId).execute();
+      await db
+        .updateTable('retraining_jobs')
+        .set({ new_version_id: version.version_id })
+        .where('job_id', '=', jobId)
+        .execute();
       return { versionId: version.version_id, version: version.version };
     },
 
-    async finishRetrainingJob(input: { jobId: string; status: Exclude<RetrainingStatus, 'pending' | 'running'>; error?: string; newVersionId?: string; experimentId?: string }): Promise<void> {
+    async finishRetrainingJob(input: {
+      jobId: string;
+      status: Exclude<RetrainingStatus, 'pending' | 'running'>;
+      error?: string;
+      newVersionId?: string;
+      experimentId?: string;
+    }): Promise<void> {
       await db
         .updateTable('retraining_jobs')
         .set({

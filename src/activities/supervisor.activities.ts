@@ -10,7 +10,11 @@ import type { ActivityDeps } from './activity-deps';
 export function createSupervisorActivities({ db }: ActivityDeps) {
   return {
     /** What a new supervisor needs: the model's stored policy and the next free job number. */
-    async loadSupervisorContext({ model }: { model: string }): Promise<{ storedPolicy: unknown; nextJobNumber: number }> {
+    async loadSupervisorContext({
+      model,
+    }: {
+      model: string;
+    }): Promise<{ storedPolicy: unknown; nextJobNumber: number }> {
       return classifyErrors(async () => {
         const row = await getModel(db, model);
         const { max } = await db
@@ -45,7 +49,14 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
         Context.current().heartbeat();
         await recordDailyPerformance(db, (await getModel(db, input.model)).model_id, to);
         // The full report stays in drift_detection_events; history gets the summary only.
-        const { report: _report, checkId: _checkId, version: _version, performance: _performance, malformedRows: _malformed, ...summary } = result;
+        const {
+          report: _report,
+          checkId: _checkId,
+          version: _version,
+          performance: _performance,
+          malformedRows: _malformed,
+          ...summary
+        } = result;
         return summary;
       });
     },

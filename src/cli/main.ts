@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/config';
-import { AliasConflictError, ModelNotFoundError, RegistryConflictError, VersionNotFoundError } from '../db/errors';
+import {
+  AliasConflictError,
+  ModelNotFoundError,
+  RegistryConflictError,
+  VersionNotFoundError,
+} from '../db/errors';
 import { StatsInputError } from '../stats/errors';
 import { createCliContext } from './cli-context';
 import type { Command } from './command';
@@ -116,9 +121,12 @@ function reportError(command: Command, error: unknown, json: boolean): number {
         ? [error.message, ExitCode.USAGE]
         : error instanceof ModelNotFoundError || error instanceof VersionNotFoundError
           ? [error.message, ExitCode.NOT_FOUND]
-          : error instanceof StatsInputError || error instanceof RegistryConflictError || error instanceof AliasConflictError || (error instanceof Error && error.name === 'MlInputError')
+          : error instanceof StatsInputError ||
+              error instanceof RegistryConflictError ||
+              error instanceof AliasConflictError ||
+              (error instanceof Error && error.name === 'MlInputError')
             ? [error.message, ExitCode.REJECTED]
-          : [error instanceof Error ? error.message : String(error), ExitCode.FAILURE];
+            : [error instanceof Error ? error.message : String(error), ExitCode.FAILURE];
   if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
   process.stderr.write(`galfriday ${command.path.join(' ')}: ${message}\n`);
   if (code === ExitCode.FAILURE && process.env.GALFRIDAY_DEBUG && error instanceof Error)

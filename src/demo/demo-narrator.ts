@@ -18,7 +18,8 @@ export interface NarratorOptions {
  */
 export function startNarrator(options: NarratorOptions): { stop(): void } {
   const seen = new Set<string>();
-  const link = (id: string) => (options.uiUrl ? `  ${workflowUrl(options.uiUrl, options.namespace, id)}` : '');
+  const link = (id: string) =>
+    options.uiUrl ? `  ${workflowUrl(options.uiUrl, options.namespace, id)}` : '';
   const once = (key: string, line: string) => {
     if (seen.has(key)) return;
     seen.add(key);
@@ -32,22 +33,43 @@ export function startNarrator(options: NarratorOptions): { stop(): void } {
       WHERE d.metric_name = 'dataset' AND d.is_significant AND d.detected_at >= ${startedAt} AND m.name IN (${sql.join(options.models)})
       ORDER BY d.detected_at`.execute(options.db);
     for (const d of drift.rows) {
-      once(`drift:${d.name}`, `▲ Drift on ${d.name}: ${(d.statistic * 100).toFixed(0)}% of features drifted (the supervisor needs it in 2 of 3 checks)${link(workflowIds.supervisor(d.name))}`);
+      once(
+        `drift:${d.name}`,
+        `▲ Drift on ${d.name}: ${(d.statistic * 100).toFixed(0)}% of features drifted (the supervisor needs it in 2 of 3 checks)${link(workflowIds.supervisor(d.name))}`,
+      );
     }
     const jobs = await options.db
       .selectFrom('retraining_jobs as j')
       .innerJoin('models as m', 'm.model_id', 'j.model_id')
       .leftJoin('model_versions as v', 'v.version_id', 'j.new_version_id')
-      .select(['m.name', 'j.workflow_id', 'j.trigger', 'j.status', 'j.error_message', 'v.version', 'j.experiment_id'])
+      .select([
+        'm.name',
+        'j.workflow_id',
+        'j.trigger',
+        'j.status',
+        'j.error_message',
+        'v.version',
+        'j.experiment_id',
+      ])
       .where('m.name', 'in', options.models)
       .execute();
     for (const j of jobs) {
       const id = j.workflow_id ?? '';
       once(`job:${id}`, `● Retraining ${id} started (trigger: ${j.trigger})${link(id)}`);
-      if (j.version !== null) once(`staged:${id}`, `● ${j.name}: challenger v${j.version} passed validation and is staged${link(id)}`);
-      if (j.experiment_id) once(`exp:${j.experiment_id}`, `● ${j.name}: experiment champion vs challenger v${j.version} started${link(workflowIds.experiment(j.experiment_id))}`);
-      if (j.status === 'completed') once(`done:${id}`, `★ ${j.name}: challenger v${j.version} PROMOTED to champion${link(id)}`);
-      if (j.status === 'rejected' || j.status === 'failed') once(`done:${id}`, `✗ ${j.name}: retraining ${j.status} — ${j.error_message ?? ''}${link(id)}`);
+      if (j.version !== null)
+        once(
+          `staged:${id}`,
+          `● ${j.name}: challenger v${j.version} passed validation and is staged${link(id)}`,
+        );
+      if (j.experiment_id)
+        once(
+          `exp:${j.experiment_id}`,
+          `● ${j.name}: experiment champion vs challenger v${j.version} started${link(workflowIds.experiment(j.experiment_id))}`,
+        );
+      if (j.status === 'completed')
+        once(`done:${id}`, `★ ${j.name}: challenger v${j.version} PROMOTED to champion${link(id)}`);
+      if (j.status === 'rejected' || j.status === 'failed')
+        once(`done:${id}`, `✗ ${j.name}: retraining ${j.status} — ${j.error_message ?? ''}${link(id)}`);
     }
   };
 

@@ -38,7 +38,12 @@ export const DEMO_SETTINGS: DemoSettings = {
     maxRetrainsPerDay: 6,
     retrain: { trainer: 'logreg', windowBars: 1500 },
     challengerTraffic: 0.5,
-    experiment: { analysisInterval: '10s', minSamplesPerVariant: 400, maxSamplesPerVariant: 50_000, maxDuration: '30m' },
+    experiment: {
+      analysisInterval: '10s',
+      minSamplesPerVariant: 400,
+      maxSamplesPerVariant: 50_000,
+      maxDuration: '30m',
+    },
   },
   // The demo's calibration floors are relaxed: a model retrained on a fresh regime beats the old
   // champion clearly long before it is well calibrated.

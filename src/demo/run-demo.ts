@@ -44,7 +44,9 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const settings = options.settings ?? DEMO_SETTINGS;
   const models = options.models ?? DEMO_MODELS;
   const stateFile = path.join(options.dataDir, STATE_FILE);
-  const saved = JSON.parse(await readFile(stateFile, 'utf8').catch(() => '{}')) as { next?: Record<string, number> };
+  const saved = JSON.parse(await readFile(stateFile, 'utf8').catch(() => '{}')) as {
+    next?: Record<string, number>;
+  };
   const markets: SimulatedMarket[] = [];
 
   for (const { model, symbol, seed } of models) {
@@ -54,12 +56,27 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       intervalMinutes: 60,
       switchProbability: 0,
       initialRegime: 'trending',
-      regimeShift: { atBar: settings.historyBars + settings.barsBeforeShift, regime: 'mean-reverting', volatilityMultiplier: 2.5 },
+      regimeShift: {
+        atBar: settings.historyBars + settings.barsBeforeShift,
+        regime: 'mean-reverting',
+        volatilityMultiplier: 2.5,
+      },
     });
-    const registered = await options.db.selectFrom('models').select('model_id').where('name', '=', model).executeTakeFirst();
+    const registered = await options.db
+      .selectFrom('models')
+      .select('model_id')
+      .where('name', '=', model)
+      .executeTakeFirst();
     if (!registered) {
-      options.log(`Demo: storing ${settings.historyBars} bars of ${symbol} and training champion v1 of ${model}…`);
-      await upsertBars(options.db, symbol, '1h', bars.slice(0, settings.historyBars).map((b) => ({ ...b, ts: new Date(b.ts) })));
+      options.log(
+        `Demo: storing ${settings.historyBars} bars of ${symbol} and training champion v1 of ${model}…`,
+      );
+      await upsertBars(
+        options.db,
+        symbol,
+        '1h',
+        bars.slice(0, settings.historyBars).map((b) => ({ ...b, ts: new Date(b.ts) })),
+      );
       const result = await trainModelVersion(options.db, {
         model,
         symbol,
@@ -69,10 +86,21 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         createdBy: 'demo',
         gatePolicy: settings.gatePolicy,
       });
-      if (!result.becameChampion) throw new Error(`demo champion of ${model} failed its gate: ${result.evaluation.gate.checks.filter((c) => !c.passed).map((c) => c.detail).join('; ')}`);
+      if (!result.becameChampion)
+        throw new Error(
+          `demo champion of ${model} failed its gate: ${result.evaluation.gate.checks
+            .filter((c) => !c.passed)
+            .map((c) => c.detail)
+            .join('; ')}`,
+        );
     }
     await ensureSupervisor(options.client, options.taskQueue, model, settings.supervisorPolicy);
-    markets.push({ model, symbol, bars, next: Math.max(saved.next?.[model] ?? settings.historyBars, settings.historyBars) });
+    markets.push({
+      model,
+      symbol,
+      bars,
+      next: Math.max(saved.next?.[model] ?? settings.historyBars, settings.historyBars),
+    });
   }
 
   let lastSave = 0;
@@ -91,11 +119,19 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
       void writeFile(stateFile, JSON.stringify({ next })).catch(() => undefined);
     },
   });
-  const narrator = startNarrator({ db: options.db, models: markets.map((m) => m.model), uiUrl: options.uiUrl, namespace: options.namespace, log: options.log });
+  const narrator = startNarrator({
+    db: options.db,
+    models: markets.map((m) => m.model),
+    uiUrl: options.uiUrl,
+    namespace: options.namespace,
+    log: options.log,
+  });
   const shiftIn = Math.max(0, settings.historyBars + settings.barsBeforeShift - (markets[0]?.next ?? 0));
   options.log(
     `Demo: a simulated engine now trades ${markets.map((m) => m.model).join(' and ')} through the router` +
-      (shiftIn > 0 ? `; the markets change regime in about ${Math.round((shiftIn * settings.tickMs) / 1000)} s.` : '.') +
+      (shiftIn > 0
+        ? `; the markets change regime in about ${Math.round((shiftIn * settings.tickMs) / 1000)} s.`
+        : '.') +
       (options.uiUrl ? `\n  Watch: ${workflowListUrl(options.uiUrl, options.namespace)}` : ''),
   );
   return {
@@ -103,7 +139,10 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     async stop() {
       narrator.stop();
       await simulator.stop();
-      await writeFile(stateFile, JSON.stringify({ next: Object.fromEntries(markets.map((m) => [m.model, m.next])) })).catch(() => undefined);
+      await writeFile(
+        stateFile,
+        JSON.stringify({ next: Object.fromEntries(markets.map((m) => [m.model, m.next])) }),
+      ).catch(() => undefined);
     },
   };
 }

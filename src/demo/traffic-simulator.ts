@@ -51,9 +51,14 @@ export function startTrafficSimulator(options: TrafficSimulatorOptions): Traffic
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.engineToken}` };
 
   const post = async (path: string, body: unknown): Promise<unknown> => {
-    const response = await fetch(`${options.routerUrl}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+    const response = await fetch(`${options.routerUrl}${path}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(body),
+    });
     const payload = (await response.json().catch(() => ({}))) as unknown;
-    if (response.status >= 400) throw new Error(`${path} answered ${response.status}: ${JSON.stringify(payload).slice(0, 200)}`);
+    if (response.status >= 400)
+      throw new Error(`${path} answered ${response.status}: ${JSON.stringify(payload).slice(0, 200)}`);
     return payload;
   };
 
@@ -79,9 +84,17 @@ export function startTrafficSimulator(options: TrafficSimulatorOptions): Traffic
     market.next++;
     if (row) {
       const unitId = `acct-${Math.floor(rng.next() * options.units)}`;
-      const prediction = (await post('/v1/predict', { model: market.model, unitId, features: row.values })) as { predictionId: string; output: number };
+      const prediction = (await post('/v1/predict', {
+        model: market.model,
+        unitId,
+        features: row.values,
+      })) as { predictionId: string; output: number };
       counters.predictions++;
-      pending.set(market.model, { predictionId: prediction.predictionId, output: prediction.output, close: bar.close });
+      pending.set(market.model, {
+        predictionId: prediction.predictionId,
+        output: prediction.output,
+        close: bar.close,
+      });
     }
     if (outcomes.length) {
       await post('/v1/outcomes', { outcomes });

@@ -52,7 +52,16 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   const checkId = randomUUID();
   const model = await getModel(db, input.model);
   const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
-  const empty = { checkedAt, checkId, sampleSize: 0, drifted: false, share: 0, features: [], performanceDegraded: false, report: null };
+  const empty = {
+    checkedAt,
+    checkId,
+    sampleSize: 0,
+    drifted: false,
+    share: 0,
+    features: [],
+    performanceDegraded: false,
+    report: null,
+  };
   if (!champion) return { ...empty, status: 'no-champion', version: null };
   const version = await getVersionById(db, champion.versionId);
   const names = (version.feature_schema as { names: string[] }).names;
@@ -87,24 +96,35 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     for (const row of computeFeatures(bars).rows) names.forEach((n, j) => columns[n]!.push(row.values[j]!));
   }
   const sampleSize = columns[names[0]!]?.length ?? 0;
-  if (sampleSize < input.minSamples) return { ...empty, sampleSize, status: 'insufficient-data', version: version.version };
+  if (sampleSize < input.minSamples)
+    return { ...empty, sampleSize, status: 'insufficient-data', version: version.version };
 
   const featureProfiles = Object.fromEntries(names.filter((n) => profiles[n]).map((n) => [n, profiles[n]!]));
-  const report = detectDrift(featureProfiles, columns, { share: input.share, minRows: Math.min(input.minSamples, 30) });
+  const report = detectDrift(featureProfiles, columns, {
+    share: input.share,
+    minRows: Math.min(input.minSamples, 30),
+  });
   let predictionDrift: FeatureDriftScore | undefined;
   if (outputs.length >= input.minSamples && profiles[PREDICTION_PROFILE]) {
-    const p = detectDrift({ prediction: profiles[PREDICTION_PROFILE] }, { prediction: outputs }, { correction: 'none' });
+    const p = detectDrift(
+      { prediction: profiles[PREDICTION_PROFILE] },
+      { prediction: outputs },
+      { correction: 'none' },
+    );
     if (p.features[0]) predictionDrift = toScore(p.features[0]);
   }
 
   let performanceDegraded = false;
   let performanceDetail: string | undefined;
   let performance: DriftCheckResult['performance'];
-  const baseline = (version.metrics as { holdout?: { metrics?: { accuracy?: number | null } } }).holdout?.metrics?.accuracy;
+  const baseline = (version.metrics as { holdout?: { metrics?: { accuracy?: number | null } } }).holdout
+    ?.metrics?.accuracy;
   if (input.performance?.enabled && typeof baseline === 'number') {
     const { rows } = await sql<{ labelled: string; correct: string }>`
       SELECT count(correct) AS labelled, count(*) FILTER (WHERE correct) AS correct FROM experiment_outcomes
-      WHERE version_id = ${champion.versionId} AND prediction_at BETWEEN ${input.from} AND ${input.to}`.execute(db);
+      WHERE version_id = ${champion.versionId} AND prediction_at BETWEEN ${input.from} AND ${input.to}`.execute(
+      db,
+    );
     const labelled = Number(rows[0]?.labelled ?? 0);
     if (labelled >= input.performance.minOutcomes) {
       const live = Number(rows[0]!.correct) / labelled;
@@ -137,8 +157,21 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   return result;
 }
 
-async function recordDriftEvents(db: Kysely<Database>, modelId: string, versionId: string, input: DriftCheckInput, result: DriftCheckResult): Promise<void> {
-  const base = { model_id: modelId, version_id: versionId, window_start: input.from, window_end: input.to, check_id: result.checkId, sample_size: result.sampleSize };
+async function recordDriftEvents(
+  db: Kysely<Database>,
+  modelId: string,
+  versionId: string,
+  input: DriftCheckInput,
+  result: DriftCheckResult,
+): Promise<void> {
+  const base = {
+    model_id: modelId,
+    version_id: versionId,
+    window_start: input.from,
+    window_end: input.to,
+    check_id: result.checkId,
+    sample_size: result.sampleSize,
+  };
   const rows: Insertable<DriftDetectionEventTable>[] = (result.report?.features ?? []).map((f) => ({
     ...base,
     drift_type: 'data_drift' as const,
@@ -148,7 +181,11 @@ async function recordDriftEvents(db: Kysely<Database>, modelId: string, versionI
     p_value: f.adjustedPValue ?? null,
     threshold: f.threshold,
     is_significant: f.drifted,
-    details: JSON.stringify({ source: input.source, rawPValue: f.pValue ?? null, referenceRows: f.referenceRows }),
+    details: JSON.stringify({
+      source: input.source,
+      rawPValue: f.pValue ?? null,
+      referenceRows: f.referenceRows,
+    }),
   }));
   rows.push({
     ...base,
@@ -184,7 +221,11 @@ async function recordDriftEvents(db: Kysely<Database>, modelId: string, versionI
       p_value: result.performance.pValue,
       threshold: input.performance?.alpha ?? 0,
       is_significant: result.performanceDegraded,
-      details: JSON.stringify({ detail: result.performanceDetail, baseline: result.performance.baseline, labelled: result.performance.labelled }),
+      details: JSON.stringify({
+        detail: result.performanceDetail,
+        baseline: result.performance.baseline,
+        labelled: result.performance.labelled,
+      }),
     });
   }
   await db.insertInto('drift_detection_events').values(rows).execute();

@@ -7,7 +7,11 @@ import { maxDrawdown, sharpeRatio } from '../stats';
  * A prediction of "up" is output ≥ 0.5; its actual direction follows from whether it was correct,
  * which gives precision, recall and F1 without storing labels twice.
  */
-export async function recordDailyPerformance(db: Kysely<Database>, modelId: string, day: Date): Promise<number> {
+export async function recordDailyPerformance(
+  db: Kysely<Database>,
+  modelId: string,
+  day: Date,
+): Promise<number> {
   const start = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()));
   const end = new Date(start.getTime() + 86_400_000);
   const { rows } = await sql<{
@@ -51,15 +55,27 @@ export async function recordDailyPerformance(db: Kysely<Database>, modelId: stri
       accuracy: labelled > 0 ? correct / labelled : null,
       precision,
       recall,
-      f1_score: precision !== null && recall !== null && precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : null,
+      f1_score:
+        precision !== null && recall !== null && precision + recall > 0
+          ? (2 * precision * recall) / (precision + recall)
+          : null,
       total_return: returns.length ? returns.reduce((s, x) => s + x, 0) : null,
       sharpe_ratio: returns.length > 2 && new Set(returns).size > 1 ? sharpeRatio(returns) : null,
       max_drawdown: returns.length ? maxDrawdown(returns) : null,
     };
     await db
       .insertInto('model_performance_history')
-      .values({ version_id: r.version_id, model_id: modelId, evaluation_date: start.toISOString().slice(0, 10), ...values })
-      .onConflict((oc) => oc.columns(['version_id', 'evaluation_date']).doUpdateSet({ ...values, updated_at: sql<Date>`now()` as never }))
+      .values({
+        version_id: r.version_id,
+        model_id: modelId,
+        evaluation_date: start.toISOString().slice(0, 10),
+        ...values,
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['version_id', 'evaluation_date'])
+          .doUpdateSet({ ...values, updated_at: sql<Date>`now()` as never }),
+      )
       .execute();
   }
   return rows.length;

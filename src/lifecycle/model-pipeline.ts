@@ -30,10 +30,17 @@ export const PREDICTION_PROFILE = '__prediction__';
 export function modelKindFor(trainer: TrainerName, target: string): ModelKind {
   if (target === 'prob_up') return trainer === 'logreg' ? 'logistic-regression' : 'gbdt-classifier';
   if (target === 'price_change_pct') {
-    if (trainer === 'logreg') throw new MlInputError('trainer', 'logreg predicts prob_up only; use --trainer gbdt for price_change_pct');
+    if (trainer === 'logreg')
+      throw new MlInputError(
+        'trainer',
+        'logreg predicts prob_up only; use --trainer gbdt for price_change_pct',
+      );
     return 'gbdt-regressor';
   }
-  throw new MlInputError('target', `the built-in trainers predict prob_up or price_change_pct, not ${target}`);
+  throw new MlInputError(
+    'target',
+    `the built-in trainers predict prob_up or price_change_pct, not ${target}`,
+  );
 }
 
 export function taskOf(kind: ModelKind): 'classification' | 'regression' {
@@ -50,7 +57,14 @@ export async function loadModelBars(
     throw new MlInputError('model', `"${model.name}" has no symbol/timeframe to read bars for`);
   }
   const rows = await loadBars(db, model.symbol, model.timeframe as Timeframe, window);
-  return rows.map((r) => ({ ts: r.ts.toISOString(), open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume }));
+  return rows.map((r) => ({
+    ts: r.ts.toISOString(),
+    open: r.open,
+    high: r.high,
+    low: r.low,
+    close: r.close,
+    volume: r.volume,
+  }));
 }
 
 /** A candidate scored on the holdout, the champion scored on the same rows, and the gate verdict. */
@@ -83,7 +97,10 @@ export async function evaluateCandidate(
   if (championAlias) {
     const championScorer = await loadOnnxScorer(await getArtifact(db, championAlias.versionId), task);
     try {
-      champion = { version: championAlias.version, evaluation: evaluatePredictions(holdout, await championScorer.predict(holdout.x)) };
+      champion = {
+        version: championAlias.version,
+        evaluation: evaluatePredictions(holdout, await championScorer.predict(holdout.x)),
+      };
     } finally {
       await championScorer.release();
     }
@@ -100,14 +117,19 @@ export function storableMetrics(result: CandidateEvaluation): Record<string, unk
   const strip = ({ rowLoss: _rowLoss, ...rest }: ModelEvaluation) => rest;
   return {
     holdout: strip(result.evaluation),
-    champion: result.champion ? { version: result.champion.version, ...strip(result.champion.evaluation) } : null,
+    champion: result.champion
+      ? { version: result.champion.version, ...strip(result.champion.evaluation) }
+      : null,
     infra: result.infra,
     gate: { passed: result.gate.passed, checks: result.gate.checks },
   };
 }
 
 /** Reference profiles of every training feature and of the model's own output on the training rows. */
-export function referenceProfilesOf(train: LabelledDataset, predictions: ArrayLike<number>): ReferenceProfileInput[] {
+export function referenceProfilesOf(
+  train: LabelledDataset,
+  predictions: ArrayLike<number>,
+): ReferenceProfileInput[] {
   const { rows, cols, data } = train.x;
   const profiles: ReferenceProfileInput[] = [];
   const columns: Array<[string, Float64Array]> = train.schema.names.map((name, j) => {

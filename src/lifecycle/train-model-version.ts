@@ -4,8 +4,23 @@ import { getAliases, moveAlias } from '../db/repositories/alias.repository';
 import { ensureModel } from '../db/repositories/model.repository';
 import { registerVersion, type ModelVersionSummary } from '../db/repositories/version.repository';
 import type { Timeframe } from '../db/tables/market-bars.table';
-import { FEATURE_SCHEMA, MlInputError, predictModel, prepareTrainingData, trainModelAsync, type TrainingProgress } from '../ml';
-import { evaluateCandidate, loadModelBars, modelKindFor, referenceProfilesOf, storableMetrics, type CandidateEvaluation, type TrainerName } from './model-pipeline';
+import {
+  FEATURE_SCHEMA,
+  MlInputError,
+  predictModel,
+  prepareTrainingData,
+  trainModelAsync,
+  type TrainingProgress,
+} from '../ml';
+import {
+  evaluateCandidate,
+  loadModelBars,
+  modelKindFor,
+  referenceProfilesOf,
+  storableMetrics,
+  type CandidateEvaluation,
+  type TrainerName,
+} from './model-pipeline';
 
 export interface TrainModelVersionInput {
   model: string;
@@ -34,7 +49,10 @@ export interface TrainModelVersionResult {
  * the model's gate and current champion, and registers it when it passes; the first version of a
  * model that passes its floors becomes champion. The same pipeline retraining jobs run, in one call.
  */
-export async function trainModelVersion(db: Kysely<Database>, input: TrainModelVersionInput): Promise<TrainModelVersionResult> {
+export async function trainModelVersion(
+  db: Kysely<Database>,
+  input: TrainModelVersionInput,
+): Promise<TrainModelVersionResult> {
   const kind = modelKindFor(input.trainer, input.target);
   const model = await ensureModel(db, {
     name: input.model,
@@ -45,11 +63,17 @@ export async function trainModelVersion(db: Kysely<Database>, input: TrainModelV
     ...(input.gatePolicy !== undefined ? { gatePolicy: input.gatePolicy } : {}),
   });
   if (model.symbol !== input.symbol || model.timeframe !== input.timeframe) {
-    throw new MlInputError('model', `"${input.model}" is trained on ${model.symbol} ${model.timeframe}, not ${input.symbol} ${input.timeframe}`);
+    throw new MlInputError(
+      'model',
+      `"${input.model}" is trained on ${model.symbol} ${model.timeframe}, not ${input.symbol} ${input.timeframe}`,
+    );
   }
   const bars = await loadModelBars(db, model, { from: input.from, to: input.to });
   if (bars.length < 200) {
-    throw new MlInputError('bars', `only ${bars.length} bars of ${input.symbol} ${input.timeframe} in the window; at least 200 are needed`);
+    throw new MlInputError(
+      'bars',
+      `only ${bars.length} bars of ${input.symbol} ${input.timeframe} in the window; at least 200 are needed`,
+    );
   }
   const data = prepareTrainingData(bars, kind, {}, { holdoutFraction: 0.2, gap: 1 });
   const trained = await trainModelAsync(
@@ -57,7 +81,8 @@ export async function trainModelVersion(db: Kysely<Database>, input: TrainModelV
     { onProgress: (progress) => input.onProgress?.(progress) },
   );
   const evaluation = await evaluateCandidate(db, { model, data, onnx: trained.onnx, kind });
-  if (!evaluation.gate.passed) return { evaluation, version: undefined, becameChampion: false, bars: bars.length };
+  if (!evaluation.gate.passed)
+    return { evaluation, version: undefined, becameChampion: false, bars: bars.length };
 
   const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
   const { version } = await registerVersion(db, {
@@ -74,7 +99,14 @@ export async function trainModelVersion(db: Kysely<Database>, input: TrainModelV
   });
   let becameChampion = false;
   if (!champion) {
-    await moveAlias(db, { model: input.model, alias: 'champion', version: version.version, expectedVersionId: null, changedBy: input.createdBy, reason: 'first version passed its gate' });
+    await moveAlias(db, {
+      model: input.model,
+      alias: 'champion',
+      version: version.version,
+      expectedVersionId: null,
+      changedBy: input.createdBy,
+      reason: 'first version passed its gate',
+    });
     becameChampion = true;
   }
   return { evaluation, version, becameChampion, bars: bars.length };

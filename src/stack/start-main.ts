@@ -30,8 +30,9 @@ async function run(): Promise<void> {
     throw error;
   }
 
+  const connection = await Connection.connect({ address: stack.temporalAddress });
+  const client = new Client({ connection, namespace: config.temporalNamespace });
   let demo: RunningDemo | undefined;
-  let connection: Connection | undefined;
   let stopping: Promise<void> | undefined;
   const shutdown = (signal: string) => {
     if (stopping) {
@@ -41,7 +42,7 @@ async function run(): Promise<void> {
     }
     log(`\n${signal}: stopping the router, the worker, Temporal and PostgreSQL…`);
     stopping = (demo?.stop() ?? Promise.resolve())
-      .then(() => connection?.close())
+      .then(() => connection.close())
       .then(() => stack.stop())
       .then(release)
       .then(() => {
@@ -62,8 +63,6 @@ async function run(): Promise<void> {
     routerUrl: stack.router?.url,
   });
 
-  connection = await Connection.connect({ address: stack.temporalAddress });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
   const workflowId = workflowIds.healthCheck(new Date().toISOString().replace(/[:.]/g, '-'));
   const health = await client.workflow.execute(healthCheckWorkflow, {
     taskQueue: config.taskQueue,
@@ -81,7 +80,9 @@ async function run(): Promise<void> {
     `  Temporal      ${stack.temporalAddress} (namespace ${config.temporalNamespace}, task queue ${config.taskQueue})`,
   );
   if (stack.router) {
-    log(`  Router        ${stack.router.url}  (POST /v1/predict, /v1/route, /v1/outcomes, /v1/signal; /openapi.json)`);
+    log(
+      `  Router        ${stack.router.url}  (POST /v1/predict, /v1/route, /v1/outcomes, /v1/signal; /openapi.json)`,
+    );
     log(`  Engine token  ${stack.router.engineToken}`);
     log(`  Admin token   ${stack.router.adminToken}  (tokens kept in ${config.dataDir}/tokens.json)`);
   }

@@ -6,7 +6,12 @@ import { modelSupervisorWorkflow, requestRetrainingSignal } from '../workflows';
 import type { RetrainingRequest } from '../workflows/supervisor/supervisor-types';
 
 /** Starts the model's supervisor unless it already runs (idempotent); returns its workflow id. */
-export async function ensureSupervisor(client: Client, taskQueue: string, model: string, policy?: SupervisorPolicyInput): Promise<string> {
+export async function ensureSupervisor(
+  client: Client,
+  taskQueue: string,
+  model: string,
+  policy?: SupervisorPolicyInput,
+): Promise<string> {
   const workflowId = workflowIds.supervisor(model);
   await client.workflow.start(modelSupervisorWorkflow, {
     workflowId,
@@ -19,7 +24,12 @@ export async function ensureSupervisor(client: Client, taskQueue: string, model:
 }
 
 /** Sends a retraining request to the model's supervisor, starting the supervisor if needed. */
-export async function requestRetraining(client: Client, taskQueue: string, model: string, request: RetrainingRequest): Promise<string> {
+export async function requestRetraining(
+  client: Client,
+  taskQueue: string,
+  model: string,
+  request: RetrainingRequest,
+): Promise<string> {
   const workflowId = workflowIds.supervisor(model);
   await client.workflow.signalWithStart(modelSupervisorWorkflow, {
     workflowId,

@@ -17,14 +17,24 @@ export const PERMANENT_ERRORS = [
 /** Database reads and writes: seconds each, a bounded number of retries. */
 export const quickActivity = {
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '30 seconds', maximumAttempts: 10, nonRetryableErrorTypes: [...PERMANENT_ERRORS] },
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: [...PERMANENT_ERRORS],
+  },
 } satisfies ActivityOptions;
 
 /** Drift checks and experiment analysis: scans of large tables. */
 export const analysisActivity = {
   startToCloseTimeout: '10 minutes',
   heartbeatTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', maximumInterval: '2 minutes', maximumAttempts: 5, nonRetryableErrorTypes: [...PERMANENT_ERRORS] },
+  retry: {
+    initialInterval: '5 seconds',
+    maximumInterval: '2 minutes',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [...PERMANENT_ERRORS],
+  },
 } satisfies ActivityOptions;
 
 /**
@@ -34,5 +44,10 @@ export const analysisActivity = {
 export const trainingActivity = {
   startToCloseTimeout: '6 hours',
   heartbeatTimeout: '20 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute', maximumAttempts: 5, nonRetryableErrorTypes: [...PERMANENT_ERRORS] },
+  retry: {
+    initialInterval: '2 seconds',
+    maximumInterval: '1 minute',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [...PERMANENT_ERRORS],
+  },
 } satisfies ActivityOptions;

@@ -7,6 +7,10 @@ import type { RetrainingRequest } from './supervisor/supervisor-types';
  * rules (one at a time, cooldown, budget) to scheduled requests as to every other trigger.
  */
 export async function scheduledRetrainingWorkflow(input: { model: string }): Promise<void> {
-  const request: RetrainingRequest = { trigger: 'scheduled', reason: `schedule ${workflowInfo().workflowId}`, requestedBy: 'schedule' };
+  const request: RetrainingRequest = {
+    trigger: 'scheduled',
+    reason: `schedule ${workflowInfo().workflowId}`,
+    requestedBy: 'schedule',
+  };
   await getExternalWorkflowHandle(workflowIds.supervisor(input.model)).signal('requestRetraining', request);
 }

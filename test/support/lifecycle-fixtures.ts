@@ -11,7 +11,12 @@ import { createGalfridayWorker } from '../../src/workers/create-worker';
 import { getWorkflowBundle } from './workflow-bundle';
 import { getTestStack, type TestDatabase } from './test-stack';
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -35,7 +40,13 @@ export async function startHarness(database: TestDatabase): Promise<TemporalHarn
   const connection = await Connection.connect({ address: stack.temporalAddress });
   const native = await NativeConnection.connect({ address: stack.temporalAddress });
   const taskQueue = `test-${randomUUID()}`;
-  const worker = await createGalfridayWorker({ connection: native, namespace: 'default', taskQueue, deps: { db: database.db }, workflowBundle: await getWorkflowBundle() });
+  const worker = await createGalfridayWorker({
+    connection: native,
+    namespace: 'default',
+    taskQueue,
+    deps: { db: database.db },
+    workflowBundle: await getWorkflowBundle(),
+  });
   const running = worker.run();
   return {
     client: new Client({ connection }),
@@ -89,7 +100,12 @@ export async function seedChampion(
     initialRegime: 'trending',
     ...(options.shift ? { regimeShift: options.shift } : {}),
   });
-  await upsertBars(database.db, symbol, '1h', market.bars.map((b) => ({ ...b, ts: new Date(b.ts) })));
+  await upsertBars(
+    database.db,
+    symbol,
+    '1h',
+    market.bars.map((b) => ({ ...b, ts: new Date(b.ts) })),
+  );
   const result = await trainModelVersion(database.db, {
     model: options.model,
     symbol,
@@ -100,7 +116,10 @@ export async function seedChampion(
     createdBy: 'test',
     gatePolicy: options.gatePolicy ?? RELAXED_GATE,
   });
-  if (!result.becameChampion) throw new Error(`champion of ${options.model} did not pass its gate: ${JSON.stringify(result.evaluation.gate.checks)}`);
+  if (!result.becameChampion)
+    throw new Error(
+      `champion of ${options.model} did not pass its gate: ${JSON.stringify(result.evaluation.gate.checks)}`,
+    );
   const champion = (await getAliases(database.db, options.model)).find((a) => a.alias === 'champion')!;
   return { model: options.model, symbol, championVersionId: champion.versionId, bars: market.bars };
 }
@@ -147,7 +166,11 @@ export async function simulateArmOutcomes(
   seed: number,
 ): Promise<void> {
   const rng = createRng(seed);
-  const variants = await database.db.selectFrom('experiment_variants').selectAll().where('experiment_id', '=', experimentId).execute();
+  const variants = await database.db
+    .selectFrom('experiment_variants')
+    .selectAll()
+    .where('experiment_id', '=', experimentId)
+    .execute();
   for (const v of variants) {
     const arm = arms[v.variant];
     if (!arm) continue;
@@ -160,7 +183,11 @@ export async function simulateArmOutcomes(
       variant: v.variant,
       unit_id: `u-${randomUUID()}`,
     }));
-    for (let i = 0; i < predictions.length; i += 1000) await database.db.insertInto('experiment_assignments').values(predictions.slice(i, i + 1000)).execute();
+    for (let i = 0; i < predictions.length; i += 1000)
+      await database.db
+        .insertInto('experiment_assignments')
+        .values(predictions.slice(i, i + 1000))
+        .execute();
     const outcomes = predictions.slice(0, n).map((p) => ({
       prediction_id: p.assignment_id,
       model_id: v.model_id,
@@ -172,6 +199,10 @@ export async function simulateArmOutcomes(
       signal_generated: true,
       prediction_at: new Date(),
     }));
-    for (let i = 0; i < outcomes.length; i += 1000) await database.db.insertInto('experiment_outcomes').values(outcomes.slice(i, i + 1000)).execute();
+    for (let i = 0; i < outcomes.length; i += 1000)
+      await database.db
+        .insertInto('experiment_outcomes')
+        .values(outcomes.slice(i, i + 1000))
+        .execute();
   }
 }

@@ -13,13 +13,30 @@ export const alertsListCommand: Command = {
     let query = db
       .selectFrom('alerts')
       .leftJoin('models', 'models.model_id', 'alerts.model_id')
-      .select(['alert_id', 'severity', 'kind', 'models.name as model', 'experiment_id', 'message', 'alerts.created_at', 'acknowledged_at', 'acknowledged_by'])
+      .select([
+        'alert_id',
+        'severity',
+        'kind',
+        'models.name as model',
+        'experiment_id',
+        'message',
+        'alerts.created_at',
+        'acknowledged_at',
+        'acknowledged_by',
+      ])
       .orderBy('alerts.created_at', 'desc')
       .limit(200);
     if (!values.all) query = query.where('acknowledged_at', 'is', null);
     const rows = await query.execute();
     ctx.print(
-      rows.length ? rows.map((a) => `#${a.alert_id} ${a.severity.toUpperCase().padEnd(8)} ${a.created_at.toISOString().slice(0, 19)} ${a.kind}: ${a.message}${a.acknowledged_by ? ` (ack ${a.acknowledged_by})` : ''}`).join('\n') : 'No open alerts.',
+      rows.length
+        ? rows
+            .map(
+              (a) =>
+                `#${a.alert_id} ${a.severity.toUpperCase().padEnd(8)} ${a.created_at.toISOString().slice(0, 19)} ${a.kind}: ${a.message}${a.acknowledged_by ? ` (ack ${a.acknowledged_by})` : ''}`,
+            )
+            .join('\n')
+        : 'No open alerts.',
       rows,
     );
   },
@@ -35,7 +52,10 @@ export const alertsAckCommand: Command = {
     const { db } = await ctx.database();
     const result = await db
       .updateTable('alerts')
-      .set({ acknowledged_at: sql<Date>`now()` as never, acknowledged_by: `cli:${process.env.USER ?? 'unknown'}` })
+      .set({
+        acknowledged_at: sql<Date>`now()` as never,
+        acknowledged_by: `cli:${process.env.USER ?? 'unknown'}`,
+      })
       .where('alert_id', '=', id)
       .where('acknowledged_at', 'is', null)
       .executeTakeFirst();

@@ -19,11 +19,18 @@ export const dataImportCommand: Command = {
     'lists the skipped lines. Re-importing the same file changes nothing.',
   async run(ctx, { positionals, values }) {
     const file = positionals[0];
-    if (!file) throw new CliError('which file? usage: galfriday data import <file.csv> --symbol S --timeframe 1d', ExitCode.USAGE);
+    if (!file)
+      throw new CliError(
+        'which file? usage: galfriday data import <file.csv> --symbol S --timeframe 1d',
+        ExitCode.USAGE,
+      );
     const symbol = symbolOption(values);
     const timeframe = timeframeOption(values);
     const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      throw new CliError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, ExitCode.NOT_FOUND);
+      throw new CliError(
+        `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+        ExitCode.NOT_FOUND,
+      );
     });
     const { rows, errors } = parseOhlcvCsv(text);
     const errorLines = errors.map((e) => `  line ${e.line}: ${e.reason}`);
@@ -36,7 +43,12 @@ export const dataImportCommand: Command = {
     }
     if (rows.length === 0) throw new CliError(`${file} has no valid rows`, ExitCode.REJECTED);
     const { db } = await ctx.database();
-    const result = await upsertBars(db, symbol, timeframe, rows.map((r) => ({ ...r, ts: new Date(r.ts) })));
+    const result = await upsertBars(
+      db,
+      symbol,
+      timeframe,
+      rows.map((r) => ({ ...r, ts: new Date(r.ts) })),
+    );
     const first = new Date(rows[0]!.ts).toISOString();
     const last = new Date(rows.at(-1)!.ts).toISOString();
     ctx.print(
@@ -68,28 +80,44 @@ export const dataSynthCommand: Command = {
     const seed = intOption(values, 'seed', { min: 0, max: 2 ** 32 - 1 });
     const shiftTo = (values['shift-to'] as string | undefined) ?? 'volatile';
     if (!MARKET_REGIMES.includes(shiftTo as MarketRegime)) {
-      throw new CliError(`--shift-to must be one of ${MARKET_REGIMES.join(', ')}, got "${shiftTo}"`, ExitCode.USAGE);
+      throw new CliError(
+        `--shift-to must be one of ${MARKET_REGIMES.join(', ')}, got "${shiftTo}"`,
+        ExitCode.USAGE,
+      );
     }
     const start = (values.start as string | undefined) ?? '2024-01-01T00:00:00.000Z';
-    if (Number.isNaN(Date.parse(start))) throw new CliError(`--start must be an ISO date, got "${start}"`, ExitCode.USAGE);
+    if (Number.isNaN(Date.parse(start)))
+      throw new CliError(`--start must be an ISO date, got "${start}"`, ExitCode.USAGE);
     const market = generateSyntheticMarket({
       seed,
       bars,
       start: new Date(start).toISOString(),
       intervalMinutes: MINUTES[timeframe],
       ...(values['shift-at'] !== undefined
-        ? { regimeShift: { atBar: intOption(values, 'shift-at', { min: 0, max: bars }), regime: shiftTo as MarketRegime } }
+        ? {
+            regimeShift: {
+              atBar: intOption(values, 'shift-at', { min: 0, max: bars }),
+              regime: shiftTo as MarketRegime,
+            },
+          }
         : {}),
     });
     const { db } = await ctx.database();
-    const result = await upsertBars(db, symbol, timeframe, market.bars.map((b) => ({ ...b, ts: new Date(b.ts) })));
-    ctx.print(`Wrote ${bars} synthetic bars of ${symbol} ${timeframe} (seed ${seed}): ${result.inserted} new, ${result.updated} updated.`, {
+    const result = await upsertBars(
+      db,
       symbol,
       timeframe,
-      bars,
-      seed,
-      ...result,
-    });
+      market.bars.map((b) => ({ ...b, ts: new Date(b.ts) })),
+    );
+    ctx.print(
+      `Wrote ${bars} synthetic bars of ${symbol} ${timeframe} (seed ${seed}): ${result.inserted} new, ${result.updated} updated.`,
+      {
+        symbol,
+        timeframe,
+        bars,
+        seed,
+        ...result,
+      },
+    );
   },
 };
-

@@ -12,7 +12,13 @@ import {
 } from './experiments.commands';
 import { alertsAckCommand, alertsListCommand } from './alerts.commands';
 import { healthCommand } from './health.command';
-import { driftCheckCommand, retrainCommand, statusCommand, superviseCommand, workflowsCommand } from './lifecycle.commands';
+import {
+  driftCheckCommand,
+  retrainCommand,
+  statusCommand,
+  superviseCommand,
+  workflowsCommand,
+} from './lifecycle.commands';
 import { migrateCommand } from './migrate.command';
 import {
   modelsExportCommand,

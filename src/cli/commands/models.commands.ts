@@ -1,7 +1,18 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { aliasAt, aliasHistory, getAliases, moveAlias, rollbackChampion } from '../../db/repositories/alias.repository';
+import {
+  aliasAt,
+  aliasHistory,
+  getAliases,
+  moveAlias,
+  rollbackChampion,
+} from '../../db/repositories/alias.repository';
 import { ensureModel, getModel, listModels, setModelPolicies } from '../../db/repositories/model.repository';
-import { getArtifact, getVersion, listVersions, registerVersion } from '../../db/repositories/version.repository';
+import {
+  getArtifact,
+  getVersion,
+  listVersions,
+  registerVersion,
+} from '../../db/repositories/version.repository';
 import type { ModelAlias } from '../../db/tables/registry.table';
 import { TRAINERS, type TrainerName } from '../../lifecycle/model-pipeline';
 import { trainModelVersion } from '../../lifecycle/train-model-version';
@@ -18,7 +29,8 @@ const fmt = (v: unknown) => (typeof v === 'number' ? String(Number(v.toPrecision
 export const modelsTrainCommand: Command = {
   path: ['models', 'train'],
   summary: 'Train on stored bars, validate against the gate and champion, register the version',
-  usage: '<name> --symbol S --timeframe 1d --target prob_up|price_change_pct --trainer logreg|gbdt [--from DATE --to DATE]',
+  usage:
+    '<name> --symbol S --timeframe 1d --target prob_up|price_change_pct --trainer logreg|gbdt [--from DATE --to DATE]',
   options: {
     symbol: { type: 'string' },
     timeframe: { type: 'string' },
@@ -27,13 +39,16 @@ export const modelsTrainCommand: Command = {
     from: { type: 'string' },
     to: { type: 'string' },
   },
-  details: 'The last 20% of the window is the holdout. The first version that passes its floors becomes champion;\nlater ones are registered and can be promoted or tried in an experiment. A refused candidate exits with 4.',
+  details:
+    'The last 20% of the window is the holdout. The first version that passes its floors becomes champion;\nlater ones are registered and can be promoted or tried in an experiment. A refused candidate exits with 4.',
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const target = (values.target as string | undefined) ?? 'prob_up';
-    if (target !== 'prob_up' && target !== 'price_change_pct') throw new CliError(`--target must be prob_up or price_change_pct, got "${target}"`, ExitCode.USAGE);
+    if (target !== 'prob_up' && target !== 'price_change_pct')
+      throw new CliError(`--target must be prob_up or price_change_pct, got "${target}"`, ExitCode.USAGE);
     const trainer = (values.trainer as string | undefined) ?? 'logreg';
-    if (!TRAINERS.includes(trainer as TrainerName)) throw new CliError(`--trainer must be one of ${TRAINERS.join(', ')}, got "${trainer}"`, ExitCode.USAGE);
+    if (!TRAINERS.includes(trainer as TrainerName))
+      throw new CliError(`--trainer must be one of ${TRAINERS.join(', ')}, got "${trainer}"`, ExitCode.USAGE);
     const { db } = await ctx.database();
     let progress: ReturnType<typeof createProgress> | undefined;
     const result = await trainModelVersion(db, {
@@ -47,20 +62,35 @@ export const modelsTrainCommand: Command = {
       createdBy: `cli:${process.env.USER ?? 'unknown'}`,
       onProgress: (p) => {
         progress ??= createProgress(`training ${name}`, p.maxIterations, !ctx.json);
-        progress.update(p.iteration, `iteration ${p.iteration}/${p.maxIterations} loss ${p.trainLoss.toFixed(4)}`);
+        progress.update(
+          p.iteration,
+          `iteration ${p.iteration}/${p.maxIterations} loss ${p.trainLoss.toFixed(4)}`,
+        );
       },
     });
     progress?.finish();
     const metrics = result.evaluation.evaluation.metrics;
-    const checks = result.evaluation.gate.checks.map((c) => `  ${c.passed ? 'pass' : 'FAIL'}  ${c.name}: ${c.detail}`);
-    const data = { model: name, version: result.version?.version ?? null, passed: result.evaluation.gate.passed, becameChampion: result.becameChampion, bars: result.bars, metrics, checks: result.evaluation.gate.checks };
+    const checks = result.evaluation.gate.checks.map(
+      (c) => `  ${c.passed ? 'pass' : 'FAIL'}  ${c.name}: ${c.detail}`,
+    );
+    const data = {
+      model: name,
+      version: result.version?.version ?? null,
+      passed: result.evaluation.gate.passed,
+      becameChampion: result.becameChampion,
+      bars: result.bars,
+      metrics,
+      checks: result.evaluation.gate.checks,
+    };
     if (!result.version) {
       ctx.print(`Candidate for ${name} refused by its gate; nothing registered.\n${checks.join('\n')}`, data);
       return ExitCode.REJECTED;
     }
     ctx.print(
       `Registered ${name} v${result.version.version}${result.becameChampion ? ' (champion)' : ''} from ${result.bars} bars.\n` +
-        `  holdout: ${Object.entries(metrics).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}\n${checks.join('\n')}`,
+        `  holdout: ${Object.entries(metrics)
+          .map(([k, v]) => `${k} ${fmt(v)}`)
+          .join(', ')}\n${checks.join('\n')}`,
       data,
     );
   },
@@ -70,18 +100,32 @@ export const modelsRegisterCommand: Command = {
   path: ['models', 'register'],
   summary: 'Register an ONNX model trained elsewhere after checking it against a feature schema',
   usage: '<name> --onnx file.onnx --features schema.json [--target prob_up] [--symbol S --timeframe 1d]',
-  options: { onnx: { type: 'string' }, features: { type: 'string' }, target: { type: 'string' }, symbol: { type: 'string' }, timeframe: { type: 'string' } },
-  details: 'schema.json is {"version": "…", "names": ["ret_1", …]} in input-column order. Input/output names,\ntypes and shapes must match it; what differs is listed and nothing is stored.',
+  options: {
+    onnx: { type: 'string' },
+    features: { type: 'string' },
+    target: { type: 'string' },
+    symbol: { type: 'string' },
+    timeframe: { type: 'string' },
+  },
+  details:
+    'schema.json is {"version": "…", "names": ["ret_1", …]} in input-column order. Input/output names,\ntypes and shapes must match it; what differs is listed and nothing is stored.',
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const onnxPath = values.onnx as string | undefined;
     const schemaPath = values.features as string | undefined;
     if (!onnxPath || !schemaPath) throw new CliError('--onnx and --features are required', ExitCode.USAGE);
     const target = (values.target as string | undefined) ?? 'prob_up';
-    if (!['prob_up', 'prob_down', 'price_change_pct'].includes(target)) throw new CliError(`--target must be prob_up, prob_down or price_change_pct, got "${target}"`, ExitCode.USAGE);
+    if (!['prob_up', 'prob_down', 'price_change_pct'].includes(target))
+      throw new CliError(
+        `--target must be prob_up, prob_down or price_change_pct, got "${target}"`,
+        ExitCode.USAGE,
+      );
     const read = (file: string) =>
       readFile(file).catch((error: NodeJS.ErrnoException) => {
-        throw new CliError(`cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`, ExitCode.NOT_FOUND);
+        throw new CliError(
+          `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+          ExitCode.NOT_FOUND,
+        );
       });
     const [bytes, schemaText] = await Promise.all([read(onnxPath), read(schemaPath)]);
     let schema: { version: string; names: string[] };
@@ -90,17 +134,31 @@ export const modelsRegisterCommand: Command = {
     } catch (error) {
       throw new CliError(`${schemaPath} is not JSON: ${(error as Error).message}`, ExitCode.REJECTED);
     }
-    if (!schema || typeof schema.version !== 'string' || !Array.isArray(schema.names) || !schema.names.every((n) => typeof n === 'string') || schema.names.length === 0) {
-      throw new CliError(`${schemaPath} must be {"version": string, "names": [string, …]}`, ExitCode.REJECTED);
+    if (
+      !schema ||
+      typeof schema.version !== 'string' ||
+      !Array.isArray(schema.names) ||
+      !schema.names.every((n) => typeof n === 'string') ||
+      schema.names.length === 0
+    ) {
+      throw new CliError(
+        `${schemaPath} must be {"version": string, "names": [string, …]}`,
+        ExitCode.REJECTED,
+      );
     }
     let differences: string[];
     try {
-      differences = checkModelAgainstSchema(inspectOnnxModel(bytes), schema, { task: target === 'price_change_pct' ? 'regression' : 'classification' });
+      differences = checkModelAgainstSchema(inspectOnnxModel(bytes), schema, {
+        task: target === 'price_change_pct' ? 'regression' : 'classification',
+      });
     } catch (error) {
       throw new CliError(`${onnxPath}: ${(error as Error).message}`, ExitCode.REJECTED);
     }
     if (differences.length > 0) {
-      ctx.print(`Refused ${onnxPath}: it does not match ${schemaPath}:\n${differences.map((d) => `  - ${d}`).join('\n')}`, { registered: false, differences });
+      ctx.print(
+        `Refused ${onnxPath}: it does not match ${schemaPath}:\n${differences.map((d) => `  - ${d}`).join('\n')}`,
+        { registered: false, differences },
+      );
       return ExitCode.REJECTED;
     }
     const { db } = await ctx.database();
@@ -111,12 +169,21 @@ export const modelsRegisterCommand: Command = {
       ...(values.symbol ? { symbol: symbolOption(values) } : {}),
       ...(values.timeframe ? { timeframe: timeframeOption(values) } : {}),
     });
-    const { version } = await registerVersion(db, { model: name, trainer: 'external', onnx: bytes, featureSchema: schema, createdBy: `cli:${process.env.USER ?? 'unknown'}` });
-    ctx.print(`Registered ${name} v${version.version} (external, sha256 ${version.onnx_sha256.slice(0, 12)}…). Promote it with \`galfriday models promote ${name} ${version.version}\`.`, {
-      registered: true,
-      version: version.version,
-      sha256: version.onnx_sha256,
+    const { version } = await registerVersion(db, {
+      model: name,
+      trainer: 'external',
+      onnx: bytes,
+      featureSchema: schema,
+      createdBy: `cli:${process.env.USER ?? 'unknown'}`,
     });
+    ctx.print(
+      `Registered ${name} v${version.version} (external, sha256 ${version.onnx_sha256.slice(0, 12)}…). Promote it with \`galfriday models promote ${name} ${version.version}\`.`,
+      {
+        registered: true,
+        version: version.version,
+        sha256: version.onnx_sha256,
+      },
+    );
   },
 };
 
@@ -131,10 +198,25 @@ export const modelsListCommand: Command = {
     for (const m of models) {
       const aliases = await getAliases(db, m.name);
       const of = (alias: ModelAlias) => aliases.find((a) => a.alias === alias)?.version ?? null;
-      rows.push({ name: m.name, target: m.prediction_target, symbol: m.symbol, timeframe: m.timeframe, versions: m.next_version - 1, champion: of('champion'), challenger: of('challenger'), shadow: of('shadow') });
+      rows.push({
+        name: m.name,
+        target: m.prediction_target,
+        symbol: m.symbol,
+        timeframe: m.timeframe,
+        versions: m.next_version - 1,
+        champion: of('champion'),
+        challenger: of('challenger'),
+        shadow: of('shadow'),
+      });
     }
-    const lines = rows.map((r) => `${r.name.padEnd(20)} ${r.target.padEnd(17)} ${`${r.symbol ?? '-'} ${r.timeframe ?? ''}`.padEnd(14)} v1…v${r.versions}  champion ${r.champion ? `v${r.champion}` : '-'}  challenger ${r.challenger ? `v${r.challenger}` : '-'}`);
-    ctx.print(rows.length ? lines.join('\n') : 'No models yet. Train one with `galfriday models train`.', rows);
+    const lines = rows.map(
+      (r) =>
+        `${r.name.padEnd(20)} ${r.target.padEnd(17)} ${`${r.symbol ?? '-'} ${r.timeframe ?? ''}`.padEnd(14)} v1…v${r.versions}  champion ${r.champion ? `v${r.champion}` : '-'}  challenger ${r.challenger ? `v${r.challenger}` : '-'}`,
+    );
+    ctx.print(
+      rows.length ? lines.join('\n') : 'No models yet. Train one with `galfriday models train`.',
+      rows,
+    );
   },
 };
 
@@ -153,17 +235,39 @@ export const modelsShowCommand: Command = {
       return;
     }
     const [versions, aliases] = await Promise.all([listVersions(db, name), getAliases(db, name)]);
-    const aliasOf = (id: string) => aliases.filter((a) => a.versionId === id).map((a) => a.alias).join(',');
+    const aliasOf = (id: string) =>
+      aliases
+        .filter((a) => a.versionId === id)
+        .map((a) => a.alias)
+        .join(',');
     const lines = versions.map((v) => {
-      const m = (v.metrics as { holdout?: { metrics?: Record<string, number | null> } }).holdout?.metrics ?? {};
-      const key = ['auc', 'logLoss', 'accuracy', 'rmse'].filter((k) => m[k] !== undefined && m[k] !== null).map((k) => `${k} ${fmt(m[k])}`).join(' ');
+      const m =
+        (v.metrics as { holdout?: { metrics?: Record<string, number | null> } }).holdout?.metrics ?? {};
+      const key = ['auc', 'logLoss', 'accuracy', 'rmse']
+        .filter((k) => m[k] !== undefined && m[k] !== null)
+        .map((k) => `${k} ${fmt(m[k])}`)
+        .join(' ');
       return `  v${String(v.version).padEnd(4)} ${v.stage.padEnd(11)} ${aliasOf(v.version_id).padEnd(18)} ${v.trainer.padEnd(20)} ${v.created_at.toISOString().slice(0, 19)}  ${key}`;
     });
-    ctx.print(`${model.name}: ${model.prediction_target} on ${model.symbol ?? '-'} ${model.timeframe ?? ''}\n${lines.join('\n')}`, {
-      model: { name: model.name, target: model.prediction_target, symbol: model.symbol, timeframe: model.timeframe, featureSchema: model.feature_schema },
-      aliases: aliases.map((a) => ({ alias: a.alias, version: a.version, updatedAt: a.updatedAt, updatedBy: a.updatedBy })),
-      versions,
-    });
+    ctx.print(
+      `${model.name}: ${model.prediction_target} on ${model.symbol ?? '-'} ${model.timeframe ?? ''}\n${lines.join('\n')}`,
+      {
+        model: {
+          name: model.name,
+          target: model.prediction_target,
+          symbol: model.symbol,
+          timeframe: model.timeframe,
+          featureSchema: model.feature_schema,
+        },
+        aliases: aliases.map((a) => ({
+          alias: a.alias,
+          version: a.version,
+          updatedAt: a.updatedAt,
+          updatedBy: a.updatedBy,
+        })),
+        versions,
+      },
+    );
   },
 };
 
@@ -175,12 +279,23 @@ export const modelsPromoteCommand: Command = {
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const version = Number(positional(positionals, 1, 'the version number', this.usage));
-    if (!Number.isInteger(version) || version < 1) throw new CliError(`version must be a positive whole number, got "${positionals[1]}"`, ExitCode.USAGE);
+    if (!Number.isInteger(version) || version < 1)
+      throw new CliError(`version must be a positive whole number, got "${positionals[1]}"`, ExitCode.USAGE);
     const alias = (values.alias as string | undefined) ?? 'champion';
-    if (!ALIASES.includes(alias as ModelAlias)) throw new CliError(`--alias must be one of ${ALIASES.join(', ')}`, ExitCode.USAGE);
+    if (!ALIASES.includes(alias as ModelAlias))
+      throw new CliError(`--alias must be one of ${ALIASES.join(', ')}`, ExitCode.USAGE);
     const { db } = await ctx.database();
-    const move = await moveAlias(db, { model: name, alias: alias as ModelAlias, version, changedBy: `cli:${process.env.USER ?? 'unknown'}`, reason: (values.reason as string | undefined) ?? 'promoted by operator' });
-    ctx.print(move.changed ? `${name}: ${alias} → v${version}.` : `${name}: ${alias} already points at v${version}.`, { model: name, alias, version, changed: move.changed });
+    const move = await moveAlias(db, {
+      model: name,
+      alias: alias as ModelAlias,
+      version,
+      changedBy: `cli:${process.env.USER ?? 'unknown'}`,
+      reason: (values.reason as string | undefined) ?? 'promoted by operator',
+    });
+    ctx.print(
+      move.changed ? `${name}: ${alias} → v${version}.` : `${name}: ${alias} already points at v${version}.`,
+      { model: name, alias, version, changed: move.changed },
+    );
   },
 };
 
@@ -192,7 +307,12 @@ export const modelsRollbackCommand: Command = {
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const { db } = await ctx.database();
-    const move = await rollbackChampion(db, name, `cli:${process.env.USER ?? 'unknown'}`, (values.reason as string | undefined) ?? 'rollback by operator');
+    const move = await rollbackChampion(
+      db,
+      name,
+      `cli:${process.env.USER ?? 'unknown'}`,
+      (values.reason as string | undefined) ?? 'rollback by operator',
+    );
     ctx.print(`${name}: champion rolled back to v${move.version}.`, { model: name, version: move.version });
   },
 };
@@ -205,29 +325,41 @@ export const modelsHistoryCommand: Command = {
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const alias = values.alias as ModelAlias | undefined;
-    if (alias && !ALIASES.includes(alias)) throw new CliError(`--alias must be one of ${ALIASES.join(', ')}`, ExitCode.USAGE);
+    if (alias && !ALIASES.includes(alias))
+      throw new CliError(`--alias must be one of ${ALIASES.join(', ')}`, ExitCode.USAGE);
     const { db } = await ctx.database();
     const at = dateOption(values, 'at');
     if (at) {
       await getModel(db, name);
       const held = await aliasAt(db, name, alias ?? 'champion', at);
-      ctx.print(held ? `${name}: ${alias ?? 'champion'} at ${at.toISOString()} was v${held.version}.` : `${name}: no ${alias ?? 'champion'} at ${at.toISOString()}.`, {
-        model: name,
-        alias: alias ?? 'champion',
-        at: at.toISOString(),
-        version: held?.version ?? null,
-      });
+      ctx.print(
+        held
+          ? `${name}: ${alias ?? 'champion'} at ${at.toISOString()} was v${held.version}.`
+          : `${name}: no ${alias ?? 'champion'} at ${at.toISOString()}.`,
+        {
+          model: name,
+          alias: alias ?? 'champion',
+          at: at.toISOString(),
+          version: held?.version ?? null,
+        },
+      );
       return;
     }
     const history = await aliasHistory(db, name, alias);
-    const lines = history.map((h) => `  ${h.validFrom.toISOString().slice(0, 19)} → ${h.validTo ? h.validTo.toISOString().slice(0, 19) : 'now'.padEnd(19)}  ${h.alias.padEnd(10)} ${h.version ? `v${h.version}` : '(removed)'}  by ${h.changedBy}${h.reason ? ` — ${h.reason}` : ''}`);
-    ctx.print(lines.length ? `${name}:\n${lines.join('\n')}` : `${name}: no alias has been set yet.`, history);
+    const lines = history.map(
+      (h) =>
+        `  ${h.validFrom.toISOString().slice(0, 19)} → ${h.validTo ? h.validTo.toISOString().slice(0, 19) : 'now'.padEnd(19)}  ${h.alias.padEnd(10)} ${h.version ? `v${h.version}` : '(removed)'}  by ${h.changedBy}${h.reason ? ` — ${h.reason}` : ''}`,
+    );
+    ctx.print(
+      lines.length ? `${name}:\n${lines.join('\n')}` : `${name}: no alias has been set yet.`,
+      history,
+    );
   },
 };
 
 export const modelsExportCommand: Command = {
   path: ['models', 'export'],
-  summary: 'Write a version\'s ONNX artifact to a file (checked against its sha256)',
+  summary: "Write a version's ONNX artifact to a file (checked against its sha256)",
   usage: '<name> --version N --out model.onnx',
   options: { version: { type: 'string' }, out: { type: 'string' } },
   async run(ctx, { positionals, values }) {
@@ -238,19 +370,23 @@ export const modelsExportCommand: Command = {
     const version = await getVersion(db, name, intOption(values, 'version', { min: 1, max: 1e9 }));
     const bytes = await getArtifact(db, version.version_id);
     await writeFile(out, bytes);
-    ctx.print(`Wrote ${name} v${version.version} (${bytes.length} bytes, sha256 ${version.onnx_sha256}) to ${out}.`, { file: out, bytes: bytes.length, sha256: version.onnx_sha256 });
+    ctx.print(
+      `Wrote ${name} v${version.version} (${bytes.length} bytes, sha256 ${version.onnx_sha256}) to ${out}.`,
+      { file: out, bytes: bytes.length, sha256: version.onnx_sha256 },
+    );
   },
 };
 
 export const modelsPolicyCommand: Command = {
   path: ['models', 'policy'],
-  summary: 'Set a model\'s gate policy and/or supervisor policy from JSON files (validated before storing)',
+  summary: "Set a model's gate policy and/or supervisor policy from JSON files (validated before storing)",
   usage: '<name> [--gate gate.json] [--supervisor supervisor.json]',
   options: { gate: { type: 'string' }, supervisor: { type: 'string' } },
   details: 'A running supervisor keeps its policy until restarted or updated with its setPolicy update.',
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
-    if (!values.gate && !values.supervisor) throw new CliError('give --gate and/or --supervisor', ExitCode.USAGE);
+    if (!values.gate && !values.supervisor)
+      throw new CliError('give --gate and/or --supervisor', ExitCode.USAGE);
     const readJson = async (file: string) => {
       const text = await readFile(file, 'utf8').catch(() => {
         throw new CliError(`cannot read ${file}`, ExitCode.NOT_FOUND);
@@ -265,7 +401,11 @@ export const modelsPolicyCommand: Command = {
     if (values.gate) {
       const gate = await readJson(values.gate as string);
       const parsed = gatePolicySchema.safeParse(gate);
-      if (!parsed.success) throw new CliError(`gate.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`, ExitCode.USAGE);
+      if (!parsed.success)
+        throw new CliError(
+          `gate.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`,
+          ExitCode.USAGE,
+        );
       policies.gatePolicy = gate;
     }
     if (values.supervisor) {
@@ -279,6 +419,11 @@ export const modelsPolicyCommand: Command = {
     }
     const { db } = await ctx.database();
     await setModelPolicies(db, name, policies);
-    ctx.print(`${name}: ${Object.keys(policies).map((k) => (k === 'gatePolicy' ? 'gate' : 'supervisor')).join(' and ')} policy stored.`, { model: name, ...policies });
+    ctx.print(
+      `${name}: ${Object.keys(policies)
+        .map((k) => (k === 'gatePolicy' ? 'gate' : 'supervisor'))
+        .join(' and ')} policy stored.`,
+      { model: name, ...policies },
+    );
   },
 };

@@ -13,14 +13,21 @@ export function requiredString(values: Values, name: string): string {
 
 export function symbolOption(values: Values): string {
   const symbol = requiredString(values, 'symbol');
-  if (!/^[A-Za-z0-9._/:-]{1,32}$/.test(symbol)) throw new CliError(`--symbol "${symbol}" is not a valid symbol (letters, digits, . _ / : -)`, ExitCode.USAGE);
+  if (!/^[A-Za-z0-9._/:-]{1,32}$/.test(symbol))
+    throw new CliError(
+      `--symbol "${symbol}" is not a valid symbol (letters, digits, . _ / : -)`,
+      ExitCode.USAGE,
+    );
   return symbol;
 }
 
 export function timeframeOption(values: Values): Timeframe {
   const timeframe = requiredString(values, 'timeframe');
   if (!TIMEFRAMES.includes(timeframe as Timeframe)) {
-    throw new CliError(`--timeframe must be one of ${TIMEFRAMES.join(', ')}, got "${timeframe}"`, ExitCode.USAGE);
+    throw new CliError(
+      `--timeframe must be one of ${TIMEFRAMES.join(', ')}, got "${timeframe}"`,
+      ExitCode.USAGE,
+    );
   }
   return timeframe as Timeframe;
 }
@@ -29,7 +36,10 @@ export function intOption(values: Values, name: string, range: { min: number; ma
   const text = requiredString(values, name);
   const value = Number(text);
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
-    throw new CliError(`--${name} must be a whole number from ${range.min} to ${range.max}, got "${text}"`, ExitCode.USAGE);
+    throw new CliError(
+      `--${name} must be a whole number from ${range.min} to ${range.max}, got "${text}"`,
+      ExitCode.USAGE,
+    );
   }
   return value;
 }
@@ -38,7 +48,11 @@ export function dateOption(values: Values, name: string): Date | undefined {
   const text = values[name];
   if (text === undefined) return undefined;
   const date = typeof text === 'string' ? new Date(text) : new Date(NaN);
-  if (Number.isNaN(date.getTime())) throw new CliError(`--${name} must be a date such as 2024-06-30 or 2024-06-30T12:00Z, got "${String(text)}"`, ExitCode.USAGE);
+  if (Number.isNaN(date.getTime()))
+    throw new CliError(
+      `--${name} must be a date such as 2024-06-30 or 2024-06-30T12:00Z, got "${String(text)}"`,
+      ExitCode.USAGE,
+    );
   return date;
 }
 

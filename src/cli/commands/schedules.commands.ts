@@ -51,18 +51,25 @@ export const schedulesSetCommand: Command = {
     const handle = client.schedule.getHandle(scheduleId(model));
     let created = false;
     try {
-      await handle.update((previous) => ({ ...previous, spec: options.spec, policies: { ...previous.policies, ...options.policies } }));
+      await handle.update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        policies: { ...previous.policies, ...options.policies },
+      }));
     } catch (error) {
       if (!(error instanceof ScheduleNotFoundError)) throw error;
       await client.schedule.create({ scheduleId: scheduleId(model), ...options });
       created = true;
     }
-    ctx.print(`${created ? 'Created' : 'Updated'} schedule ${scheduleId(model)}: retrain ${model} every ${formatDuration(everyMs)} (catch-up ${formatDuration(catchupMs)}, overlap skip).`, {
-      scheduleId: scheduleId(model),
-      everyMs,
-      catchupMs,
-      created,
-    });
+    ctx.print(
+      `${created ? 'Created' : 'Updated'} schedule ${scheduleId(model)}: retrain ${model} every ${formatDuration(everyMs)} (catch-up ${formatDuration(catchupMs)}, overlap skip).`,
+      {
+        scheduleId: scheduleId(model),
+        everyMs,
+        catchupMs,
+        created,
+      },
+    );
   },
 };
 
@@ -75,7 +82,8 @@ export const schedulesDeleteCommand: Command = {
     try {
       await (await ctx.temporal()).schedule.getHandle(scheduleId(model)).delete();
     } catch (error) {
-      if (error instanceof ScheduleNotFoundError) throw new CliError(`${model} has no retraining schedule`, ExitCode.NOT_FOUND);
+      if (error instanceof ScheduleNotFoundError)
+        throw new CliError(`${model} has no retraining schedule`, ExitCode.NOT_FOUND);
       throw error;
     }
     ctx.print(`Deleted schedule ${scheduleId(model)}.`, { scheduleId: scheduleId(model), deleted: true });
@@ -90,8 +98,20 @@ export const schedulesListCommand: Command = {
     const rows = [];
     for await (const s of (await ctx.temporal()).schedule.list()) {
       if (!s.scheduleId.startsWith('retrain-schedule:')) continue;
-      rows.push({ scheduleId: s.scheduleId, model: s.scheduleId.slice('retrain-schedule:'.length), nextRuns: s.info.nextActionTimes.slice(0, 1).map((d) => d.toISOString()), paused: s.state.paused });
+      rows.push({
+        scheduleId: s.scheduleId,
+        model: s.scheduleId.slice('retrain-schedule:'.length),
+        nextRuns: s.info.nextActionTimes.slice(0, 1).map((d) => d.toISOString()),
+        paused: s.state.paused,
+      });
     }
-    ctx.print(rows.length ? rows.map((r) => `${r.model.padEnd(20)} next ${r.nextRuns[0] ?? '-'}${r.paused ? ' (paused)' : ''}`).join('\n') : 'No retraining schedules.', rows);
+    ctx.print(
+      rows.length
+        ? rows
+            .map((r) => `${r.model.padEnd(20)} next ${r.nextRuns[0] ?? '-'}${r.paused ? ' (paused)' : ''}`)
+            .join('\n')
+        : 'No retraining schedules.',
+      rows,
+    );
   },
 };

@@ -42,7 +42,12 @@ export async function moveAlias(db: Kysely<Database>, input: MoveAliasInput): Pr
   return db.transaction().execute(async (trx) => {
     const model = await getModel(trx, input.model);
     // Lock the model row: serialises all alias moves of this model, including the first one.
-    await trx.selectFrom('models').select('model_id').where('model_id', '=', model.model_id).forUpdate().execute();
+    await trx
+      .selectFrom('models')
+      .select('model_id')
+      .where('model_id', '=', model.model_id)
+      .forUpdate()
+      .execute();
     let target: string | null = null;
     if (input.version !== null) {
       const row = await trx
@@ -61,19 +66,34 @@ export async function moveAlias(db: Kysely<Database>, input: MoveAliasInput): Pr
       .where('alias', '=', input.alias)
       .executeTakeFirst();
     const currentId = current?.version_id ?? null;
-    if (currentId === target) return { alias: input.alias, fromVersionId: currentId, toVersionId: target, changed: false };
+    if (currentId === target)
+      return { alias: input.alias, fromVersionId: currentId, toVersionId: target, changed: false };
     if (input.expectedVersionId !== undefined && input.expectedVersionId !== currentId) {
       throw new AliasConflictError(input.model, input.alias, input.expectedVersionId, currentId);
     }
 
     if (target === null) {
-      await trx.deleteFrom('model_aliases').where('model_id', '=', model.model_id).where('alias', '=', input.alias).execute();
+      await trx
+        .deleteFrom('model_aliases')
+        .where('model_id', '=', model.model_id)
+        .where('alias', '=', input.alias)
+        .execute();
     } else {
       await trx
         .insertInto('model_aliases')
-        .values({ model_id: model.model_id, alias: input.alias, version_id: target, updated_at: sql<Date>`now()` as never, updated_by: input.changedBy })
+        .values({
+          model_id: model.model_id,
+          alias: input.alias,
+          version_id: target,
+          updated_at: sql<Date>`now()` as never,
+          updated_by: input.changedBy,
+        })
         .onConflict((oc) =>
-          oc.columns(['model_id', 'alias']).doUpdateSet({ version_id: target, updated_at: sql<Date>`now()` as never, updated_by: input.changedBy }),
+          oc.columns(['model_id', 'alias']).doUpdateSet({
+            version_id: target,
+            updated_at: sql<Date>`now()` as never,
+            updated_by: input.changedBy,
+          }),
         )
         .execute();
     }
@@ -101,7 +121,11 @@ export async function moveAlias(db: Kysely<Database>, input: MoveAliasInput): Pr
 }
 
 /** Recomputes the stage of the versions an alias move touched from the aliases they now hold. */
-async function syncStages(trx: Transaction<Database>, modelId: string, versionIds: Array<string | null>): Promise<void> {
+async function syncStages(
+  trx: Transaction<Database>,
+  modelId: string,
+  versionIds: Array<string | null>,
+): Promise<void> {
   for (const versionId of versionIds) {
     if (versionId === null) continue;
     const held = await trx
@@ -141,11 +165,23 @@ export async function getAliases(db: Kysely<Database>, model: string): Promise<A
   const rows = await db
     .selectFrom('model_aliases')
     .innerJoin('model_versions', 'model_versions.version_id', 'model_aliases.version_id')
-    .select(['model_aliases.alias', 'model_aliases.version_id', 'model_versions.version', 'model_aliases.updated_at', 'model_aliases.updated_by'])
+    .select([
+      'model_aliases.alias',
+      'model_aliases.version_id',
+      'model_versions.version',
+      'model_aliases.updated_at',
+      'model_aliases.updated_by',
+    ])
     .where('model_aliases.model_id', '=', model_id)
     .orderBy('model_aliases.alias')
     .execute();
-  return rows.map((r) => ({ alias: r.alias, versionId: r.version_id, version: r.version, updatedAt: r.updated_at, updatedBy: r.updated_by }));
+  return rows.map((r) => ({
+    alias: r.alias,
+    versionId: r.version_id,
+    version: r.version,
+    updatedAt: r.updated_at,
+    updatedBy: r.updated_by,
+  }));
 }
 
 /** Which version held the alias at instant `at` (undefined when none did). One indexed query. */
@@ -167,7 +203,9 @@ export async function aliasAt(
     .orderBy('h.valid_from', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row?.version_id && row.version !== null ? { versionId: row.version_id, version: row.version } : undefined;
+  return row?.version_id && row.version !== null
+    ? { versionId: row.version_id, version: row.version }
+    : undefined;
 }
 
 export interface AliasHistoryEntry {
@@ -179,7 +217,11 @@ export interface AliasHistoryEntry {
   reason: string;
 }
 
-export async function aliasHistory(db: Kysely<Database>, model: string, alias?: ModelAlias): Promise<AliasHistoryEntry[]> {
+export async function aliasHistory(
+  db: Kysely<Database>,
+  model: string,
+  alias?: ModelAlias,
+): Promise<AliasHistoryEntry[]> {
   const { model_id } = await getModel(db, model);
   let query = db
     .selectFrom('model_alias_history as h')
@@ -202,7 +244,12 @@ export async function aliasHistory(db: Kysely<Database>, model: string, alias?: 
  * Moves champion back to the version that held it before the current one.
  * Throws when there is no earlier champion to go back to.
  */
-export async function rollbackChampion(db: Kysely<Database>, model: string, changedBy: string, reason = 'rollback'): Promise<AliasMove & { version: number }> {
+export async function rollbackChampion(
+  db: Kysely<Database>,
+  model: string,
+  changedBy: string,
+  reason = 'rollback',
+): Promise<AliasMove & { version: number }> {
   const history = (await aliasHistory(db, model, 'champion')).filter((h) => h.version !== null);
   const current = history.at(-1);
   const previous = [...history].reverse().find((h) => h.version !== current?.version);

@@ -2,7 +2,12 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
 import { RegistryConflictError, VersionNotFoundError } from '../errors';
-import type { AllocationStrategy, ExperimentRow, ExperimentStatus, ExperimentVariantRow } from '../tables/experiments.table';
+import type {
+  AllocationStrategy,
+  ExperimentRow,
+  ExperimentStatus,
+  ExperimentVariantRow,
+} from '../tables/experiments.table';
 import { parseDuration } from '../../util/duration';
 import { getModel } from './model.repository';
 
@@ -23,13 +28,22 @@ export interface CreateExperimentInput {
 function policyColumns(policy: unknown) {
   const p = (policy ?? {}) as Record<string, unknown>;
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-  const duration = typeof p.maxDuration === 'string' ? Math.round(parseDuration(p.maxDuration) / 1000) : undefined;
+  const duration =
+    typeof p.maxDuration === 'string' ? Math.round(parseDuration(p.maxDuration) / 1000) : undefined;
   return {
-    ...(p.primaryMetric === 'accuracy' || p.primaryMetric === 'return' ? { primary_metric: p.primaryMetric as 'accuracy' | 'return' } : {}),
+    ...(p.primaryMetric === 'accuracy' || p.primaryMetric === 'return'
+      ? { primary_metric: p.primaryMetric as 'accuracy' | 'return' }
+      : {}),
     ...(num(p.alpha) !== undefined ? { alpha: num(p.alpha) } : {}),
-    ...(num(p.minimumDetectableEffect) !== undefined ? { minimum_detectable_effect: num(p.minimumDetectableEffect)! } : {}),
-    ...(num(p.minSamplesPerVariant) !== undefined ? { min_samples_per_variant: num(p.minSamplesPerVariant) } : {}),
-    ...(num(p.maxSamplesPerVariant) !== undefined ? { max_samples_per_variant: num(p.maxSamplesPerVariant)! } : {}),
+    ...(num(p.minimumDetectableEffect) !== undefined
+      ? { minimum_detectable_effect: num(p.minimumDetectableEffect)! }
+      : {}),
+    ...(num(p.minSamplesPerVariant) !== undefined
+      ? { min_samples_per_variant: num(p.minSamplesPerVariant) }
+      : {}),
+    ...(num(p.maxSamplesPerVariant) !== undefined
+      ? { max_samples_per_variant: num(p.maxSamplesPerVariant)! }
+      : {}),
     ...(duration !== undefined ? { max_duration_seconds: duration } : {}),
   };
 }
@@ -44,9 +58,13 @@ function uuidFromKey(key: string): string {
  * Creates an experiment and its arms in one transaction. Refuses a second live experiment on the
  * same model, weights that do not sum to 1, and anything but exactly one control arm.
  */
-export async function createExperiment(db: Kysely<Database>, input: CreateExperimentInput): Promise<ExperimentRow> {
+export async function createExperiment(
+  db: Kysely<Database>,
+  input: CreateExperimentInput,
+): Promise<ExperimentRow> {
   const controls = input.variants.filter((v) => v.isControl).length;
-  if (controls !== 1) throw new RegistryConflictError(`an experiment needs exactly one control arm, got ${controls}`);
+  if (controls !== 1)
+    throw new RegistryConflictError(`an experiment needs exactly one control arm, got ${controls}`);
   if (input.variants.length < 2) throw new RegistryConflictError('an experiment needs at least two arms');
   const total = input.variants.reduce((sum, v) => sum + v.weight, 0);
   if (Math.abs(total - 1) > 1e-9) throw new RegistryConflictError(`arm weights must sum to 1, got ${total}`);
@@ -56,7 +74,11 @@ export async function createExperiment(db: Kysely<Database>, input: CreateExperi
   const experimentId = input.idempotencyKey ? uuidFromKey(input.idempotencyKey) : undefined;
   return db.transaction().execute(async (trx) => {
     if (experimentId) {
-      const existing = await trx.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirst();
+      const existing = await trx
+        .selectFrom('experiments')
+        .selectAll()
+        .where('experiment_id', '=', experimentId)
+        .executeTakeFirst();
       if (existing) return existing;
     }
     const model = await getModel(trx, input.model);
@@ -67,17 +89,25 @@ export async function createExperiment(db: Kysely<Database>, input: CreateExperi
       .where('status', 'in', ['created', 'running', 'paused'])
       .executeTakeFirst();
     if (live) {
-      throw new RegistryConflictError(`model "${input.model}" is already in experiment ${live.experiment_id} (${live.name}); stop or conclude it first`);
+      throw new RegistryConflictError(
+        `model "${input.model}" is already in experiment ${live.experiment_id} (${live.name}); stop or conclude it first`,
+      );
     }
     const versions = await trx
       .selectFrom('model_versions')
       .select(['version_id', 'version'])
       .where('model_id', '=', model.model_id)
-      .where('version', 'in', input.variants.map((v) => v.version))
+      .where(
+        'version',
+        'in',
+        input.variants.map((v) => v.version),
+      )
       .execute();
     const idOf = new Map(versions.map((v) => [v.version, v.version_id]));
-    for (const v of input.variants) if (!idOf.has(v.version)) throw new VersionNotFoundError(input.model, v.version);
-    const id = experimentId ?? (await sql<{ id: string }>`SELECT gen_random_uuid() AS id`.execute(trx)).rows[0]!.id;
+    for (const v of input.variants)
+      if (!idOf.has(v.version)) throw new VersionNotFoundError(input.model, v.version);
+    const id =
+      experimentId ?? (await sql<{ id: string }>`SELECT gen_random_uuid() AS id`.execute(trx)).rows[0]!.id;
     const experiment = await trx
       .insertInto('experiments')
       .values({
@@ -118,7 +148,10 @@ export interface ExperimentWithVariants extends ExperimentRow {
   variants: Array<ExperimentVariantRow & { version: number }>;
 }
 
-export async function getExperiment(db: Kysely<Database>, experimentId: string): Promise<ExperimentWithVariants | undefined> {
+export async function getExperiment(
+  db: Kysely<Database>,
+  experimentId: string,
+): Promise<ExperimentWithVariants | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(experimentId)) return undefined;
   const experiment = await db
     .selectFrom('experiments')
@@ -140,11 +173,24 @@ export async function getExperiment(db: Kysely<Database>, experimentId: string):
   return { ...experiment, variants };
 }
 
-export async function listExperiments(db: Kysely<Database>, filter: { model?: string; status?: ExperimentStatus } = {}) {
+export async function listExperiments(
+  db: Kysely<Database>,
+  filter: { model?: string; status?: ExperimentStatus } = {},
+) {
   let query = db
     .selectFrom('experiments')
     .innerJoin('models', 'models.model_id', 'experiments.model_id')
-    .select(['experiments.experiment_id', 'experiments.name', 'experiments.status', 'models.name as model', 'experiments.created_at', 'experiments.started_at', 'experiments.ended_at', 'experiments.winner_variant', 'experiments.completion_reason']);
+    .select([
+      'experiments.experiment_id',
+      'experiments.name',
+      'experiments.status',
+      'models.name as model',
+      'experiments.created_at',
+      'experiments.started_at',
+      'experiments.ended_at',
+      'experiments.winner_variant',
+      'experiments.completion_reason',
+    ]);
   if (filter.model) query = query.where('models.name', '=', filter.model);
   if (filter.status) query = query.where('experiments.status', '=', filter.status);
   return query.orderBy('experiments.created_at', 'desc').limit(200).execute();

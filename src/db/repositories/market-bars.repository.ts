@@ -73,7 +73,11 @@ export async function loadBars(
   timeframe: Timeframe,
   window: { from?: Date; to?: Date } = {},
 ): Promise<MarketBarRow[]> {
-  let query = db.selectFrom('market_bars').selectAll().where('symbol', '=', symbol).where('timeframe', '=', timeframe);
+  let query = db
+    .selectFrom('market_bars')
+    .selectAll()
+    .where('symbol', '=', symbol)
+    .where('timeframe', '=', timeframe);
   if (window.from) query = query.where('ts', '>=', window.from);
   if (window.to) query = query.where('ts', '<=', window.to);
   return query.orderBy('ts').execute();

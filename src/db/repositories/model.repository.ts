@@ -56,7 +56,10 @@ export async function ensureModel(db: Kysely<Database>, input: CreateModelInput)
   return existing;
 }
 
-export async function getModel(db: Kysely<Database> | Transaction<Database>, name: string): Promise<ModelRow> {
+export async function getModel(
+  db: Kysely<Database> | Transaction<Database>,
+  name: string,
+): Promise<ModelRow> {
   const row = await db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
   if (!row) throw new ModelNotFoundError(name);
   return row;
@@ -76,7 +79,9 @@ export async function setModelPolicies(
     .updateTable('models')
     .set({
       ...(policies.gatePolicy !== undefined ? { gate_policy: JSON.stringify(policies.gatePolicy) } : {}),
-      ...(policies.supervisorPolicy !== undefined ? { supervisor_policy: JSON.stringify(policies.supervisorPolicy) } : {}),
+      ...(policies.supervisorPolicy !== undefined
+        ? { supervisor_policy: JSON.stringify(policies.supervisorPolicy) }
+        : {}),
     })
     .where('name', '=', name)
     .executeTakeFirst();

@@ -43,9 +43,22 @@ export interface RegisteredVersion {
 }
 
 const summaryColumns = [
-  'version_id', 'model_id', 'version', 'parent_version_id', 'stage', 'trainer', 'hyperparameters', 'metrics',
-  'feature_schema', 'training_window_start', 'training_window_end', 'onnx_sha256', 'created_by', 'workflow_id',
-  'idempotency_key', 'created_at',
+  'version_id',
+  'model_id',
+  'version',
+  'parent_version_id',
+  'stage',
+  'trainer',
+  'hyperparameters',
+  'metrics',
+  'feature_schema',
+  'training_window_start',
+  'training_window_end',
+  'onnx_sha256',
+  'created_by',
+  'workflow_id',
+  'idempotency_key',
+  'created_at',
 ] as const;
 
 /**
@@ -53,7 +66,10 @@ const summaryColumns = [
  * concurrent registrations get distinct numbers; the artifact's sha256 and the reference profiles
  * are stored in the same transaction.
  */
-export async function registerVersion(db: Kysely<Database>, input: RegisterVersionInput): Promise<RegisteredVersion> {
+export async function registerVersion(
+  db: Kysely<Database>,
+  input: RegisterVersionInput,
+): Promise<RegisteredVersion> {
   const onnx = Buffer.from(input.onnx);
   const sha256 = createHash('sha256').update(onnx).digest('hex');
   return db.transaction().execute(async (trx) => {
@@ -116,7 +132,11 @@ export async function registerVersion(db: Kysely<Database>, input: RegisterVersi
   });
 }
 
-export async function getVersion(db: Kysely<Database>, model: string, version: number): Promise<ModelVersionSummary> {
+export async function getVersion(
+  db: Kysely<Database>,
+  model: string,
+  version: number,
+): Promise<ModelVersionSummary> {
   const { model_id } = await getModel(db, model);
   const row = await db
     .selectFrom('model_versions')
@@ -129,7 +149,11 @@ export async function getVersion(db: Kysely<Database>, model: string, version: n
 }
 
 export async function getVersionById(db: Kysely<Database>, versionId: string): Promise<ModelVersionSummary> {
-  const row = await db.selectFrom('model_versions').select(summaryColumns).where('version_id', '=', versionId).executeTakeFirst();
+  const row = await db
+    .selectFrom('model_versions')
+    .select(summaryColumns)
+    .where('version_id', '=', versionId)
+    .executeTakeFirst();
   if (!row) throw new VersionNotFoundError('?', `id ${versionId}`);
   return row;
 }
@@ -144,21 +168,31 @@ export async function getArtifact(db: Kysely<Database>, versionId: string): Prom
   if (!row) throw new VersionNotFoundError('?', `id ${versionId}`);
   const actual = createHash('sha256').update(row.onnx).digest('hex');
   if (actual !== row.onnx_sha256) {
-    throw new Error(`artifact of version id ${versionId} is corrupt: sha256 ${actual} != stored ${row.onnx_sha256}`);
+    throw new Error(
+      `artifact of version id ${versionId} is corrupt: sha256 ${actual} != stored ${row.onnx_sha256}`,
+    );
   }
   return row.onnx;
 }
 
 export async function listVersions(db: Kysely<Database>, model: string): Promise<ModelVersionSummary[]> {
   const { model_id } = await getModel(db, model);
-  return db.selectFrom('model_versions').select(summaryColumns).where('model_id', '=', model_id).orderBy('version').execute();
+  return db
+    .selectFrom('model_versions')
+    .select(summaryColumns)
+    .where('model_id', '=', model_id)
+    .orderBy('version')
+    .execute();
 }
 
 export async function setStage(db: Kysely<Database>, versionId: string, stage: ModelStage): Promise<void> {
   await db.updateTable('model_versions').set({ stage }).where('version_id', '=', versionId).execute();
 }
 
-export async function loadReferenceProfiles(db: Kysely<Database>, versionId: string): Promise<Record<string, unknown>> {
+export async function loadReferenceProfiles(
+  db: Kysely<Database>,
+  versionId: string,
+): Promise<Record<string, unknown>> {
   const rows = await db
     .selectFrom('feature_distribution_snapshots')
     .select(['feature_name', 'profile'])

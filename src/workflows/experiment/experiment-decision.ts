@@ -7,12 +7,20 @@ import type { ExperimentAnalysis, ExperimentEnd } from './experiment-types';
  * mismatch holds it (its data cannot be trusted, so it never promotes); then significance; then
  * futility by sample size or duration.
  */
-export function decideExperiment(analysis: ExperimentAnalysis, policy: ExperimentPolicy, elapsedMs: number, maxDurationMs: number): ExperimentEnd | undefined {
+export function decideExperiment(
+  analysis: ExperimentAnalysis,
+  policy: ExperimentPolicy,
+  elapsedMs: number,
+  maxDurationMs: number,
+): ExperimentEnd | undefined {
   if (analysis.guardrailBreaches.length > 0) {
     return { kind: 'guardrail', reason: `guardrail breached: ${analysis.guardrailBreaches.join('; ')}` };
   }
   if (analysis.srm.mismatch) {
-    return { kind: 'srm', reason: `sample ratio mismatch (χ² = ${analysis.srm.chi2.toFixed(1)}, p = ${analysis.srm.pValue.toExponential(2)})` };
+    return {
+      kind: 'srm',
+      reason: `sample ratio mismatch (χ² = ${analysis.srm.chi2.toFixed(1)}, p = ${analysis.srm.pValue.toExponential(2)})`,
+    };
   }
   const enough = analysis.arms.every((a) => a.n >= policy.minSamplesPerVariant);
   if (enough && analysis.comparisons.length > 0) {
@@ -29,14 +37,24 @@ export function decideExperiment(analysis: ExperimentAnalysis, policy: Experimen
     }
     if (significant.length === analysis.comparisons.length) {
       const control = analysis.arms.find((a) => a.isControl)?.variant ?? 'control';
-      return { kind: 'significant', winner: control, reason: `every treatment is significantly worse than ${control}` };
+      return {
+        kind: 'significant',
+        winner: control,
+        reason: `every treatment is significantly worse than ${control}`,
+      };
     }
   }
   if (analysis.arms.every((a) => a.n >= policy.maxSamplesPerVariant)) {
-    return { kind: 'futility', reason: `no significant difference after ${policy.maxSamplesPerVariant} outcomes per arm` };
+    return {
+      kind: 'futility',
+      reason: `no significant difference after ${policy.maxSamplesPerVariant} outcomes per arm`,
+    };
   }
   if (elapsedMs >= maxDurationMs) {
-    return { kind: 'futility', reason: `no significant difference within the maximum duration (${policy.maxDuration})` };
+    return {
+      kind: 'futility',
+      reason: `no significant difference within the maximum duration (${policy.maxDuration})`,
+    };
   }
   return undefined;
 }

@@ -210,8 +210,8 @@ export async function experimentWorkflow({
         continue;
       }
       analysis = await analyseExperiment({ experimentId, previousPValues });
-    // An operator's stop or conclude that arrived during the look wins over what the look decided.
-    if (end) break;
+      // An operator's stop or conclude that arrived during the look wins over what the look decided.
+      if (end) break;
       looks++;
       for (const c of analysis.comparisons) previousPValues[c.variant] = c.pValue;
       const decision = decideExperiment(analysis, policy, Date.now() - startedAt, maxDuration);

@@ -15,7 +15,10 @@ export const supervisorPolicySchema = z
     driftShare: z.number().gt(0).lte(1).default(0.5),
     /** N-of-M hysteresis: retrain only after `breaches` drifted checks among the last `window`. */
     hysteresis: z
-      .object({ breaches: z.number().int().positive().default(2), window: z.number().int().positive().default(3) })
+      .object({
+        breaches: z.number().int().positive().default(2),
+        window: z.number().int().positive().default(3),
+      })
       .default({ breaches: 2, window: 3 })
       .refine((h) => h.breaches <= h.window, 'hysteresis.breaches must not exceed hysteresis.window'),
     /** Minimum time between the end of one retraining and the start of an automatic next one. @default '6h' */

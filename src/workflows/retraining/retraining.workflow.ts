@@ -10,15 +10,27 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { ExperimentIdKey, LifecycleStateKey, ModelNameKey, TriggerKey } from '../../temporal/search-attributes';
+import {
+  ExperimentIdKey,
+  LifecycleStateKey,
+  ModelNameKey,
+  TriggerKey,
+} from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
 import { analysisActivity, quickActivity, trainingActivity } from '../activity-options';
 import { experimentWorkflow } from '../experiment/experiment.workflow';
 import type { RetrainingOutcome } from '../supervisor/supervisor-types';
 import type { RetrainingInput, RetrainingResult } from './retraining-types';
 
-const { beginRetrainingJob, registerCandidate, moveModelAlias, finishRetrainingJob, raiseAlert, createChallengerExperiment, archiveVersion } =
-  proxyActivities<Activities>(quickActivity);
+const {
+  beginRetrainingJob,
+  registerCandidate,
+  moveModelAlias,
+  finishRetrainingJob,
+  raiseAlert,
+  createChallengerExperiment,
+  archiveVersion,
+} = proxyActivities<Activities>(quickActivity);
 const { prepareTrainingData, validateCandidate } = proxyActivities<Activities>(analysisActivity);
 const { trainCandidate } = proxyActivities<Activities>(trainingActivity);
 
@@ -53,8 +65,16 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
     const message = error instanceof Error ? error.message : String(error);
     await CancellationScope.nonCancellable(async () => {
       lifecycle('failed');
-      await finishRetrainingJob({ jobId: job.jobId, status: isCancellation(error) ? 'cancelled' : 'failed', error: message });
-      await notifySupervisor(input, { workflowId: workflowInfo().workflowId, status: isCancellation(error) ? 'cancelled' : 'failed', detail: message });
+      await finishRetrainingJob({
+        jobId: job.jobId,
+        status: isCancellation(error) ? 'cancelled' : 'failed',
+        error: message,
+      });
+      await notifySupervisor(input, {
+        workflowId: workflowInfo().workflowId,
+        status: isCancellation(error) ? 'cancelled' : 'failed',
+        detail: message,
+      });
     });
     throw error;
   }
@@ -67,9 +87,15 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
   return result;
 }
 
-async function runJob(input: RetrainingInput, job: Awaited<ReturnType<Activities['beginRetrainingJob']>>): Promise<RetrainingResult> {
+async function runJob(
+  input: RetrainingInput,
+  job: Awaited<ReturnType<Activities['beginRetrainingJob']>>,
+): Promise<RetrainingResult> {
   const policy = job.policy;
-  const data = await prepareTrainingData({ jobId: job.jobId, windowBars: input.windowBars ?? policy.retrain.windowBars });
+  const data = await prepareTrainingData({
+    jobId: job.jobId,
+    windowBars: input.windowBars ?? policy.retrain.windowBars,
+  });
 
   lifecycle('training');
   await trainCandidate({ jobId: job.jobId, trainer: input.trainer ?? policy.retrain.trainer });
@@ -95,10 +121,23 @@ async function runJob(input: RetrainingInput, job: Awaited<ReturnType<Activities
   const candidate = await registerCandidate({ jobId: job.jobId });
   if (!job.champion) {
     // The first version of a model has nothing to beat: passing its floors makes it champion.
-    await moveModelAlias({ model: input.model, alias: 'champion', version: candidate.version, expectedVersionId: null, changedBy: workflowInfo().workflowId, reason: 'first version passed its gate' });
+    await moveModelAlias({
+      model: input.model,
+      alias: 'champion',
+      version: candidate.version,
+      expectedVersionId: null,
+      changedBy: workflowInfo().workflowId,
+      reason: 'first version passed its gate',
+    });
     lifecycle('completed');
     await finishRetrainingJob({ jobId: job.jobId, status: 'completed', newVersionId: candidate.versionId });
-    return { jobId: job.jobId, status: 'completed', detail: `v${candidate.version} is the first champion`, candidateVersion: candidate.version, promotedVersion: candidate.version };
+    return {
+      jobId: job.jobId,
+      status: 'completed',
+      detail: `v${candidate.version} is the first champion`,
+      candidateVersion: candidate.version,
+      promotedVersion: candidate.version,
+    };
   }
 
   await moveModelAlias({
@@ -130,11 +169,30 @@ async function runJob(input: RetrainingInput, job: Awaited<ReturnType<Activities
 
   if (outcome.promotedVersion !== undefined) {
     lifecycle('completed');
-    await finishRetrainingJob({ jobId: job.jobId, status: 'completed', newVersionId: candidate.versionId, experimentId });
-    return { jobId: job.jobId, status: 'completed', detail: `v${candidate.version} promoted: ${outcome.reason}`, candidateVersion: candidate.version, experimentId, promotedVersion: outcome.promotedVersion };
+    await finishRetrainingJob({
+      jobId: job.jobId,
+      status: 'completed',
+      newVersionId: candidate.versionId,
+      experimentId,
+    });
+    return {
+      jobId: job.jobId,
+      status: 'completed',
+      detail: `v${candidate.version} promoted: ${outcome.reason}`,
+      candidateVersion: candidate.version,
+      experimentId,
+      promotedVersion: outcome.promotedVersion,
+    };
   }
   lifecycle('rejected');
-  await moveModelAlias({ model: input.model, alias: 'challenger', version: null, expectedVersionId: candidate.versionId, changedBy: workflowInfo().workflowId, reason: `experiment ended: ${outcome.reason}` });
+  await moveModelAlias({
+    model: input.model,
+    alias: 'challenger',
+    version: null,
+    expectedVersionId: candidate.versionId,
+    changedBy: workflowInfo().workflowId,
+    reason: `experiment ended: ${outcome.reason}`,
+  });
   await archiveVersion({ versionId: candidate.versionId });
   await raiseAlert({
     severity: outcome.status === 'completed' ? 'info' : 'warning',
@@ -145,8 +203,20 @@ async function runJob(input: RetrainingInput, job: Awaited<ReturnType<Activities
     details: { jobId: job.jobId },
     dedupeKey: `challenger_not_promoted:${job.jobId}`,
   });
-  await finishRetrainingJob({ jobId: job.jobId, status: 'rejected', newVersionId: candidate.versionId, experimentId, error: outcome.reason });
-  return { jobId: job.jobId, status: 'rejected', detail: outcome.reason, candidateVersion: candidate.version, experimentId };
+  await finishRetrainingJob({
+    jobId: job.jobId,
+    status: 'rejected',
+    newVersionId: candidate.versionId,
+    experimentId,
+    error: outcome.reason,
+  });
+  return {
+    jobId: job.jobId,
+    status: 'rejected',
+    detail: outcome.reason,
+    candidateVersion: candidate.version,
+    experimentId,
+  };
 }
 
 async function notifySupervisor(input: RetrainingInput, outcome: RetrainingOutcome): Promise<void> {

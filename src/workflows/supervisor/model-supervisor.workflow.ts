@@ -15,13 +15,27 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
-import { ChampionVersionKey, LifecycleStateKey, ModelNameKey, TriggerKey } from '../../temporal/search-attributes';
+import {
+  ChampionVersionKey,
+  LifecycleStateKey,
+  ModelNameKey,
+  TriggerKey,
+} from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
 import { analysisActivity, quickActivity } from '../activity-options';
-import { parseSupervisorPolicy, type SupervisorPolicy, type SupervisorPolicyInput } from '../policies/supervisor-policy';
+import {
+  parseSupervisorPolicy,
+  type SupervisorPolicy,
+  type SupervisorPolicyInput,
+} from '../policies/supervisor-policy';
 import { retrainingWorkflow } from '../retraining/retraining.workflow';
 import { SupervisorState } from './supervisor-state';
-import type { RetrainingOutcome, RetrainingRequest, SupervisorInput, SupervisorStatus } from './supervisor-types';
+import type {
+  RetrainingOutcome,
+  RetrainingRequest,
+  SupervisorInput,
+  SupervisorStatus,
+} from './supervisor-types';
 
 export const requestRetrainingSignal = defineSignal<[RetrainingRequest]>('requestRetraining');
 /** Sent by a retraining workflow when it ends, so the supervisor need not stay its parent across continue-as-new. */
@@ -55,7 +69,8 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
   });
   setHandler(retrainingFinishedSignal, (outcome) => {
     apply((s) => s.finished(outcome, now()));
-    if (outcome.promotedVersion !== undefined) upsertSearchAttributes([{ key: ChampionVersionKey, value: outcome.promotedVersion }]);
+    if (outcome.promotedVersion !== undefined)
+      upsertSearchAttributes([{ key: ChampionVersionKey, value: outcome.promotedVersion }]);
     wake = true;
   });
   setHandler(supervisorStatusQuery, () => {
@@ -113,12 +128,22 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
         s0.recordDriftCheck(summary);
       } catch (error) {
         // The entity outlives any one check: a failed check is a decision to look at, not the end.
-        s0.driftCheckFailed(now(), error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error));
+        s0.driftCheckFailed(
+          now(),
+          error instanceof Error
+            ? error.cause instanceof Error
+              ? error.cause.message
+              : error.message
+            : String(error),
+        );
       }
       driftRequested = false;
     }
     iterations++;
-    if (workflowInfo().continueAsNewSuggested || (input.continueAsNewAfter !== undefined && iterations >= input.continueAsNewAfter)) {
+    if (
+      workflowInfo().continueAsNewSuggested ||
+      (input.continueAsNewAfter !== undefined && iterations >= input.continueAsNewAfter)
+    ) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof modelSupervisorWorkflow>({
         model: input.model,

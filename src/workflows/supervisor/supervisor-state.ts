@@ -24,7 +24,12 @@ function utcDay(ms: number): string {
 export class SupervisorState {
   private constructor(private s: SupervisorSnapshot) {}
 
-  static initial(model: string, policy: SupervisorPolicy, now: number, nextJobNumber: number): SupervisorState {
+  static initial(
+    model: string,
+    policy: SupervisorPolicy,
+    now: number,
+    nextJobNumber: number,
+  ): SupervisorState {
     return new SupervisorState({
       model,
       policy,
@@ -79,7 +84,8 @@ export class SupervisorState {
     if (this.s.running || this.s.pending) {
       this.s.coalesced++;
       // A person asking explicitly outranks an automatic trigger waiting for its cooldown.
-      if (this.s.pending && request.trigger === 'manual' && this.s.pending.trigger !== 'manual') this.s.pending = request;
+      if (this.s.pending && request.trigger === 'manual' && this.s.pending.trigger !== 'manual')
+        this.s.pending = request;
       const into = this.s.running ? `running ${this.s.running.workflowId}` : 'the pending request';
       this.decide(now, 'coalesced', `${request.trigger} request (${request.reason}) merged into ${into}`);
       return;
@@ -89,7 +95,9 @@ export class SupervisorState {
   }
 
   private cooldownEndsAt(): number | null {
-    return this.s.lastFinishedAt === null ? null : this.s.lastFinishedAt + parseDuration(this.s.policy.cooldown);
+    return this.s.lastFinishedAt === null
+      ? null
+      : this.s.lastFinishedAt + parseDuration(this.s.policy.cooldown);
   }
 
   private automaticCountToday(now: number): number {
@@ -105,7 +113,11 @@ export class SupervisorState {
     if (!pending || this.s.running) return null;
     if (pending.trigger === 'manual') return pending;
     if (this.automaticCountToday(now) >= this.s.policy.maxRetrainsPerDay) {
-      this.decide(now, 'skipped', `${pending.trigger} retraining skipped: daily budget of ${this.s.policy.maxRetrainsPerDay} spent`);
+      this.decide(
+        now,
+        'skipped',
+        `${pending.trigger} retraining skipped: daily budget of ${this.s.policy.maxRetrainsPerDay} spent`,
+      );
       this.s.pending = null;
       return null;
     }
@@ -165,11 +177,22 @@ export class SupervisorState {
       // Start the count afresh so that one episode of drift asks for one retraining.
       this.s.driftBreaches = [];
       this.request(
-        { trigger: 'drift', reason: `drift in ${count} of the last ${window} checks: ${drifted.join(', ')}`, requestedBy: 'supervisor' },
+        {
+          trigger: 'drift',
+          reason: `drift in ${count} of the last ${window} checks: ${drifted.join(', ')}`,
+          requestedBy: 'supervisor',
+        },
         now,
       );
     } else if (summary.performanceDegraded) {
-      this.request({ trigger: 'performance', reason: summary.performanceDetail ?? 'performance degraded', requestedBy: 'supervisor' }, now);
+      this.request(
+        {
+          trigger: 'performance',
+          reason: summary.performanceDetail ?? 'performance degraded',
+          requestedBy: 'supervisor',
+        },
+        now,
+      );
     }
   }
 
@@ -180,7 +203,10 @@ export class SupervisorState {
 
   setPolicy(policy: SupervisorPolicy, now: number): void {
     this.s.policy = policy;
-    this.s.nextDriftCheckAt = Math.min(this.s.nextDriftCheckAt, now + parseDuration(policy.driftCheckInterval));
+    this.s.nextDriftCheckAt = Math.min(
+      this.s.nextDriftCheckAt,
+      now + parseDuration(policy.driftCheckInterval),
+    );
     this.decide(now, 'policy', 'policy updated');
   }
 
@@ -188,7 +214,8 @@ export class SupervisorState {
   nextWakeAt(now: number): number {
     let wake = this.s.nextDriftCheckAt;
     const cooldownEnd = this.cooldownEndsAt();
-    if (this.s.pending && !this.s.running && cooldownEnd !== null && cooldownEnd > now) wake = Math.min(wake, cooldownEnd);
+    if (this.s.pending && !this.s.running && cooldownEnd !== null && cooldownEnd > now)
+      wake = Math.min(wake, cooldownEnd);
     return wake;
   }
 

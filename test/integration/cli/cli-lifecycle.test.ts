@@ -20,10 +20,22 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     harness = await startHarness(database);
     const stack = await getTestStack();
     dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-cli-'));
-    env = { DATABASE_URL: database.url, TEMPORAL_ADDRESS: stack.temporalAddress, GALFRIDAY_TASK_QUEUE: harness.taskQueue, GALFRIDAY_DATA_DIR: dir, TEMPORAL_UI_URL: 'http://ui.test' };
+    env = {
+      DATABASE_URL: database.url,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      GALFRIDAY_TASK_QUEUE: harness.taskQueue,
+      GALFRIDAY_DATA_DIR: dir,
+      TEMPORAL_UI_URL: 'http://ui.test',
+    };
     const seeded = await seedChampion(database, { model: 'cli-life', seed: 3, bars: 2400, trainBars: 2000 });
     const bytes = await getArtifact(database.db, seeded.championVersionId);
-    await registerVersion(database.db, { model: 'cli-life', trainer: 'external', onnx: bytes, featureSchema: { version: 'gf-features-v1', names: [] }, createdBy: 'test' });
+    await registerVersion(database.db, {
+      model: 'cli-life',
+      trainer: 'external',
+      onnx: bytes,
+      featureSchema: { version: 'gf-features-v1', names: [] },
+      createdBy: 'test',
+    });
   });
   after(async () => {
     await harness?.close();
@@ -47,7 +59,10 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     const human = await runCli(['status', 'cli-life'], env);
     assert.match(human.stdout, /job 1 manual/, human.stderr);
     await harness.client.workflow.getHandle(workflowIds.supervisor('cli-life')).terminate('test done');
-    await harness.client.workflow.getHandle(job.workflowId).terminate('test done').catch(() => undefined);
+    await harness.client.workflow
+      .getHandle(job.workflowId)
+      .terminate('test done')
+      .catch(() => undefined);
   });
 
   it('creates an experiment, shows it, pauses, resumes and stops it through the workflow', async () => {
@@ -55,38 +70,89 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     await writeFile(policy, JSON.stringify({ analysisInterval: '1s', maxDuration: '1h' }));
     const badPolicy = path.join(dir, 'bad-policy.json');
     await writeFile(badPolicy, JSON.stringify({ alpha: 2 }));
-    const refused = await runCli(['experiments', 'create', 'cli-life', '--control', '1', '--treatment', '2', '--policy', badPolicy], env);
+    const refused = await runCli(
+      ['experiments', 'create', 'cli-life', '--control', '1', '--treatment', '2', '--policy', badPolicy],
+      env,
+    );
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /policy\.alpha/);
 
-    const created = await runCli(['experiments', 'create', 'cli-life', '--control', '1', '--treatment', '2', '--weight', '0.2', '--policy', policy, '--json'], env);
+    const created = await runCli(
+      [
+        'experiments',
+        'create',
+        'cli-life',
+        '--control',
+        '1',
+        '--treatment',
+        '2',
+        '--weight',
+        '0.2',
+        '--policy',
+        policy,
+        '--json',
+      ],
+      env,
+    );
     assert.equal(created.code, 0, created.stderr);
     const { experimentId } = created.json<{ experimentId: string }>();
-    const second = await runCli(['experiments', 'create', 'cli-life', '--control', '1', '--treatment', '2'], env);
+    const second = await runCli(
+      ['experiments', 'create', 'cli-life', '--control', '1', '--treatment', '2'],
+      env,
+    );
     assert.equal(second.code, 4);
     assert.match(second.stderr, /already in experiment/);
 
-    await waitFor('the experiment to run', async () => (await runCli(['experiments', 'show', experimentId, '--json'], env)).json<{ live: { state: string } | null }>().live?.state === 'running');
-    const paused = await runCli(['experiments', 'pause', experimentId, '--reason', 'checking feeds', '--json'], env);
+    await waitFor(
+      'the experiment to run',
+      async () =>
+        (await runCli(['experiments', 'show', experimentId, '--json'], env)).json<{
+          live: { state: string } | null;
+        }>().live?.state === 'running',
+    );
+    const paused = await runCli(
+      ['experiments', 'pause', experimentId, '--reason', 'checking feeds', '--json'],
+      env,
+    );
     assert.equal(paused.json<{ state: string }>().state, 'paused');
-    const row = await database.db.selectFrom('experiments').select(['status']).where('experiment_id', '=', experimentId).executeTakeFirstOrThrow();
+    const row = await database.db
+      .selectFrom('experiments')
+      .select(['status'])
+      .where('experiment_id', '=', experimentId)
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'paused');
-    assert.equal((await runCli(['experiments', 'resume', experimentId, '--json'], env)).json<{ state: string }>().state, 'running');
+    assert.equal(
+      (await runCli(['experiments', 'resume', experimentId, '--json'], env)).json<{ state: string }>().state,
+      'running',
+    );
     const badWinner = await runCli(['experiments', 'conclude', experimentId, '--winner', 'nobody'], env);
     assert.equal(badWinner.code, 4);
     assert.match(badWinner.stderr, /winner must be one of control, treatment/);
-    const stopped = await runCli(['experiments', 'stop', experimentId, '--reason', 'bad feed', '--json'], env);
+    const stopped = await runCli(
+      ['experiments', 'stop', experimentId, '--reason', 'bad feed', '--json'],
+      env,
+    );
     assert.equal(stopped.code, 0, stopped.stderr);
-    const final = await database.db.selectFrom('experiments').selectAll().where('experiment_id', '=', experimentId).executeTakeFirstOrThrow();
+    const final = await database.db
+      .selectFrom('experiments')
+      .selectAll()
+      .where('experiment_id', '=', experimentId)
+      .executeTakeFirstOrThrow();
     assert.deepEqual([final.status, final.completion_reason], ['stopped', 'bad feed']);
     const list = await runCli(['experiments', 'list', '--model', 'cli-life', '--json'], env);
     assert.equal(list.json<Array<{ status: string }>>()[0]?.status, 'stopped');
   });
 
   it('sets, lists and deletes a retraining schedule with explicit overlap and catch-up', async () => {
-    const set = await runCli(['schedules', 'set', 'cli-life', '--every', '7d', '--catchup', '2h', '--json'], env);
+    const set = await runCli(
+      ['schedules', 'set', 'cli-life', '--every', '7d', '--catchup', '2h', '--json'],
+      env,
+    );
     assert.equal(set.code, 0, set.stderr);
-    assert.deepEqual([set.json<{ everyMs: number }>().everyMs, set.json<{ created: boolean }>().created], [7 * 86_400_000, true]);
+    assert.deepEqual(
+      [set.json<{ everyMs: number }>().everyMs, set.json<{ created: boolean }>().created],
+      [7 * 86_400_000, true],
+    );
     const description = await harness.client.schedule.getHandle('retrain-schedule:cli-life').describe();
     assert.equal(description.policies.overlap, 'SKIP');
     assert.equal(description.policies.catchupWindow, 2 * 3_600_000);
@@ -96,6 +162,9 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     assert.ok(list.json<Array<{ model: string }>>().some((s) => s.model === 'cli-life'));
     assert.equal((await runCli(['schedules', 'delete', 'cli-life'], env)).code, 0);
     assert.equal((await runCli(['schedules', 'delete', 'cli-life'], env)).code, 3);
-    await harness.client.workflow.getHandle(workflowIds.supervisor('cli-life')).terminate('test done').catch(() => undefined);
+    await harness.client.workflow
+      .getHandle(workflowIds.supervisor('cli-life'))
+      .terminate('test done')
+      .catch(() => undefined);
   });
 });

@@ -22,7 +22,12 @@ const FAST_DEMO: DemoSettings = {
     cooldown: '1s',
     retrain: { trainer: 'logreg', windowBars: 800 },
     challengerTraffic: 0.5,
-    experiment: { analysisInterval: '1s', minSamplesPerVariant: 200, maxSamplesPerVariant: 50_000, maxDuration: '5m' },
+    experiment: {
+      analysisInterval: '1s',
+      minSamplesPerVariant: 200,
+      maxSamplesPerVariant: 50_000,
+      maxDuration: '5m',
+    },
   },
   gatePolicy: { floors: [{ metric: 'auc', min: 0.52 }], infra: { maxP99LatencyMs: 200 } },
 };
@@ -40,7 +45,12 @@ describe('the demo loop (real router, real Temporal, real Postgres)', function (
     harness = await startHarness(database);
     dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-demo-'));
     const stack = await getTestStack();
-    router = await startRoutingService({ config: stack.config({ GALFRIDAY_DATA_DIR: dir, DATABASE_URL: database.url }), databaseUrl: database.url, port: 0, host: '127.0.0.1' });
+    router = await startRoutingService({
+      config: stack.config({ GALFRIDAY_DATA_DIR: dir, DATABASE_URL: database.url }),
+      databaseUrl: database.url,
+      port: 0,
+      host: '127.0.0.1',
+    });
   });
   after(async () => {
     await demo?.stop();
@@ -67,20 +77,39 @@ describe('the demo loop (real router, real Temporal, real Postgres)', function (
     });
     const champion = await waitFor(
       'a promotion',
-      async () => (await getAliases(database.db, 'demo-test')).find((a) => a.alias === 'champion' && a.version > 1),
+      async () =>
+        (await getAliases(database.db, 'demo-test')).find((a) => a.alias === 'champion' && a.version > 1),
       200_000,
       1_000,
     ).catch((error) => {
       throw new Error(`${(error as Error).message}\n${lines.join('\n')}`);
     });
     assert.equal(champion.version, 2);
-    await waitFor('the narrator to tell the promotion', async () => lines.some((l) => l.includes('PROMOTED')), 10_000);
-    for (const step of ['Drift on demo-test', 'Retraining retrain:demo-test:1 started (trigger: drift)', 'passed validation and is staged', 'experiment champion vs challenger', 'PROMOTED to champion']) {
-      assert.equal(lines.filter((l) => l.includes(step)).length, 1, `"${step}" is told exactly once:\n${lines.join('\n')}`);
+    await waitFor(
+      'the narrator to tell the promotion',
+      async () => lines.some((l) => l.includes('PROMOTED')),
+      10_000,
+    );
+    for (const step of [
+      'Drift on demo-test',
+      'Retraining retrain:demo-test:1 started (trigger: drift)',
+      'passed validation and is staged',
+      'experiment champion vs challenger',
+      'PROMOTED to champion',
+    ]) {
+      assert.equal(
+        lines.filter((l) => l.includes(step)).length,
+        1,
+        `"${step}" is told exactly once:\n${lines.join('\n')}`,
+      );
     }
-    assert.ok(lines.some((l) => l.includes('http://ui.test/namespaces/default/workflows/retrain%3Ademo-test%3A1')));
+    assert.ok(
+      lines.some((l) => l.includes('http://ui.test/namespaces/default/workflows/retrain%3Ademo-test%3A1')),
+    );
     // The experiment was decided by outcomes reported through the router, not written by the test.
-    const { rows } = await database.pool.query(`SELECT count(*)::int AS n FROM experiment_outcomes WHERE experiment_id IS NOT NULL`);
+    const { rows } = await database.pool.query(
+      `SELECT count(*)::int AS n FROM experiment_outcomes WHERE experiment_id IS NOT NULL`,
+    );
     assert.ok(rows[0].n >= 400);
   });
 });

@@ -66,7 +66,11 @@ describe('npm start', function () {
     const stack = startStack(env);
     try {
       await waitFor(stack, /galfriday is ready\./, 180_000);
-      await waitFor(stack, /Demo: a simulated engine now trades btc-demo and eth-demo through the router/, 120_000);
+      await waitFor(
+        stack,
+        /Demo: a simulated engine now trades btc-demo and eth-demo through the router/,
+        120_000,
+      );
       assert.match(stack.output(), /Health check passed: PostgreSQL \d+/);
 
       const query = encodeURIComponent('WorkflowType="healthCheckWorkflow"');

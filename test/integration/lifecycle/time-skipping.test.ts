@@ -24,7 +24,12 @@ describe('lifecycle timers on the time-skipping test server', function () {
   after(async () => env?.teardown());
 
   async function worker(activities: Partial<Activities>, taskQueue: string): Promise<Worker> {
-    return Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await getWorkflowBundle(), activities });
+    return Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: await getWorkflowBundle(),
+      activities,
+    });
   }
 
   it('ends an experiment nobody decides at its 7-day maximum duration', async () => {
@@ -32,7 +37,16 @@ describe('lifecycle timers on the time-skipping test server', function () {
     const policy = experimentPolicySchema.parse({ maxDuration: '7d', analysisInterval: '6h' });
     const empty: ExperimentAnalysis = {
       analysedAt: 0,
-      arms: ['control', 'challenger'].map((variant, i) => ({ variant, isControl: i === 0, assignments: 0, n: 0, mean: 0, variance: 0, totalReturn: 0, maxDrawdown: 0 })),
+      arms: ['control', 'challenger'].map((variant, i) => ({
+        variant,
+        isControl: i === 0,
+        assignments: 0,
+        n: 0,
+        mean: 0,
+        variance: 0,
+        totalReturn: 0,
+        maxDrawdown: 0,
+      })),
       comparisons: [],
       srm: { chi2: 0, pValue: 1, mismatch: false },
       guardrailBreaches: [],
@@ -61,7 +75,11 @@ describe('lifecycle timers on the time-skipping test server', function () {
       taskQueue,
     );
     const result = await w.runUntil(
-      env.client.workflow.execute(experimentWorkflow, { workflowId: `experiment:${randomUUID()}`, taskQueue, args: [{ experimentId: randomUUID() }] }),
+      env.client.workflow.execute(experimentWorkflow, {
+        workflowId: `experiment:${randomUUID()}`,
+        taskQueue,
+        args: [{ experimentId: randomUUID() }],
+      }),
     );
     assert.equal(result.status, 'completed');
     assert.equal(result.promotedVersion, undefined);

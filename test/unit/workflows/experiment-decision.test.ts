@@ -3,10 +3,20 @@ import { analyseArms, type ArmAggregates } from '../../../src/lifecycle/analyse-
 import { decideExperiment } from '../../../src/workflows/experiment/experiment-decision';
 import { experimentPolicySchema } from '../../../src/workflows/policies/experiment-policy';
 
-const policy = experimentPolicySchema.parse({ minSamplesPerVariant: 100, maxSamplesPerVariant: 5000, maxDuration: '7d' });
+const policy = experimentPolicySchema.parse({
+  minSamplesPerVariant: 100,
+  maxSamplesPerVariant: 5000,
+  maxDuration: '7d',
+});
 const DAY = 86_400_000;
 
-function arm(variant: string, isControl: boolean, labelled: number, accuracy: number, extra: Partial<ArmAggregates> = {}): ArmAggregates {
+function arm(
+  variant: string,
+  isControl: boolean,
+  labelled: number,
+  accuracy: number,
+  extra: Partial<ArmAggregates> = {},
+): ArmAggregates {
   return {
     variant,
     isControl,
@@ -24,21 +34,41 @@ function arm(variant: string, isControl: boolean, labelled: number, accuracy: nu
 
 describe('experiment analysis and decision', () => {
   it('declares a clearly better challenger the winner', () => {
-    const analysis = analyseArms([arm('control', true, 3000, 0.5), arm('challenger', false, 3000, 0.6)], policy, {}, 0);
+    const analysis = analyseArms(
+      [arm('control', true, 3000, 0.5), arm('challenger', false, 3000, 0.6)],
+      policy,
+      {},
+      0,
+    );
     const end = decideExperiment(analysis, policy, DAY, 7 * DAY);
     assert.equal(end?.kind, 'significant');
     assert.equal(end && 'winner' in end ? end.winner : undefined, 'challenger');
   });
 
   it('does not decide before every arm has the minimum sample', () => {
-    const analysis = analyseArms([arm('control', true, 50, 0.3), arm('challenger', false, 50, 0.9)], policy, {}, 0);
+    const analysis = analyseArms(
+      [arm('control', true, 50, 0.3), arm('challenger', false, 50, 0.9)],
+      policy,
+      {},
+      0,
+    );
     assert.equal(decideExperiment(analysis, policy, DAY, 7 * DAY), undefined);
   });
 
   it('keeps the p-value as a running minimum across looks', () => {
-    const first = analyseArms([arm('control', true, 1000, 0.5), arm('challenger', false, 1000, 0.55)], policy, {}, 0);
+    const first = analyseArms(
+      [arm('control', true, 1000, 0.5), arm('challenger', false, 1000, 0.55)],
+      policy,
+      {},
+      0,
+    );
     const previous = { challenger: first.comparisons[0]!.pValue };
-    const second = analyseArms([arm('control', true, 2000, 0.5), arm('challenger', false, 2000, 0.5)], policy, previous, 1);
+    const second = analyseArms(
+      [arm('control', true, 2000, 0.5), arm('challenger', false, 2000, 0.5)],
+      policy,
+      previous,
+      1,
+    );
     assert.ok(second.comparisons[0]!.pValue <= previous.challenger);
   });
 
@@ -46,11 +76,17 @@ describe('experiment analysis and decision', () => {
     const even = [arm('control', true, 5000, 0.5), arm('challenger', false, 5000, 0.5)];
     assert.equal(decideExperiment(analyseArms(even, policy, {}, 0), policy, DAY, 7 * DAY)?.kind, 'futility');
     const few = [arm('control', true, 200, 0.5), arm('challenger', false, 200, 0.5)];
-    assert.equal(decideExperiment(analyseArms(few, policy, {}, 0), policy, 7 * DAY, 7 * DAY)?.kind, 'futility');
+    assert.equal(
+      decideExperiment(analyseArms(few, policy, {}, 0), policy, 7 * DAY, 7 * DAY)?.kind,
+      'futility',
+    );
   });
 
   it('holds on a sample-ratio mismatch before looking at significance', () => {
-    const arms = [arm('control', true, 3000, 0.5, { assignments: 9000 }), arm('challenger', false, 3000, 0.7, { assignments: 3000 })];
+    const arms = [
+      arm('control', true, 3000, 0.5, { assignments: 9000 }),
+      arm('challenger', false, 3000, 0.7, { assignments: 3000 }),
+    ];
     const analysis = analyseArms(arms, policy, {}, 0);
     assert.equal(analysis.srm.mismatch, true);
     assert.equal(decideExperiment(analysis, policy, DAY, 7 * DAY)?.kind, 'srm');
@@ -58,7 +94,10 @@ describe('experiment analysis and decision', () => {
 
   it('stops on a guardrail breach whatever the significance says', () => {
     const guarded = experimentPolicySchema.parse({ guardrails: { maxLoss: 0.5 } });
-    const arms = [arm('control', true, 3000, 0.5), arm('challenger', false, 3000, 0.7, { returnsN: 100, returnSum: -0.8, returnSumSq: 1 })];
+    const arms = [
+      arm('control', true, 3000, 0.5),
+      arm('challenger', false, 3000, 0.7, { returnsN: 100, returnSum: -0.8, returnSumSq: 1 }),
+    ];
     const end = decideExperiment(analyseArms(arms, guarded, {}, 0), guarded, DAY, 7 * DAY);
     assert.equal(end?.kind, 'guardrail');
     assert.match(end!.reason, /challenger lost 0\.8000 > 0\.5/);

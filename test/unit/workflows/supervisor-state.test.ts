@@ -10,7 +10,11 @@ function supervisor(policy: object = {}) {
   return SupervisorState.initial('btc', parseSupervisorPolicy(policy), T0, 1);
 }
 
-function drift(at: number, drifted: boolean, status: DriftCheckSummary['status'] = 'checked'): DriftCheckSummary {
+function drift(
+  at: number,
+  drifted: boolean,
+  status: DriftCheckSummary['status'] = 'checked',
+): DriftCheckSummary {
   return {
     checkedAt: at,
     status,
@@ -98,7 +102,10 @@ describe('SupervisorState', () => {
   });
 
   it('rejects policies with a message naming the field', () => {
-    assert.throws(() => parseSupervisorPolicy({ cooldown: 'later' }), /^Error: policy\.cooldown: expected a duration/);
+    assert.throws(
+      () => parseSupervisorPolicy({ cooldown: 'later' }),
+      /^Error: policy\.cooldown: expected a duration/,
+    );
     assert.throws(() => parseSupervisorPolicy({ maxRetrainsPerDay: -1 }), /policy\.maxRetrainsPerDay/);
     assert.throws(() => parseSupervisorPolicy({ unknownKnob: 1 }), /policy\.\(root\): Unrecognized key/);
   });
