@@ -201,15 +201,21 @@ export async function startTestRouter(
     LOG_LEVEL: 'warn',
     ...overrides.env,
   });
-  const service = await startRoutingService({
-    config,
-    databaseUrl,
-    host: '127.0.0.1',
-    port: 0,
-    tokens: { engineToken: ENGINE_TOKEN, adminToken: ADMIN_TOKEN },
-    log: (line) => lines.push(line),
-    ...overrides,
-  });
+  let service: RunningRoutingService;
+  try {
+    service = await startRoutingService({
+      config,
+      databaseUrl,
+      host: '127.0.0.1',
+      port: 0,
+      tokens: { engineToken: ENGINE_TOKEN, adminToken: ADMIN_TOKEN },
+      log: (line) => lines.push(line),
+      ...overrides,
+    });
+  } catch (error) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const request = async (
     method: string,
     pathname: string,
