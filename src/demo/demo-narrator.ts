@@ -35,7 +35,7 @@ export function startNarrator(options: NarratorOptions): { stop(): void } {
     for (const d of drift.rows) {
       once(
         `drift:${d.name}`,
-        `▲ Drift on ${d.name}: ${(d.statistic * 100).toFixed(0)}% of features drifted (the supervisor needs it in 2 of 3 checks)${link(workflowIds.supervisor(d.name))}`,
+        `▲ Drift on ${d.name}: ${(d.statistic * 100).toFixed(0)}% of features drifted${link(workflowIds.supervisor(d.name))}`,
       );
     }
     const jobs = await options.db

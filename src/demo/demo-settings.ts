@@ -22,7 +22,9 @@ export interface DemoSettings {
 
 /**
  * Timings a person can watch: the regime shifts after about two minutes of live traffic, drift is
- * confirmed within a minute, and the challenger's experiment is decided a few minutes later.
+ * confirmed by three checks in a row (a minute), and the challenger's experiment is decided a few
+ * minutes later. A retraining that comes too early to beat the champion is rejected and retried
+ * after the cooldown.
  */
 export const DEMO_SETTINGS: DemoSettings = {
   historyBars: 3000,
@@ -33,8 +35,8 @@ export const DEMO_SETTINGS: DemoSettings = {
     driftCheckInterval: '20s',
     driftWindow: '90s',
     minDriftSamples: 300,
-    hysteresis: { breaches: 2, window: 3 },
-    cooldown: '3m',
+    hysteresis: { breaches: 3, window: 3 },
+    cooldown: '2m',
     maxRetrainsPerDay: 6,
     retrain: { trainer: 'logreg', windowBars: 1500 },
     challengerTraffic: 0.5,

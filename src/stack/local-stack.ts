@@ -1,5 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Config } from '../config/config';
 import { connectDatabase, type DatabaseHandle } from '../db/connection';
@@ -103,7 +104,21 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     }
     let router: RunningRoutingService | undefined;
     if (options.router !== false) {
-      router = await startRoutingService({ config, databaseUrl, log });
+      const address = temporalAddress;
+      let dashboardClient: Promise<Client> | undefined;
+      router = await startRoutingService({
+        config,
+        databaseUrl,
+        log,
+        ...(temporalUiUrl ? { temporalUiUrl } : {}),
+        temporal: () =>
+          (dashboardClient ??= Connection.connect({ address }).then(
+            (c) => new Client({ connection: c, namespace: config.temporalNamespace }),
+          )),
+      });
+      cleanups.push(async () => {
+        if (dashboardClient) await (await dashboardClient.catch(() => undefined))?.connection.close();
+      });
       const started = router;
       cleanups.push(() => started.stop());
     }

@@ -81,6 +81,10 @@ describe('npm start', function () {
       assert.equal(body.executions[0]?.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
       const health = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/healthz`);
       assert.equal(health.status, 200);
+      // The dashboard is mounted on the router's admin side.
+      const login = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/ui/login`);
+      assert.equal(login.status, 200);
+      assert.match(await login.text(), /<form/);
       assert.match(stack.output(), /Engine token {2}\S{16,}/);
 
       const second = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
