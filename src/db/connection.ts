@@ -29,6 +29,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
   // An idle client losing its connection (server restart) must not crash the process; the pool
   // discards the client and the next query reconnects.
   pool.on('error', () => undefined);
+  // A client in the middle of a query when the server goes away emits 'error' on itself, not on the
+  // pool; unhandled, that ends the process. The query's own promise still rejects and is handled.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
