@@ -3,14 +3,13 @@ import { getModel } from '../../db/repositories/model.repository';
 import { checkDrift } from '../../lifecycle/check-drift';
 import { workflowIds } from '../../temporal/shared';
 import { workflowListUrl, workflowUrl } from '../../temporal/ui-links';
-import { parseDuration } from '../../util/duration';
 import { supervisorStatusQuery } from '../../workflows';
 import type { SupervisorStatus } from '../../workflows/supervisor/supervisor-types';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { ensureSupervisor, requestRetraining } from '../../temporal/lifecycle-client';
 import { createProgress } from '../progress';
-import { dateOption, positional } from './options';
+import { driftWindowOptions, positional } from './options';
 
 const who = () => `cli:${process.env.USER ?? 'unknown'}`;
 
@@ -27,9 +26,7 @@ export const retrainCommand: Command = {
     const reason = values.reason as string | undefined;
     if (!reason) throw new CliError('--reason is required: say why, it is kept with the job', ExitCode.USAGE);
     const { db } = await ctx.database();
-    await getModel(db, model).catch((error: Error) => {
-      throw new CliError(error.message, ExitCode.NOT_FOUND);
-    });
+    await getModel(db, model);
     const client = await ctx.temporal();
     const supervisorId = await requestRetraining(client, ctx.config.taskQueue, model, {
       trigger: 'manual',
@@ -86,9 +83,7 @@ export const superviseCommand: Command = {
   async run(ctx, { positionals }) {
     const model = positional(positionals, 0, 'the model name', 'supervise <model>');
     const { db } = await ctx.database();
-    await getModel(db, model).catch((error: Error) => {
-      throw new CliError(error.message, ExitCode.NOT_FOUND);
-    });
+    await getModel(db, model);
     const id = await ensureSupervisor(await ctx.temporal(), ctx.config.taskQueue, model);
     const ui = await ctx.temporalUiUrl();
     ctx.print(
@@ -171,23 +166,7 @@ export const driftCheckCommand: Command = {
     "--source bars recomputes the model's features from stored market bars over the window (backfills,\nwhat-if checks). --record stores the result in drift_detection_events like a scheduled check does.",
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'drift check <model>');
-    const source = (values.source as string | undefined) ?? 'predictions';
-    if (source !== 'predictions' && source !== 'bars')
-      throw new CliError(`--source must be predictions or bars, got "${source}"`, ExitCode.USAGE);
-    const to = dateOption(values, 'to') ?? new Date();
-    let from = dateOption(values, 'from');
-    if (!from) {
-      const window = (values.window as string | undefined) ?? (source === 'bars' ? '90d' : '24h');
-      try {
-        from = new Date(to.getTime() - parseDuration(window));
-      } catch (error) {
-        throw new CliError(`--window: ${(error as Error).message}`, ExitCode.USAGE);
-      }
-    }
-    if (from >= to) throw new CliError('--from must be before --to', ExitCode.USAGE);
-    const minSamples = values['min-samples'] === undefined ? 30 : Number(values['min-samples']);
-    if (!Number.isInteger(minSamples) || minSamples < 1)
-      throw new CliError('--min-samples must be a positive whole number', ExitCode.USAGE);
+    const { source, from, to, minSamples } = driftWindowOptions(values);
     const { db } = await ctx.database();
     await getModel(db, model).catch((error: Error) => {
       throw new CliError(error.message, ExitCode.NOT_FOUND);

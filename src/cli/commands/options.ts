@@ -1,4 +1,5 @@
 import type { Timeframe } from '../../db/tables/market-bars.table';
+import { parseDuration } from '../../util/duration';
 import { CliError, ExitCode } from '../exit-codes';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -60,4 +61,37 @@ export function positional(positionals: string[], index: number, what: string, u
   const value = positionals[index];
   if (!value) throw new CliError(`missing ${what}; usage: galfriday ${usage}`, ExitCode.USAGE);
   return value;
+}
+
+/**
+ * The window and source of a drift check or report: `--source predictions|bars`, `--from/--to` or
+ * `--window` (default 24h of predictions, 90d of bars), `--min-samples` (default 30).
+ */
+export function driftWindowOptions(values: Values): {
+  source: 'predictions' | 'bars';
+  from: Date;
+  to: Date;
+  minSamples: number;
+} {
+  const source = (values.source as string | undefined) ?? 'predictions';
+  if (source !== 'predictions' && source !== 'bars')
+    throw new CliError(`--source must be predictions or bars, got "${source}"`, ExitCode.USAGE);
+  if (values.window !== undefined && (values.from !== undefined || values.to !== undefined)) {
+    throw new CliError('give either --window or --from/--to, not both', ExitCode.USAGE);
+  }
+  const to = dateOption(values, 'to') ?? new Date();
+  let from = dateOption(values, 'from');
+  if (!from) {
+    const window = (values.window as string | undefined) ?? (source === 'bars' ? '90d' : '24h');
+    try {
+      from = new Date(to.getTime() - parseDuration(window));
+    } catch (error) {
+      throw new CliError(`--window: ${(error as Error).message}`, ExitCode.USAGE);
+    }
+  }
+  if (from >= to) throw new CliError('--from must be before --to', ExitCode.USAGE);
+  const minSamples = values['min-samples'] === undefined ? 30 : Number(values['min-samples']);
+  if (!Number.isInteger(minSamples) || minSamples < 1)
+    throw new CliError('--min-samples must be a positive whole number', ExitCode.USAGE);
+  return { source, from, to, minSamples };
 }

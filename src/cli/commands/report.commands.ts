@@ -6,12 +6,11 @@ import { renderDriftReport } from '../../reports/drift-report';
 import { loadExperimentReportData } from '../../reports/experiment-data';
 import { renderExperimentReport } from '../../reports/experiment-report';
 import { workflowIds } from '../../temporal/shared';
-import { parseDuration } from '../../util/duration';
 import { experimentStatusQuery } from '../../workflows/experiment/experiment.workflow';
 import type { ExperimentStatusView } from '../../workflows/experiment/experiment-types';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { dateOption, positional, requiredString } from './options';
+import { driftWindowOptions, positional, requiredString } from './options';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -40,26 +39,7 @@ export const reportDriftCommand: Command = {
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'report drift <model> --out report.html');
     const out = requiredString(values, 'out');
-    const source = (values.source as string | undefined) ?? 'predictions';
-    if (source !== 'predictions' && source !== 'bars')
-      throw new CliError(`--source must be predictions or bars, got "${source}"`, ExitCode.USAGE);
-    if (values.window !== undefined && (values.from !== undefined || values.to !== undefined)) {
-      throw new CliError('give either --window or --from/--to, not both', ExitCode.USAGE);
-    }
-    const to = dateOption(values, 'to') ?? new Date();
-    let from = dateOption(values, 'from');
-    if (!from) {
-      const window = (values.window as string | undefined) ?? (source === 'bars' ? '90d' : '24h');
-      try {
-        from = new Date(to.getTime() - parseDuration(window));
-      } catch (error) {
-        throw new CliError(`--window: ${(error as Error).message}`, ExitCode.USAGE);
-      }
-    }
-    if (from >= to) throw new CliError('--from must be before --to', ExitCode.USAGE);
-    const minSamples = values['min-samples'] === undefined ? 30 : Number(values['min-samples']);
-    if (!Number.isInteger(minSamples) || minSamples < 1)
-      throw new CliError('--min-samples must be a positive whole number', ExitCode.USAGE);
+    const { source, from, to, minSamples } = driftWindowOptions(values);
     const { db } = await ctx.database();
     await getModel(db, model).catch((error: Error) => {
       throw new CliError(error.message, ExitCode.NOT_FOUND);
