@@ -128,10 +128,17 @@ export function createExperimentActivities({ db }: ActivityDeps) {
     }): Promise<ExperimentAnalysis> {
       const experiment = await load(experimentId);
       const policy = experimentPolicySchema.parse(experiment.policy ?? {});
-      const aggregates = await loadArmAggregates(db, experimentId, {
-        drawdown: policy.guardrails.maxDrawdown !== undefined,
-      });
-      Context.current().heartbeat();
+      // Heartbeat while the scans run: at 10^7 outcomes one look takes longer than the heartbeat timeout.
+      const beat = setInterval(() => Context.current().heartbeat(), 10_000);
+      let aggregates: Awaited<ReturnType<typeof loadArmAggregates>>;
+      try {
+        Context.current().heartbeat();
+        aggregates = await loadArmAggregates(db, experimentId, {
+          drawdown: policy.guardrails.maxDrawdown !== undefined,
+        });
+      } finally {
+        clearInterval(beat);
+      }
       const checkSrm =
         experiment.allocation_strategy === 'hash' || experiment.allocation_strategy === 'random';
       return classifyErrors(async () =>
