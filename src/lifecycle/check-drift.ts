@@ -10,6 +10,7 @@ import { computeFeatures } from '../ml';
 import { detectDrift, normalSf, type DriftReport, type ReferenceProfile } from '../stats';
 import type { DriftCheckSummary, FeatureDriftScore } from '../workflows/supervisor/supervisor-types';
 import { loadModelBars, PREDICTION_PROFILE } from './model-pipeline';
+import { loadServedPredictionColumns } from './served-predictions';
 
 export interface DriftCheckInput {
   model: string;
@@ -67,30 +68,18 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   const names = (version.feature_schema as { names: string[] }).names;
   const profiles = (await loadReferenceProfiles(db, champion.versionId)) as Record<string, ReferenceProfile>;
 
-  const columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
-  const outputs: number[] = [];
+  let columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
+  let outputs: number[] = [];
   let malformed = 0;
   if (input.source === 'predictions') {
-    const rows = await db
-      .selectFrom('predictions')
-      .select(['features', 'output'])
-      .where('model_id', '=', model.model_id)
-      .where('version_id', '=', champion.versionId)
-      .where('is_shadow', '=', false)
-      .where('created_at', '>=', input.from)
-      .where('created_at', '<=', input.to)
-      .orderBy('created_at', 'desc')
-      .limit(input.maxRows ?? 100_000)
-      .execute();
-    for (const row of rows) {
-      // A row logged under another schema cannot be compared feature by feature; it is counted, not used.
-      if (row.features.length !== names.length || !row.features.every(Number.isFinite)) {
-        malformed++;
-        continue;
-      }
-      names.forEach((n, j) => columns[n]!.push(row.features[j]!));
-      outputs.push(row.output);
-    }
+    ({ columns, outputs, malformed } = await loadServedPredictionColumns(db, {
+      modelId: model.model_id,
+      versionId: champion.versionId,
+      names,
+      from: input.from,
+      to: input.to,
+      ...(input.maxRows !== undefined ? { maxRows: input.maxRows } : {}),
+    }));
   } else {
     const bars = await loadModelBars(db, model, { from: input.from, to: input.to });
     for (const row of computeFeatures(bars).rows) names.forEach((n, j) => columns[n]!.push(row.values[j]!));

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { loadServedPredictionColumns } from '../lifecycle/served-predictions';
 import type { Database } from '../db/database';
 import { getAliases } from '../db/repositories/alias.repository';
 import { getModel } from '../db/repositories/model.repository';
@@ -119,28 +120,19 @@ export async function loadCurrentColumns(
     .where('version_id', '=', champion.versionId)
     .executeTakeFirstOrThrow();
   const names = [...((version.feature_schema as { names?: string[] }).names ?? [])];
-  const columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
+  let columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   let rows = 0;
   if (input.source === 'predictions') {
-    const predictions = await db
-      .selectFrom('predictions')
-      .select(['features', 'output'])
-      .where('model_id', '=', model.model_id)
-      .where('version_id', '=', champion.versionId)
-      .where('is_shadow', '=', false)
-      .where('created_at', '>=', input.from)
-      .where('created_at', '<=', input.to)
-      .orderBy('created_at', 'desc')
-      .limit(input.maxRows ?? 100_000)
-      .execute();
-    const outputs: number[] = [];
-    for (const row of predictions) {
-      if (row.features.length !== names.length || !row.features.every(Number.isFinite)) continue;
-      names.forEach((n, j) => columns[n]!.push(row.features[j]!));
-      outputs.push(row.output);
-      rows++;
-    }
-    columns[PREDICTION_PROFILE] = outputs;
+    const served = await loadServedPredictionColumns(db, {
+      modelId: model.model_id,
+      versionId: champion.versionId,
+      names,
+      from: input.from,
+      to: input.to,
+      ...(input.maxRows !== undefined ? { maxRows: input.maxRows } : {}),
+    });
+    columns = { ...served.columns, [PREDICTION_PROFILE]: served.outputs };
+    rows = served.outputs.length;
   } else {
     const bars = await loadModelBars(db, model, { from: input.from, to: input.to });
     for (const row of computeFeatures(bars).rows) {
