@@ -71,6 +71,11 @@ export const configVariables = {
     expects: 'a duration such as 200ms, 1s or 5m',
     default: '200ms',
   },
+  ROUTER_DRAIN_DELAY: {
+    schema: duration,
+    expects: 'a duration such as 0s, 5s or 500ms',
+    default: '0s',
+  },
   LOG_LEVEL: {
     schema: z.enum(['debug', 'info', 'warn', 'error']),
     expects: 'one of debug, info, warn, error',
@@ -102,6 +107,12 @@ export interface Config {
   readonly adminToken: string | undefined;
   /** Milliseconds between batched log flushes in the routing service. @default 200 */
   readonly flushIntervalMs: number;
+  /**
+   * How long a stopping router keeps serving, with /readyz failing and `Connection: close` on every
+   * response, before it closes its listener: the time a load balancer needs to take it out of
+   * rotation. @default 0
+   */
+  readonly routerDrainDelayMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -152,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     engineToken: read(env, 'GALFRIDAY_ENGINE_TOKEN') as string | undefined,
     adminToken: read(env, 'GALFRIDAY_ADMIN_TOKEN') as string | undefined,
     flushIntervalMs: parseDuration(read(env, 'GALFRIDAY_FLUSH_INTERVAL') as string),
+    routerDrainDelayMs: parseDuration(read(env, 'ROUTER_DRAIN_DELAY') as string),
     logLevel: read(env, 'LOG_LEVEL') as Config['logLevel'],
   });
 }

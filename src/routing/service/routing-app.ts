@@ -270,7 +270,13 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     draining: () => draining,
   };
   const routes = createRoutes(context);
-  const apiHandler = createRequestHandler({ routes, auth: createBearerAuth(tokens), metrics, logger });
+  const apiHandler = createRequestHandler({
+    routes,
+    auth: createBearerAuth(tokens),
+    metrics,
+    logger,
+    isDraining: () => draining,
+  });
   // The dashboard (/ui) sits on the admin side: it does its own auth with the admin token (bearer or
   // login cookie) and answers only its own paths, so it runs before the API's auth and routing.
   let temporalClient: Promise<Client> | undefined;

@@ -89,6 +89,14 @@ export async function startRoutingService(
     stop() {
       stopping ??= (async () => {
         app.drain();
+        // Behind a load balancer, closing at once would refuse requests it still sends until its
+        // next health check sees /readyz fail; keep serving (and ask keep-alive clients to
+        // reconnect elsewhere) for the configured delay first.
+        const delay = options.config.routerDrainDelayMs;
+        if (delay > 0) {
+          app.logger.info('draining before closing the listener', { delayMs: delay });
+          await new Promise((resolve) => setTimeout(resolve, delay));
+        }
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref());

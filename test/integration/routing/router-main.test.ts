@@ -47,6 +47,15 @@ describe('routing service: router-main (standalone process)', function () {
     await seedModel(database.db, { versions: 1, champion: 1 });
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'router-main-'));
   });
+  const routerEnv = (port: number): NodeJS.ProcessEnv => ({
+    DATABASE_URL: database.url,
+    ROUTER_HOST: '127.0.0.1',
+    ROUTER_PORT: String(port),
+    GALFRIDAY_ENGINE_TOKEN: ENGINE_TOKEN,
+    GALFRIDAY_ADMIN_TOKEN: ADMIN_TOKEN,
+    GALFRIDAY_DATA_DIR: dataDir,
+    LOG_LEVEL: 'info',
+  });
   after(async () => {
     await database.drop();
     await rm(dataDir, { recursive: true, force: true });
@@ -56,16 +65,7 @@ describe('routing service: router-main (standalone process)', function () {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     // An hour-long flush interval: only the shutdown flush can have written these rows.
-    const router = runRouterMain({
-      DATABASE_URL: database.url,
-      ROUTER_HOST: '127.0.0.1',
-      ROUTER_PORT: String(port),
-      GALFRIDAY_ENGINE_TOKEN: ENGINE_TOKEN,
-      GALFRIDAY_ADMIN_TOKEN: ADMIN_TOKEN,
-      GALFRIDAY_FLUSH_INTERVAL: '1h',
-      GALFRIDAY_DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-    });
+    const router = runRouterMain({ ...routerEnv(port), GALFRIDAY_FLUSH_INTERVAL: '1h' });
     try {
       await waitFor(
         async () =>
@@ -87,6 +87,45 @@ describe('routing service: router-main (standalone process)', function () {
       assert.equal(await countRows(database.db, 'predictions'), 20);
       assert.match(router.output(), /"msg":"stopping","signal":"SIGTERM"/);
       assert.match(router.output(), /"msg":"logs flushed"/);
+    } finally {
+      if (router.child.exitCode === null) router.child.kill('SIGKILL');
+    }
+  });
+
+  it('with ROUTER_DRAIN_DELAY, a stopping router keeps serving (readiness failing, Connection: close) for the delay, then exits 0', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const router = runRouterMain({ ...routerEnv(port), ROUTER_DRAIN_DELAY: '1500ms' });
+    const predict = (i: number): Promise<Response> =>
+      fetch(`${url}/v1/predict`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ENGINE_TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'btc-1h', unitId: `drain-${i}`, features: featuresFor(i) }),
+      });
+    try {
+      await waitFor(
+        async () =>
+          (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
+        30_000,
+        `router-main to be ready\n${router.output()}`,
+      );
+      const before = await predict(0);
+      assert.equal(before.status, 200);
+      assert.notEqual(before.headers.get('connection'), 'close');
+      const stoppedAt = Date.now();
+      router.child.kill('SIGTERM');
+      await waitFor(
+        async () => ((await fetch(`${url}/readyz`)).status === 503 ? true : undefined),
+        1_000,
+        'readiness to fail once draining',
+      );
+      const during = await predict(1);
+      assert.equal(during.status, 200, 'still served while draining');
+      assert.equal(during.headers.get('connection'), 'close');
+      assert.equal(await router.exited, 0, router.output());
+      assert.ok(Date.now() - stoppedAt >= 1_400, 'the listener stayed open for the drain delay');
+      await assert.rejects(predict(2), 'refused once stopped');
+      assert.match(router.output(), /"msg":"draining before closing the listener","delayMs":1500/);
     } finally {
       if (router.child.exitCode === null) router.child.kill('SIGKILL');
     }

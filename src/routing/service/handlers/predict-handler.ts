@@ -28,8 +28,10 @@ import { scoreVersion } from './score-version';
  * // { status: 200, body: { predictionId: '0190…', model: 'btc-1h', version: 3, experimentId: '…', variant: 'treatment', output: 0.61 } }
  * ```
  */
-export function createPredictHandler(context: RoutingContext): (body: PredictRequest) => Promise<Reply> {
-  return async (body) => {
+export function createPredictHandler(
+  context: RoutingContext,
+): (body: PredictRequest) => Reply | Promise<Reply> {
+  return (body) => {
     const model = resolveModel(context, body.model);
     const strategy =
       body.strategy === undefined ? undefined : resolveStrategy(context, body.strategy.id, 'strategy.id');
@@ -72,124 +74,172 @@ export function createPredictHandler(context: RoutingContext): (body: PredictReq
         },
       );
     }
-    const { served, output, fallback } = await scoreWithFallback(context, model, routed, vector);
-
-    const predictionId = uuidv7(now);
-    const attributed = arm !== null && served === routed;
-    context.predictionLog.append(
-      encodePrediction({
-        predictionId,
-        modelId: model.modelId,
-        versionId: served.versionId,
-        experimentId: attributed ? experiment!.experimentId : null,
-        variant: attributed ? arm.variant : null,
-        unitId: body.unitId,
-        features: vector,
-        output,
-        isShadow: false,
-        servedPredictionId: null,
-        createdAtMs: now,
-      }),
-    );
-    if (arm !== null) {
-      // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
-      context.assignmentLog.append(
-        encodeAssignment({
-          assignmentId: predictionId,
-          experimentId: experiment!.experimentId,
-          variant: arm.variant,
-          unitId: body.unitId,
-          assignedAtMs: now,
-        }),
-      );
-      arm.assignments.inc();
-    }
-    if (attributed) arm.predictions.inc();
-    else model.championPredictions.inc();
-
-    let signal: SignalDecision | undefined;
-    if (strategy !== undefined && body.strategy !== undefined) {
-      const named = Array.isArray(body.features)
-        ? Object.fromEntries(model.schema.names.map((n, i) => [n, vector[i]!]))
-        : body.features;
-      try {
-        signal = proposeTradeSignal(strategy, {
-          prediction: output,
-          price: body.strategy.price,
-          bid: body.strategy.bid,
-          ask: body.strategy.ask,
-          features: body.strategy.features === undefined ? named : { ...named, ...body.strategy.features },
-          tradingPair: body.strategy.tradingPair,
-          predictionId,
-        });
-      } catch (error) {
-        // The model's own output outside [0, 1] for a probability target is the model's fault.
-        if (error instanceof InvalidPredictionError) signal = { status: 'none', reason: error.message };
-        else throw error;
-      }
-      context.metrics.signals
-        .labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none')
-        .inc();
-    }
-
-    const shadow = model.shadow;
-    if (shadow !== null && shadow.versionId !== served.versionId) {
-      setImmediate(() => void scoreShadow(context, model, shadow, vector, body.unitId, predictionId));
-    }
-
-    return {
-      status: 200,
-      body: {
-        predictionId,
-        model: model.name,
-        version: served.version,
-        ...(attributed ? { experimentId: experiment!.experimentId, variant: arm.variant } : {}),
-        output,
-        ...(body.asOf !== undefined ? { asOf: body.asOf } : {}),
-        ...(signal !== undefined ? { signal } : {}),
-        ...(fallback !== undefined ? { fallback } : {}),
-      },
-    };
+    // Synchronous when the session is loaded (the usual case): the reply is written in the same
+    // turn of the event loop as the request was read, so its latency is its own.
+    const scored = scoreWithFallback(context, model, routed, vector);
+    const routedRequest: RoutedRequest = { body, model, experiment, arm, routed, strategy, vector, now };
+    const answer = (result: Scored): Reply => reply(context, routedRequest, result);
+    return scored instanceof Promise ? scored.then(answer) : answer(scored);
   };
 }
 
-async function scoreWithFallback(
+type Scored = { served: VersionRef; output: number; fallback?: { fromVersion: number; reason: string } };
+
+/** A validated predict request with its routing decision, waiting for its score. */
+interface RoutedRequest {
+  readonly body: PredictRequest;
+  readonly model: ModelRoute;
+  readonly experiment: ModelRoute['experiment'];
+  readonly arm: ExperimentArm | null;
+  readonly routed: VersionRef;
+  readonly strategy: ReturnType<typeof resolveStrategy> | undefined;
+  readonly vector: number[];
+  readonly now: number;
+}
+
+// Logs the prediction (and assignment), runs the strategy, schedules the shadow score and builds
+// the response.
+function reply(context: RoutingContext, request: RoutedRequest, { served, output, fallback }: Scored): Reply {
+  const { body, model, experiment, arm, routed, strategy, vector, now } = request;
+  const predictionId = uuidv7(now);
+  const attributed = arm !== null && served === routed;
+  context.predictionLog.append(
+    encodePrediction({
+      predictionId,
+      modelId: model.modelId,
+      versionId: served.versionId,
+      experimentId: attributed ? experiment!.experimentId : null,
+      variant: attributed ? arm.variant : null,
+      unitId: body.unitId,
+      features: vector,
+      output,
+      isShadow: false,
+      servedPredictionId: null,
+      createdAtMs: now,
+    }),
+  );
+  if (arm !== null) {
+    // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
+    context.assignmentLog.append(
+      encodeAssignment({
+        assignmentId: predictionId,
+        experimentId: experiment!.experimentId,
+        variant: arm.variant,
+        unitId: body.unitId,
+        assignedAtMs: now,
+      }),
+    );
+    arm.assignments.inc();
+  }
+  if (attributed) arm.predictions.inc();
+  else model.championPredictions.inc();
+
+  let signal: SignalDecision | undefined;
+  if (strategy !== undefined && body.strategy !== undefined) {
+    const named = Array.isArray(body.features)
+      ? Object.fromEntries(model.schema.names.map((n, i) => [n, vector[i]!]))
+      : body.features;
+    try {
+      signal = proposeTradeSignal(strategy, {
+        prediction: output,
+        price: body.strategy.price,
+        bid: body.strategy.bid,
+        ask: body.strategy.ask,
+        features: body.strategy.features === undefined ? named : { ...named, ...body.strategy.features },
+        tradingPair: body.strategy.tradingPair,
+        predictionId,
+      });
+    } catch (error) {
+      // The model's own output outside [0, 1] for a probability target is the model's fault.
+      if (error instanceof InvalidPredictionError) signal = { status: 'none', reason: error.message };
+      else throw error;
+    }
+    context.metrics.signals
+      .labels(strategy.id, signal.status === 'proposed' ? signal.proposal.side : 'none')
+      .inc();
+  }
+
+  const shadow = model.shadow;
+  if (shadow !== null && shadow.versionId !== served.versionId) {
+    setImmediate(() => void scoreShadow(context, model, shadow, vector, body.unitId, predictionId));
+  }
+
+  return {
+    status: 200,
+    body: {
+      predictionId,
+      model: model.name,
+      version: served.version,
+      ...(attributed ? { experimentId: experiment!.experimentId, variant: arm.variant } : {}),
+      output,
+      ...(body.asOf !== undefined ? { asOf: body.asOf } : {}),
+      ...(signal !== undefined ? { signal } : {}),
+      ...(fallback !== undefined ? { fallback } : {}),
+    },
+  };
+}
+
+function scoreWithFallback(
   context: RoutingContext,
   model: ModelRoute,
   routed: VersionRef,
   vector: readonly number[],
-): Promise<{ served: VersionRef; output: number; fallback?: { fromVersion: number; reason: string } }> {
+): Scored | Promise<Scored> {
+  let output: number | Promise<number>;
   try {
-    return { served: routed, output: await scoreVersion(context, routed, vector) };
+    output = scoreVersion(context, routed, vector);
   } catch (error) {
-    if (!(error instanceof BrokenVersionError)) throw error;
-    const champion = model.champion;
-    if (champion === null || champion.versionId === routed.versionId) {
+    return fallBack(context, model, routed, vector, error);
+  }
+  if (output instanceof Promise) {
+    return output.then(
+      (value) => ({ served: routed, output: value }),
+      (error: unknown) => fallBack(context, model, routed, vector, error),
+    );
+  }
+  return { served: routed, output };
+}
+
+// A broken routed version is replaced by the champion; anything else is the request's own error.
+function fallBack(
+  context: RoutingContext,
+  model: ModelRoute,
+  routed: VersionRef,
+  vector: readonly number[],
+  error: unknown,
+): Scored | Promise<Scored> {
+  if (!(error instanceof BrokenVersionError)) throw error;
+  const champion = model.champion;
+  if (champion === null || champion.versionId === routed.versionId) {
+    throw new RouterError(
+      'ROUTER_ERR_MODEL_UNAVAILABLE',
+      `model "${model.name}" version ${routed.version} cannot be served and there is no other champion to fall back to`,
+    );
+  }
+  model.fallbacks.inc();
+  const fallback = {
+    fromVersion: routed.version,
+    reason: error.transient ? 'artifact unavailable' : 'version broken',
+  };
+  const unavailable = (second: unknown): never => {
+    if (second instanceof BrokenVersionError) {
       throw new RouterError(
         'ROUTER_ERR_MODEL_UNAVAILABLE',
-        `model "${model.name}" version ${routed.version} cannot be served and there is no other champion to fall back to`,
+        `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`,
       );
     }
-    model.fallbacks.inc();
-    try {
-      return {
-        served: champion,
-        output: await scoreVersion(context, champion, vector),
-        fallback: {
-          fromVersion: routed.version,
-          reason: error.transient ? 'artifact unavailable' : 'version broken',
-        },
-      };
-    } catch (second) {
-      if (second instanceof BrokenVersionError) {
-        throw new RouterError(
-          'ROUTER_ERR_MODEL_UNAVAILABLE',
-          `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`,
-        );
-      }
-      throw second;
-    }
+    throw second;
+  };
+  let output: number | Promise<number>;
+  try {
+    output = scoreVersion(context, champion, vector);
+  } catch (second) {
+    return unavailable(second);
   }
+  if (output instanceof Promise) {
+    return output.then((value) => ({ served: champion, output: value, fallback }), unavailable);
+  }
+  return { served: champion, output, fallback };
 }
 
 // Shadow scores are recorded for paired comparison with the served prediction and never returned;

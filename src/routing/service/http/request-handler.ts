@@ -71,6 +71,8 @@ export interface RequestHandlerOptions {
   readonly auth: ReturnType<typeof createBearerAuth>;
   readonly metrics: RouterMetrics;
   readonly logger: RouterLogger;
+  /** True while the service drains: every response then carries `Connection: close`. */
+  readonly isDraining?: () => boolean;
 }
 
 /**
@@ -88,6 +90,7 @@ export function createRequestHandler(
   options: RequestHandlerOptions,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { metrics, logger, auth } = options;
+  const isDraining = options.isDraining ?? (() => false);
   const byPath = new Map<string, Map<string, CompiledRoute>>();
   for (const route of options.routes as readonly RouteDefinition[]) {
     const methods = byPath.get(route.path) ?? new Map<string, CompiledRoute>();
@@ -127,8 +130,9 @@ export function createRequestHandler(
       'content-length': Buffer.byteLength(text),
     };
     if ('headers' in reply && reply.headers) Object.assign(headers, reply.headers);
-    // After refusing an oversized or unread body, close instead of draining what the client sends.
-    if (close) headers.connection = 'close';
+    // After refusing an oversized or unread body, close instead of draining what the client sends;
+    // while the service drains, close so that keep-alive clients reconnect to another instance.
+    if (close || isDraining()) headers.connection = 'close';
     res.writeHead(reply.status, headers);
     res.end(text);
     let counter = compiled.statuses.get(reply.status);
