@@ -13,6 +13,7 @@ import { InvalidPredictionError } from '../signal/signal-side';
 import { resolveModel } from './resolve-model';
 import { resolveStrategy } from './resolve-strategy';
 import { scoreVersion } from './score-version';
+import { thenMaybe } from '../../../util/maybe-async';
 
 /**
  * `POST /v1/predict`: route the unit (experiment arm or champion), score the routed version with
@@ -76,10 +77,11 @@ export function createPredictHandler(
     }
     // Synchronous when the session is loaded (the usual case): the reply is written in the same
     // turn of the event loop as the request was read, so its latency is its own.
-    const scored = scoreWithFallback(context, model, routed, vector);
-    const routedRequest: RoutedRequest = { body, model, experiment, arm, routed, strategy, vector, now };
-    const answer = (result: Scored): Reply => reply(context, routedRequest, result);
-    return scored instanceof Promise ? scored.then(answer) : answer(scored);
+    const request: RoutedRequest = { body, model, experiment, arm, routed, strategy, vector, now };
+    return thenMaybe(
+      () => scoreWithFallback(context, model, routed, vector),
+      (scored) => reply(context, request, scored),
+    );
   };
 }
 
@@ -185,19 +187,11 @@ function scoreWithFallback(
   routed: VersionRef,
   vector: readonly number[],
 ): Scored | Promise<Scored> {
-  let output: number | Promise<number>;
-  try {
-    output = scoreVersion(context, routed, vector);
-  } catch (error) {
-    return fallBack(context, model, routed, vector, error);
-  }
-  if (output instanceof Promise) {
-    return output.then(
-      (value) => ({ served: routed, output: value }),
-      (error: unknown) => fallBack(context, model, routed, vector, error),
-    );
-  }
-  return { served: routed, output };
+  return thenMaybe(
+    () => scoreVersion(context, routed, vector),
+    (output) => ({ served: routed, output }),
+    (error) => fallBack(context, model, routed, vector, error),
+  );
 }
 
 // A broken routed version is replaced by the champion; anything else is the request's own error.
@@ -221,25 +215,19 @@ function fallBack(
     fromVersion: routed.version,
     reason: error.transient ? 'artifact unavailable' : 'version broken',
   };
-  const unavailable = (second: unknown): never => {
-    if (second instanceof BrokenVersionError) {
-      throw new RouterError(
-        'ROUTER_ERR_MODEL_UNAVAILABLE',
-        `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`,
-      );
-    }
-    throw second;
-  };
-  let output: number | Promise<number>;
-  try {
-    output = scoreVersion(context, champion, vector);
-  } catch (second) {
-    return unavailable(second);
-  }
-  if (output instanceof Promise) {
-    return output.then((value) => ({ served: champion, output: value, fallback }), unavailable);
-  }
-  return { served: champion, output, fallback };
+  return thenMaybe(
+    () => scoreVersion(context, champion, vector),
+    (output) => ({ served: champion, output, fallback }),
+    (second) => {
+      if (second instanceof BrokenVersionError) {
+        throw new RouterError(
+          'ROUTER_ERR_MODEL_UNAVAILABLE',
+          `model "${model.name}": version ${routed.version} and champion ${champion.version} cannot be served`,
+        );
+      }
+      throw second;
+    },
+  );
 }
 
 // Shadow scores are recorded for paired comparison with the served prediction and never returned;

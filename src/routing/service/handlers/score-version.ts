@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
+import { thenMaybe } from '../../../util/maybe-async';
 import { BrokenVersionError } from '../inference/model-session-cache';
-import type { ModelSession } from '../inference/onnx-model-session';
 import type { RoutingContext } from '../routing-context';
 import type { VersionRef } from '../config/routing-snapshot';
 
@@ -20,36 +20,21 @@ export function scoreVersion(
   ref: VersionRef,
   vector: readonly number[],
 ): number | Promise<number> {
-  const session = context.sessions.session(ref.spec);
-  if (session instanceof Promise) return session.then((loaded) => run(context, ref, loaded, vector));
-  return run(context, ref, session, vector);
-}
-
-function run(
-  context: RoutingContext,
-  ref: VersionRef,
-  session: ModelSession,
-  vector: readonly number[],
-): number | Promise<number> {
-  const started = performance.now();
-  const broken = (error: unknown): BrokenVersionError => {
-    context.sessions.markBroken(ref.versionId, error as Error);
-    return new BrokenVersionError(ref.versionId, error as Error);
-  };
-  const observed = (output: number): number => {
-    context.metrics.inferenceDuration.labels().observe((performance.now() - started) / 1000);
-    return output;
-  };
-  let output: number | Promise<number>;
-  try {
-    output = session.score(vector);
-  } catch (error) {
-    throw broken(error);
-  }
-  if (output instanceof Promise) {
-    return output.then(observed, (error: unknown) => {
-      throw broken(error);
-    });
-  }
-  return observed(output);
+  return thenMaybe(
+    () => context.sessions.session(ref.spec),
+    (session) => {
+      const started = performance.now();
+      return thenMaybe(
+        () => session.score(vector),
+        (output) => {
+          context.metrics.inferenceDuration.labels().observe((performance.now() - started) / 1000);
+          return output;
+        },
+        (error) => {
+          context.sessions.markBroken(ref.versionId, error as Error);
+          throw new BrokenVersionError(ref.versionId, error as Error);
+        },
+      );
+    },
+  );
 }
