@@ -78,6 +78,11 @@ export async function loadModelSession(
     return value;
   };
   const dims = [1, width];
+  const inputOf = (vector: readonly number[]): ort.Tensor => {
+    const data = new Float32Array(width);
+    for (let i = 0; i < width; i++) data[i] = vector[i]!;
+    return new ort.Tensor('float32', data, dims);
+  };
   const native = preferNative ? nativeBinding() : null;
   if (native !== null) {
     const session = new native.InferenceSession();
@@ -92,13 +97,7 @@ export async function loadModelSession(
       width,
       synchronous: true,
       score(vector) {
-        const data = new Float32Array(width);
-        for (let i = 0; i < width; i++) data[i] = vector[i]!;
-        const result = session.run(
-          { [inputName]: new ort.Tensor('float32', data, dims) },
-          fetches,
-          runOptions,
-        );
+        const result = session.run({ [inputName]: inputOf(vector) }, fetches, runOptions);
         return readOutput(result[output.name]!.data as Float32Array);
       },
       release: async () => session.dispose(),
@@ -115,9 +114,7 @@ export async function loadModelSession(
     width,
     synchronous: false,
     async score(vector) {
-      const data = new Float32Array(width);
-      for (let i = 0; i < width; i++) data[i] = vector[i]!;
-      const result = await session.run({ [inputName]: new ort.Tensor('float32', data, dims) }, fetches);
+      const result = await session.run({ [inputName]: inputOf(vector) }, fetches);
       return readOutput(result[output.name]!.data as Float32Array);
     },
     release: () => session.release(),
