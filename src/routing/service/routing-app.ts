@@ -3,11 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Config } from '../../config/config';
 import { connectDatabase, type DatabaseHandle } from '../../db/connection';
-import {
-  insertAssignments,
-  insertPredictions,
-  type EncodedLogRow,
-} from '../../db/repositories/routing-log.repository';
+import { copyAssignments, copyPredictions } from '../../db/repositories/routing-log.repository';
 import { getArtifact } from '../../db/repositories/version.repository';
 import { createRng } from '../../stats/random';
 import { RouterAlerts } from './alerts/router-alerts';
@@ -220,22 +216,18 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     },
   });
 
-  const predictionLog = new BatchLog<EncodedLogRow>({
+  const predictionLog = new BatchLog({
     name: 'predictions',
-    write: (rows) => insertPredictions(db, rows),
-    idOf: (row) => row.id,
-    timeOf: (row) => row.atMs,
+    write: (batch) => copyPredictions(database.pool, batch.payload),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
     metrics: logMetrics(metrics, 'predictions', setDatabaseUp),
     logger,
   });
-  const assignmentLog = new BatchLog<EncodedLogRow>({
+  const assignmentLog = new BatchLog({
     name: 'assignments',
-    write: (rows) => insertAssignments(db, rows),
-    idOf: (row) => row.id,
-    timeOf: (row) => row.atMs,
+    write: (batch) => copyAssignments(database.pool, batch.payload),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,

@@ -1,4 +1,3 @@
-import type { EncodedLogRow } from '../../db/repositories/routing-log.repository';
 import type { Rng } from '../../stats/random';
 import type { AdaptiveReweighter } from './config/adaptive-reweighter';
 import type { ConfigStore } from './config/config-store';
@@ -16,7 +15,7 @@ import type { Strategy } from './signal/strategy-config';
  * ### Examples
  * ```ts
  * const snapshot = context.store.snapshot;
- * context.predictionLog.append(encodePrediction(row));
+ * context.predictionLog.append(row.predictionId, row.createdAtMs, encodePrediction(row));
  * ```
  */
 export interface RoutingContext {
@@ -24,9 +23,9 @@ export interface RoutingContext {
   readonly reweighter: AdaptiveReweighter;
   readonly sessions: ModelSessionCache;
   /** Predictions, encoded with `encodePrediction` when appended. */
-  readonly predictionLog: BatchLog<EncodedLogRow>;
+  readonly predictionLog: BatchLog;
   /** Assignments, encoded with `encodeAssignment` when appended. */
-  readonly assignmentLog: BatchLog<EncodedLogRow>;
+  readonly assignmentLog: BatchLog;
   readonly committer: OutcomeCommitter;
   /** Current strategies by id (replaced on /admin/reload). */
   strategies(): ReadonlyMap<string, Strategy>;

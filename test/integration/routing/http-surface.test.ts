@@ -107,6 +107,10 @@ describe('routing service: HTTP surface', function () {
     );
     const longUnit = await router.post('/v1/route', { model: 'btc-1h', unitId: 'x'.repeat(257) });
     assert.deepEqual([longUnit.status, longUnit.body.error.field], [400, 'unitId']);
+    // PostgreSQL text cannot hold NUL: refused here rather than dropped later by the log.
+    const nulUnit = await router.post('/v1/route', { model: 'btc-1h', unitId: 'a\u0000b' });
+    assert.deepEqual([nulUnit.status, nulUnit.body.error.field], [400, 'unitId']);
+    assert.match(nulUnit.body.error.message, /NUL/);
     const badModel = await router.post('/v1/route', { model: 'BTC 1h', unitId: 'u' });
     assert.deepEqual([badModel.status, badModel.body.error.field], [400, 'model']);
   });

@@ -6,7 +6,12 @@ import { z } from 'zod';
 const modelName = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'must be a registered model name (lower-case, 1–63 characters)');
-const unitId = z.string().min(1).max(256);
+// PostgreSQL text cannot hold NUL: such an id could be served but never logged.
+const unitId = z
+  .string()
+  .min(1)
+  .max(256)
+  .refine((value) => !value.includes('\u0000'), 'must not contain NUL characters');
 const positivePrice = z.number().positive();
 
 /**

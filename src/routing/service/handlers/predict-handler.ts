@@ -106,6 +106,8 @@ function reply(context: RoutingContext, request: RoutedRequest, { served, output
   const predictionId = uuidv7(now);
   const attributed = arm !== null && served === routed;
   context.predictionLog.append(
+    predictionId,
+    now,
     encodePrediction({
       predictionId,
       modelId: model.modelId,
@@ -123,6 +125,8 @@ function reply(context: RoutingContext, request: RoutedRequest, { served, output
   if (arm !== null) {
     // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
     context.assignmentLog.append(
+      predictionId,
+      now,
       encodeAssignment({
         assignmentId: predictionId,
         experimentId: experiment!.experimentId,
@@ -243,9 +247,12 @@ async function scoreShadow(
   try {
     const output = await scoreVersion(context, shadow, vector);
     const now = Date.now();
+    const predictionId = uuidv7(now);
     context.predictionLog.append(
+      predictionId,
+      now,
       encodePrediction({
-        predictionId: uuidv7(now),
+        predictionId,
         modelId: model.modelId,
         versionId: shadow.versionId,
         experimentId: null,

@@ -4,7 +4,35 @@ import { RouterError } from '../errors/router-error';
 import type { Reply } from '../http/route-definition';
 import { uuidv7 } from '../ids/uuid-v7';
 import type { RoutingContext } from '../routing-context';
+import type { ExperimentArm } from '../config/routing-snapshot';
 import { resolveModel } from './resolve-model';
+
+const JSON_UTF8 = 'application/json; charset=utf-8';
+
+// Within an arm only the assignment id changes from one answer to the next, so the JSON around it
+// is serialised once per arm (of each configuration snapshot) instead of on every request: the
+// route answer is then one string concatenation. The id is a UUID and needs no escaping.
+interface ArmReply {
+  readonly before: string;
+  readonly after: string;
+}
+const armReplies = new WeakMap<ExperimentArm, ArmReply>();
+
+function armReply(modelName: string, experimentId: string, arm: ExperimentArm): ArmReply {
+  let reply = armReplies.get(arm);
+  if (reply === undefined) {
+    const [before, after] = JSON.stringify({
+      model: modelName,
+      version: arm.version.version,
+      assignmentId: '\u0000',
+      experimentId,
+      variant: arm.variant,
+    }).split('"\\u0000"');
+    reply = { before: `${before!}"`, after: `"${after!}` };
+    armReplies.set(arm, reply);
+  }
+  return reply;
+}
 
 /**
  * `POST /v1/route`: routing only, for engines that run the models themselves. Inside an experiment
@@ -27,6 +55,8 @@ export function createRouteHandler(context: RoutingContext): (body: RouteRequest
       const now = Date.now();
       const assignmentId = uuidv7(now);
       context.assignmentLog.append(
+        assignmentId,
+        now,
         encodeAssignment({
           assignmentId,
           experimentId: experiment!.experimentId,
@@ -36,16 +66,8 @@ export function createRouteHandler(context: RoutingContext): (body: RouteRequest
         }),
       );
       arm.assignments.inc();
-      return {
-        status: 200,
-        body: {
-          model: model.name,
-          version: arm.version.version,
-          assignmentId,
-          experimentId: experiment!.experimentId,
-          variant: arm.variant,
-        },
-      };
+      const { before, after } = armReply(model.name, experiment!.experimentId, arm);
+      return { status: 200, text: before + assignmentId + after, contentType: JSON_UTF8 };
     }
     if (model.champion === null) {
       throw new RouterError(

@@ -1,11 +1,13 @@
 import type { RouterLogger } from '../observability/router-logger';
+import { EncodedRowQueue, type EncodedRowBatch } from './encoded-row-queue';
 
-// Predictions and assignments are written off the hot path: a request appends a row to memory and
-// answers; a single flusher per log commits up to `maxBatch` rows per statement, every
+// Predictions and assignments are written off the hot path: a request appends an encoded row to
+// memory and answers; a single flusher per log commits up to `maxBatch` rows per statement, every
 // `flushIntervalMs` or as soon as a full batch is waiting. Memory is bounded by `maxBuffered` rows:
 // when PostgreSQL is slow or down the buffer fills, retries back off, and rows beyond the bound are
 // dropped and counted (a prediction must never wait on, or fail because of, its log). One flusher at
 // a time is the backpressure towards PostgreSQL: the log never has more than one statement in flight.
+// Rows stay in the queue until their batch is committed, so a failed write has nothing to put back.
 
 /**
  * Counters and gauges a {@link BatchLog} reports to.
@@ -29,18 +31,14 @@ export interface BatchLogMetrics {
  *
  * ### Examples
  * ```ts
- * const options: BatchLogOptions<Row> = { name: 'predictions', write, idOf: (r) => r.id, timeOf: (r) => r.at,
+ * const options: BatchLogOptions = { name: 'predictions', write: (batch) => copyPredictions(pool, batch.payload),
  *   maxBuffered: 200_000, maxBatch: 5_000, flushIntervalMs: 200, metrics, logger };
  * ```
  */
-export interface BatchLogOptions<Row> {
+export interface BatchLogOptions {
   readonly name: string;
-  /** Commits rows in one statement; resolves only once they are durable. */
-  write(rows: readonly Row[]): Promise<void>;
-  /** Id of a row, to answer "is this id still waiting?" for outcomes that outrun the flush. */
-  idOf(row: Row): string;
-  /** Epoch ms at which the row was appended (for the lag metric). */
-  timeOf(row: Row): number;
+  /** Commits the batch's rows in one statement; resolves only once they are durable. */
+  write(batch: EncodedRowBatch): Promise<void>;
   readonly maxBuffered: number;
   readonly maxBatch: number;
   readonly flushIntervalMs: number;
@@ -72,17 +70,17 @@ export function isDataError(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
- * const log = new BatchLog({ name: 'predictions', write: (rows) => insertPredictions(db, rows), … });
+ * const log = new BatchLog({ name: 'predictions', write: (batch) => copyPredictions(pool, batch.payload), … });
  * log.start();
- * log.append(row);         // true: buffered (false: dropped, buffer full)
- * log.isPending(row.id);   // true until committed
+ * log.append(id, Date.now(), encodePrediction(row)); // true: buffered (false: dropped, buffer full)
+ * log.isPending(id);       // true until committed
  * await log.flush();       // everything appended so far is committed (or this throws)
  * await log.stop(5_000);   // last flush on shutdown
  * ```
  */
-export class BatchLog<Row> {
-  private buffer: Row[] = [];
-  private inFlight = 0;
+export class BatchLog {
+  private readonly queue = new EncodedRowQueue();
+  private lastId: string | null = null;
   private readonly pending = new Set<string>();
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -90,7 +88,7 @@ export class BatchLog<Row> {
   private stopped = false;
   private lastDropWarning = 0;
 
-  constructor(private readonly options: BatchLogOptions<Row>) {}
+  constructor(private readonly options: BatchLogOptions) {}
 
   /** Starts the periodic flusher. */
   start(): void {
@@ -100,14 +98,15 @@ export class BatchLog<Row> {
 
   /** Rows waiting in memory (buffered or being written). */
   get size(): number {
-    return this.buffer.length + this.inFlight;
+    return this.queue.length;
   }
 
   /**
-   * Buffers a row; false when the buffer is full and the row was dropped (counted). Never blocks.
+   * Buffers a row, already encoded as one line for the log's writer; false when the buffer is full
+   * and the row was dropped (counted). Never blocks.
    */
-  append(row: Row): boolean {
-    if (this.buffer.length + this.inFlight >= this.options.maxBuffered) {
+  append(id: string, atMs: number, line: string): boolean {
+    if (this.queue.length >= this.options.maxBuffered) {
       this.options.metrics.dropped('overflow', 1);
       const now = Date.now();
       if (now - this.lastDropWarning > 10_000) {
@@ -119,9 +118,10 @@ export class BatchLog<Row> {
       }
       return false;
     }
-    this.buffer.push(row);
-    this.pending.add(this.options.idOf(row));
-    if (this.buffer.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {
+    this.queue.push(id, atMs, line);
+    this.pending.add(id);
+    this.lastId = id;
+    if (this.queue.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {
       this.background();
     }
     return true;
@@ -137,8 +137,8 @@ export class BatchLog<Row> {
    * fails; the rows stay buffered for the next attempt.
    */
   async flush(): Promise<void> {
-    const last = this.buffer[this.buffer.length - 1];
-    if (last !== undefined) await this.flushIds([this.options.idOf(last)]);
+    const last = this.lastId;
+    if (last !== null && this.pending.has(last)) await this.flushIds([last]);
     else if (this.flushing !== null) await this.flushing;
   }
 
@@ -179,7 +179,7 @@ export class BatchLog<Row> {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
       this.timer = null;
-      if (this.buffer.length > 0 && this.flushing === null) this.background();
+      if (this.queue.length > 0 && this.flushing === null) this.background();
       else this.schedule(this.options.flushIntervalMs);
     }, delayMs);
     this.timer.unref();
@@ -189,7 +189,7 @@ export class BatchLog<Row> {
     this.run().then(
       () => {
         // A backlog (after an outage, or under load) drains batch after batch without waiting.
-        if (this.buffer.length >= this.options.maxBatch && this.flushing === null) this.background();
+        if (this.queue.length >= this.options.maxBatch && this.flushing === null) this.background();
         else this.schedule(this.options.flushIntervalMs);
       },
       () => {
@@ -205,31 +205,29 @@ export class BatchLog<Row> {
   // Writes one batch (the oldest `maxBatch` rows). Only one runs at a time.
   private run(): Promise<void> {
     // An empty run would finish synchronously and clear `flushing` before it is even set.
-    if (this.buffer.length === 0) return Promise.resolve();
+    if (this.queue.length === 0) return Promise.resolve();
     const flushing = (async () => {
       try {
-        const batch = this.buffer.splice(0, this.options.maxBatch);
-        this.inFlight = batch.length;
+        const batch = this.queue.peek(this.options.maxBatch);
         try {
           await this.writeIsolatingBadRows(batch);
         } catch (error) {
-          // Back at the front, in order: the next attempt retries the same rows first.
-          this.buffer = batch.concat(this.buffer);
+          // The rows are still at the front of the queue: the next attempt retries them first.
           this.failures++;
           this.options.metrics.databaseUp(false);
           if (this.failures === 1 || this.failures % 20 === 0) {
             this.options.logger.warn('log flush failed; keeping rows and retrying', {
               log: this.options.name,
-              buffered: this.buffer.length,
+              buffered: this.queue.length,
               failures: this.failures,
               error: (error as Error).message,
             });
           }
+          this.options.metrics.buffered(this.queue.length);
           throw error;
-        } finally {
-          this.inFlight = 0;
-          this.options.metrics.buffered(this.buffer.length);
         }
+        this.queue.shift(batch.count);
+        this.options.metrics.buffered(this.queue.length);
         if (this.failures > 0)
           this.options.logger.info('log flush recovered', {
             log: this.options.name,
@@ -237,9 +235,9 @@ export class BatchLog<Row> {
           });
         this.failures = 0;
         this.options.metrics.databaseUp(true);
-        this.options.metrics.flushed(batch.length);
-        this.options.metrics.lag((Date.now() - this.options.timeOf(batch[0]!)) / 1000);
-        for (const row of batch) this.pending.delete(this.options.idOf(row));
+        this.options.metrics.flushed(batch.count);
+        this.options.metrics.lag((Date.now() - batch.firstAtMs) / 1000);
+        for (const id of batch.ids) this.pending.delete(id);
       } finally {
         this.flushing = null;
       }
@@ -249,25 +247,26 @@ export class BatchLog<Row> {
   }
 
   // A data error fails the whole statement; halving the batch finds the bad rows in O(bad × log n)
-  // statements, so one poison row costs a few extra round trips instead of blocking the log.
-  private async writeIsolatingBadRows(rows: readonly Row[]): Promise<void> {
+  // statements, so one poison row costs a few extra round trips instead of blocking the log. Rows
+  // refused are counted as dropped (flushed counts the whole batch: every row has left the queue).
+  private async writeIsolatingBadRows(batch: EncodedRowBatch): Promise<void> {
     try {
-      await this.options.write(rows);
+      await this.options.write(batch);
     } catch (error) {
       if (!isDataError(error)) throw error;
-      if (rows.length === 1) {
+      if (batch.count === 1) {
         this.options.metrics.dropped('rejected', 1);
-        this.pending.delete(this.options.idOf(rows[0]!));
+        this.pending.delete(batch.ids[0]!);
         this.options.logger.error('row refused by PostgreSQL; dropped', {
           log: this.options.name,
-          id: this.options.idOf(rows[0]!),
+          id: batch.ids[0],
           error: (error as Error).message,
         });
         return;
       }
-      const middle = Math.ceil(rows.length / 2);
-      await this.writeIsolatingBadRows(rows.slice(0, middle));
-      await this.writeIsolatingBadRows(rows.slice(middle));
+      const middle = Math.ceil(batch.count / 2);
+      await this.writeIsolatingBadRows(batch.slice(0, middle));
+      await this.writeIsolatingBadRows(batch.slice(middle, batch.count));
     }
   }
 }

@@ -27,4 +27,21 @@ describe('bearer auth', () => {
       assert.equal(auth.scopeOf(header), null, String(header));
     }
   });
+
+  it('takes tokens of any length, and refuses their prefixes and extensions, also past the 64-byte slot', () => {
+    const long = createBearerAuth({ engineToken: 'e'.repeat(63), adminToken: `a${'é'.repeat(100)}` });
+    assert.equal(long.scopeOf(`Bearer ${'e'.repeat(63)}`), 'engine');
+    assert.equal(long.scopeOf(`Bearer a${'é'.repeat(100)}`), 'admin');
+    for (const header of [
+      `Bearer ${'e'.repeat(62)}`,
+      `Bearer ${'e'.repeat(64)}`,
+      `Bearer ${'e'.repeat(63)}é`,
+      `Bearer a${'é'.repeat(99)}`,
+      `Bearer a${'é'.repeat(101)}`,
+      // Fills the slot to its last byte with a multi-byte character: truncated copies must not match.
+      `Bearer a${'é'.repeat(100)}${'x'.repeat(60)}`,
+    ]) {
+      assert.equal(long.scopeOf(header), null, header.slice(0, 20));
+    }
+  });
 });

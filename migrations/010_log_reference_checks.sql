@@ -1,0 +1,163 @@
+-- References of the router's logs checked once per statement instead of once per row.
+--
+-- The router writes predictions and experiment assignments at tens of thousands of rows per
+-- second. A declarative foreign key checks every inserted row on its own (an index probe and a row
+-- lock on the parent): measured at about 4 µs of PostgreSQL CPU per reference per row, a third of
+-- the cost of storing an assignment. A batch of these rows references a handful of parents, so the
+-- same guarantee is kept by one check per statement over the distinct references of the rows it
+-- wrote (a transition table), plus triggers on the parents that refuse to delete or re-key a row
+-- that is still referenced. Violations raise SQLSTATE 23503 (foreign_key_violation) as the
+-- constraints did, which the router treats as a data error: it isolates and drops the bad row.
+--
+-- Parents are locked FOR KEY SHARE by the check, as the constraint would have, so a concurrent
+-- delete of a parent waits for the insert and then sees its rows.
+
+ALTER TABLE predictions
+  DROP CONSTRAINT predictions_model_id_fkey,
+  DROP CONSTRAINT predictions_version_id_fkey,
+  DROP CONSTRAINT predictions_experiment_id_variant_fkey;
+ALTER TABLE experiment_assignments
+  DROP CONSTRAINT experiment_assignments_experiment_id_fkey;
+
+CREATE FUNCTION predictions_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  missing text;
+BEGIN
+  PERFORM 1 FROM models WHERE model_id IN (SELECT model_id FROM written) FOR KEY SHARE;
+  PERFORM 1 FROM model_versions WHERE version_id IN (SELECT version_id FROM written) FOR KEY SHARE;
+  PERFORM 1 FROM experiment_variants
+   WHERE (experiment_id, variant) IN (SELECT experiment_id, variant FROM written WHERE experiment_id IS NOT NULL)
+     FOR KEY SHARE;
+  SELECT 'model_id ' || w.model_id INTO missing
+    FROM (SELECT DISTINCT model_id FROM written) w
+   WHERE NOT EXISTS (SELECT 1 FROM models m WHERE m.model_id = w.model_id)
+   LIMIT 1;
+  IF missing IS NULL THEN
+    SELECT 'version_id ' || w.version_id INTO missing
+      FROM (SELECT DISTINCT version_id FROM written) w
+     WHERE NOT EXISTS (SELECT 1 FROM model_versions v WHERE v.version_id = w.version_id)
+     LIMIT 1;
+  END IF;
+  -- (experiment_id, variant) matched simply, as the constraint did: a row outside any experiment
+  -- (experiment_id NULL) references nothing.
+  IF missing IS NULL THEN
+    SELECT 'experiment_id ' || w.experiment_id || ' variant ' || w.variant INTO missing
+      FROM (SELECT DISTINCT experiment_id, variant FROM written WHERE experiment_id IS NOT NULL AND variant IS NOT NULL) w
+     WHERE NOT EXISTS (SELECT 1 FROM experiment_variants v
+                        WHERE v.experiment_id = w.experiment_id AND v.variant = w.variant)
+     LIMIT 1;
+  END IF;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'insert or update on table "predictions" references % which does not exist', missing
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$;
+
+-- A trigger with a transition table takes one event, hence one trigger per event.
+CREATE TRIGGER predictions_references_inserted AFTER INSERT ON predictions
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION predictions_check_references();
+CREATE TRIGGER predictions_references_updated AFTER UPDATE ON predictions
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION predictions_check_references();
+
+CREATE FUNCTION experiment_assignments_check_references() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  missing uuid;
+BEGIN
+  PERFORM 1 FROM experiments WHERE experiment_id IN (SELECT experiment_id FROM written) FOR KEY SHARE;
+  SELECT w.experiment_id INTO missing
+    FROM (SELECT DISTINCT experiment_id FROM written) w
+   WHERE NOT EXISTS (SELECT 1 FROM experiments e WHERE e.experiment_id = w.experiment_id)
+   LIMIT 1;
+  IF missing IS NOT NULL THEN
+    RAISE EXCEPTION 'insert or update on table "experiment_assignments" references experiment_id % which does not exist', missing
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER experiment_assignments_references_inserted AFTER INSERT ON experiment_assignments
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION experiment_assignments_check_references();
+CREATE TRIGGER experiment_assignments_references_updated AFTER UPDATE ON experiment_assignments
+  REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION experiment_assignments_check_references();
+
+-- The parents' side of the old constraints (NO ACTION): a row still referenced is neither deleted
+-- nor given another key. Row triggers: parents change rarely, and each check is one index probe
+-- (a scan of predictions for model_versions, as the constraint needed too).
+CREATE FUNCTION models_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.model_id IS NOT DISTINCT FROM NEW.model_id THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  IF EXISTS (SELECT 1 FROM predictions WHERE model_id = OLD.model_id) THEN
+    RAISE EXCEPTION '% of model_id % on table "models": predictions still reference it', TG_OP, OLD.model_id
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION model_versions_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.version_id IS NOT DISTINCT FROM NEW.version_id THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  IF EXISTS (SELECT 1 FROM predictions WHERE version_id = OLD.version_id) THEN
+    RAISE EXCEPTION '% of version_id % on table "model_versions": predictions still reference it', TG_OP, OLD.version_id
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION experiments_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF OLD.experiment_id IS NOT DISTINCT FROM NEW.experiment_id THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  IF EXISTS (SELECT 1 FROM experiment_assignments WHERE experiment_id = OLD.experiment_id) THEN
+    RAISE EXCEPTION '% of experiment_id % on table "experiments": assignments still reference it', TG_OP, OLD.experiment_id
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE FUNCTION experiment_variants_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' THEN
+    IF (OLD.experiment_id, OLD.variant) IS NOT DISTINCT FROM (NEW.experiment_id, NEW.variant) THEN
+      RETURN NEW;
+    END IF;
+  END IF;
+  IF EXISTS (SELECT 1 FROM predictions WHERE experiment_id = OLD.experiment_id AND variant = OLD.variant) THEN
+    RAISE EXCEPTION '% of variant % of experiment_id % on table "experiment_variants": predictions still reference it',
+      TG_OP, OLD.variant, OLD.experiment_id
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  IF TG_OP = 'DELETE' THEN
+    RETURN OLD;
+  END IF;
+  RETURN NEW;
+END $$;
+
+CREATE TRIGGER models_referenced_by_predictions BEFORE DELETE OR UPDATE OF model_id ON models
+  FOR EACH ROW EXECUTE FUNCTION models_refuse_referenced_change();
+CREATE TRIGGER model_versions_referenced_by_predictions BEFORE DELETE OR UPDATE OF version_id ON model_versions
+  FOR EACH ROW EXECUTE FUNCTION model_versions_refuse_referenced_change();
+CREATE TRIGGER experiment_variants_referenced_by_predictions BEFORE DELETE OR UPDATE OF experiment_id, variant ON experiment_variants
+  FOR EACH ROW EXECUTE FUNCTION experiment_variants_refuse_referenced_change();
+CREATE TRIGGER experiments_referenced_by_assignments BEFORE DELETE OR UPDATE OF experiment_id ON experiments
+  FOR EACH ROW EXECUTE FUNCTION experiments_refuse_referenced_change();

@@ -1,0 +1,172 @@
+// The rows a router has served but not yet committed, kept as encoded bytes outside the V8 heap.
+//
+// Rows wait in memory for up to a flush interval (and for as long as PostgreSQL is down). Kept as
+// JavaScript objects, a prediction row held about 1.4 KB of heap (row object, column strings, the
+// feature vector's text); every young-generation GC copied those survivors, and at a few thousand
+// predictions per second the scavenges grew to 2–4 ms, a pause every request behind them waited
+// for. Here a row is written once, at append, into a Buffer (memory V8 neither scans nor copies),
+// and only its id string stays on the heap, for "is this prediction still waiting?" lookups.
+
+/**
+ * The oldest rows of a queue, ready to be written: their ids and their bytes.
+ *
+ * ### Examples
+ * ```ts
+ * const batch = queue.peek(5_000);
+ * await write(batch.payload);              // the rows' encoded lines, back to back
+ * batch.slice(0, batch.count / 2).payload; // the first half, e.g. to find a row PostgreSQL refuses
+ * ```
+ */
+export interface EncodedRowBatch {
+  readonly count: number;
+  readonly ids: readonly string[];
+  /** Epoch ms at which the oldest row was appended. */
+  readonly firstAtMs: number;
+  readonly payload: Buffer;
+  /** Rows `start` (inclusive) to `end` (exclusive) of this batch, sharing its bytes. */
+  slice(start: number, end: number): EncodedRowBatch;
+}
+
+function batchOf(
+  payload: Buffer,
+  ends: Uint32Array,
+  ids: readonly string[],
+  times: Float64Array,
+): EncodedRowBatch {
+  return {
+    count: ids.length,
+    ids,
+    firstAtMs: times[0] ?? Date.now(),
+    payload,
+    slice(start, end) {
+      const from = start === 0 ? 0 : ends[start - 1]!;
+      const to = end === 0 ? 0 : ends[end - 1]!;
+      const shifted = ends.slice(start, end).map((offset) => offset - from);
+      return batchOf(payload.subarray(from, to), shifted, ids.slice(start, end), times.subarray(start, end));
+    },
+  };
+}
+
+/**
+ * A FIFO of encoded rows in one growable off-heap buffer. Rows are read with {@link peek} (a copy,
+ * so that a write in flight never sees the buffer move) and removed with {@link shift} once
+ * committed.
+ *
+ * ### Examples
+ * ```ts
+ * const queue = new EncodedRowQueue();
+ * queue.push('0190…', Date.now(), '0190…\tacct-1\n');
+ * const batch = queue.peek(5_000);
+ * await copy(batch.payload);
+ * queue.shift(batch.count);
+ * ```
+ */
+export class EncodedRowQueue {
+  private bytes: Buffer;
+  /** Byte offset at which the oldest row starts. */
+  private start = 0;
+  /** Byte offset at which the next row will be written. */
+  private used = 0;
+  /** End offset, id and append time of every row, oldest first, from index `head`. */
+  private ends: Uint32Array;
+  private times: Float64Array;
+  private ids: string[] = [];
+  private head = 0;
+
+  constructor(
+    private readonly initialBytes = 64 * 1024,
+    private readonly initialRows = 1024,
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(initialBytes);
+    this.ends = new Uint32Array(initialRows);
+    this.times = new Float64Array(initialRows);
+  }
+
+  /** Rows waiting. */
+  get length(): number {
+    return this.ids.length - this.head;
+  }
+
+  /** Bytes the waiting rows take. */
+  get byteLength(): number {
+    return this.used - this.start;
+  }
+
+  /** Appends one encoded row (a complete line, with its terminator). */
+  push(id: string, atMs: number, line: string): void {
+    // UTF-16 to UTF-8 takes at most 3 bytes per code unit; reserving that avoids measuring first.
+    this.reserve(line.length * 3);
+    this.used += this.bytes.write(line, this.used, 'utf8');
+    const row = this.ids.length;
+    if (row === this.ends.length) {
+      this.ends = grown(this.ends, Uint32Array);
+      this.times = grown(this.times, Float64Array);
+    }
+    this.ends[row] = this.used;
+    this.times[row] = atMs;
+    this.ids.push(id);
+  }
+
+  /** The oldest `max` rows (fewer if fewer wait), copied; nothing is removed. */
+  peek(max: number): EncodedRowBatch {
+    const end = this.head + Math.min(max, this.length);
+    const from = this.start;
+    const to = end === this.head ? from : this.ends[end - 1]!;
+    return batchOf(
+      Buffer.from(this.bytes.subarray(from, to)),
+      this.ends.slice(this.head, end).map((offset) => offset - from),
+      this.ids.slice(this.head, end),
+      this.times.slice(this.head, end),
+    );
+  }
+
+  /** Removes the oldest `count` rows. */
+  shift(count: number): void {
+    const n = Math.min(count, this.length);
+    if (n === 0) return;
+    this.head += n;
+    this.start = this.ends[this.head - 1]!;
+    if (this.head === this.ids.length) {
+      // Drained (the usual case after a flush): start over at offset 0 without moving anything.
+      this.ids = [];
+      this.head = 0;
+      this.start = 0;
+      this.used = 0;
+      // A backlog (PostgreSQL was down) may have grown the buffer a hundredfold; give it back.
+      if (this.bytes.length > 64 * this.initialBytes) {
+        this.bytes = Buffer.allocUnsafeSlow(this.initialBytes);
+        this.ends = new Uint32Array(this.initialRows);
+        this.times = new Float64Array(this.initialRows);
+      }
+    }
+  }
+
+  private reserve(extra: number): void {
+    if (this.used + extra <= this.bytes.length) return;
+    // Move the waiting rows to the front (dropping what was shifted out), into a larger buffer
+    // when half of it would still be too small to keep appends amortised O(1).
+    const live = this.used - this.start;
+    const size =
+      live + extra > this.bytes.length / 2
+        ? Math.max(2 * this.bytes.length, 2 * (live + extra))
+        : this.bytes.length;
+    const target = size === this.bytes.length ? this.bytes : Buffer.allocUnsafeSlow(size);
+    this.bytes.copy(target, 0, this.start, this.used);
+    const rows = this.ids.length - this.head;
+    for (let i = 0; i < rows; i++) {
+      this.ends[i] = this.ends[this.head + i]! - this.start;
+      this.times[i] = this.times[this.head + i]!;
+    }
+    this.ids = this.ids.slice(this.head);
+    this.head = 0;
+    this.start = 0;
+    this.used = live;
+    this.bytes = target;
+  }
+}
+
+function grown<T extends Uint32Array | Float64Array>(array: T, Kind: { new (length: number): T }): T {
+  const next = new Kind(array.length * 2);
+  next.set(array);
+  return next;
+}
