@@ -126,6 +126,19 @@ describe('ml/features', () => {
       );
     });
 
+    it('refuses one extra key even when every name is present, and does not take inherited values', () => {
+      assert.throws(() => featureVectorFromInput(schema, { a: 1, b: 2, c: 3, d: 4 }), {
+        message: 'features: do not match schema test-v1: extra [d]',
+      });
+      const inherited = Object.assign(Object.create({ a: 1 }) as Record<string, number>, { b: 2, c: 3 });
+      assert.throws(() => featureVectorFromInput(schema, inherited), {
+        message: 'features: do not match schema test-v1: missing [a]',
+      });
+      assert.throws(() => featureVectorFromInput(schema, { a: 1, b: '2' as unknown as number, c: 3 }), {
+        message: 'features: do not match schema test-v1: non-finite [b]',
+      });
+    });
+
     it('rejects arrays of the wrong length or with non-finite values', () => {
       assert.throws(() => featureVectorFromInput(schema, [1, 2]), {
         message: 'features: do not match schema test-v1: missing [c]; got 2 values, schema has 3',
