@@ -55,7 +55,7 @@ const MODEL = 'bench-lr20';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Connections for maximum-throughput runs. */
-const CONNECTIONS = 32;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 /**
  * Connections of wrk's fixed-rate runs: each waits ~13-32 ms between requests, far longer than a
  * response takes, so requests go out on schedule even during a server stall (open loop).

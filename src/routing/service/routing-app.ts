@@ -3,7 +3,12 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
 import type { Config } from '../../config/config';
 import { connectDatabase, type DatabaseHandle } from '../../db/connection';
-import { copyAssignments, copyPredictions } from '../../db/repositories/routing-log.repository';
+import {
+  assignmentEncoder,
+  copyAssignments,
+  copyPredictions,
+  predictionEncoder,
+} from '../../db/repositories/routing-log.repository';
 import { getArtifact } from '../../db/repositories/version.repository';
 import { createRng } from '../../stats/random';
 import { RouterAlerts } from './alerts/router-alerts';
@@ -218,6 +223,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
 
   const predictionLog = new BatchLog({
     name: 'predictions',
+    encoder: predictionEncoder,
     write: (batch) => copyPredictions(database.pool, batch.payload),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
@@ -227,6 +233,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   });
   const assignmentLog = new BatchLog({
     name: 'assignments',
+    encoder: assignmentEncoder,
     write: (batch) => copyAssignments(database.pool, batch.payload),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,

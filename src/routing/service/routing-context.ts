@@ -1,4 +1,5 @@
 import type { Rng } from '../../stats/random';
+import type { AssignmentLogRow, PredictionLogRow } from '../../db/repositories/routing-log.repository';
 import type { AdaptiveReweighter } from './config/adaptive-reweighter';
 import type { ConfigStore } from './config/config-store';
 import type { ModelSessionCache } from './inference/model-session-cache';
@@ -15,17 +16,17 @@ import type { Strategy } from './signal/strategy-config';
  * ### Examples
  * ```ts
  * const snapshot = context.store.snapshot;
- * context.predictionLog.append(row.predictionId, row.createdAtMs, encodePrediction(row));
+ * context.predictionLog.append(row.predictionId, row.createdAtMs, row);
  * ```
  */
 export interface RoutingContext {
   readonly store: ConfigStore;
   readonly reweighter: AdaptiveReweighter;
   readonly sessions: ModelSessionCache;
-  /** Predictions, encoded with `encodePrediction` when appended. */
-  readonly predictionLog: BatchLog;
-  /** Assignments, encoded with `encodeAssignment` when appended. */
-  readonly assignmentLog: BatchLog;
+  /** Predictions, encoded for COPY when appended. */
+  readonly predictionLog: BatchLog<PredictionLogRow>;
+  /** Assignments, encoded for COPY when appended. */
+  readonly assignmentLog: BatchLog<AssignmentLogRow>;
   readonly committer: OutcomeCommitter;
   /** Current strategies by id (replaced on /admin/reload). */
   strategies(): ReadonlyMap<string, Strategy>;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import {
+  assignmentEncoder,
   copyAssignments,
   copyPredictions,
-  encodeAssignment,
-  encodePrediction,
+  encodeRows,
+  predictionEncoder,
   type AssignmentLogRow,
   type PredictionLogRow,
 } from '../../../src/db/repositories/routing-log.repository';
@@ -13,9 +14,7 @@ import { BatchLog } from '../../../src/routing/service/logs/batch-log';
 import { createRouterLogger } from '../../../src/routing/service/observability/router-logger';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 
-const payloadOf = (lines: string[]): Buffer => Buffer.from(lines.join(''));
-
-describe('router logs written with COPY', function () {
+describe('router logs written with binary COPY', function () {
   this.timeout(60_000);
   let database: TestDatabase;
   let modelId: string;
@@ -78,7 +77,7 @@ describe('router logs written with COPY', function () {
     ...overrides,
   });
 
-  it('stores every field exactly: awkward unit ids, NULLs, shadow rows, doubles to the last bit and millisecond times', async () => {
+  it('stores every field exactly: awkward unit ids, NULLs, shadow rows, doubles bit for bit and millisecond times', async () => {
     const awkward = [
       'tab\there',
       'line\nbreak',
@@ -91,7 +90,7 @@ describe('router logs written with COPY', function () {
     const served = prediction({
       experimentId,
       variant: 'treatment',
-      features: [0.1 + 0.2, 5e-324, -123.456e-7, 1.7976931348623157e308, -1e-300],
+      features: [0.1 + 0.2, 5e-324, -0, -123.456e-7, 1.7976931348623157e308, -1e-300],
       output: 1 / 3,
       createdAtMs: Date.UTC(2026, 10, 26, 14, 0, 0, 7),
     });
@@ -104,7 +103,7 @@ describe('router logs written with COPY', function () {
         createdAtMs: Date.UTC(2026, 0, 1, 0, 0, 59, 999),
       }),
     ];
-    await copyPredictions(database.pool, payloadOf(rows.map(encodePrediction)));
+    await copyPredictions(database.pool, encodeRows(predictionEncoder, rows));
     const { rows: stored } = await database.pool.query(
       `SELECT prediction_id, model_id, version_id, experiment_id, variant, unit_id, features, output, is_shadow,
               served_prediction_id, (extract(epoch FROM created_at) * 1000)::float8 AS at_ms
@@ -121,6 +120,8 @@ describe('router logs written with COPY', function () {
       assert.equal(s.variant, row.variant);
       assert.equal(s.unit_id, row.unitId);
       assert.deepEqual(s.features, row.features.map(Number));
+      // Binary COPY stores doubles bit for bit, negative zero included.
+      assert.ok(Object.is(s.features[2], row.features[2]), 'negative zero survives');
       assert.equal(s.output, row.output);
       assert.equal(s.is_shadow, row.isShadow);
       assert.equal(s.served_prediction_id, row.servedPredictionId);
@@ -128,7 +129,7 @@ describe('router logs written with COPY', function () {
     }
 
     const assignments = awkward.map((unitId) => assignment({ unitId, variant: `v\\${unitId}` }));
-    await copyAssignments(database.pool, payloadOf(assignments.map(encodeAssignment)));
+    await copyAssignments(database.pool, encodeRows(assignmentEncoder, assignments));
     const { rows: storedAssignments } = await database.pool.query(
       `SELECT assignment_id, experiment_id, variant, unit_id, (extract(epoch FROM assigned_at) * 1000)::float8 AS at_ms
          FROM experiment_assignments WHERE assignment_id = ANY($1::uuid[]) ORDER BY assignment_id`,
@@ -143,10 +144,10 @@ describe('router logs written with COPY', function () {
   it('stores each row once when a committed batch is sent again, with or without new rows', async () => {
     const first = Array.from({ length: 50 }, () => assignment());
     const later = Array.from({ length: 30 }, () => assignment());
-    await copyAssignments(database.pool, payloadOf(first.map(encodeAssignment)));
+    await copyAssignments(database.pool, encodeRows(assignmentEncoder, first));
     // The retry after a lost commit acknowledgement, and a batch overlapping it.
-    await copyAssignments(database.pool, payloadOf(first.map(encodeAssignment)));
-    await copyAssignments(database.pool, payloadOf([...first.slice(25), ...later].map(encodeAssignment)));
+    await copyAssignments(database.pool, encodeRows(assignmentEncoder, first));
+    await copyAssignments(database.pool, encodeRows(assignmentEncoder, [...first.slice(25), ...later]));
     const { rows } = await database.pool.query(
       `SELECT count(*)::int AS n, count(DISTINCT assignment_id)::int AS d FROM experiment_assignments WHERE assignment_id = ANY($1::uuid[])`,
       [[...first, ...later].map((a) => a.assignmentId)],
@@ -154,8 +155,8 @@ describe('router logs written with COPY', function () {
     assert.deepEqual(rows[0], { n: 80, d: 80 });
 
     const predictions = Array.from({ length: 20 }, () => prediction());
-    await copyPredictions(database.pool, payloadOf(predictions.map(encodePrediction)));
-    await copyPredictions(database.pool, payloadOf(predictions.map(encodePrediction)));
+    await copyPredictions(database.pool, encodeRows(predictionEncoder, predictions));
+    await copyPredictions(database.pool, encodeRows(predictionEncoder, predictions));
     const { rows: p } = await database.pool.query(
       `SELECT count(*)::int AS n FROM predictions WHERE prediction_id = ANY($1::uuid[])`,
       [predictions.map((r) => r.predictionId)],
@@ -169,7 +170,7 @@ describe('router logs written with COPY', function () {
     await assert.rejects(
       copyAssignments(
         database.pool,
-        payloadOf([good, assignment({ experimentId: missing })].map(encodeAssignment)),
+        encodeRows(assignmentEncoder, [good, assignment({ experimentId: missing })]),
       ),
       (error: { code?: string; message: string }) =>
         error.code === '23503' && error.message.includes(missing),
@@ -180,7 +181,7 @@ describe('router logs written with COPY', function () {
       [prediction({ experimentId, variant: 'no-such-arm' }), 'variant no-such-arm'],
     ] as const) {
       await assert.rejects(
-        copyPredictions(database.pool, payloadOf([prediction(), bad].map(encodePrediction))),
+        copyPredictions(database.pool, encodeRows(predictionEncoder, [prediction(), bad])),
         (error: { code?: string; message: string }) =>
           error.code === '23503' && error.message.includes(named),
       );
@@ -195,6 +196,7 @@ describe('router logs written with COPY', function () {
   it('drops only the bad row of a logged batch and stores the others (through the batched log)', async () => {
     const log = new BatchLog({
       name: 'assignments',
+      encoder: assignmentEncoder,
       write: (batch) => copyAssignments(database.pool, batch.payload),
       maxBuffered: 1_000,
       maxBatch: 1_000,
@@ -211,7 +213,7 @@ describe('router logs written with COPY', function () {
     const rows = Array.from({ length: 40 }, (_, i) =>
       assignment(i === 17 ? { experimentId: '01890000-0000-7000-8000-0000000000fe' } : {}),
     );
-    for (const row of rows) log.append(row.assignmentId, row.assignedAtMs, encodeAssignment(row));
+    for (const row of rows) log.append(row.assignmentId, row.assignedAtMs, row);
     await log.flush();
     const { rows: stored } = await database.pool.query(
       `SELECT assignment_id FROM experiment_assignments WHERE assignment_id = ANY($1::uuid[])`,

@@ -1,6 +1,5 @@
 import { FeatureSchemaError } from '../../../ml/errors';
 import { featureVectorFromInput } from '../../../ml/features/feature-schema';
-import { encodeAssignment, encodePrediction } from '../../../db/repositories/routing-log.repository';
 import type { PredictRequest } from '../api/request-schemas';
 import type { ExperimentArm, ModelRoute, VersionRef } from '../config/routing-snapshot';
 import { RouterError } from '../errors/router-error';
@@ -105,36 +104,28 @@ function reply(context: RoutingContext, request: RoutedRequest, { served, output
   const { body, model, experiment, arm, routed, strategy, vector, now } = request;
   const predictionId = uuidv7(now);
   const attributed = arm !== null && served === routed;
-  context.predictionLog.append(
+  context.predictionLog.append(predictionId, now, {
     predictionId,
-    now,
-    encodePrediction({
-      predictionId,
-      modelId: model.modelId,
-      versionId: served.versionId,
-      experimentId: attributed ? experiment!.experimentId : null,
-      variant: attributed ? arm.variant : null,
-      unitId: body.unitId,
-      features: vector,
-      output,
-      isShadow: false,
-      servedPredictionId: null,
-      createdAtMs: now,
-    }),
-  );
+    modelId: model.modelId,
+    versionId: served.versionId,
+    experimentId: attributed ? experiment!.experimentId : null,
+    variant: attributed ? arm.variant : null,
+    unitId: body.unitId,
+    features: vector,
+    output,
+    isShadow: false,
+    servedPredictionId: null,
+    createdAtMs: now,
+  });
   if (arm !== null) {
     // The assignment shares the prediction's id: SRM checks count assignments, outcomes join either.
-    context.assignmentLog.append(
-      predictionId,
-      now,
-      encodeAssignment({
-        assignmentId: predictionId,
-        experimentId: experiment!.experimentId,
-        variant: arm.variant,
-        unitId: body.unitId,
-        assignedAtMs: now,
-      }),
-    );
+    context.assignmentLog.append(predictionId, now, {
+      assignmentId: predictionId,
+      experimentId: experiment!.experimentId,
+      variant: arm.variant,
+      unitId: body.unitId,
+      assignedAtMs: now,
+    });
     arm.assignments.inc();
   }
   if (attributed) arm.predictions.inc();
@@ -248,23 +239,19 @@ async function scoreShadow(
     const output = await scoreVersion(context, shadow, vector);
     const now = Date.now();
     const predictionId = uuidv7(now);
-    context.predictionLog.append(
+    context.predictionLog.append(predictionId, now, {
       predictionId,
-      now,
-      encodePrediction({
-        predictionId,
-        modelId: model.modelId,
-        versionId: shadow.versionId,
-        experimentId: null,
-        variant: null,
-        unitId,
-        features: vector,
-        output,
-        isShadow: true,
-        servedPredictionId,
-        createdAtMs: now,
-      }),
-    );
+      modelId: model.modelId,
+      versionId: shadow.versionId,
+      experimentId: null,
+      variant: null,
+      unitId,
+      features: vector,
+      output,
+      isShadow: true,
+      servedPredictionId,
+      createdAtMs: now,
+    });
     model.shadowPredictions.inc();
   } catch (error) {
     if (!(error instanceof BrokenVersionError))

@@ -1,4 +1,3 @@
-import { encodeAssignment } from '../../../db/repositories/routing-log.repository';
 import type { RouteRequest } from '../api/request-schemas';
 import { RouterError } from '../errors/router-error';
 import type { Reply } from '../http/route-definition';
@@ -54,17 +53,13 @@ export function createRouteHandler(context: RoutingContext): (body: RouteRequest
     if (arm !== null) {
       const now = Date.now();
       const assignmentId = uuidv7(now);
-      context.assignmentLog.append(
+      context.assignmentLog.append(assignmentId, now, {
         assignmentId,
-        now,
-        encodeAssignment({
-          assignmentId,
-          experimentId: experiment!.experimentId,
-          variant: arm.variant,
-          unitId: body.unitId,
-          assignedAtMs: now,
-        }),
-      );
+        experimentId: experiment!.experimentId,
+        variant: arm.variant,
+        unitId: body.unitId,
+        assignedAtMs: now,
+      });
       arm.assignments.inc();
       const { before, after } = armReply(model.name, experiment!.experimentId, arm);
       return { status: 200, text: before + assignmentId + after, contentType: JSON_UTF8 };

@@ -1,8 +1,8 @@
 import type { RouterLogger } from '../observability/router-logger';
-import { EncodedRowQueue, type EncodedRowBatch } from './encoded-row-queue';
+import { EncodedRowQueue, type EncodedRowBatch, type RowEncoder } from './encoded-row-queue';
 
-// Predictions and assignments are written off the hot path: a request appends an encoded row to
-// memory and answers; a single flusher per log commits up to `maxBatch` rows per statement, every
+// Predictions and assignments are written off the hot path: a request encodes its row into memory
+// and answers; a single flusher per log commits up to `maxBatch` rows per statement, every
 // `flushIntervalMs` or as soon as a full batch is waiting. Memory is bounded by `maxBuffered` rows:
 // when PostgreSQL is slow or down the buffer fills, retries back off, and rows beyond the bound are
 // dropped and counted (a prediction must never wait on, or fail because of, its log). One flusher at
@@ -31,12 +31,15 @@ export interface BatchLogMetrics {
  *
  * ### Examples
  * ```ts
- * const options: BatchLogOptions = { name: 'predictions', write: (batch) => copyPredictions(pool, batch.payload),
- *   maxBuffered: 200_000, maxBatch: 5_000, flushIntervalMs: 200, metrics, logger };
+ * const options: BatchLogOptions<PredictionLogRow> = { name: 'predictions', encoder: predictionEncoder,
+ *   write: (batch) => copyPredictions(pool, batch.payload), maxBuffered: 200_000, maxBatch: 5_000,
+ *   flushIntervalMs: 200, metrics, logger };
  * ```
  */
-export interface BatchLogOptions {
+export interface BatchLogOptions<Row> {
   readonly name: string;
+  /** Encodes a row into the bytes `write` receives, when it is appended. */
+  readonly encoder: RowEncoder<Row>;
   /** Commits the batch's rows in one statement; resolves only once they are durable. */
   write(batch: EncodedRowBatch): Promise<void>;
   readonly maxBuffered: number;
@@ -70,16 +73,16 @@ export function isDataError(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
- * const log = new BatchLog({ name: 'predictions', write: (batch) => copyPredictions(pool, batch.payload), … });
+ * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload), … });
  * log.start();
- * log.append(id, Date.now(), encodePrediction(row)); // true: buffered (false: dropped, buffer full)
+ * log.append(id, Date.now(), row); // true: buffered (false: dropped, buffer full)
  * log.isPending(id);       // true until committed
  * await log.flush();       // everything appended so far is committed (or this throws)
  * await log.stop(5_000);   // last flush on shutdown
  * ```
  */
-export class BatchLog {
-  private readonly queue = new EncodedRowQueue();
+export class BatchLog<Row> {
+  private readonly queue: EncodedRowQueue<Row>;
   private lastId: string | null = null;
   private readonly pending = new Set<string>();
   private flushing: Promise<void> | null = null;
@@ -88,7 +91,9 @@ export class BatchLog {
   private stopped = false;
   private lastDropWarning = 0;
 
-  constructor(private readonly options: BatchLogOptions) {}
+  constructor(private readonly options: BatchLogOptions<Row>) {
+    this.queue = new EncodedRowQueue(options.encoder);
+  }
 
   /** Starts the periodic flusher. */
   start(): void {
@@ -102,10 +107,10 @@ export class BatchLog {
   }
 
   /**
-   * Buffers a row, already encoded as one line for the log's writer; false when the buffer is full
-   * and the row was dropped (counted). Never blocks.
+   * Buffers a row, encoded at once (the row object is not kept); false when the buffer is full and
+   * the row was dropped (counted). Never blocks.
    */
-  append(id: string, atMs: number, line: string): boolean {
+  append(id: string, atMs: number, row: Row): boolean {
     if (this.queue.length >= this.options.maxBuffered) {
       this.options.metrics.dropped('overflow', 1);
       const now = Date.now();
@@ -118,7 +123,7 @@ export class BatchLog {
       }
       return false;
     }
-    this.queue.push(id, atMs, line);
+    this.queue.push(id, atMs, row);
     this.pending.add(id);
     this.lastId = id;
     if (this.queue.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {

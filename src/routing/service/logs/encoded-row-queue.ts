@@ -8,6 +8,24 @@
 // and only its id string stays on the heap, for "is this prediction still waiting?" lookups.
 
 /**
+ * Writes rows of one kind into a queue's buffer: an upper bound of a row's size, then the bytes.
+ *
+ * ### Examples
+ * ```ts
+ * const lines: RowEncoder<string> = {
+ *   maxBytes: (line) => 3 * line.length,
+ *   write: (line, target, offset) => offset + target.write(line, offset, 'utf8'),
+ * };
+ * ```
+ */
+export interface RowEncoder<Row> {
+  /** At least the number of bytes {@link RowEncoder.write} will write for this row. */
+  maxBytes(row: Row): number;
+  /** Writes the row at `offset` and returns the offset just past it. */
+  write(row: Row, target: Buffer, offset: number): number;
+}
+
+/**
  * The oldest rows of a queue, ready to be written: their ids and their bytes.
  *
  * ### Examples
@@ -54,14 +72,14 @@ function batchOf(
  *
  * ### Examples
  * ```ts
- * const queue = new EncodedRowQueue();
- * queue.push('0190…', Date.now(), '0190…\tacct-1\n');
+ * const queue = new EncodedRowQueue(assignmentEncoder);
+ * queue.push(row.assignmentId, row.assignedAtMs, row);
  * const batch = queue.peek(5_000);
  * await copy(batch.payload);
  * queue.shift(batch.count);
  * ```
  */
-export class EncodedRowQueue {
+export class EncodedRowQueue<Row> {
   private bytes: Buffer;
   /** Byte offset at which the oldest row starts. */
   private start = 0;
@@ -74,6 +92,7 @@ export class EncodedRowQueue {
   private head = 0;
 
   constructor(
+    private readonly encoder: RowEncoder<Row>,
     private readonly initialBytes = 64 * 1024,
     private readonly initialRows = 1024,
   ) {
@@ -92,18 +111,17 @@ export class EncodedRowQueue {
     return this.used - this.start;
   }
 
-  /** Appends one encoded row (a complete line, with its terminator). */
-  push(id: string, atMs: number, line: string): void {
-    // UTF-16 to UTF-8 takes at most 3 bytes per code unit; reserving that avoids measuring first.
-    this.reserve(line.length * 3);
-    this.used += this.bytes.write(line, this.used, 'utf8');
-    const row = this.ids.length;
-    if (row === this.ends.length) {
+  /** Encodes one row at the end of the queue; the row object itself is not kept. */
+  push(id: string, atMs: number, row: Row): void {
+    this.reserve(this.encoder.maxBytes(row));
+    this.used = this.encoder.write(row, this.bytes, this.used);
+    const index = this.ids.length;
+    if (index === this.ends.length) {
       this.ends = grown(this.ends, Uint32Array);
       this.times = grown(this.times, Float64Array);
     }
-    this.ends[row] = this.used;
-    this.times[row] = atMs;
+    this.ends[index] = this.used;
+    this.times[index] = atMs;
     this.ids.push(id);
   }
 

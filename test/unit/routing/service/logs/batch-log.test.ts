@@ -22,8 +22,12 @@ function harness(options: { maxBuffered?: number; maxBatch?: number; flushInterv
     buffered: () => undefined,
     databaseUp: (up) => counts.up.push(up),
   };
-  const log = new BatchLog({
+  const log = new BatchLog<string>({
     name: 'test',
+    encoder: {
+      maxBytes: (line) => 3 * line.length,
+      write: (line, target, offset) => offset + target.write(line, offset, 'utf8'),
+    },
     write: async (batch) => {
       // Rows are read back from the bytes the log hands over: what a COPY would receive.
       const rows = batch.payload

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { EncodedRowQueue } from '../../../../../src/routing/service/logs/encoded-row-queue';
+import { EncodedRowQueue, type RowEncoder } from '../../../../../src/routing/service/logs/encoded-row-queue';
+
+// Rows are text lines here, so that what comes out is easy to compare with what went in.
+const textLines: RowEncoder<string> = {
+  maxBytes: (line) => 3 * line.length,
+  write: (line, target, offset) => offset + target.write(line, offset, 'utf8'),
+};
 
 function lines(payload: Buffer): string[] {
   return payload.toString('utf8').split('\n').slice(0, -1);
@@ -9,7 +15,7 @@ describe('encoded row queue', () => {
   it('keeps rows in order through growth, compaction and partial removal (checked against a plain array)', () => {
     // Small initial sizes force every path: growing the buffer and the row arrays, and moving the
     // waiting rows to the front after some were removed.
-    const queue = new EncodedRowQueue(64, 4);
+    const queue = new EncodedRowQueue(textLines, 64, 4);
     const model: Array<{ id: string; at: number; line: string }> = [];
     let next = 0;
     let seed = 7;
@@ -48,7 +54,7 @@ describe('encoded row queue', () => {
   });
 
   it('hands out a copy: rows pushed or removed while a batch is being written do not change it', () => {
-    const queue = new EncodedRowQueue(32, 2);
+    const queue = new EncodedRowQueue(textLines, 32, 2);
     for (let i = 0; i < 10; i++) queue.push(`a${i}`, i, `a${i}\n`);
     const batch = queue.peek(5);
     queue.shift(8);
@@ -57,7 +63,7 @@ describe('encoded row queue', () => {
   });
 
   it('slices a batch by rows, sharing its bytes', () => {
-    const queue = new EncodedRowQueue();
+    const queue = new EncodedRowQueue(textLines);
     ['one', 'twö', 'three', '𝛼'].forEach((text, i) => queue.push(`r${i}`, 100 + i, `${text}\n`));
     const batch = queue.peek(10);
     const middle = batch.slice(1, 3);
@@ -71,7 +77,7 @@ describe('encoded row queue', () => {
   });
 
   it('gives back the memory of a backlog once drained', () => {
-    const queue = new EncodedRowQueue(1024, 16);
+    const queue = new EncodedRowQueue(textLines, 1024, 16);
     for (let i = 0; i < 10_000; i++) queue.push(`r${i}`, i, `${'x'.repeat(100)}\n`);
     assert.ok((queue as unknown as { bytes: Buffer }).bytes.length >= 1_010_000);
     queue.shift(10_000);
