@@ -54,8 +54,14 @@ const ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef';
 const MODEL = 'bench-lr20';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** Connections for maximum-throughput runs. */
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+/**
+ * Connections for maximum-throughput runs, the same for every server. Throughput is a server's
+ * capacity only when the server is saturated: with 32 connections the single wrk thread and the
+ * router took turns (each request waits for the previous answer on its connection) and the router
+ * sat 8–25% idle while the bare server was saturated, so the ratio measured the ping-pong, not the
+ * router. At 128 both servers are busy the whole run (the server CPU share is printed).
+ */
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 128);
 /**
  * Connections of wrk's fixed-rate runs: each waits ~13-32 ms between requests, far longer than a
  * response takes, so requests go out on schedule even during a server stall (open loop).
