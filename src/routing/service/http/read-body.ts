@@ -8,12 +8,6 @@ import { RouterError } from '../errors/router-error';
  * most `limit` bytes of memory. Callback style on purpose: this runs on every request, and a
  * promise per body adds measurable microtask hops to the hot path.
  *
- * A small body usually arrives in the same packet as its headers. The 'request' event fires at the
- * end of the headers, but the parser finishes the packet before the next tick, so by then such a
- * body is complete and buffered: it is taken with one read(), without the data/end/error listeners
- * and the stream's flowing machinery (about a microsecond per request). Bodies still in transit
- * are read through the listeners.
- *
  * ### Examples
  * ```ts
  * readBody(req, 64 * 1024, (error, bytes) => { if (error) fail(error); else handle(bytes!); });
@@ -29,22 +23,6 @@ export function readBody(
     done(tooLarge(limit));
     return;
   }
-  process.nextTick(() => {
-    if (!req.complete) {
-      readStreaming(req, limit, done);
-      return;
-    }
-    const bytes = (req.read() as Buffer | null) ?? Buffer.alloc(0);
-    if (bytes.length > limit) done(tooLarge(limit));
-    else done(null, bytes);
-  });
-}
-
-function readStreaming(
-  req: IncomingMessage,
-  limit: number,
-  done: (error: Error | null, bytes?: Buffer) => void,
-): void {
   let first: Buffer | null = null;
   let rest: Buffer[] | null = null;
   let size = 0;
