@@ -53,8 +53,12 @@ export const predictRequestSchema = z
     model: modelName,
     /** The randomisation unit (account, strategy instance, order…): sticky under hash allocation. */
     unitId,
-    /** By name, or an array in the order of the model's feature schema. */
-    features: z.union([z.record(z.string(), z.number()), z.array(z.number()).max(4096)]),
+    /**
+     * By name, or an array in the order of the model's feature schema. An object with a number
+     * catch-all rather than a record: JSON keys are strings already, and checking each key again
+     * cost 2–3 µs of a prediction's 20 features.
+     */
+    features: z.union([z.object({}).catchall(z.number()), z.array(z.number()).max(4096)]),
     /** Instant the features describe; echoed back, not used for routing. */
     asOf: z.iso.datetime({ offset: true }).optional(),
     strategy: strategyRequestSchema.optional(),
