@@ -80,8 +80,9 @@ function variantsOf(s: JsonSchema): JsonSchema[] | undefined {
   return Array.isArray(list) && list.length > 0 ? list : undefined;
 }
 
+// An object with no named property (a map, e.g. zod's object({}).catchall()) is not a record of fields.
 function isObjectWithProperties(s: JsonSchema): boolean {
-  return typeof s.properties === 'object' && s.properties !== null;
+  return typeof s.properties === 'object' && s.properties !== null && Object.keys(s.properties).length > 0;
 }
 
 /** Longer enumerations are listed in the notes instead of the type column. */
