@@ -699,8 +699,15 @@ async function main(): Promise<void> {
           `(server-side p99 ${over1 < 0.01 ? '< 1 ms' : over2 < 0.01 ? '< 2 ms' : '≥ 2 ms'})`,
       );
     }
+    // The two runs of a round are back to back, so their ratio is spared the host's slower drifts;
+    // the spread of the per-round ratios shows how much the host moved.
+    const roundRatios = samples
+      .get('POST /v1/route, max')!
+      .map((r, i) => (100 * r.rps) / samples.get('bare node:http, max')![i]!.rps)
+      .sort((a, b) => a - b);
     console.log(
-      `/v1/route throughput = ${((100 * routeMax.rps) / bareMax.rps).toFixed(1)}% of bare node:http (target ≥ 60%)`,
+      `/v1/route throughput = ${((100 * routeMax.rps) / bareMax.rps).toFixed(1)}% of bare node:http (target ≥ 60%); ` +
+        `per round ${roundRatios.map((r) => `${r.toFixed(0)}%`).join(', ')} (median ${median(roundRatios).toFixed(1)}%)`,
     );
     console.log(
       `/v1/route server CPU per request = ${f(routeMax.cpuPerRequestUs, 1)} µs vs bare ${f(bareMax.cpuPerRequestUs, 1)} µs: ` +
