@@ -10,7 +10,11 @@
 -- constraints did, which the router treats as a data error: it isolates and drops the bad row.
 --
 -- Parents are locked FOR KEY SHARE by the check, as the constraint would have, so a concurrent
--- delete of a parent waits for the insert and then sees its rows.
+-- delete of a parent waits for the insert and then sees its rows. The parent side sees rows
+-- committed by others only under READ COMMITTED (a built-in constraint checks with a fresher
+-- snapshot than its transaction's), so deleting or re-keying a parent is refused in REPEATABLE READ
+-- and SERIALIZABLE transactions, and TRUNCATE of a parent is refused while logged rows exist. The
+-- application never deletes parents; this guards manual operations.
 
 ALTER TABLE predictions
   DROP CONSTRAINT predictions_model_id_fkey,
@@ -82,14 +86,19 @@ CREATE TRIGGER experiment_assignments_references_updated AFTER UPDATE ON experim
   REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION experiment_assignments_check_references();
 
 -- The parents' side of the old constraints (NO ACTION): a row still referenced is neither deleted
--- nor given another key. Row triggers: parents change rarely, and each check is one index probe
--- (a scan of predictions for model_versions, as the constraint needed too).
+-- nor given another key. Row triggers: parents change rarely. The checks for models and experiments
+-- are index probes; those for model_versions and experiment_variants scan predictions, as the
+-- constraints' checks did (no index leads with version_id, and the arm index is partial).
 CREATE FUNCTION models_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'UPDATE' THEN
     IF OLD.model_id IS NOT DISTINCT FROM NEW.model_id THEN
       RETURN NEW;
     END IF;
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'feature_not_supported';
   END IF;
   IF EXISTS (SELECT 1 FROM predictions WHERE model_id = OLD.model_id) THEN
     RAISE EXCEPTION '% of model_id % on table "models": predictions still reference it', TG_OP, OLD.model_id
@@ -108,6 +117,10 @@ BEGIN
       RETURN NEW;
     END IF;
   END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'feature_not_supported';
+  END IF;
   IF EXISTS (SELECT 1 FROM predictions WHERE version_id = OLD.version_id) THEN
     RAISE EXCEPTION '% of version_id % on table "model_versions": predictions still reference it', TG_OP, OLD.version_id
       USING ERRCODE = 'foreign_key_violation';
@@ -125,6 +138,10 @@ BEGIN
       RETURN NEW;
     END IF;
   END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'feature_not_supported';
+  END IF;
   IF EXISTS (SELECT 1 FROM experiment_assignments WHERE experiment_id = OLD.experiment_id) THEN
     RAISE EXCEPTION '% of experiment_id % on table "experiments": assignments still reference it', TG_OP, OLD.experiment_id
       USING ERRCODE = 'foreign_key_violation';
@@ -141,6 +158,10 @@ BEGIN
     IF (OLD.experiment_id, OLD.variant) IS NOT DISTINCT FROM (NEW.experiment_id, NEW.variant) THEN
       RETURN NEW;
     END IF;
+  END IF;
+  IF current_setting('transaction_isolation') <> 'read committed' THEN
+    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
+      USING ERRCODE = 'feature_not_supported';
   END IF;
   IF EXISTS (SELECT 1 FROM predictions WHERE experiment_id = OLD.experiment_id AND variant = OLD.variant) THEN
     RAISE EXCEPTION '% of variant % of experiment_id % on table "experiment_variants": predictions still reference it',
@@ -161,3 +182,23 @@ CREATE TRIGGER experiment_variants_referenced_by_predictions BEFORE DELETE OR UP
   FOR EACH ROW EXECUTE FUNCTION experiment_variants_refuse_referenced_change();
 CREATE TRIGGER experiments_referenced_by_assignments BEFORE DELETE OR UPDATE OF experiment_id ON experiments
   FOR EACH ROW EXECUTE FUNCTION experiments_refuse_referenced_change();
+
+-- TRUNCATE fires no row trigger: refuse it on a parent while logged rows exist (truncate the logs first).
+CREATE FUNCTION log_parents_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF (TG_TABLE_NAME = 'experiments' AND EXISTS (SELECT 1 FROM experiment_assignments))
+     OR (TG_TABLE_NAME <> 'experiments' AND EXISTS (SELECT 1 FROM predictions)) THEN
+    RAISE EXCEPTION 'cannot truncate table "%": logged rows reference it; truncate predictions and experiment_assignments first', TG_TABLE_NAME
+      USING ERRCODE = 'foreign_key_violation';
+  END IF;
+  RETURN NULL;
+END $$;
+
+CREATE TRIGGER models_truncate_referenced BEFORE TRUNCATE ON models
+  FOR EACH STATEMENT EXECUTE FUNCTION log_parents_refuse_truncate();
+CREATE TRIGGER model_versions_truncate_referenced BEFORE TRUNCATE ON model_versions
+  FOR EACH STATEMENT EXECUTE FUNCTION log_parents_refuse_truncate();
+CREATE TRIGGER experiment_variants_truncate_referenced BEFORE TRUNCATE ON experiment_variants
+  FOR EACH STATEMENT EXECUTE FUNCTION log_parents_refuse_truncate();
+CREATE TRIGGER experiments_truncate_referenced BEFORE TRUNCATE ON experiments
+  FOR EACH STATEMENT EXECUTE FUNCTION log_parents_refuse_truncate();

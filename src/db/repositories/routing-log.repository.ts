@@ -72,7 +72,14 @@ for (let i = 0; i < 16; i++) {
 }
 
 function writeUuid(target: Buffer, offset: number, uuid: string): number {
-  if (uuid.length !== 36) throw new TypeError(`not a UUID: ${uuid}`);
+  if (
+    uuid.length !== 36 ||
+    uuid.charCodeAt(8) !== 45 ||
+    uuid.charCodeAt(13) !== 45 ||
+    uuid.charCodeAt(18) !== 45 ||
+    uuid.charCodeAt(23) !== 45
+  )
+    throw new TypeError(`not a UUID: ${uuid}`);
   target.writeInt32BE(16, offset);
   let at = offset + 4;
   for (let i = 0; i < 36; i += 2) {
@@ -99,9 +106,18 @@ function writeInt64(target: Buffer, offset: number, value: number): number {
   return offset + 8;
 }
 
+const DECIMAL_ID = /^(?:0|[1-9]\d{0,18})$/;
+const INT64_MAX = 2n ** 63n - 1n;
+
+// A bigint column's value, as the decimal string the database gave the router.
 function writeBigint(target: Buffer, offset: number, id: string): number {
+  if (!DECIMAL_ID.test(id)) throw new RangeError(`not a bigint id: ${JSON.stringify(id)}`);
   target.writeInt32BE(8, offset);
-  return writeInt64(target, offset + 4, Number(id));
+  if (id.length <= 15) return writeInt64(target, offset + 4, Number(id)); // below 2^53: exact as a double
+  const value = BigInt(id);
+  if (value > INT64_MAX) throw new RangeError(`not a bigint id: ${id}`);
+  target.writeBigInt64BE(value, offset + 4);
+  return offset + 12;
 }
 
 function writeTimestamp(target: Buffer, offset: number, epochMs: number): number {

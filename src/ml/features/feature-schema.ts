@@ -87,17 +87,26 @@ export function featureVectorFromInput(
     }
     vector[i] = value;
   }
-  if (valid && Object.keys(record).length === names.length) return vector;
+  if (valid && Object.keys(record).length === distinctCount(names)) return vector;
   const known = new Set(names);
   const missing = names.filter((n) => !Object.hasOwn(record, n));
   const extra = Object.keys(record).filter((k) => !known.has(k));
   const nonFinite = names.filter(
     (n) => Object.hasOwn(record, n) && !(typeof record[n] === 'number' && Number.isFinite(record[n])),
   );
-  // Nothing wrong after all: a schema that names a feature twice has fewer keys than names.
-  if (missing.length === 0 && extra.length === 0 && nonFinite.length === 0)
-    return names.map((n) => record[n]!);
   throw new FeatureSchemaError(schema.version, missing, extra, nonFinite);
+}
+
+// Schemas live as long as the configuration that holds them; counting their distinct names once
+// keeps the hot path's key-count check exact even for a schema that names a feature twice.
+const distinctCounts = new WeakMap<readonly string[], number>();
+function distinctCount(names: readonly string[]): number {
+  let count = distinctCounts.get(names);
+  if (count === undefined) {
+    count = new Set(names).size;
+    distinctCounts.set(names, count);
+  }
+  return count;
 }
 
 /**

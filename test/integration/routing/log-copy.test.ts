@@ -261,6 +261,30 @@ describe('router logs written with binary COPY', function () {
     await database.pool.query(`UPDATE experiments SET name = 'renamed' WHERE experiment_id = $1`, [
       experimentId,
     ]);
+    // The parent check cannot see rows other transactions commit meanwhile outside READ COMMITTED,
+    // and TRUNCATE fires no row trigger: both are refused while logged rows exist.
+    const client = await database.pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+      await assert.rejects(
+        client.query(`DELETE FROM experiment_variants WHERE experiment_id = $1 AND variant = 'treatment'`, [
+          experimentId,
+        ]),
+        (error: { code?: string; message: string }) =>
+          error.code === '0A000' && /READ COMMITTED/.test(error.message),
+      );
+      await client.query('ROLLBACK');
+    } finally {
+      client.release();
+    }
+    for (const table of ['models', 'experiments', 'experiment_variants']) {
+      await assert.rejects(
+        database.pool.query(`TRUNCATE ${table} CASCADE`),
+        (error: { code?: string; message: string }) =>
+          error.code === '23503' && /truncate/.test(error.message),
+        table,
+      );
+    }
     const unused = await newExperiment('never-routed');
     const deleted = await database.pool.query(`DELETE FROM experiments WHERE experiment_id = $1`, [unused]);
     assert.equal(deleted.rowCount, 1);

@@ -42,7 +42,11 @@ describe('binary COPY encoders of the router logs', () => {
       servedPredictionId: variant === null ? '0190f3c2-7a1b-7c3d-9e4f-0123456789ad' : null,
       createdAtMs: Date.now(),
     });
-    for (const r of [row('a', null, 0), row('𝛼'.repeat(128), 'treatment', 500), row('ü'.repeat(256), 'c', 1)]) {
+    for (const r of [
+      row('a', null, 0),
+      row('𝛼'.repeat(128), 'treatment', 500),
+      row('ü'.repeat(256), 'c', 1),
+    ]) {
       const target = Buffer.alloc(predictionEncoder.maxBytes(r) + 16, 0xee);
       const end = predictionEncoder.write(r, target, 8);
       assert.ok(end - 8 <= predictionEncoder.maxBytes(r), `${end - 8} > ${predictionEncoder.maxBytes(r)}`);
@@ -61,14 +65,47 @@ describe('binary COPY encoders of the router logs', () => {
       unitId: 'u',
       assignedAtMs: Date.now(),
     };
-    assert.throws(() => encodeRows(assignmentEncoder, [{ ...good, assignmentId: 'not-a-uuid' }]), /not a UUID/);
     assert.throws(
-      () => encodeRows(assignmentEncoder, [{ ...good, experimentId: '0190f3c2-7a1b-7c3d-9e4f-0123456789ag' }]),
+      () => encodeRows(assignmentEncoder, [{ ...good, assignmentId: 'not-a-uuid' }]),
+      /not a UUID/,
+    );
+    assert.throws(
+      () =>
+        encodeRows(assignmentEncoder, [{ ...good, experimentId: '0190f3c2-7a1b-7c3d-9e4f-0123456789ag' }]),
       /not a UUID/,
     );
     assert.throws(
       () => encodeRows(assignmentEncoder, [{ ...good, assignedAtMs: Date.UTC(1999, 0, 1) }]),
       /int64/,
     );
+    assert.throws(
+      () =>
+        encodeRows(assignmentEncoder, [{ ...good, assignmentId: '0190f3c2x7a1b-7c3d-9e4f-0123456789ab' }]),
+      /not a UUID/,
+    );
+  });
+
+  it('writes bigint ids exactly, beyond 2^53 too, and refuses anything but a decimal int64', () => {
+    const prediction = (modelId: string): PredictionLogRow => ({
+      predictionId: '0190f3c2-7a1b-7c3d-9e4f-0123456789ab',
+      modelId,
+      versionId: '1',
+      experimentId: null,
+      variant: null,
+      unitId: 'u',
+      features: [],
+      output: 0,
+      isShadow: false,
+      servedPredictionId: null,
+      createdAtMs: Date.UTC(2026, 0, 1),
+    });
+    // model_id follows the field count (2 bytes) and the prediction id (4 + 16 bytes), after its length.
+    const modelIdOf = (bytes: Buffer): bigint => bytes.readBigInt64BE(2 + 20 + 4);
+    for (const id of ['0', '7', '9007199254740993', '9223372036854775807']) {
+      assert.equal(modelIdOf(encodeRows(predictionEncoder, [prediction(id)])), BigInt(id), id);
+    }
+    for (const id of ['', '-1', '0x10', '1e3', ' 7', '007', '9223372036854775808', '12345678901234567890']) {
+      assert.throws(() => encodeRows(predictionEncoder, [prediction(id)]), /not a bigint id/, id);
+    }
   });
 });

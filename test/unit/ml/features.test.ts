@@ -137,6 +137,12 @@ describe('ml/features', () => {
       assert.throws(() => featureVectorFromInput(schema, { a: 1, b: '2' as unknown as number, c: 3 }), {
         message: 'features: do not match schema test-v1: non-finite [b]',
       });
+      // A schema naming a feature twice still refuses a key it does not name.
+      const twice = { version: 'test-v1', names: ['a', 'a'] };
+      assert.deepEqual(featureVectorFromInput(twice, { a: 1 }), [1, 1]);
+      assert.throws(() => featureVectorFromInput(twice, { a: 1, b: 2 }), {
+        message: 'features: do not match schema test-v1: extra [b]',
+      });
     });
 
     it('rejects arrays of the wrong length or with non-finite values', () => {

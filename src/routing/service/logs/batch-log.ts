@@ -1,6 +1,8 @@
 import type { RouterLogger } from '../observability/router-logger';
 import { EncodedRowQueue, type EncodedRowBatch, type RowEncoder } from './encoded-row-queue';
 
+const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
+
 // Predictions and assignments are written off the hot path: a request encodes its row into memory
 // and answers; a single flusher per log commits up to `maxBatch` rows per statement, every
 // `flushIntervalMs` or as soon as a full batch is waiting. Memory is bounded by `maxBuffered` rows:
@@ -43,6 +45,8 @@ export interface BatchLogOptions<Row> {
   /** Commits the batch's rows in one statement; resolves only once they are durable. */
   write(batch: EncodedRowBatch): Promise<void>;
   readonly maxBuffered: number;
+  /** Bytes the waiting rows may take (wide feature vectors reach it before `maxBuffered`). @default 256 MiB */
+  readonly maxBufferedBytes?: number;
   readonly maxBatch: number;
   readonly flushIntervalMs: number;
   /** Longest wait between retries while PostgreSQL fails. @default 5000 */
@@ -111,25 +115,39 @@ export class BatchLog<Row> {
    * the row was dropped (counted). Never blocks.
    */
   append(id: string, atMs: number, row: Row): boolean {
-    if (this.queue.length >= this.options.maxBuffered) {
+    if (
+      this.queue.length >= this.options.maxBuffered ||
+      this.queue.byteLength >= (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
+    ) {
       this.options.metrics.dropped('overflow', 1);
-      const now = Date.now();
-      if (now - this.lastDropWarning > 10_000) {
-        this.lastDropWarning = now;
-        this.options.logger.warn('log buffer full: dropping rows', {
-          log: this.options.name,
-          buffered: this.size,
-        });
-      }
+      this.warnAtMostEvery10s('log buffer full: dropping rows', {
+        buffered: this.size,
+        bytes: this.queue.byteLength,
+      });
       return false;
     }
-    this.queue.push(id, atMs, row);
+    try {
+      this.queue.push(id, atMs, row);
+    } catch (error) {
+      // A row that cannot be encoded (an id out of range) is this row's problem, not the request's:
+      // the prediction is still answered, and the row is counted as refused.
+      this.options.metrics.dropped('rejected', 1);
+      this.warnAtMostEvery10s('row could not be encoded; dropped', { id, error: (error as Error).message });
+      return false;
+    }
     this.pending.add(id);
     this.lastId = id;
     if (this.queue.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {
       this.background();
     }
     return true;
+  }
+
+  private warnAtMostEvery10s(message: string, details: Record<string, unknown>): void {
+    const now = Date.now();
+    if (now - this.lastDropWarning <= 10_000) return;
+    this.lastDropWarning = now;
+    this.options.logger.warn(message, { log: this.options.name, ...details });
   }
 
   /** Whether a row with this id was appended and is not committed yet. */
@@ -217,7 +235,8 @@ export class BatchLog<Row> {
         try {
           await this.writeIsolatingBadRows(batch);
         } catch (error) {
-          // The rows are still at the front of the queue: the next attempt retries them first.
+          // The rows not written yet are still at the front of the queue: the next attempt retries
+          // them first.
           this.failures++;
           this.options.metrics.databaseUp(false);
           if (this.failures === 1 || this.failures % 20 === 0) {
@@ -231,7 +250,6 @@ export class BatchLog<Row> {
           this.options.metrics.buffered(this.queue.length);
           throw error;
         }
-        this.queue.shift(batch.count);
         this.options.metrics.buffered(this.queue.length);
         if (this.failures > 0)
           this.options.logger.info('log flush recovered', {
@@ -240,9 +258,7 @@ export class BatchLog<Row> {
           });
         this.failures = 0;
         this.options.metrics.databaseUp(true);
-        this.options.metrics.flushed(batch.count);
         this.options.metrics.lag((Date.now() - batch.firstAtMs) / 1000);
-        for (const id of batch.ids) this.pending.delete(id);
       } finally {
         this.flushing = null;
       }
@@ -251,17 +267,26 @@ export class BatchLog<Row> {
     return flushing;
   }
 
+  // Rows leave the queue as soon as they are committed or refused, so that a transient failure in
+  // the middle of isolating a bad row retries only what is left. Parts are written in order, so
+  // they are always the front of the queue.
+  private settled(batch: EncodedRowBatch, written: boolean): void {
+    this.queue.shift(batch.count);
+    for (const id of batch.ids) this.pending.delete(id);
+    if (written) this.options.metrics.flushed(batch.count);
+    else this.options.metrics.dropped('rejected', batch.count);
+  }
+
   // A data error fails the whole statement; halving the batch finds the bad rows in O(bad × log n)
-  // statements, so one poison row costs a few extra round trips instead of blocking the log. Rows
-  // refused are counted as dropped (flushed counts the whole batch: every row has left the queue).
+  // statements, so one poison row costs a few extra round trips instead of blocking the log.
   private async writeIsolatingBadRows(batch: EncodedRowBatch): Promise<void> {
     try {
       await this.options.write(batch);
+      this.settled(batch, true);
     } catch (error) {
       if (!isDataError(error)) throw error;
       if (batch.count === 1) {
-        this.options.metrics.dropped('rejected', 1);
-        this.pending.delete(batch.ids[0]!);
+        this.settled(batch, false);
         this.options.logger.error('row refused by PostgreSQL; dropped', {
           log: this.options.name,
           id: batch.ids[0],

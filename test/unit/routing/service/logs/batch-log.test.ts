@@ -156,6 +156,67 @@ describe('batched log', () => {
     assert.equal(log.isPending('r37'), false);
   });
 
+  it('keeps what isolating a bad row achieved when the database then fails: nothing is re-sent or re-counted', async () => {
+    const { log, append, written, counts, rows, setWrite } = harness({ maxBatch: 4 });
+    let transientOnce = true;
+    setWrite(async (batch) => {
+      if (batch.some((r) => r.id === 'r0'))
+        throw Object.assign(new Error('violates foreign key'), { code: '23503' });
+      if (batch[0]!.id === 'r2' && transientOnce) {
+        transientOnce = false;
+        throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+      }
+    });
+    for (const r of rows(4)) append(r);
+    await assert.rejects(log.flush(), /ECONNREFUSED/);
+    // r0 was refused and r1 committed before the failure; only r2 and r3 wait.
+    assert.deepEqual(
+      [log.size, log.isPending('r0'), log.isPending('r1'), log.isPending('r2')],
+      [2, false, false, true],
+    );
+    await log.flush();
+    assert.deepEqual(
+      written.flat().map((r) => r.id),
+      ['r1', 'r2', 'r3'],
+    );
+    assert.equal(counts.rejected, 1);
+    assert.equal(counts.flushed, 3);
+  });
+
+  it('drops and counts a row it cannot encode, or past the byte bound, and never throws at the caller', () => {
+    const metrics = { dropped: [] as string[] };
+    const log = new BatchLog<string>({
+      name: 'test',
+      encoder: {
+        maxBytes: (line) => 3 * line.length,
+        write: (line, target, offset) => {
+          if (line === 'bad') throw new RangeError('not a storable int64: 2^64');
+          return offset + target.write(line, offset, 'utf8');
+        },
+      },
+      write: async () => undefined,
+      maxBuffered: 1_000,
+      maxBufferedBytes: 100,
+      maxBatch: 1_000,
+      flushIntervalMs: 60_000,
+      metrics: {
+        flushed: () => undefined,
+        dropped: (reason) => metrics.dropped.push(reason),
+        lag: () => undefined,
+        buffered: () => undefined,
+        databaseUp: () => undefined,
+      },
+      logger: createRouterLogger('error', () => undefined),
+    });
+    assert.equal(log.append('a', 1, 'good\n'), true);
+    assert.equal(log.append('b', 1, 'bad'), false);
+    assert.equal(log.isPending('b'), false);
+    assert.equal(log.append('c', 1, `${'x'.repeat(120)}\n`), true); // the bound is checked before a row
+    assert.equal(log.append('d', 1, 'next\n'), false);
+    assert.deepEqual(metrics.dropped, ['rejected', 'overflow']);
+    assert.equal(log.size, 2);
+  });
+
   it('commits the rows of the ids asked about at once, and writes nothing for ids already committed', async () => {
     const { log, append, written, rows } = harness({ maxBatch: 100 });
     for (const r of rows(30)) append(r);
