@@ -89,10 +89,17 @@ CREATE TRIGGER experiment_assignments_references_updated AFTER UPDATE ON experim
 -- nor given another key. Row triggers: parents change rarely. The checks for models and experiments
 -- are index probes; those for model_versions and experiment_variants scan predictions, as the
 -- constraints' checks did (no index leads with version_id, and the arm index is partial).
-CREATE FUNCTION models_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
+-- One function for the four parents. TG_ARGV: the child table, then the key columns the child
+-- shares with the parent (one, or experiment_id and variant for an arm).
+CREATE FUNCTION refuse_change_of_referenced_parent() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  child text := TG_ARGV[0];
+  keys text[] := TG_ARGV[1:];
+  matches text;
+  referenced boolean;
 BEGIN
   IF TG_OP = 'UPDATE' THEN
-    IF OLD.model_id IS NOT DISTINCT FROM NEW.model_id THEN
+    IF (SELECT bool_and(to_jsonb(OLD) -> k IS NOT DISTINCT FROM to_jsonb(NEW) -> k) FROM unnest(keys) AS k) THEN
       RETURN NEW;
     END IF;
   END IF;
@@ -100,72 +107,11 @@ BEGIN
     RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
       USING ERRCODE = 'feature_not_supported';
   END IF;
-  IF EXISTS (SELECT 1 FROM predictions WHERE model_id = OLD.model_id) THEN
-    RAISE EXCEPTION '% of model_id % on table "models": predictions still reference it', TG_OP, OLD.model_id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF TG_OP = 'DELETE' THEN
-    RETURN OLD;
-  END IF;
-  RETURN NEW;
-END $$;
-
-CREATE FUNCTION model_versions_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF OLD.version_id IS NOT DISTINCT FROM NEW.version_id THEN
-      RETURN NEW;
-    END IF;
-  END IF;
-  IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
-      USING ERRCODE = 'feature_not_supported';
-  END IF;
-  IF EXISTS (SELECT 1 FROM predictions WHERE version_id = OLD.version_id) THEN
-    RAISE EXCEPTION '% of version_id % on table "model_versions": predictions still reference it', TG_OP, OLD.version_id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF TG_OP = 'DELETE' THEN
-    RETURN OLD;
-  END IF;
-  RETURN NEW;
-END $$;
-
-CREATE FUNCTION experiments_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF OLD.experiment_id IS NOT DISTINCT FROM NEW.experiment_id THEN
-      RETURN NEW;
-    END IF;
-  END IF;
-  IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
-      USING ERRCODE = 'feature_not_supported';
-  END IF;
-  IF EXISTS (SELECT 1 FROM experiment_assignments WHERE experiment_id = OLD.experiment_id) THEN
-    RAISE EXCEPTION '% of experiment_id % on table "experiments": assignments still reference it', TG_OP, OLD.experiment_id
-      USING ERRCODE = 'foreign_key_violation';
-  END IF;
-  IF TG_OP = 'DELETE' THEN
-    RETURN OLD;
-  END IF;
-  RETURN NEW;
-END $$;
-
-CREATE FUNCTION experiment_variants_refuse_referenced_change() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  IF TG_OP = 'UPDATE' THEN
-    IF (OLD.experiment_id, OLD.variant) IS NOT DISTINCT FROM (NEW.experiment_id, NEW.variant) THEN
-      RETURN NEW;
-    END IF;
-  END IF;
-  IF current_setting('transaction_isolation') <> 'read committed' THEN
-    RAISE EXCEPTION '% on table "%" must run under READ COMMITTED: the reference check cannot see rows other transactions commit meanwhile', TG_OP, TG_TABLE_NAME
-      USING ERRCODE = 'feature_not_supported';
-  END IF;
-  IF EXISTS (SELECT 1 FROM predictions WHERE experiment_id = OLD.experiment_id AND variant = OLD.variant) THEN
-    RAISE EXCEPTION '% of variant % of experiment_id % on table "experiment_variants": predictions still reference it',
-      TG_OP, OLD.variant, OLD.experiment_id
+  SELECT string_agg(format('%I = ($1).%I', k, k), ' AND ') INTO matches FROM unnest(keys) AS k;
+  EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE %s)', child, matches) INTO referenced USING OLD;
+  IF referenced THEN
+    RAISE EXCEPTION '% on table "%": rows of "%" still reference it (%)', TG_OP, TG_TABLE_NAME, child,
+      (SELECT string_agg(k || ' ' || (to_jsonb(OLD) ->> k), ', ') FROM unnest(keys) AS k)
       USING ERRCODE = 'foreign_key_violation';
   END IF;
   IF TG_OP = 'DELETE' THEN
@@ -175,13 +121,13 @@ BEGIN
 END $$;
 
 CREATE TRIGGER models_referenced_by_predictions BEFORE DELETE OR UPDATE OF model_id ON models
-  FOR EACH ROW EXECUTE FUNCTION models_refuse_referenced_change();
+  FOR EACH ROW EXECUTE FUNCTION refuse_change_of_referenced_parent('predictions', 'model_id');
 CREATE TRIGGER model_versions_referenced_by_predictions BEFORE DELETE OR UPDATE OF version_id ON model_versions
-  FOR EACH ROW EXECUTE FUNCTION model_versions_refuse_referenced_change();
+  FOR EACH ROW EXECUTE FUNCTION refuse_change_of_referenced_parent('predictions', 'version_id');
 CREATE TRIGGER experiment_variants_referenced_by_predictions BEFORE DELETE OR UPDATE OF experiment_id, variant ON experiment_variants
-  FOR EACH ROW EXECUTE FUNCTION experiment_variants_refuse_referenced_change();
+  FOR EACH ROW EXECUTE FUNCTION refuse_change_of_referenced_parent('predictions', 'experiment_id', 'variant');
 CREATE TRIGGER experiments_referenced_by_assignments BEFORE DELETE OR UPDATE OF experiment_id ON experiments
-  FOR EACH ROW EXECUTE FUNCTION experiments_refuse_referenced_change();
+  FOR EACH ROW EXECUTE FUNCTION refuse_change_of_referenced_parent('experiment_assignments', 'experiment_id');
 
 -- TRUNCATE fires no row trigger: refuse it on a parent while logged rows exist (truncate the logs first).
 CREATE FUNCTION log_parents_refuse_truncate() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -251,7 +251,7 @@ describe('router logs written with binary COPY', function () {
         [experimentId],
       ),
       (error: { code?: string; message: string }) =>
-        error.code === '23503' && /predictions still reference/.test(error.message),
+        error.code === '23503' && /rows of "predictions" still reference it/.test(error.message),
     );
     await database.pool.query(
       `DELETE FROM experiment_variants WHERE experiment_id = $1 AND variant = 'control'`,
