@@ -31,7 +31,7 @@ import { exportLogisticRegressionOnnx } from '../src/ml/logistic/logistic-regres
 import { loadModelSession } from '../src/routing/service/inference/onnx-model-session';
 import { startEmbeddedPostgres } from '../src/stack/embedded-postgres';
 import { freePort } from '../src/util/ports';
-import { prepareWrk, wrkAvailable } from './support/wrk';
+import { prepareWrk, wrkAvailable, type WrkResult } from './support/wrk';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -131,19 +131,12 @@ async function mainThreadScoreMicros(): Promise<number> {
 
 // ---- parent: load generation ----------------------------------------------------------------------
 
-interface Measured {
+interface Measured extends Omit<WrkResult, 'requests' | 'seconds'> {
   label: string;
   /** Server process CPU per request (µs): the capacity figure that does not depend on the client. */
   cpuPerRequestUs: number;
   /** Share of one core the server process used during the run. */
   cpuShare: number;
-  rps: number;
-  p50: number;
-  p99: number;
-  p999: number;
-  max: number;
-  non2xx: number;
-  errors: number;
 }
 
 function percentile(sorted: Float64Array, p: number): number {

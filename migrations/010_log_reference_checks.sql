@@ -86,11 +86,11 @@ CREATE TRIGGER experiment_assignments_references_updated AFTER UPDATE ON experim
   REFERENCING NEW TABLE AS written FOR EACH STATEMENT EXECUTE FUNCTION experiment_assignments_check_references();
 
 -- The parents' side of the old constraints (NO ACTION): a row still referenced is neither deleted
--- nor given another key. Row triggers: parents change rarely. The checks for models and experiments
--- are index probes; those for model_versions and experiment_variants scan predictions, as the
--- constraints' checks did (no index leads with version_id, and the arm index is partial).
--- One function for the four parents. TG_ARGV: the child table, then the key columns the child
--- shares with the parent (one, or experiment_id and variant for an arm).
+-- nor given another key. One row-trigger function for the four parents (parents change rarely);
+-- TG_ARGV names the child table, then the key columns it shares with the parent. The checks for
+-- models and experiments are index probes; those for model_versions and experiment_variants scan
+-- predictions, as the constraints' checks did (no index leads with version_id, and the arm index
+-- is partial).
 CREATE FUNCTION refuse_change_of_referenced_parent() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
   child text := TG_ARGV[0];

@@ -92,8 +92,7 @@ function writeUuid(target: Buffer, offset: number, uuid: string): number {
   return at;
 }
 
-function writeNullableUuid(target: Buffer, offset: number, uuid: string | null): number {
-  if (uuid !== null) return writeUuid(target, offset, uuid);
+function writeNull(target: Buffer, offset: number): number {
   target.writeInt32BE(NULL_LENGTH, offset);
   return offset + 4;
 }
@@ -192,18 +191,14 @@ export const predictionEncoder = {
     let at = writeUuid(target, offset + 2, row.predictionId);
     at = writeBigint(target, at, row.modelId);
     at = writeBigint(target, at, row.versionId);
-    at = writeNullableUuid(target, at, row.experimentId);
-    if (row.variant === null) {
-      target.writeInt32BE(NULL_LENGTH, at);
-      at += 4;
-    } else {
-      at = writeText(target, at, row.variant);
-    }
+    at = row.experimentId === null ? writeNull(target, at) : writeUuid(target, at, row.experimentId);
+    at = row.variant === null ? writeNull(target, at) : writeText(target, at, row.variant);
     at = writeText(target, at, row.unitId);
     at = writeFloat8Array(target, at, row.features);
     at = writeFloat8(target, at, row.output);
     at = writeBool(target, at, row.isShadow);
-    at = writeNullableUuid(target, at, row.servedPredictionId);
+    at =
+      row.servedPredictionId === null ? writeNull(target, at) : writeUuid(target, at, row.servedPredictionId);
     return writeTimestamp(target, at, row.createdAtMs);
   },
 };

@@ -87,7 +87,6 @@ export function isDataError(error: unknown): boolean {
  */
 export class BatchLog<Row> {
   private readonly queue: EncodedRowQueue<Row>;
-  private lastId: string | null = null;
   private readonly pending = new Set<string>();
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -136,7 +135,6 @@ export class BatchLog<Row> {
       return false;
     }
     this.pending.add(id);
-    this.lastId = id;
     if (this.queue.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {
       this.background();
     }
@@ -160,8 +158,8 @@ export class BatchLog<Row> {
    * fails; the rows stay buffered for the next attempt.
    */
   async flush(): Promise<void> {
-    const last = this.lastId;
-    if (last !== null && this.pending.has(last)) await this.flushIds([last]);
+    const newest = this.queue.newestId;
+    if (newest !== null) await this.flushIds([newest]);
     else if (this.flushing !== null) await this.flushing;
   }
 

@@ -106,6 +106,11 @@ export class EncodedRowQueue<Row> {
     return this.ids.length - this.head;
   }
 
+  /** Id of the newest waiting row; null when none waits. */
+  get newestId(): string | null {
+    return this.length === 0 ? null : this.ids[this.ids.length - 1]!;
+  }
+
   /** Bytes the waiting rows take. */
   get byteLength(): number {
     return this.used - this.start;
