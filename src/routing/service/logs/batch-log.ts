@@ -87,7 +87,6 @@ export function isDataError(error: unknown): boolean {
  */
 export class BatchLog<Row> {
   private readonly queue: EncodedRowQueue<Row>;
-  private readonly pending = new Set<string>();
   private flushing: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failures = 0;
@@ -134,7 +133,6 @@ export class BatchLog<Row> {
       this.warnAtMostEvery10s('row could not be encoded; dropped', { id, error: (error as Error).message });
       return false;
     }
-    this.pending.add(id);
     if (this.queue.length >= this.options.maxBatch && this.flushing === null && this.failures === 0) {
       this.background();
     }
@@ -150,7 +148,7 @@ export class BatchLog<Row> {
 
   /** Whether a row with this id was appended and is not committed yet. */
   isPending(id: string): boolean {
-    return this.pending.has(id);
+    return this.queue.has(id);
   }
 
   /**
@@ -168,7 +166,7 @@ export class BatchLog<Row> {
    * FIFO). Resolves at once when none is pending; rejects with the database error when a write fails.
    */
   async flushIds(ids: readonly string[]): Promise<void> {
-    while (ids.some((id) => this.pending.has(id))) {
+    while (ids.some((id) => this.queue.has(id))) {
       if (this.flushing !== null) await this.flushing;
       else await this.run();
     }
@@ -270,7 +268,6 @@ export class BatchLog<Row> {
   // they are always the front of the queue.
   private settled(batch: EncodedRowBatch, written: boolean): void {
     this.queue.shift(batch.count);
-    for (const id of batch.ids) this.pending.delete(id);
     if (written) this.options.metrics.flushed(batch.count);
     else this.options.metrics.dropped('rejected', batch.count);
   }

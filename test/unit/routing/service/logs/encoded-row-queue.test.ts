@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { uuidv7 } from '../../../../../src/routing/service/ids/uuid-v7';
 import { EncodedRowQueue, type RowEncoder } from '../../../../../src/routing/service/logs/encoded-row-queue';
 
 // Rows are text lines here, so that what comes out is easy to compare with what went in.
@@ -50,7 +51,46 @@ describe('encoded row queue', () => {
       }
       assert.equal(queue.length, model.length);
       assert.equal(queue.byteLength, Buffer.byteLength(model.map((r) => r.line).join('')));
+      const probe = `id-${Math.floor(random() * (next + 2))}`;
+      assert.equal(
+        queue.has(probe),
+        model.some((r) => r.id === probe),
+        probe,
+      );
     }
+  });
+
+  it('finds waiting ids by binary search while they increase, and exactly whatever order they come in', () => {
+    const queue = new EncodedRowQueue(textLines, 64, 4);
+    const increasing = Array.from({ length: 500 }, () => uuidv7());
+    for (const id of increasing) queue.push(id, 0, `${id}\n`);
+    const gone = increasing.slice(0, 123);
+    queue.shift(gone.length);
+    for (const id of gone) assert.equal(queue.has(id), false);
+    for (const id of increasing.slice(123)) assert.equal(queue.has(id), true);
+    assert.equal(queue.has(uuidv7()), false, 'an id above every waiting one');
+    assert.equal(queue.has('00000000-0000-0000-0000-000000000000'), false, 'an id below them');
+
+    // An id that does not increase (here one seen before, and one older than the rest) switches
+    // to counting, which stays exact for duplicates until each copy has left the queue.
+    const repeated = increasing[400]!;
+    queue.push(repeated, 0, 'again\n');
+    queue.push(gone[0]!, 0, 'older\n');
+    assert.equal(queue.has(gone[0]!), true);
+    queue.shift(500 - 123);
+    assert.equal(queue.has(repeated), true, 'its second copy still waits');
+    assert.equal(queue.has(increasing[499]!), false);
+    queue.shift(1);
+    assert.equal(queue.has(repeated), false);
+    assert.equal(queue.has(gone[0]!), true);
+    queue.shift(1);
+    assert.equal(queue.length, 0);
+
+    // Drained, the queue searches by order again.
+    const next = [uuidv7(), uuidv7()];
+    for (const id of next) queue.push(id, 0, `${id}\n`);
+    assert.equal(queue.has(next[0]!), true);
+    assert.equal(queue.has(repeated), false);
   });
 
   it('hands out a copy: rows pushed or removed while a batch is being written do not change it', () => {
