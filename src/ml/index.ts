@@ -15,6 +15,7 @@ export * from './training/trainer';
 export * from './training/check-training-data';
 export * from './training/train-model';
 export * from './training/train-and-evaluate';
+export * from './training/prepared-data-codec';
 export * from './logistic/logistic-regression-model';
 export * from './logistic/logistic-regression-trainer';
 export * from './logistic/logistic-regression-onnx';

@@ -1,5 +1,5 @@
 import { computeFeatures, type FeatureSpec } from '../features/compute-features';
-import { labelledDataset, type LabelledDataset } from '../features/labelled-dataset';
+import { labelledDataset, type LabelledDataset, type PredictionTarget } from '../features/labelled-dataset';
 import type { OhlcvBar } from '../market/ohlcv-bar';
 import type { SignalBacktestOptions } from '../validation/backtest-signals';
 import { evaluatePredictions, type ModelEvaluation } from '../validation/evaluate-predictions';
@@ -38,7 +38,25 @@ export function prepareTrainingData(
   featureSpec: FeatureSpec = {},
   split: TimeSplitOptions = {},
 ): PreparedData {
-  return splitDataset(labelledDataset(computeFeatures(bars, featureSpec), targetOfKind(kind)), split);
+  return prepareTrainingDataFor(bars, targetOfKind(kind), featureSpec, split);
+}
+
+/**
+ * {@link prepareTrainingData} by prediction target: the data depends on the model kind only through
+ * its target, so a retraining job can prepare it before the trainer is chosen.
+ *
+ * ### Examples
+ * ```ts
+ * prepareTrainingDataFor(bars, 'prob_up', {}, { holdoutFraction: 0.2, gap: 1 }).holdout.x.rows;
+ * ```
+ */
+export function prepareTrainingDataFor(
+  bars: readonly OhlcvBar[],
+  target: PredictionTarget,
+  featureSpec: FeatureSpec = {},
+  split: TimeSplitOptions = {},
+): PreparedData {
+  return splitDataset(labelledDataset(computeFeatures(bars, featureSpec), target), split);
 }
 
 /** Input of {@link trainAndEvaluate}. */

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { decodePreparedData, encodePreparedData, MlInputError, type PreparedData } from './ml-test-kit';
+import { marketData } from './ml-test-kit';
+
+function bitsOf(values: Float64Array): string {
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('hex');
+}
+
+describe('prepared training data codec', () => {
+  it('gives back every value bit for bit, with schema, horizon, target, timestamps and split', () => {
+    for (const target of ['prob_up', 'price_change_pct'] as const) {
+      const data = marketData(target, 7, 1500);
+      const back = decodePreparedData(encodePreparedData(data));
+      assert.deepEqual(back.split, data.split);
+      for (const name of ['train', 'holdout'] as const) {
+        const [a, b] = [data[name], back[name]];
+        assert.deepEqual(b.schema, { version: a.schema.version, names: [...a.schema.names] });
+        assert.equal(b.horizon, a.horizon);
+        assert.equal(b.target, target);
+        assert.deepEqual(b.ts, a.ts);
+        assert.equal(b.x.rows, a.x.rows);
+        assert.equal(b.x.cols, a.x.cols);
+        assert.equal(bitsOf(b.x.data), bitsOf(a.x.data));
+        assert.equal(bitsOf(b.y), bitsOf(a.y));
+        assert.equal(bitsOf(b.forwardReturn), bitsOf(a.forwardReturn));
+      }
+    }
+  });
+
+  it('keeps NaN, infinities and negative zero as they were', () => {
+    const data = marketData('prob_up', 7, 1500);
+    const odd: PreparedData = {
+      ...data,
+      holdout: { ...data.holdout, forwardReturn: Float64Array.from(data.holdout.forwardReturn) },
+    };
+    odd.holdout.forwardReturn.set([NaN, -0, Infinity, -Infinity], 0);
+    const back = decodePreparedData(encodePreparedData(odd)).holdout.forwardReturn;
+    assert.ok(Number.isNaN(back[0]));
+    assert.ok(Object.is(back[1], -0));
+    assert.equal(back[2], Infinity);
+    assert.equal(back[3], -Infinity);
+  });
+
+  it('reads from a slice of a larger buffer (as a database driver may hand it over)', () => {
+    const bytes = encodePreparedData(marketData('prob_up', 7, 1500));
+    const larger = Buffer.alloc(bytes.length + 13);
+    bytes.copy(larger, 5);
+    const back = decodePreparedData(larger.subarray(5, 5 + bytes.length));
+    assert.equal(back.train.x.rows, marketData('prob_up', 7, 1500).train.x.rows);
+  });
+
+  it('refuses bytes that are not its format, truncated, padded or of another version, naming what is wrong', () => {
+    const bytes = encodePreparedData(marketData('prob_up', 7, 1500));
+    const refused = (input: Uint8Array, pattern: RegExp): void =>
+      assert.throws(
+        () => decodePreparedData(input),
+        (error: unknown) => error instanceof MlInputError && pattern.test(error.message),
+      );
+    refused(Buffer.from('{"train":1}'), /not prepared training data/);
+    refused(bytes.subarray(0, 6), /not prepared training data/);
+    refused(bytes.subarray(0, 40), /truncated header/);
+    refused(bytes.subarray(0, bytes.length - 8), /expected \d+ bytes .* got/);
+    refused(Buffer.concat([bytes, Buffer.alloc(8)]), /expected \d+ bytes .* got/);
+    const newer = Buffer.from(bytes);
+    newer[4] = 2;
+    refused(newer, /format version 2 is not supported/);
+    const header = JSON.parse(bytes.toString('utf8', 9, 9 + bytes.readUInt32LE(5))) as {
+      train: { ts: string[] };
+    };
+    header.train.ts.pop();
+    const json = Buffer.from(JSON.stringify(header));
+    const lengthBytes = Buffer.alloc(4);
+    lengthBytes.writeUInt32LE(json.length);
+    const inconsistent = Buffer.concat([
+      bytes.subarray(0, 5),
+      lengthBytes,
+      json,
+      bytes.subarray(9 + bytes.readUInt32LE(5)),
+    ]);
+    refused(inconsistent, /train set's header is inconsistent/);
+  });
+});
