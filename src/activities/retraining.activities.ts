@@ -2,6 +2,12 @@ import { Context } from '@temporalio/activity';
 import { sql } from 'kysely';
 import { getAliases } from '../db/repositories/alias.repository';
 import { getModel } from '../db/repositories/model.repository';
+import {
+  findTrainingDataset,
+  keepTrainingDataset,
+  loadTrainingDataset,
+  type TrainingDatasetSummary,
+} from '../db/repositories/training-dataset.repository';
 import { registerVersion } from '../db/repositories/version.repository';
 import type { RetrainingStatus, RetrainingTrigger } from '../db/tables/retraining.table';
 import {
@@ -15,6 +21,8 @@ import {
 import {
   predictModel,
   prepareTrainingData as prepareDatasets,
+  prepareTrainingDataFor,
+  targetOfKind,
   trainModelAsync,
   type ModelKind,
   type ModelParams,
@@ -26,6 +34,8 @@ import type { ActivityDeps } from './activity-deps';
 
 /** Fewer bars than this cannot give a meaningful train/holdout split. */
 const MIN_TRAINING_BARS = 200;
+/** Newest fifth of the rows for the holdout, one row of embargo after the training rows. */
+const TRAINING_SPLIT = { holdoutFraction: 0.2, gap: 1 };
 /** How often a checkpoint is built for the heartbeat (serialising trees is not free); matches the worker's heartbeat throttle. */
 const CHECKPOINT_EVERY_MS = 2_000;
 
@@ -47,14 +57,27 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
     return job;
   };
 
-  /** The job's training data, prepared exactly as at training time (deterministic from bars and window). */
+  /**
+   * The data the job prepared when it started. Jobs prepared before migration 011 kept none: theirs
+   * is prepared again from the job's window, as it was then.
+   */
   const datasetsOf = async (job: Awaited<ReturnType<typeof loadJob>>, kind: ModelKind) => {
     const model = await getModel(db, job.model);
-    const bars = await loadModelBars(db, model, {
-      from: job.data_window_start ?? undefined,
-      to: job.data_window_end ?? undefined,
-    });
-    return { model, data: prepareDatasets(bars, kind, {}, { holdoutFraction: 0.2, gap: 1 }) };
+    const kept = await classifyErrors(async () => loadTrainingDataset(db, job.job_id));
+    if (kept === undefined) {
+      const bars = await loadModelBars(db, model, {
+        from: job.data_window_start ?? undefined,
+        to: job.data_window_end ?? undefined,
+      });
+      return { model, data: prepareDatasets(bars, kind, {}, TRAINING_SPLIT) };
+    }
+    if (kept.target !== targetOfKind(kind)) {
+      throw permanentFailure(
+        `the job's data was prepared for ${kept.target}, but a ${kind} model predicts ${targetOfKind(kind)} ` +
+          `(the model's prediction target changed while the job ran); start a new job`,
+      );
+    }
+    return { model, data: kept.data };
   };
 
   return {
@@ -97,41 +120,67 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       });
     },
 
-    /** Marks the job running and fixes its data window to the newest `windowBars` bars; only the range is returned. */
+    /**
+     * Marks the job running, fixes its data window to the newest `windowBars` bars and prepares the
+     * job's training data once, kept for training, validation and registration; only a summary is
+     * returned. A retry finds what the first attempt kept and changes nothing.
+     */
     async prepareTrainingData({ jobId, windowBars }: { jobId: string; windowBars: number }) {
       const job = await loadJob(jobId);
       const model = await getModel(db, job.model);
       if (!model.symbol || !model.timeframe)
         throw permanentFailure(`model ${job.model} has no symbol/timeframe`);
+      const summary = (kept: TrainingDatasetSummary) => ({
+        symbol: model.symbol!,
+        timeframe: model.timeframe!,
+        from: kept.windowStart.toISOString(),
+        to: kept.windowEnd.toISOString(),
+        bars: kept.bars,
+      });
+      const alreadyKept = await findTrainingDataset(db, jobId);
+      if (alreadyKept !== undefined) return summary(alreadyKept);
+
+      const target = model.prediction_target;
+      if (target !== 'prob_up' && target !== 'price_change_pct') {
+        throw permanentFailure(
+          `model ${job.model} predicts ${target}; the built-in trainers predict prob_up or price_change_pct`,
+        );
+      }
       const { rows } = await sql<{ from: Date | null; to: Date | null; n: string }>`
         SELECT min(ts) AS from, max(ts) AS to, count(*) AS n FROM (
           SELECT ts FROM market_bars WHERE symbol = ${model.symbol} AND timeframe = ${model.timeframe}
           ORDER BY ts DESC LIMIT ${windowBars}) newest`.execute(db);
       const window = rows[0]!;
-      const bars = Number(window.n);
-      if (bars < MIN_TRAINING_BARS || !window.from || !window.to) {
+      if (Number(window.n) < MIN_TRAINING_BARS || !window.from || !window.to) {
         throw permanentFailure(
-          `only ${bars} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`,
+          `only ${window.n} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`,
         );
       }
-      await db
-        .updateTable('retraining_jobs')
-        .set({
-          status: 'running',
-          started_at: sql<Date>`coalesce(started_at, now())` as never,
-          data_window_start: window.from,
-          data_window_end: window.to,
-          updated_at: sql<Date>`now()` as never,
-        })
-        .where('job_id', '=', jobId)
-        .execute();
-      return {
-        symbol: model.symbol,
-        timeframe: model.timeframe,
-        from: window.from.toISOString(),
-        to: window.to.toISOString(),
-        bars,
-      };
+      const bars = await loadModelBars(db, model, { from: window.from, to: window.to });
+      const data = await classifyErrors(async () => prepareTrainingDataFor(bars, target, {}, TRAINING_SPLIT));
+      await db.transaction().execute(async (trx) => {
+        const stored = await keepTrainingDataset(trx, jobId, {
+          target,
+          bars: bars.length,
+          windowStart: window.from!,
+          windowEnd: window.to!,
+          data,
+        });
+        // A concurrent attempt that kept its data first also fixed the window; leave both as they are.
+        if (!stored) return;
+        await trx
+          .updateTable('retraining_jobs')
+          .set({
+            status: 'running',
+            started_at: sql<Date>`coalesce(started_at, now())` as never,
+            data_window_start: window.from,
+            data_window_end: window.to,
+            updated_at: sql<Date>`now()` as never,
+          })
+          .where('job_id', '=', jobId)
+          .execute();
+      });
+      return summary((await findTrainingDataset(db, jobId))!);
     },
 
     /**

@@ -19,6 +19,7 @@ import type {
   DriftDetectionEventTable,
   ModelPerformanceHistoryTable,
   RetrainingJobTable,
+  TrainingDatasetTable,
   TrainingRunTable,
 } from './tables/retraining.table';
 
@@ -40,5 +41,6 @@ export interface Database {
   drift_detection_events: DriftDetectionEventTable;
   model_performance_history: ModelPerformanceHistoryTable;
   training_runs: TrainingRunTable;
+  training_datasets: TrainingDatasetTable;
   alerts: AlertTable;
 }

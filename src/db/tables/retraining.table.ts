@@ -85,3 +85,15 @@ export interface TrainingRunTable {
   gate: ColumnType<unknown, string | null | undefined, string | null>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
+
+export interface TrainingDatasetTable {
+  job_id: string;
+  target: 'prob_up' | 'price_change_pct';
+  bars: number;
+  window_start: ColumnType<Date, Date | string, Date | string>;
+  window_end: ColumnType<Date, Date | string, Date | string>;
+  train_rows: number;
+  holdout_rows: number;
+  payload: Buffer;
+  created_at: Generated<Date>;
+}
