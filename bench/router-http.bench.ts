@@ -320,12 +320,22 @@ function pin(pid: number, cpus: string): boolean {
   }
 }
 
-/** Sets nice 19 on every process whose command line mentions `marker`; false when that fails. */
-function renice(marker: string): boolean {
+/** Sets a niceness on every process whose command line mentions `marker`; false when that fails. */
+function renice(marker: string, niceness = 19): boolean {
   try {
     const pids = execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split(/\s+/);
-    execFileSync('renice', ['-n', '19', '-p', ...pids], { stdio: 'ignore' });
+    execFileSync('renice', ['-n', String(niceness), '-p', ...pids], { stdio: 'ignore' });
     return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins every process whose command line mentions `marker` (and backends they fork later) to `cpus`. */
+function pinAll(marker: string, cpus: string): boolean {
+  try {
+    const pids = execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split(/\s+/);
+    return pids.every((pid) => pin(Number(pid), cpus));
   } catch {
     return false;
   }
@@ -607,6 +617,14 @@ async function main(): Promise<void> {
     const predictAt = byKey('POST /v1/predict @ 2,000 req/s');
 
     // Outcome ingestion: every served prediction made above gets an outcome, 1,000 per request.
+    // This run measures PostgreSQL's commit throughput (the router mostly waits for commits, at
+    // about 20% of its core), and in production the database has cores of its own. So for this run
+    // PostgreSQL leaves the load generator's CPU and lowest priority and may use every CPU; sharing
+    // one CPU at nice 19 with autocannon, it measured 19,900–33,000 outcomes/s from run to run.
+    const releasedDatabase =
+      niced &&
+      renice(path.join(workDir, 'postgres'), 0) &&
+      pinAll(path.join(workDir, 'postgres'), `0-${cpuCount - 1}`);
     await fetch(`${urls.router}/admin/flush`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -713,7 +731,8 @@ async function main(): Promise<void> {
       `/v1/predict p99 at 2,000 req/s = ${f(predictAt.p99, 3)} ms (target < 2 ms); bare node:http at the same rate ${f(bareAt2k.p99, 3)} ms; max ${f(predictMax.rps, 0)} req/s = ${((100 * predictMax.rps) / bareMax.rps).toFixed(1)}% of bare`,
     );
     console.log(
-      `outcomes committed: ${after - before} in ${f(seconds, 2)} s = ${f((after - before) / seconds, 0)} outcomes/s (target ≥ 20,000/s)`,
+      `outcomes committed: ${after - before} in ${f(seconds, 2)} s = ${f((after - before) / seconds, 0)} outcomes/s (target ≥ 20,000/s)` +
+        (releasedDatabase ? '; PostgreSQL on every CPU at normal priority for this run' : ''),
     );
     const metrics = await (
       await fetch(`${urls.router}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
