@@ -96,10 +96,12 @@ export class EncodedRowQueue<Row> {
   private ids: string[] = [];
   private head = 0;
   /**
-   * How many times each waiting id occurs, kept only once an id did not arrive above the previous
-   * one (then binary search no longer applies); null while the waiting ids are strictly increasing.
+   * How many times each waiting id occurs, kept only while an id that did not arrive above the
+   * previous one is waiting (binary search does not apply then); null otherwise.
    */
   private unordered: Map<string, number> | null = null;
+  /** Index in `ids` of the last id that did not arrive above the one before it. */
+  private lastDisorder = -1;
 
   constructor(
     private readonly encoder: RowEncoder<Row>,
@@ -137,9 +139,12 @@ export class EncodedRowQueue<Row> {
     }
     this.ends[index] = this.used;
     this.times[index] = atMs;
-    if (this.unordered === null && index > this.head && !(id > this.ids[index - 1]!)) {
-      this.unordered = new Map();
-      for (let i = this.head; i < index; i++) tally(this.unordered, this.ids[i]!, 1);
+    if (index > this.head && !(id > this.ids[index - 1]!)) {
+      this.lastDisorder = index;
+      if (this.unordered === null) {
+        this.unordered = new Map();
+        for (let i = this.head; i < index; i++) tally(this.unordered, this.ids[i]!, 1);
+      }
     }
     if (this.unordered !== null) tally(this.unordered, id, 1);
     this.ids.push(id);
@@ -182,11 +187,14 @@ export class EncodedRowQueue<Row> {
       for (let i = this.head; i < this.head + n; i++) tally(this.unordered, this.ids[i]!, -1);
     }
     this.head += n;
+    // Once the last out-of-order id has left, the ids still waiting increase again.
+    if (this.unordered !== null && this.head > this.lastDisorder) this.unordered = null;
     this.start = this.ends[this.head - 1]!;
     if (this.head === this.ids.length) {
       // Drained (the usual case after a flush): start over at offset 0 without moving anything.
       this.ids = [];
       this.unordered = null;
+      this.lastDisorder = -1;
       this.head = 0;
       this.start = 0;
       this.used = 0;
@@ -216,6 +224,7 @@ export class EncodedRowQueue<Row> {
       this.times[i] = this.times[this.head + i]!;
     }
     this.ids = this.ids.slice(this.head);
+    this.lastDisorder -= this.head;
     this.head = 0;
     this.start = 0;
     this.used = live;

@@ -93,6 +93,24 @@ describe('encoded row queue', () => {
     assert.equal(queue.has(repeated), false);
   });
 
+  it('goes back to binary search once the out-of-order ids have left, though the queue never drains', () => {
+    const queue = new EncodedRowQueue(textLines, 64, 4);
+    const [older, newer] = [uuidv7(), uuidv7()];
+    queue.push(newer, 0, 'newer\n');
+    queue.push(older, 0, 'older\n');
+    const counting = (): boolean => (queue as unknown as { unordered: unknown }).unordered !== null;
+    assert.equal(counting(), true);
+    // Steady load: every flush leaves rows that arrived while it was written.
+    for (let flush = 0; flush < 50; flush++) {
+      const batch = queue.peek(1_000);
+      for (let i = 0; i < 7; i++) queue.push(uuidv7(), 0, 'row\n');
+      queue.shift(batch.count);
+    }
+    assert.equal(counting(), false);
+    assert.equal(queue.length, 7);
+    assert.equal(queue.has(older), false);
+  });
+
   it('hands out a copy: rows pushed or removed while a batch is being written do not change it', () => {
     const queue = new EncodedRowQueue(textLines, 32, 2);
     for (let i = 0; i < 10; i++) queue.push(`a${i}`, i, `a${i}\n`);
