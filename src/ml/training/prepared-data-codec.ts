@@ -1,6 +1,6 @@
+import { z } from 'zod';
 import { MlInputError } from '../errors';
-import type { LabelledDataset, PredictionTarget } from '../features/labelled-dataset';
-import type { TimeSplit } from '../validation/time-split';
+import type { LabelledDataset } from '../features/labelled-dataset';
 import type { PreparedData } from './train-and-evaluate';
 
 // A retraining job prepares its data once and keeps it, so that training, validation and
@@ -14,20 +14,28 @@ const MAGIC = 'GFPD';
 const FORMAT_VERSION = 1;
 const SETS = ['train', 'holdout'] as const;
 
-interface SetHeader {
-  schema: { version: string; names: string[] };
-  horizon: number;
-  target: PredictionTarget;
-  rows: number;
-  cols: number;
-  ts: string[];
-}
-
-interface Header {
-  split: TimeSplit;
-  train: SetHeader;
-  holdout: SetHeader;
-}
+// The header is checked field by field when read: bytes from storage are a boundary too, and a
+// corrupt row must fail as bad data (not retried), never as a TypeError deep in training.
+const setHeaderSchema = z
+  .object({
+    schema: z.object({ version: z.string(), names: z.array(z.string()) }),
+    horizon: z.number().int().min(1),
+    target: z.enum(['prob_up', 'price_change_pct']),
+    rows: z.number().int().min(0),
+    cols: z.number().int().min(0),
+    ts: z.array(z.string()),
+  })
+  .refine((set) => set.schema.names.length === set.cols && set.ts.length === set.rows, {
+    message: 'shape, feature names and timestamps disagree',
+  });
+const rangeSchema = z.object({ from: z.number().int().min(0), to: z.number().int().min(0) });
+const headerSchema = z.object({
+  split: z.object({ train: rangeSchema, holdout: rangeSchema }),
+  train: setHeaderSchema,
+  holdout: setHeaderSchema,
+});
+type SetHeader = z.infer<typeof setHeaderSchema>;
+type Header = z.infer<typeof headerSchema>;
 
 function headerOf(set: LabelledDataset): SetHeader {
   return {
@@ -55,6 +63,18 @@ function floatsOf(set: SetHeader): number {
  * ```
  */
 export function encodePreparedData(data: PreparedData): Buffer {
+  for (const name of SETS) {
+    const { x, y, forwardReturn, ts, schema } = data[name];
+    if (
+      x.data.length !== x.rows * x.cols ||
+      y.length !== x.rows ||
+      forwardReturn.length !== x.rows ||
+      ts.length !== x.rows ||
+      schema.names.length !== x.cols
+    ) {
+      refuse(`the ${name} set's arrays do not match its ${x.rows} × ${x.cols} shape`);
+    }
+  }
   const header: Header = { split: data.split, train: headerOf(data.train), holdout: headerOf(data.holdout) };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const floats = floatsOf(header.train) + floatsOf(header.holdout);
@@ -74,23 +94,6 @@ export function encodePreparedData(data: PreparedData): Buffer {
 
 function refuse(message: string): never {
   throw new MlInputError('preparedData', message);
-}
-
-function checkSet(name: string, set: SetHeader | undefined): SetHeader {
-  if (
-    set === undefined ||
-    !Number.isSafeInteger(set.rows) ||
-    !Number.isSafeInteger(set.cols) ||
-    set.rows < 0 ||
-    set.cols < 0 ||
-    !Array.isArray(set.schema?.names) ||
-    set.schema.names.length !== set.cols ||
-    !Array.isArray(set.ts) ||
-    set.ts.length !== set.rows
-  ) {
-    refuse(`the ${name} set's header is inconsistent (shape, schema or timestamps)`);
-  }
-  return set;
 }
 
 /**
@@ -113,13 +116,19 @@ export function decodePreparedData(bytes: Uint8Array): PreparedData {
   }
   const jsonLength = buffer.readUInt32LE(5);
   if (9 + jsonLength > buffer.length) refuse('truncated header');
-  let header: Header;
+  let json: unknown;
   try {
-    header = JSON.parse(buffer.toString('utf8', 9, 9 + jsonLength)) as Header;
+    json = JSON.parse(buffer.toString('utf8', 9, 9 + jsonLength));
   } catch (error) {
     refuse(`header is not valid JSON: ${(error as Error).message}`);
   }
-  const sets = SETS.map((name) => checkSet(name, header[name]));
+  const parsed = headerSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    refuse(`header field ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const header = parsed.data;
+  const sets = SETS.map((name) => header[name]);
   const expected = 9 + jsonLength + 8 * sets.reduce((sum, set) => sum + floatsOf(set), 0);
   if (buffer.length !== expected) {
     refuse(`expected ${expected} bytes for the shapes in its header, got ${buffer.length}`);

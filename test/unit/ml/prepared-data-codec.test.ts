@@ -64,19 +64,58 @@ describe('prepared training data codec', () => {
     const newer = Buffer.from(bytes);
     newer[4] = 2;
     refused(newer, /format version 2 is not supported/);
-    const header = JSON.parse(bytes.toString('utf8', 9, 9 + bytes.readUInt32LE(5))) as {
-      train: { ts: string[] };
+    const withHeader = (edit: (header: Record<string, unknown>) => unknown): Buffer => {
+      const header = JSON.parse(bytes.toString('utf8', 9, 9 + bytes.readUInt32LE(5))) as Record<
+        string,
+        unknown
+      >;
+      const json = Buffer.from(JSON.stringify(edit(header)));
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(json.length);
+      return Buffer.concat([bytes.subarray(0, 5), length, json, bytes.subarray(9 + bytes.readUInt32LE(5))]);
     };
-    header.train.ts.pop();
-    const json = Buffer.from(JSON.stringify(header));
-    const lengthBytes = Buffer.alloc(4);
-    lengthBytes.writeUInt32LE(json.length);
-    const inconsistent = Buffer.concat([
-      bytes.subarray(0, 5),
-      lengthBytes,
-      json,
-      bytes.subarray(9 + bytes.readUInt32LE(5)),
-    ]);
-    refused(inconsistent, /train set's header is inconsistent/);
+    type SetHeader = { ts: string[]; horizon: unknown; target: unknown };
+    refused(
+      withHeader((h) => {
+        (h.train as SetHeader).ts.pop();
+        return h;
+      }),
+      /header field train: shape, feature names and timestamps disagree/,
+    );
+    refused(
+      withHeader(() => null),
+      /header field \(root\)/,
+    );
+    refused(
+      withHeader((h) => ({ ...h, holdout: null })),
+      /header field holdout/,
+    );
+    refused(
+      withHeader((h) => {
+        (h.train as SetHeader).horizon = '1';
+        return h;
+      }),
+      /header field train\.horizon/,
+    );
+    refused(
+      withHeader((h) => {
+        (h.holdout as SetHeader).target = 'prob_down';
+        return h;
+      }),
+      /header field holdout\.target/,
+    );
+    refused(
+      withHeader((h) => ({ ...h, split: undefined })),
+      /header field split/,
+    );
+  });
+
+  it('refuses to encode a set whose arrays do not match its shape', () => {
+    const data = marketData('prob_up', 7, 1500);
+    assert.throws(
+      () => encodePreparedData({ ...data, holdout: { ...data.holdout, y: data.holdout.y.subarray(1) } }),
+      (error: unknown) =>
+        error instanceof MlInputError && /holdout set's arrays do not match/.test(error.message),
+    );
   });
 });
