@@ -65,11 +65,17 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
     const model = await getModel(db, job.model);
     const kept = await classifyErrors(async () => loadTrainingDataset(db, job.job_id));
     if (kept === undefined) {
+      Context.current().log.warn('retraining job has no kept dataset; preparing it again from its window', {
+        jobId: job.job_id,
+      });
       const bars = await loadModelBars(db, model, {
         from: job.data_window_start ?? undefined,
         to: job.data_window_end ?? undefined,
       });
-      return { model, data: prepareDatasets(bars, kind, {}, TRAINING_SPLIT) };
+      return {
+        model,
+        data: await classifyErrors(async () => prepareDatasets(bars, kind, {}, TRAINING_SPLIT)),
+      };
     }
     if (kept.target !== targetOfKind(kind)) {
       throw permanentFailure(
@@ -156,8 +162,11 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           `only ${window.n} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`,
         );
       }
+      const context = Context.current();
       const bars = await loadModelBars(db, model, { from: window.from, to: window.to });
+      context.heartbeat();
       const data = await classifyErrors(async () => prepareTrainingDataFor(bars, target, {}, TRAINING_SPLIT));
+      context.heartbeat();
       await db.transaction().execute(async (trx) => {
         const stored = await keepTrainingDataset(trx, jobId, {
           target,

@@ -75,7 +75,9 @@ describe('retraining data, prepared once per job (real Postgres)', function () {
     await upsertBars(database.db, symbol, '1h', toRows(stored));
     const { jobId, activities } = await newJob('data-once');
 
-    const prepared = await activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS });
+    const prepared = await inActivity(() =>
+      activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS }),
+    );
     assert.deepEqual(prepared, {
       symbol,
       timeframe: '1h',
@@ -87,7 +89,7 @@ describe('retraining data, prepared once per job (real Postgres)', function () {
     // Bars inside the window are corrected and newer ones arrive while the job runs.
     await upsertBars(database.db, symbol, '1h', toRows([...corrected, ...market.bars.slice(1_200)]));
     assert.deepEqual(
-      await activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS }),
+      await inActivity(() => activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS })),
       prepared,
       'a retried preparation keeps the first one',
     );
@@ -145,7 +147,7 @@ describe('retraining data, prepared once per job (real Postgres)', function () {
 
   it('still trains a job prepared before its data was kept, from the job window', async () => {
     const { jobId, activities } = await newJob('data-legacy');
-    await activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS });
+    await inActivity(() => activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS }));
     await database.db.deleteFrom('training_datasets').where('job_id', '=', jobId).execute();
     const trained = await inActivity(() =>
       activities.trainCandidate({
@@ -158,7 +160,7 @@ describe('retraining data, prepared once per job (real Postgres)', function () {
 
   it('refuses, without retrying, to train data prepared for another prediction target', async () => {
     const { jobId, activities } = await newJob('data-target');
-    await activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS });
+    await inActivity(() => activities.prepareTrainingData({ jobId, windowBars: WINDOW_BARS }));
     await database.db
       .updateTable('models')
       .set({ prediction_target: 'price_change_pct' })
