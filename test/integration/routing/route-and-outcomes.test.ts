@@ -124,10 +124,11 @@ describe('routing service: /v1/route and /v1/outcomes', function () {
     });
     const routed = await router.post('/v1/route', { model: 'btc-1h', unitId: 'fast-route' });
     assert.equal(await countRows(database.db, 'predictions'), 0);
+    // The route's id comes back in upper case, as some clients normalise UUIDs.
     const outcome = await router.post('/v1/outcomes', {
       outcomes: [
         { predictionId: predicted.body.predictionId, correct: true },
-        { predictionId: routed.body.assignmentId, correct: false },
+        { predictionId: String(routed.body.assignmentId).toUpperCase(), correct: false },
       ],
     });
     assert.deepEqual(

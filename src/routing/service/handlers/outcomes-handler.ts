@@ -21,8 +21,10 @@ import type { RoutingContext } from '../routing-context';
 export function createOutcomesHandler(context: RoutingContext): (body: OutcomesRequest) => Promise<Reply> {
   return async (body) => {
     const items = 'outcomes' in body ? body.outcomes : [body];
+    // UUIDs are case-insensitive and the router writes them in lower case: an id sent in upper case
+    // must find its waiting log row and be reported under the status PostgreSQL gave it.
     const inputs: OutcomeInput[] = items.map((o) => ({
-      predictionId: o.predictionId,
+      predictionId: o.predictionId.toLowerCase(),
       correct: o.correct ?? null,
       tradeReturn: o.return ?? null,
       signalGenerated: o.signalGenerated ?? null,
