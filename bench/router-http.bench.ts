@@ -16,6 +16,7 @@
 // print event-loop stalls and GC pauses.
 
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -320,10 +321,31 @@ function pin(pid: number, cpus: string): boolean {
   }
 }
 
-/** Sets a niceness on every process whose command line mentions `marker`; false when that fails. */
-function renice(marker: string, niceness = 19): boolean {
+/**
+ * The PostgreSQL server's processes: the postmaster (first line of postmaster.pid) and every process
+ * it has forked (backends, WAL writer, checkpointer). Children inherit niceness and CPU affinity
+ * only when forked, so changing them for a running server means changing each process.
+ */
+function postgresPids(clusterDir: string): string[] {
+  let postmaster: string;
   try {
-    const pids = execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split(/\s+/);
+    postmaster = readFileSync(path.join(clusterDir, 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+  } catch {
+    return [];
+  }
+  let children: string[] = [];
+  try {
+    children = execFileSync('pgrep', ['-P', postmaster], { encoding: 'utf8' }).trim().split(/\s+/);
+  } catch {
+    // pgrep exits 1 when there is no child.
+  }
+  return [postmaster, ...children].filter((pid) => /^\d+$/.test(pid));
+}
+
+/** Sets a niceness on these processes; false when that fails (lowering it needs root). */
+function renice(pids: readonly string[], niceness: number): boolean {
+  if (pids.length === 0) return false;
+  try {
     execFileSync('renice', ['-n', String(niceness), '-p', ...pids], { stdio: 'ignore' });
     return true;
   } catch {
@@ -331,14 +353,9 @@ function renice(marker: string, niceness = 19): boolean {
   }
 }
 
-/** Pins every process whose command line mentions `marker` (and backends they fork later) to `cpus`. */
-function pinAll(marker: string, cpus: string): boolean {
-  try {
-    const pids = execFileSync('pgrep', ['-f', marker], { encoding: 'utf8' }).trim().split(/\s+/);
-    return pids.every((pid) => pin(Number(pid), cpus));
-  } catch {
-    return false;
-  }
+/** Pins these processes (every thread of each) to `cpus`; processes they fork later inherit it. */
+function pinAll(pids: readonly string[], cpus: string): boolean {
+  return pids.length > 0 && pids.every((pid) => pin(Number(pid), cpus));
 }
 
 async function main(): Promise<void> {
@@ -358,7 +375,7 @@ async function main(): Promise<void> {
   });
   // PostgreSQL shares the load generator's CPU: at the lowest priority it cannot delay wrk's sends
   // (which would turn Poisson arrivals into bursts), and it still gets all the CPU wrk leaves idle.
-  const niced = pinned && renice(path.join(workDir, 'postgres'));
+  const niced = pinned && renice(postgresPids(path.join(workDir, 'postgres')), 19);
   const database = connectDatabase(postgres.url);
   let child: ChildProcess | undefined;
   try {
@@ -621,10 +638,9 @@ async function main(): Promise<void> {
     // about 20% of its core), and in production the database has cores of its own. So for this run
     // PostgreSQL leaves the load generator's CPU and lowest priority and may use every CPU; sharing
     // one CPU at nice 19 with autocannon, it measured 19,900–33,000 outcomes/s from run to run.
+    const databasePids = postgresPids(path.join(workDir, 'postgres'));
     const releasedDatabase =
-      niced &&
-      renice(path.join(workDir, 'postgres'), 0) &&
-      pinAll(path.join(workDir, 'postgres'), `0-${cpuCount - 1}`);
+      pinned && pinAll(databasePids, `0-${cpuCount - 1}`) && (!niced || renice(databasePids, 0));
     await fetch(`${urls.router}/admin/flush`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
