@@ -87,24 +87,24 @@ describe('the demo loop (real router, real Temporal, real Postgres)', function (
     ).catch((error) => {
       throw new Error(`${(error as Error).message}\n${lines.join('\n')}`);
     });
-    assert.equal(champion.version, 2);
+    // On a loaded machine the first challenger may be rejected or not promoted and a later job's
+    // version wins (see FAST_DEMO), so the promoted version is any version after the first.
+    assert.ok(champion.version >= 2, `champion v${champion.version}`);
     await waitFor(
       'the narrator to tell the promotion',
       async () => lines.some((l) => l.includes('PROMOTED')),
       10_000,
     );
+    const told = (step: string): number => lines.filter((l) => l.includes(step)).length;
+    const story = `\n${lines.join('\n')}`;
+    assert.equal(told('Retraining retrain:demo-test:1 started (trigger: drift)'), 1, story);
+    assert.equal(told('PROMOTED to champion'), 1, story);
     for (const step of [
       'Drift on demo-test',
-      'Retraining retrain:demo-test:1 started (trigger: drift)',
       'passed validation and is staged',
       'experiment champion vs challenger',
-      'PROMOTED to champion',
     ]) {
-      assert.equal(
-        lines.filter((l) => l.includes(step)).length,
-        1,
-        `"${step}" is told exactly once:\n${lines.join('\n')}`,
-      );
+      assert.ok(told(step) >= 1, `"${step}" is told:${story}`);
     }
     assert.ok(
       lines.some((l) => l.includes('http://ui.test/namespaces/default/workflows/retrain%3Ademo-test%3A1')),
