@@ -33,11 +33,13 @@ import {
 } from './models.commands';
 import { schedulesDeleteCommand, schedulesListCommand, schedulesSetCommand } from './schedules.commands';
 import { reportDriftCommand, reportExperimentCommand } from './report.commands';
+import { routerCommand } from './router.command';
 import { stackCommand } from './stack.command';
 
 /** Every command, in the order `galfriday --help` lists them. */
 export const commands: Command[] = [
   stackCommand,
+  routerCommand,
   healthCommand,
   dataImportCommand,
   dataSynthCommand,

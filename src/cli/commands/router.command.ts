@@ -1,0 +1,68 @@
+import path from 'node:path';
+import { serveRouter } from '../../routing/standalone-router';
+import { StrategyConfigError } from '../../routing/service/signal/strategy-config';
+import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
+import type { Command } from '../command';
+import { CliError, ExitCode } from '../exit-codes';
+import { intOption } from './options';
+
+export const routerCommand: Command = {
+  path: ['router'],
+  summary: 'Run a routing service in the foreground until Ctrl-C (another instance, or a production one)',
+  usage: '[--host ADDRESS] [--port N]',
+  options: { host: { type: 'string' }, port: { type: 'string' } },
+  details: [
+    'Uses DATABASE_URL (and TEMPORAL_ADDRESS for the dashboard controls), or the running `npm start` stack.',
+    'Instances agree on every routing decision (deterministic hashing) and pick up configuration',
+    'changes within a second, so several can run behind a load balancer. Ctrl-C drains the router,',
+    'writes its batched logs and exits.',
+    '',
+    'Example: galfriday router --port 8081',
+  ].join('\n'),
+  async run(ctx, { values }) {
+    const stack = await ctx.stack();
+    const databaseUrl = ctx.config.databaseUrl ?? stack?.databaseUrl;
+    if (!databaseUrl) {
+      throw new CliError(
+        'no PostgreSQL for the router: start the stack with `npm start`, or set DATABASE_URL',
+        ExitCode.UNAVAILABLE,
+      );
+    }
+    const host = typeof values.host === 'string' ? values.host : undefined;
+    if (host === '') throw new CliError('--host must not be empty', ExitCode.USAGE);
+    const port = values.port === undefined ? undefined : intOption(values, 'port', { min: 0, max: 65_535 });
+    const temporalAddress = ctx.config.temporalAddress ?? stack?.temporalAddress;
+    const temporalUiUrl = ctx.config.temporalUiUrl ?? stack?.temporalUiUrl;
+    try {
+      await serveRouter({
+        config: ctx.config,
+        databaseUrl,
+        ...(host !== undefined ? { host } : {}),
+        ...(port !== undefined ? { port } : {}),
+        ...(temporalAddress !== undefined ? { temporalAddress } : {}),
+        ...(temporalUiUrl !== undefined ? { temporalUiUrl } : {}),
+        onListening: (router) =>
+          ctx.print(
+            [
+              `Router listening on ${router.url} (Ctrl-C to stop)`,
+              `  API docs     ${router.url}/openapi.json`,
+              `  Dashboard    ${router.url}/ui`,
+              `  Tokens       GALFRIDAY_ENGINE_TOKEN / GALFRIDAY_ADMIN_TOKEN, or ${path.join(ctx.config.dataDir, TOKENS_FILE)}`,
+            ].join('\n'),
+            { url: router.url },
+          ),
+      });
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+        const where = `${host ?? ctx.config.routerHost}:${port ?? ctx.config.routerPort}`;
+        throw new CliError(
+          `cannot listen on ${where} (${String(code)}${code === 'EADDRINUSE' ? ': another process, perhaps the stack’s router, uses it' : ''}); choose another with --port or --host`,
+          ExitCode.USAGE,
+        );
+      }
+      if (error instanceof StrategyConfigError) throw new CliError(error.message, ExitCode.USAGE);
+      throw error;
+    }
+  },
+};
