@@ -198,6 +198,43 @@ describe('routing service: /v1/predict', function () {
     );
   });
 
+  it('falls back to the champion when the routed version loads but fails to run, and raises one alert', async () => {
+    const model = await seedModel(database.db, { versions: 2, champion: 1, failsToRun: [2] });
+    await startExperiment(database.db, model, {
+      arms: [
+        { variant: 'control', version: 1, weight: 0, isControl: true },
+        { variant: 'nan', version: 2, weight: 1 },
+      ],
+    });
+    router = await startTestRouter(database.url);
+    for (const unitId of ['acct-1', 'acct-2', 'acct-3']) {
+      const answer = await router.post('/v1/predict', { model: 'btc-1h', unitId, features: featuresFor(1) });
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.version, 1);
+      assert.ok(Number.isFinite(answer.body.output));
+      assert.deepEqual(answer.body.fallback, { fromVersion: 2, reason: 'version broken' });
+    }
+    const alerts = await waitFor(async () => {
+      const rows = await database.db
+        .selectFrom('alerts')
+        .selectAll()
+        .where('kind', '=', 'model_version_broken')
+        .execute();
+      return rows.length > 0 ? rows : undefined;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    assert.equal(await countRows(database.db, 'alerts'), 1, 'one alert however many requests hit it');
+    assert.match(
+      alerts[0]!.message,
+      /version 2 of "btc-1h" failed to run; requests routed to it are served by the champion/,
+    );
+    assert.match(JSON.stringify(alerts[0]!.details), /non-finite output/);
+    assert.match(
+      (await router.get('/metrics')).text,
+      /galfriday_router_champion_fallbacks_total\{model="btc-1h"\} 3/,
+    );
+  });
+
   it('answers 503 when even the champion cannot be served, and 409 without a champion', async () => {
     await seedModel(database.db, { name: 'broken-model', versions: 1, champion: 1, broken: [1] });
     await seedModel(database.db, { name: 'no-champion', versions: 1, champion: null });
@@ -246,6 +283,17 @@ describe('routing service: /v1/predict', function () {
       JOIN experiment_assignments a ON a.assignment_id = p.prediction_id AND a.variant = p.variant
       GROUP BY p.variant`.execute(database.db);
     assert.deepEqual(Object.fromEntries(rows.map((r) => [r.variant, Number(r.n)])), Object.fromEntries(seen));
+    // Prometheus counts the same split, per arm.
+    const metrics = (await router.get('/metrics')).text;
+    for (const [variant, n] of seen) {
+      for (const name of ['predictions', 'assignments']) {
+        assert.match(
+          metrics,
+          new RegExp(`^galfriday_router_${name}_total\\{model="btc-1h",variant="${variant}"\\} ${n}$`, 'm'),
+          `${name} of ${variant}`,
+        );
+      }
+    }
   });
 
   it('follows a champion move to a version loaded on the fly', async () => {

@@ -70,7 +70,10 @@ export async function seedModel(
     champion?: number | null;
     shadow?: number;
     target?: PredictionTarget;
+    /** Versions whose artifact is not ONNX at all: they fail to load. */
     broken?: number[];
+    /** Versions that load but answer NaN: every run fails. */
+    failsToRun?: number[];
   } = {},
 ): Promise<SeededModel> {
   const name = options.name ?? 'btc-1h';
@@ -85,7 +88,7 @@ export async function seedModel(
     const { coefficients, intercept } = coefficientsOf(k);
     const onnx = options.broken?.includes(k)
       ? Buffer.from('not an onnx model')
-      : logisticOnnx(coefficients, intercept);
+      : logisticOnnx(coefficients, options.failsToRun?.includes(k) ? NaN : intercept);
     const { version } = await registerVersion(db, {
       model: name,
       trainer: 'logistic-regression',
