@@ -141,6 +141,7 @@ describe('routing service: HTTP surface', function () {
       `{"model":"btc-1h","unitId":"u","features":[${Array(20).fill('1e999').join(',')}]}`,
     );
     assert.equal(infinite.status, 400);
+    assert.match(infinite.body.error.field, /^features(\[\d+\])?$/, JSON.stringify(infinite.body));
   });
 
   it('refuses oversized bodies, announced or streamed, with 413 and closes the connection', async () => {
@@ -165,6 +166,16 @@ describe('routing service: HTTP surface', function () {
       headers: {},
     }));
     assert.equal(streamed.status, 413);
+    // Outcomes take up to 10,000 items, so their limit is 2 MB rather than 64 KiB: a large batch
+    // passes the size check, one past 2 MB does not.
+    const item = { predictionId: '0190f3c2-7a1b-7c3d-9e4f-0123456789ab', correct: true, return: 0.001 };
+    const large = await router.post('/v1/outcomes', { outcomes: Array.from({ length: 1_000 }, () => item) });
+    assert.notEqual(large.status, 413, JSON.stringify(large.body).slice(0, 200));
+    const tooLarge = await router.post(
+      '/v1/outcomes',
+      JSON.stringify({ outcomes: [item], padding: ' '.repeat(2 * 1024 * 1024) }),
+    );
+    assert.deepEqual([tooLarge.status, tooLarge.body.error.code], [413, 'ROUTER_ERR_PAYLOAD_TOO_LARGE']);
     // The router is still fine afterwards.
     assert.equal((await router.post('/v1/predict', predict)).status, 200);
   });
@@ -189,10 +200,14 @@ describe('routing service: HTTP surface', function () {
     assert.ok(readyResponseSchema.safeParse(ready.body).success);
     assert.equal(ready.body.database, 'up');
     await router.post('/v1/predict', predict);
+    await router.post('/v1/route', { model: 'btc-1h', unitId: 'metrics-unit' });
+    await router.post('/admin/flush', undefined, router.adminToken);
     const metrics = await router.get('/metrics');
     assert.match(metrics.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     for (const pattern of [
       /galfriday_router_request_duration_seconds_bucket\{route="predict",le="0\.001"\} \d+/,
+      /galfriday_router_request_duration_seconds_count\{route="route"\} [1-9]/,
+      /galfriday_router_log_flush_lag_seconds_count\{log="predictions"\} [1-9]/,
       /galfriday_router_requests_total\{route="predict",status="200"\} [1-9]/,
       /galfriday_router_predictions_total\{model="btc-1h",variant="champion"\} [1-9]/,
       /galfriday_router_log_dropped_rows_total\{log="predictions",reason="overflow"\} 0/,
