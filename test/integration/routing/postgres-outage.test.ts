@@ -182,4 +182,54 @@ describe('routing service: PostgreSQL outage', function () {
       'the listener to reconnect',
     );
   });
+  it('beyond the buffer bound during an outage, drops log rows with a counted metric and keeps answering', async () => {
+    const bounded = await startTestRouter(postgres!.url, { tuning: { maxBufferedRows: 20 } });
+    try {
+      await bounded.post('/admin/flush', undefined, bounded.adminToken);
+      await postgres!.stop();
+      const servedDuringOutage: string[] = [];
+      for (let i = 0; i < 50; i++) {
+        const p = await bounded.post('/v1/predict', {
+          model: 'btc-1h',
+          unitId: `bounded-${i}`,
+          features: featuresFor(i),
+        });
+        assert.equal(p.status, 200, JSON.stringify(p.body));
+        servedDuringOutage.push(p.body.predictionId);
+      }
+      const ready = await bounded.get('/readyz', null);
+      assert.deepEqual(ready.body.bufferedRows, { predictions: 20, assignments: 20 });
+      const metrics = (await bounded.get('/metrics')).text;
+      for (const log of ['predictions', 'assignments']) {
+        assert.match(
+          metrics,
+          new RegExp(`^galfriday_router_log_dropped_rows_total\\{log="${log}",reason="overflow"\\} 30$`, 'm'),
+        );
+      }
+
+      postgres = await startPostgres();
+      await waitFor(
+        async () =>
+          (await bounded.get('/readyz', null)).body.bufferedRows.predictions === 0 ? true : undefined,
+        20_000,
+        'the buffered rows to be written after the restart',
+      );
+      // The first 20 waited and were written; the 30 beyond the bound were dropped, not queued.
+      const stored = new Set(
+        (
+          await database!.db
+            .selectFrom('predictions')
+            .select(sql<string>`prediction_id::text`.as('id'))
+            .where(sql<string>`prediction_id::text`, 'in', servedDuringOutage)
+            .execute()
+        ).map((r) => r.id),
+      );
+      assert.deepEqual(
+        servedDuringOutage.map((id) => stored.has(id)),
+        servedDuringOutage.map((_, i) => i < 20),
+      );
+    } finally {
+      await bounded.close();
+    }
+  });
 });
