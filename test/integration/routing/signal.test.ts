@@ -37,6 +37,22 @@ const strategies: StrategiesFileInput = {
       rewardToRiskRatio: 2,
     },
     {
+      id: 'sl-r1',
+      interpretation: 'prob_up',
+      buyThreshold: 0.65,
+      sellThreshold: 0.35,
+      stopLossPct: 0.02,
+      rewardToRiskRatio: 1,
+    },
+    {
+      id: 'tp-r1',
+      interpretation: 'prob_up',
+      buyThreshold: 0.65,
+      sellThreshold: 0.35,
+      takeProfitPct: 0.04,
+      rewardToRiskRatio: 1,
+    },
+    {
       id: 'limit',
       interpretation: 'prob_up',
       buyThreshold: 0.65,
@@ -104,6 +120,20 @@ describe('routing service: trade signals', function () {
     const tpR2 = await signal('tp-r2', 0.7);
     near(tpR2.proposal.stopLoss, 0.49);
     near(tpR2.proposal.takeProfit, 0.52);
+    const slR1 = await signal('sl-r1', 0.7);
+    near(slR1.proposal.stopLoss, 0.49);
+    near(slR1.proposal.takeProfit, 0.51);
+    const tpR1 = await signal('tp-r1', 0.7);
+    near(tpR1.proposal.stopLoss, 0.48);
+    near(tpR1.proposal.takeProfit, 0.52);
+    // SELL mirrors it: the level that is set is measured above the price, the derived one below.
+    const slR2Sell = await signal('sl-r2', 0.2);
+    assert.equal(slR2Sell.proposal.side, 'SELL');
+    near(slR2Sell.proposal.stopLoss, 0.51);
+    near(slR2Sell.proposal.takeProfit, 0.48);
+    const tpR2Sell = await signal('tp-r2', 0.2);
+    near(tpR2Sell.proposal.takeProfit, 0.48);
+    near(tpR2Sell.proposal.stopLoss, 0.51);
   });
 
   it('reproduces the interpretation checks (prob_up, prob_down, price_change_pct)', async () => {
@@ -157,6 +187,8 @@ describe('routing service: trade signals', function () {
       status: 'none',
       reason: 'confirmation failed: feature "mom" is missing',
     });
+    assert.equal((await signal('confirmed', 0.7, { features: {} })).status, 'none');
+    assert.equal((await signal('confirmed', 0.7)).status, 'none', 'no features: the rules cannot pass');
   });
 
   it('refuses what it cannot interpret: unknown strategy 404, interpretation mismatch and bad probability 422', async () => {
@@ -273,6 +305,28 @@ describe('routing service: trade signals', function () {
       await assert.rejects(
         startTestRouter(database.url, { env: { GALFRIDAY_DATA_DIR: dataDir } }),
         StrategyConfigError,
+      );
+      // A condition it does not know is a configuration error, never a rule that silently passes.
+      await writeFile(
+        file,
+        JSON.stringify({
+          strategies: [
+            {
+              id: 'x',
+              interpretation: 'prob_up',
+              buyThreshold: 0.6,
+              sellThreshold: 0.4,
+              stopLossPct: 0.02,
+              confirmationRules: [{ feature: 'rsi', condition: 'between', threshold: 30 }],
+            },
+          ],
+        }),
+      );
+      await assert.rejects(
+        startTestRouter(database.url, { env: { GALFRIDAY_DATA_DIR: dataDir } }),
+        (error: unknown) =>
+          error instanceof StrategyConfigError &&
+          /strategies\[0\]\.confirmationRules\[0\]\.condition/.test(error.message),
       );
     } finally {
       await rm(dataDir, { recursive: true, force: true });
