@@ -185,6 +185,23 @@ describe('routing service: allocation strategies', function () {
     const counts = await split(router, UNITS, (i) => `eg2-${i}`);
     assertShare(counts, 'treatment', 0.8, UNITS);
     assertShare(counts, 'control', 0.2, UNITS);
+
+    // The weights are a pure function of the epoch and the outcomes before it, and units are hashed
+    // into them: another router serves the same weights, and a unit keeps its arm within the epoch.
+    const other = await start();
+    const otherArms = (await other.post('/admin/reload', undefined, other.adminToken)).body.models[0]
+      .experiment.arms;
+    assert.deepEqual(
+      otherArms.map((a: { weight: number }) => a.weight),
+      [0.2, 0.8],
+    );
+    for (let i = 0; i < 30; i++) {
+      const unitId = `eg3-${i}`;
+      const answers = await Promise.all(
+        [router, router, other].map((r) => r.post('/v1/route', { model: 'btc-1h', unitId })),
+      );
+      assert.equal(new Set(answers.map((a) => a.body.variant)).size, 1, unitId);
+    }
   });
 
   it('thompson: moves traffic to the better arm with a 1% floor, identically on every router', async () => {

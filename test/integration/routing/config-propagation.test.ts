@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { moveAlias } from '../../../src/db/repositories/alias.repository';
+import { runCli } from '../../support/run-cli';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 import {
   seedModel,
@@ -80,6 +84,31 @@ describe('routing service: live configuration', function () {
     assert.ok(Math.max(aliasMs, startMs, stopMs) < 1_000, `${aliasMs} / ${startMs} / ${stopMs} ms`);
     const metrics = (await routers[0]!.get('/metrics')).text;
     assert.match(metrics, /galfriday_router_config_reloads_total\{trigger="notify",result="ok"\} [1-9]/);
+  });
+
+  it('brings a champion moved with `galfriday models promote` to every router within 1 s', async () => {
+    routers.push(await startTestRouter(database.url), await startTestRouter(database.url));
+    assert.equal((await championVersion(routers[0]!)).version, 1);
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-promote-'));
+    try {
+      const started = performance.now();
+      const promoted = await runCli(['models', 'promote', 'btc-1h', '3', '--reason', 'test'], {
+        DATABASE_URL: database.url,
+        GALFRIDAY_DATA_DIR: dataDir,
+      });
+      assert.equal(promoted.code, 0, promoted.stderr);
+      const afterCommandMs = await propagation(
+        routers,
+        async (r) => (await championVersion(r)).version === 3,
+        1_000,
+      );
+      assert.ok(
+        afterCommandMs < 1_000,
+        `${afterCommandMs} ms after the command (${performance.now() - started} ms in all)`,
+      );
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('reconnects its listener after the connection is killed and reloads what it missed', async () => {
