@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtemp, chmod, rm } from 'node:fs/promises';
+import { mkdtemp, chmod, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../../src/util/ports';
@@ -45,6 +45,7 @@ describe('npm start', function () {
   this.timeout(240_000);
   let dataDir: string;
   let env: NodeJS.ProcessEnv;
+  let engineToken: string | undefined;
 
   before(async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-start-'));
@@ -85,7 +86,46 @@ describe('npm start', function () {
       const login = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/ui/login`);
       assert.equal(login.status, 200);
       assert.match(await login.text(), /<form/);
-      assert.match(stack.output(), /Engine token {2}\S{16,}/);
+      const printedToken = /Engine token {2}(\S{16,})/.exec(stack.output())?.[1];
+      assert.ok(printedToken, stack.output());
+      // Generated once, kept readable by the owner only, and reused by every later start.
+      const tokensFile = path.join(dataDir, 'tokens.json');
+      assert.equal((await stat(tokensFile)).mode & 0o777, 0o600);
+      assert.equal(JSON.parse(await readFile(tokensFile, 'utf8')).engineToken, printedToken);
+      engineToken = printedToken;
+
+      // `galfriday router` finds the running stack and serves beside its router, on another port.
+      const secondRouterPort = await freePort();
+      const another = spawn(
+        process.execPath,
+        [path.join(ROOT, 'bin', 'galfriday'), 'router', '--port', String(secondRouterPort)],
+        { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const secondRouter: Started = {
+        child: another,
+        output: (() => {
+          let text = '';
+          another.stdout.on('data', (c) => (text += c));
+          another.stderr.on('data', (c) => (text += c));
+          return () => text;
+        })(),
+        exited: new Promise((resolve) => another.once('exit', (code) => resolve(code))),
+      };
+      try {
+        await waitFor(secondRouter, /Router listening on/, 60_000);
+        const ready = await fetch(`http://127.0.0.1:${secondRouterPort}/readyz`);
+        assert.equal(ready.status, 200, secondRouter.output());
+        const unknownModel = await fetch(`http://127.0.0.1:${secondRouterPort}/v1/route`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${printedToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'no-such-model', unitId: 'u' }),
+        });
+        assert.equal(unknownModel.status, 404, 'the stack’s token is accepted; the model is unknown');
+        another.kill('SIGINT');
+        assert.equal(await secondRouter.exited, 0, secondRouter.output());
+      } finally {
+        another.kill('SIGKILL');
+      }
 
       const second = spawnSync(process.execPath, ['-r', 'ts-node/register', 'src/stack/start-main.ts'], {
         cwd: ROOT,
@@ -118,6 +158,7 @@ describe('npm start', function () {
       await waitFor(stack, /galfriday is ready\./, 120_000);
       assert.match(stack.output(), /Schema up to date \(0 applied now, \d+ before\)/);
       assert.match(stack.output(), /Demo off/);
+      assert.ok(stack.output().includes(`Engine token  ${engineToken}`), 'the same engine token as before');
       stack.child.kill('SIGTERM');
       assert.equal(await stack.exited, 0);
       assert.deepEqual(processesUsing(dataDir), []);
