@@ -27,26 +27,63 @@ export interface StandaloneRouterOptions {
   readonly onListening?: (router: RunningRoutingService) => void;
   /** Resolves when the router should stop. @default the first SIGINT or SIGTERM */
   readonly stopWhen?: Promise<string>;
+  /** Where log lines go (one JSON object per line). @default stdout */
+  readonly log?: (line: string) => void;
 }
 
-/** Resolves with the name of the first SIGINT or SIGTERM the process receives. */
-export function firstTerminationSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: string): void => {
+/**
+ * PostgreSQL could not be used to start the router (unreachable, login or database refused, or
+ * migrations failing); `cause` is the driver's error.
+ *
+ * ### Examples
+ * ```ts
+ * await serveRouter(options).catch((error) => { if (error instanceof RouterDatabaseError) exitCode = 5; });
+ * ```
+ */
+export class RouterDatabaseError extends Error {
+  override readonly name = 'RouterDatabaseError';
+  constructor(override readonly cause: Error) {
+    super(cause.message);
+  }
+}
+
+/**
+ * Resolves with the first SIGINT or SIGTERM; the listeners stay until `release()`, so that a second
+ * signal during the stop is noted (`onRepeat`) instead of killing the process before the batched
+ * logs are written (the stop is bounded by the shutdown timeout anyway).
+ */
+function terminationSignals(onRepeat: (signal: string) => void): {
+  first: Promise<string>;
+  release(): void;
+} {
+  let received: string | undefined;
+  let resolveFirst!: (signal: string) => void;
+  const first = new Promise<string>((resolve) => (resolveFirst = resolve));
+  const onSignal = (signal: string): void => {
+    if (received === undefined) {
+      received = signal;
+      resolveFirst(signal);
+    } else {
+      onRepeat(signal);
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    first,
+    release() {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+    },
+  };
 }
 
 /**
  * Runs one routing service on its own (production, or another instance beside `npm start`'s):
  * applies pending migrations (idempotent and advisory-locked, so a router starting with the worker
  * is safe), listens, and on the first SIGINT/SIGTERM drains, flushes the batched logs and closes
- * PostgreSQL before resolving.
+ * PostgreSQL before resolving; a repeated signal meanwhile does not cut the flush short. Throws
+ * RouterDatabaseError when PostgreSQL cannot be used.
  *
  * ### Examples
  * ```ts
@@ -61,32 +98,51 @@ export async function serveRouter(options: StandaloneRouterOptions): Promise<voi
   });
   try {
     await migrate(migrator.pool);
+  } catch (error) {
+    throw new RouterDatabaseError(error as Error);
   } finally {
     await migrator.close();
   }
   const address = options.temporalAddress;
   let temporal: Promise<Client> | undefined;
-  const router = await startRoutingService({
-    config,
-    databaseUrl: options.databaseUrl,
-    ...(options.host !== undefined ? { host: options.host } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
-    ...(options.temporalUiUrl !== undefined ? { temporalUiUrl: options.temporalUiUrl } : {}),
-    ...(address !== undefined
-      ? {
-          temporal: () =>
-            (temporal ??= Connection.connect({ address }).then(
-              (connection) => new Client({ connection, namespace: config.temporalNamespace }),
-            )),
-        }
-      : {}),
-  });
-  options.onListening?.(router);
-  const signal = await (options.stopWhen ?? firstTerminationSignal());
-  router.app.logger.info('stopping', { signal });
+  // A failed connection is not kept: the dashboard's next action tries again.
+  const connectTemporal = (): Promise<Client> =>
+    (temporal ??= Connection.connect({ address: address!, connectTimeout: 5_000 }).then(
+      (connection) => new Client({ connection, namespace: config.temporalNamespace }),
+      (error: unknown) => {
+        temporal = undefined;
+        throw error;
+      },
+    ));
+  let router: RunningRoutingService | undefined;
+  const signals =
+    options.stopWhen === undefined
+      ? terminationSignals((signal) =>
+          router?.app.logger.warn('already stopping: the batched logs are being written', { signal }),
+        )
+      : undefined;
   try {
-    await router.stop();
+    router = await startRoutingService({
+      config,
+      databaseUrl: options.databaseUrl,
+      ...(options.host !== undefined ? { host: options.host } : {}),
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.temporalUiUrl !== undefined ? { temporalUiUrl: options.temporalUiUrl } : {}),
+      ...(options.log !== undefined ? { log: options.log } : {}),
+      ...(address !== undefined ? { temporal: connectTemporal } : {}),
+    });
+  } catch (error) {
+    signals?.release();
+    throw error;
+  }
+  const running = router;
+  options.onListening?.(running);
+  const signal = await (options.stopWhen ?? signals!.first);
+  running.app.logger.info('stopping', { signal });
+  try {
+    await running.stop();
   } finally {
+    signals?.release();
     if (temporal !== undefined) await (await temporal.catch(() => undefined))?.connection.close();
   }
 }

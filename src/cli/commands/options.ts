@@ -35,7 +35,8 @@ export function timeframeOption(values: Values): Timeframe {
 
 export function intOption(values: Values, name: string, range: { min: number; max: number }): number {
   const text = requiredString(values, name);
-  const value = Number(text);
+  // Digits only: Number() would also take '1e3', '0x10' or ' 8 '.
+  const value = /^-?\d+$/.test(text) ? Number(text) : NaN;
   if (!Number.isInteger(value) || value < range.min || value > range.max) {
     throw new CliError(
       `--${name} must be a whole number from ${range.min} to ${range.max}, got "${text}"`,

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { serveRouter } from '../../routing/standalone-router';
+import { RouterDatabaseError, serveRouter } from '../../routing/standalone-router';
 import { StrategyConfigError } from '../../routing/service/signal/strategy-config';
 import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
 import type { Command } from '../command';
@@ -41,6 +41,8 @@ export const routerCommand: Command = {
         ...(port !== undefined ? { port } : {}),
         ...(temporalAddress !== undefined ? { temporalAddress } : {}),
         ...(temporalUiUrl !== undefined ? { temporalUiUrl } : {}),
+        // Under --json stdout carries only the command's answer; the router's log goes to stderr.
+        ...(ctx.json ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
         onListening: (router) =>
           ctx.print(
             [
@@ -53,15 +55,28 @@ export const routerCommand: Command = {
           ),
       });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+      if (syscall === 'listen' && (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL')) {
         const where = `${host ?? ctx.config.routerHost}:${port ?? ctx.config.routerPort}`;
         throw new CliError(
           `cannot listen on ${where} (${String(code)}${code === 'EADDRINUSE' ? ': another process, perhaps the stack’s router, uses it' : ''}); choose another with --port or --host`,
           ExitCode.USAGE,
         );
       }
+      if (syscall === 'getaddrinfo') {
+        throw new CliError(
+          `cannot resolve the address ${host ?? ctx.config.routerHost} (${String(code)})`,
+          ExitCode.USAGE,
+        );
+      }
       if (error instanceof StrategyConfigError) throw new CliError(error.message, ExitCode.USAGE);
+      if (error instanceof RouterDatabaseError) {
+        const source =
+          ctx.config.databaseUrl !== undefined
+            ? 'DATABASE_URL'
+            : `the stack on ${ctx.config.dataDir} (is it still running? \`galfriday stack\`)`;
+        throw new CliError(`cannot use PostgreSQL from ${source}: ${error.message}`, ExitCode.UNAVAILABLE);
+      }
       throw error;
     }
   },

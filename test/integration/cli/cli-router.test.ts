@@ -80,8 +80,12 @@ describe('galfriday router (real Postgres, real HTTP, a child process)', functio
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('serves the engine API until SIGINT, then writes its batched logs and exits 0', async () => {
-    const router = runRouterCommand(['--host', '127.0.0.1', '--port', '0'], env);
+  it('serves the engine API until SIGINT, then writes its batched logs (even when signalled again) and exits 0', async () => {
+    // The drain delay keeps the stop going long enough for a second signal to land inside it.
+    const router = runRouterCommand(['--host', '127.0.0.1', '--port', '0'], {
+      ...env,
+      ROUTER_DRAIN_DELAY: '1s',
+    });
     running.push(router);
     const url = await listeningUrl(router, 60_000);
     const health = await fetch(`${url}/healthz`);
@@ -96,7 +100,10 @@ describe('galfriday router (real Postgres, real HTTP, a child process)', functio
     assert.match(assignmentId, /^[0-9a-f-]{36}$/);
     assert.equal(await countRows(database.db, 'experiment_assignments'), 0);
 
+    // An impatient second signal must not cut the flush short.
     router.child.kill('SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    router.child.kill('SIGTERM');
     assert.equal(await router.exited, 0, router.output().stderr);
     const stored = await database.db
       .selectFrom('experiment_assignments')
@@ -129,9 +136,27 @@ describe('galfriday router (real Postgres, real HTTP, a child process)', functio
     assert.equal(await badPort.exited, 2);
     assert.match(badPort.output().stderr, /--port must be a whole number from 0 to 65535, got "70000"/);
 
+    const exponent = runRouterCommand(['--port', '1e3'], env);
+    running.push(exponent);
+    assert.equal(await exponent.exited, 2);
+    assert.match(exponent.output().stderr, /--port must be a whole number from 0 to 65535, got "1e3"/);
+
+    const unresolvable = runRouterCommand(['--host', 'no-such-host.invalid', '--port', '0'], env);
+    running.push(unresolvable);
+    assert.equal(await unresolvable.exited, 2);
+    assert.match(unresolvable.output().stderr, /cannot resolve the address no-such-host\.invalid/);
+
     const noDatabase = runRouterCommand([], { GALFRIDAY_DATA_DIR: dir });
     running.push(noDatabase);
     assert.equal(await noDatabase.exited, 5);
+    const unreachable = runRouterCommand([], {
+      ...env,
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    });
+    running.push(unreachable);
+    assert.equal(await unreachable.exited, 5);
+    assert.match(unreachable.output().stderr, /cannot use PostgreSQL from DATABASE_URL: .*ECONNREFUSED/);
+
     assert.match(
       noDatabase.output().stderr,
       /no PostgreSQL for the router: start the stack with `npm start`, or set DATABASE_URL/,
