@@ -29,11 +29,27 @@ const setHeaderSchema = z
     message: 'shape, feature names and timestamps disagree',
   });
 const rangeSchema = z.object({ from: z.number().int().min(0), to: z.number().int().min(0) });
-const headerSchema = z.object({
-  split: z.object({ train: rangeSchema, holdout: rangeSchema }),
-  train: setHeaderSchema,
-  holdout: setHeaderSchema,
-});
+const headerSchema = z
+  .object({
+    split: z.object({ train: rangeSchema, holdout: rangeSchema }),
+    train: setHeaderSchema,
+    holdout: setHeaderSchema,
+  })
+  .refine(
+    ({ train, holdout }) =>
+      train.target === holdout.target &&
+      train.horizon === holdout.horizon &&
+      train.schema.version === holdout.schema.version &&
+      train.schema.names.join('\u0000') === holdout.schema.names.join('\u0000'),
+    { message: 'train and holdout disagree on target, horizon or features' },
+  )
+  .refine(
+    ({ split }) =>
+      split.train.from <= split.train.to &&
+      split.train.to <= split.holdout.from &&
+      split.holdout.from <= split.holdout.to,
+    { message: 'split ranges are not train before holdout' },
+  );
 type SetHeader = z.infer<typeof setHeaderSchema>;
 type Header = z.infer<typeof headerSchema>;
 

@@ -108,6 +108,21 @@ describe('prepared training data codec', () => {
       withHeader((h) => ({ ...h, split: undefined })),
       /header field split/,
     );
+    refused(
+      withHeader((h) => {
+        (h.holdout as SetHeader).horizon = 5;
+        return h;
+      }),
+      /train and holdout disagree on target, horizon or features/,
+    );
+    refused(
+      withHeader((h) => {
+        const split = h.split as { train: { to: number }; holdout: { from: number } };
+        split.holdout.from = split.train.to - 10;
+        return h;
+      }),
+      /split ranges are not train before holdout/,
+    );
   });
 
   it('refuses to encode a set whose arrays do not match its shape', () => {
