@@ -52,7 +52,8 @@ export async function recordOutcomes(
   const signals = new Array<boolean | null>(n);
   for (let i = 0; i < n; i++) {
     const item = items[i]!;
-    ids[i] = item.predictionId;
+    // Compared with PostgreSQL's text form of the uuid below, which is lower case.
+    ids[i] = item.predictionId.toLowerCase();
     correct[i] = item.correct;
     returns[i] = item.tradeReturn;
     signals[i] = item.signalGenerated;
