@@ -355,7 +355,9 @@ function renice(pids: readonly string[], niceness: number): boolean {
 
 /** Pins these processes (every thread of each) to `cpus`; processes they fork later inherit it. */
 function pinAll(pids: readonly string[], cpus: string): boolean {
-  return pids.length > 0 && pids.every((pid) => pin(Number(pid), cpus));
+  // Every process is tried: one that exited meanwhile must not leave the rest where they were.
+  const pinned = pids.map((pid) => pin(Number(pid), cpus));
+  return pinned.length > 0 && pinned.every(Boolean);
 }
 
 async function main(): Promise<void> {
@@ -639,8 +641,8 @@ async function main(): Promise<void> {
     // PostgreSQL leaves the load generator's CPU and lowest priority and may use every CPU; sharing
     // one CPU at nice 19 with autocannon, it measured 19,900–33,000 outcomes/s from run to run.
     const databasePids = postgresPids(path.join(workDir, 'postgres'));
-    const releasedDatabase =
-      pinned && pinAll(databasePids, `0-${cpuCount - 1}`) && (!niced || renice(databasePids, 0));
+    const unpinnedDatabase = pinned && pinAll(databasePids, `0-${cpuCount - 1}`);
+    const reprioritisedDatabase = niced && renice(databasePids, 0);
     await fetch(`${urls.router}/admin/flush`, {
       method: 'POST',
       headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
@@ -748,7 +750,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `outcomes committed: ${after - before} in ${f(seconds, 2)} s = ${f((after - before) / seconds, 0)} outcomes/s (target ≥ 20,000/s)` +
-        (releasedDatabase ? '; PostgreSQL on every CPU at normal priority for this run' : ''),
+        (pinned
+          ? `; PostgreSQL ${unpinnedDatabase ? 'on every CPU' : 'still on the load generator’s CPU (taskset failed)'}` +
+            `${niced ? (reprioritisedDatabase ? ' at normal priority' : ' still at nice 19 (renice to 0 needs root)') : ''} for this run`
+          : ''),
     );
     const metrics = await (
       await fetch(`${urls.router}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
