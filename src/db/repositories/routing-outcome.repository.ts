@@ -52,20 +52,21 @@ export async function recordOutcomes(
   const signals = new Array<boolean | null>(n);
   for (let i = 0; i < n; i++) {
     const item = items[i]!;
-    // Compared with PostgreSQL's text form of the uuid below, which is lower case.
-    ids[i] = item.predictionId.toLowerCase();
+    ids[i] = item.predictionId;
     correct[i] = item.correct;
     returns[i] = item.tradeReturn;
     signals[i] = item.signalGenerated;
   }
-  const { rows } = await sql<{ id: string; inserted: boolean }>`
+  // Results are matched to the items by position, not by the id's text, which a client may spell
+  // in upper case while PostgreSQL answers in lower case.
+  const { rows } = await sql<{ item_index: string; inserted: boolean }>`
     WITH input AS (
       SELECT * FROM unnest(${ids}::uuid[], ${correct}::bool[], ${returns}::float8[], ${signals}::bool[])
-             AS i(id, correct, trade_return, signal_generated)
+             WITH ORDINALITY AS i(id, correct, trade_return, signal_generated, item_index)
     ), resolved AS (
       -- A served prediction wins over an assignment with the same id: /v1/predict logs both under
       -- one id, and when it fell back to the champion the prediction row says who really served it.
-      SELECT i.id,
+      SELECT i.id, i.item_index,
              CASE WHEN p.prediction_id IS NOT NULL THEN p.model_id ELSE v.model_id END AS model_id,
              CASE WHEN p.prediction_id IS NOT NULL THEN p.version_id ELSE v.version_id END AS version_id,
              CASE WHEN p.prediction_id IS NOT NULL THEN p.experiment_id ELSE a.experiment_id END AS experiment_id,
@@ -85,14 +86,11 @@ export async function recordOutcomes(
       ON CONFLICT (prediction_id) DO NOTHING
       RETURNING prediction_id
     )
-    SELECT r.id::text AS id, (ins.prediction_id IS NOT NULL) AS inserted
+    SELECT r.item_index, (ins.prediction_id IS NOT NULL) AS inserted
     FROM resolved r LEFT JOIN inserted ins ON ins.prediction_id = r.id`.execute(db);
-  const known = new Map<string, boolean>();
-  for (const row of rows) known.set(row.id, row.inserted);
-  return ids.map((id) => {
-    const inserted = known.get(id);
-    return inserted === undefined ? 'unknown' : inserted ? 'recorded' : 'duplicate';
-  });
+  const statuses = new Array<OutcomeStatus>(n).fill('unknown');
+  for (const row of rows) statuses[Number(row.item_index) - 1] = row.inserted ? 'recorded' : 'duplicate';
+  return statuses;
 }
 
 /**
