@@ -16,6 +16,20 @@ import {
   type TestRouter,
 } from './support/routing-fixtures';
 
+/** The model_version_broken alerts once the first is stored, and after a moment for any duplicate. */
+async function brokenVersionAlerts(database: TestDatabase) {
+  const alerts = await waitFor(async () => {
+    const rows = await database.db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('kind', '=', 'model_version_broken')
+      .execute();
+    return rows.length > 0 ? rows : undefined;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return alerts;
+}
+
 describe('routing service: /v1/predict', function () {
   this.timeout(30_000);
   let database: TestDatabase;
@@ -163,15 +177,7 @@ describe('routing service: /v1/predict', function () {
       1,
     );
 
-    const alerts = await waitFor(async () => {
-      const rows = await database.db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('kind', '=', 'model_version_broken')
-        .execute();
-      return rows.length > 0 ? rows : undefined;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const alerts = await brokenVersionAlerts(database);
     assert.equal(await countRows(database.db, 'alerts'), 1, 'two routers, one alert');
     assert.equal(alerts[0]!.severity, 'critical');
     assert.equal(alerts[0]!.model_id, model.modelId);
@@ -214,15 +220,7 @@ describe('routing service: /v1/predict', function () {
       assert.ok(Number.isFinite(answer.body.output));
       assert.deepEqual(answer.body.fallback, { fromVersion: 2, reason: 'version broken' });
     }
-    const alerts = await waitFor(async () => {
-      const rows = await database.db
-        .selectFrom('alerts')
-        .selectAll()
-        .where('kind', '=', 'model_version_broken')
-        .execute();
-      return rows.length > 0 ? rows : undefined;
-    });
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const alerts = await brokenVersionAlerts(database);
     assert.equal(await countRows(database.db, 'alerts'), 1, 'one alert however many requests hit it');
     assert.match(
       alerts[0]!.message,
