@@ -16,7 +16,7 @@
 // print event-loop stalls and GC pauses.
 
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { Worker } from 'node:worker_threads';
@@ -342,15 +342,22 @@ function postgresPids(clusterDir: string): string[] {
   return [postmaster, ...children].filter((pid) => /^\d+$/.test(pid));
 }
 
-/** Sets a niceness on these processes; false when that fails (lowering it needs root). */
+/**
+ * Sets a niceness on these processes, one by one; false when it fails for one that still exists
+ * (lowering it needs root). A backend that exited since it was listed does not count as a failure.
+ */
 function renice(pids: readonly string[], niceness: number): boolean {
   if (pids.length === 0) return false;
-  try {
-    execFileSync('renice', ['-n', String(niceness), '-p', ...pids], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
+  return pids
+    .map((pid) => {
+      try {
+        execFileSync('renice', ['-n', String(niceness), '-p', pid], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return !existsSync(`/proc/${pid}`);
+      }
+    })
+    .every(Boolean);
 }
 
 /** Pins these processes (every thread of each) to `cpus`; processes they fork later inherit it. */
@@ -752,7 +759,7 @@ async function main(): Promise<void> {
       `outcomes committed: ${after - before} in ${f(seconds, 2)} s = ${f((after - before) / seconds, 0)} outcomes/s (target ≥ 20,000/s)` +
         (pinned
           ? `; PostgreSQL ${unpinnedDatabase ? 'on every CPU' : 'still on the load generator’s CPU (taskset failed)'}` +
-            `${niced ? (reprioritisedDatabase ? ' at normal priority' : ' still at nice 19 (renice to 0 needs root)') : ''} for this run`
+            `${niced ? (reprioritisedDatabase ? ' at normal priority' : ' with some processes still at nice 19 (renice to 0 needs root)') : ''} for this run`
           : ''),
     );
     const metrics = await (
