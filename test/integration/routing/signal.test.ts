@@ -109,31 +109,24 @@ describe('routing service: trade signals', function () {
   };
 
   it('reproduces the worked SL/TP table at P = 0.5', async () => {
-    const slTp = await signal('sl-tp', 0.7);
-    near(slTp.proposal.stopLoss, 0.49);
-    near(slTp.proposal.takeProfit, 0.52);
-    const slTpSell = await signal('sl-tp', 0.2);
-    assert.equal(slTpSell.proposal.side, 'SELL');
-    near(slTpSell.proposal.stopLoss, 0.51);
-    near(slTpSell.proposal.takeProfit, 0.48);
-    near((await signal('sl-r2', 0.7)).proposal.takeProfit, 0.52);
-    const tpR2 = await signal('tp-r2', 0.7);
-    near(tpR2.proposal.stopLoss, 0.49);
-    near(tpR2.proposal.takeProfit, 0.52);
-    const slR1 = await signal('sl-r1', 0.7);
-    near(slR1.proposal.stopLoss, 0.49);
-    near(slR1.proposal.takeProfit, 0.51);
-    const tpR1 = await signal('tp-r1', 0.7);
-    near(tpR1.proposal.stopLoss, 0.48);
-    near(tpR1.proposal.takeProfit, 0.52);
-    // SELL mirrors it: the level that is set is measured above the price, the derived one below.
-    const slR2Sell = await signal('sl-r2', 0.2);
-    assert.equal(slR2Sell.proposal.side, 'SELL');
-    near(slR2Sell.proposal.stopLoss, 0.51);
-    near(slR2Sell.proposal.takeProfit, 0.48);
-    const tpR2Sell = await signal('tp-r2', 0.2);
-    near(tpR2Sell.proposal.takeProfit, 0.48);
-    near(tpR2Sell.proposal.stopLoss, 0.51);
+    // [strategy, prediction, side, stop-loss, take-profit]: the §5 table, both sides. For SELL the
+    // level that is set is measured above the price and the derived one below.
+    const table: Array<[string, number, 'BUY' | 'SELL', number, number]> = [
+      ['sl-tp', 0.7, 'BUY', 0.49, 0.52],
+      ['sl-tp', 0.2, 'SELL', 0.51, 0.48],
+      ['sl-r2', 0.7, 'BUY', 0.49, 0.52],
+      ['tp-r2', 0.7, 'BUY', 0.49, 0.52],
+      ['sl-r1', 0.7, 'BUY', 0.49, 0.51],
+      ['tp-r1', 0.7, 'BUY', 0.48, 0.52],
+      ['sl-r2', 0.2, 'SELL', 0.51, 0.48],
+      ['tp-r2', 0.2, 'SELL', 0.51, 0.48],
+    ];
+    for (const [id, prediction, side, stopLoss, takeProfit] of table) {
+      const { proposal } = await signal(id, prediction);
+      assert.equal(proposal.side, side, `${id} at ${prediction}`);
+      near(proposal.stopLoss, stopLoss);
+      near(proposal.takeProfit, takeProfit);
+    }
   });
 
   it('reproduces the interpretation checks (prob_up, prob_down, price_change_pct)', async () => {
