@@ -11,10 +11,12 @@ interface Service {
   command?: string[];
   environment?: Record<string, string>;
   ports?: string[];
+  expose?: string[];
 }
 
 describe('docker-compose.yml', () => {
-  const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  const raw = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+  const compose = parse(raw, { merge: true }) as {
     services: Record<string, Service>;
   };
   const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
@@ -43,10 +45,46 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the router on ROUTER_PORT and the Temporal UI on 8233', () => {
+  it('publishes the router on ROUTER_PORT, the Temporal UI on the loopback only, and nothing else', () => {
     const router = compose.services.router!;
     assert.deepEqual(router.ports, [`${router.environment!.ROUTER_PORT}:${router.environment!.ROUTER_PORT}`]);
     assert.ok(configVariables.ROUTER_PORT.schema.safeParse(router.environment!.ROUTER_PORT).success);
-    assert.deepEqual(compose.services['temporal-ui']!.ports, ['8233:8080']);
+    // The UI has no authentication: reachable from the docker host (a tunnel, a proxy), not from the network.
+    assert.deepEqual(compose.services['temporal-ui']!.ports, ['127.0.0.1:8233:8080']);
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === 'router' || name === 'temporal-ui') continue;
+      // Temporal's 7233 lets anyone reaching it start, signal or terminate workflows; PostgreSQL holds everything.
+      assert.equal(service.ports, undefined, `${name} publishes ${JSON.stringify(service.ports)}`);
+      assert.equal(service.expose, undefined, `${name} exposes ${JSON.stringify(service.expose)}`);
+    }
+  });
+
+  it('has no default secrets: compose refuses to start until each is set', () => {
+    const interpolations = [...raw.matchAll(/\$\{([A-Z_][A-Z0-9_]*)([^}]*)\}/g)];
+    const secrets = interpolations.filter(([, name]) => /PASSWORD|TOKEN|SECRET|_PWD/.test(name!));
+    assert.deepEqual([...new Set(secrets.map(([, name]) => name))].sort(), [
+      'GALFRIDAY_ADMIN_TOKEN',
+      'GALFRIDAY_ENGINE_TOKEN',
+      'POSTGRES_PASSWORD',
+    ]);
+    for (const [text, name, rest] of secrets) {
+      assert.ok(rest!.startsWith(':?'), `${text} must require ${name} (\${${name}:?…}), not default it`);
+    }
+    // Nor a secret written out as a literal value.
+    for (const [name, service] of Object.entries(compose.services)) {
+      for (const [variable, value] of Object.entries(service.environment ?? {})) {
+        if (!/PASSWORD|TOKEN|SECRET|_PWD/.test(variable)) continue;
+        assert.match(String(value), /^\$\{[A-Z_]+:\?[^}]+\}$/, `${name}.${variable} is ${value}`);
+      }
+      const url = service.environment?.DATABASE_URL;
+      if (url !== undefined) {
+        assert.match(
+          url,
+          /^postgres:\/\/[^:@]+:\$\{POSTGRES_PASSWORD:\?[^}]+\}@/,
+          `${name}: DATABASE_URL=${url}`,
+        );
+      }
+    }
+    assert.doesNotMatch(raw, /change-me/);
   });
 });
