@@ -1,5 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import { ConfigError, loadConfig } from '../config/config';
+import path from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../config/config';
+import { ensureTokensNoting, TOKENS_FILE, type RouterTokens } from '../routing/service/tokens/ensure-tokens';
 import { workflowIds } from '../temporal/shared';
 import { workflowUrl } from '../temporal/ui-links';
 import { installTemporalRuntime } from '../workers/runtime';
@@ -23,7 +25,10 @@ async function run(): Promise<void> {
   const release = await acquireStackLock(config.dataDir);
   installTemporalRuntime();
   let stack: Awaited<ReturnType<typeof startLocalStack>>;
+  let generatedTokens: ReadonlyArray<keyof RouterTokens>;
   try {
+    // Taken here, before the router reads them back, to know whether this start created them.
+    generatedTokens = (await ensureTokensNoting(config)).generated;
     stack = await startLocalStack(config, { log });
   } catch (error) {
     await release();
@@ -83,8 +88,7 @@ async function run(): Promise<void> {
     log(
       `  Router        ${stack.router.url}  (POST /v1/predict, /v1/route, /v1/outcomes, /v1/signal; /openapi.json)`,
     );
-    log(`  Engine token  ${stack.router.engineToken}`);
-    log(`  Admin token   ${stack.router.adminToken}  (tokens kept in ${config.dataDir}/tokens.json)`);
+    for (const line of tokenLines(stack.router, generatedTokens, config)) log(line);
   }
   log(`  PostgreSQL    ${stack.startedPostgres ? 'embedded, ' : ''}${redact(stack.databaseUrl)}`);
   log(`  Data          ${config.dataDir}`);
@@ -105,6 +109,35 @@ async function run(): Promise<void> {
     log('Demo off (--no-demo, or DATABASE_URL points at a server: pass --demo to seed demo models there).');
   }
   log('Press Ctrl-C to stop.');
+}
+
+/**
+ * A token is printed once, on the start that generated it; later starts say where it is kept, so that
+ * it does not land in every terminal's scrollback and every captured log.
+ */
+function tokenLines(
+  tokens: RouterTokens,
+  generated: ReadonlyArray<keyof RouterTokens>,
+  config: Config,
+): string[] {
+  const file = path.join(config.dataDir, TOKENS_FILE);
+  const lines: string[] = [];
+  if (generated.includes('engineToken')) lines.push(`  Engine token  ${tokens.engineToken}`);
+  if (generated.includes('adminToken')) lines.push(`  Admin token   ${tokens.adminToken}`);
+  if (generated.length) {
+    lines.push(`                (generated now and shown this once; kept in ${file}, mode 0600)`);
+  }
+  const fromEnv = (['engineToken', 'adminToken'] as const).filter((scope) => config[scope] !== undefined);
+  if (fromEnv.length) {
+    const names = fromEnv.map((scope) =>
+      scope === 'engineToken' ? 'GALFRIDAY_ENGINE_TOKEN' : 'GALFRIDAY_ADMIN_TOKEN',
+    );
+    lines.push(`  Tokens        from ${names.join(' and ')}`);
+  }
+  if (!generated.length && fromEnv.length < 2) {
+    lines.push(`  Tokens        kept in ${file} (mode 0600; read them with \`cat ${file}\`)`);
+  }
+  return lines;
 }
 
 function redact(url: string): string {

@@ -81,6 +81,7 @@ describe('npm start as root, from a clone in a private (0700) directory', functi
     const second = start();
     await waitFor(second, /galfriday is ready\./, 120_000);
     assert.match(second.output(), /Schema up to date \(0 applied now, [1-9]\d* before\)/);
+    assert.match(second.output(), /Tokens {8}kept in /);
     const health = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/healthz`);
     assert.equal(health.status, 200);
     second.child.kill('SIGTERM');

@@ -50,15 +50,36 @@ const generate = (): string => randomBytes(32).toString('base64url');
 export async function ensureTokens(
   config: Pick<Config, 'dataDir' | 'engineToken' | 'adminToken'>,
 ): Promise<RouterTokens> {
+  return (await ensureTokensNoting(config)).tokens;
+}
+
+/**
+ * {@link ensureTokens}, also saying which tokens this call generated: `npm start` prints a token on
+ * the console only then, so it does not land in every later start's scrollback and logs.
+ *
+ * ### Examples
+ * ```ts
+ * const { tokens, generated } = await ensureTokensNoting(config);
+ * if (generated.includes('engineToken')) console.log(`Engine token  ${tokens.engineToken}`);
+ * ```
+ */
+export async function ensureTokensNoting(
+  config: Pick<Config, 'dataDir' | 'engineToken' | 'adminToken'>,
+): Promise<{ tokens: RouterTokens; generated: ReadonlyArray<keyof RouterTokens> }> {
   let tokens: RouterTokens;
+  const generated: Array<keyof RouterTokens> = [];
   if (config.engineToken !== undefined && config.adminToken !== undefined) {
     tokens = { engineToken: config.engineToken, adminToken: config.adminToken };
   } else {
     const stored = await readOrCreateTokensFile(config.dataDir);
     tokens = {
-      engineToken: config.engineToken ?? stored.engineToken,
-      adminToken: config.adminToken ?? stored.adminToken,
+      engineToken: config.engineToken ?? stored.tokens.engineToken,
+      adminToken: config.adminToken ?? stored.tokens.adminToken,
     };
+    if (stored.created) {
+      if (config.engineToken === undefined) generated.push('engineToken');
+      if (config.adminToken === undefined) generated.push('adminToken');
+    }
   }
   if (tokens.engineToken === tokens.adminToken) {
     throw new ConfigError(
@@ -67,10 +88,10 @@ export async function ensureTokens(
       '<same as the engine token>',
     );
   }
-  return Object.freeze(tokens);
+  return { tokens: Object.freeze(tokens), generated: Object.freeze(generated) };
 }
 
-async function readOrCreateTokensFile(dataDir: string): Promise<RouterTokens> {
+async function readOrCreateTokensFile(dataDir: string): Promise<{ tokens: RouterTokens; created: boolean }> {
   const file = path.join(dataDir, TOKENS_FILE);
   const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
@@ -92,7 +113,7 @@ async function readOrCreateTokensFile(dataDir: string): Promise<RouterTokens> {
     }
     // Someone may have copied the file with a looser mode; the tokens grant trading access.
     await chmod(file, 0o600);
-    return parsed.data;
+    return { tokens: parsed.data, created: false };
   }
   const tokens = { engineToken: generate(), adminToken: generate() };
   await mkdir(dataDir, { recursive: true });
@@ -108,5 +129,5 @@ async function readOrCreateTokensFile(dataDir: string): Promise<RouterTokens> {
   } finally {
     await unlink(temp).catch(() => undefined);
   }
-  return tokens;
+  return { tokens, created: true };
 }
