@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, mkdtemp, realpath, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { processesUsing, ROOT, stackEnv, startProcess, waitFor, type Started } from './npm-start-process';
@@ -11,7 +11,7 @@ import { processesUsing, ROOT, stackEnv, startProcess, waitFor, type Started } f
  * cannot enter a private directory such as /root. A clone there used to fail at its first start
  * (initdb in node_modules: EACCES) and, once its cluster had moved out of reach, at every later one.
  */
-describe('npm start as root, from a clone in a private (0700) directory', function () {
+describe('npm start from a clone in a private (0700) directory (the bug was as root)', function () {
   this.timeout(300_000);
   let privateDir: string | undefined;
   let clone: string;
@@ -19,12 +19,14 @@ describe('npm start as root, from a clone in a private (0700) directory', functi
   let env: NodeJS.ProcessEnv;
   const started: Started[] = [];
 
-  before(async function () {
-    if (process.getuid?.() !== 0) {
+  const isRoot = process.getuid?.() === 0;
+
+  before(async () => {
+    if (!isRoot) {
       console.log(
-        '      (skipped: only root runs PostgreSQL as another user, which is what a private directory stops)',
+        '      (not root: the root-specific checks are skipped, since only root runs PostgreSQL as another user; ' +
+          'the stack must still start twice from a private directory)',
       );
-      this.skip();
     }
     privateDir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-private-'));
     await chmod(privateDir, 0o700);
@@ -36,7 +38,13 @@ describe('npm start as root, from a clone in a private (0700) directory', functi
       path.join(ROOT, 'node_modules'),
       path.join(clone, 'node_modules'),
     ]);
-    assert.equal(linked.status, 0, String(linked.stderr));
+    if (linked.status !== 0) {
+      // Without root, protected_hardlinks forbids linking files of another owner; nothing then depends
+      // on where node_modules lies, so a symlink does.
+      assert.ok(!isRoot, String(linked.stderr));
+      await rm(path.join(clone, 'node_modules'), { recursive: true, force: true });
+      await symlink(path.join(ROOT, 'node_modules'), path.join(clone, 'node_modules'));
+    }
     const built = spawnSync('npm', ['run', '--silent', 'build'], { cwd: clone, encoding: 'utf8' });
     assert.equal(built.status, 0, built.stdout + built.stderr);
     dataDir = path.join(clone, '.galfriday');
@@ -65,11 +73,16 @@ describe('npm start as root, from a clone in a private (0700) directory', functi
     assert.match(first.output(), /Schema up to date \([1-9]\d* applied now, 0 before\)/);
     assert.match(first.output(), /Engine token {2}\S{16,}/);
 
-    // The cluster lives where the postgres user can reach it, behind a link at its wanted place.
     const link = path.join(dataDir!, 'postgres');
-    assert.ok((await lstat(link)).isSymbolicLink(), 'the cluster directory is a link');
+    if (isRoot) {
+      // The cluster lives where the postgres user can reach it, behind a link at its wanted place.
+      assert.ok((await lstat(link)).isSymbolicLink(), 'the cluster directory is a link');
+      assert.ok(
+        !(await realpath(link)).startsWith(privateDir!),
+        'the cluster is outside the private directory',
+      );
+    }
     const cluster = await realpath(link);
-    assert.ok(!cluster.startsWith(privateDir!), `${cluster} is outside the private directory`);
     assert.ok(existsSync(path.join(cluster, 'PG_VERSION')));
 
     first.child.kill('SIGINT');
