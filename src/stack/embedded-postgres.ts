@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { importEsm } from '../util/import-esm';
@@ -141,7 +142,14 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     url: `${base}/${database}`,
     clusterDir,
     stop() {
-      stopping ??= Promise.race([server.stop(), exited]);
+      stopping ??= (async () => {
+        // Ours (as root) sees an exit that already happened, and removes a throwaway cluster before resolving.
+        await (server instanceof PostgresAsUser ? server.stop() : Promise.race([server.stop(), exited]));
+        // A throwaway cluster kept elsewhere (as root) leaves no link to nothing behind.
+        if (!persistent && clusterDir !== path.resolve(options.clusterDir)) {
+          await rm(options.clusterDir, { force: true });
+        }
+      })();
       return stopping;
     },
   };
