@@ -108,7 +108,7 @@ describe('npm start', function () {
   it('reuses the data on a second start, and runs the bare stack with --no-demo', async () => {
     const stack = startStack(env, ['--no-demo']);
     try {
-      await waitFor(stack, /galfriday is ready\./, 120_000);
+      await waitFor(stack, /Press Ctrl-C to stop\./, 120_000);
       assert.match(stack.output(), /Schema up to date \(0 applied now, \d+ before\)/);
       assert.match(stack.output(), /Demo off/);
       // The tokens are not shown again: the line says where they are kept.
