@@ -45,10 +45,10 @@ describe('experiment: operator actions during an in-flight look (real Temporal, 
   let running: Promise<void>;
   const taskQueue = `races-${randomUUID()}`;
 
-  /** Looks that have reached the gate, and the gate: closed until `open` is called for the next look. */
+  /** Looks that have reached the gate, and the gate: closed until the test opens it. */
   let looksAtGate = 0;
   let openGate: () => void = () => undefined;
-  let gate: Promise<void> = new Promise<void>((resolve) => (openGate = resolve));
+  const gate = new Promise<void>((resolve) => (openGate = resolve));
   let gateAlwaysOpen = false;
 
   before(async function () {
