@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { Context } from '@temporalio/activity';
-import type { WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../../src/activities';
@@ -33,7 +33,10 @@ function analysis(n: number, pValue: number, srmMismatch = false): ExperimentAna
 }
 
 /** The runs of a workflow, first to last, by following each run's continued-as-new event. */
-async function runsOf(env: TestWorkflowEnvironment, handle: WorkflowHandle): Promise<string[]> {
+async function runsOf(
+  env: TestWorkflowEnvironment,
+  handle: WorkflowHandleWithFirstExecutionRunId,
+): Promise<string[]> {
   const runs = [handle.firstExecutionRunId];
   for (;;) {
     const events = (await env.client.workflow.getHandle(handle.workflowId, runs.at(-1)).fetchHistory())
