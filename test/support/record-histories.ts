@@ -22,6 +22,7 @@ import { workflowIds } from '../../src/temporal/shared';
 import type { ExperimentPolicyInput } from '../../src/workflows/policies/experiment-policy';
 import type { SupervisorPolicyInput } from '../../src/workflows/policies/supervisor-policy';
 import {
+  changeAllocationUpdate,
   concludeExperimentUpdate,
   experimentStatusQuery,
   experimentWorkflow,
@@ -185,10 +186,11 @@ async function runningExperiment(
   model: string,
   seed: number,
   policy: ExperimentPolicyInput,
-  looks = 1,
+  options: { coverage?: number } = {},
 ) {
+  const looks = 1;
   await seedExperimentModel(ctx.database, model, seed);
-  const experimentId = await createChallengerExperiment(ctx.database, model, policy);
+  const experimentId = await createChallengerExperiment(ctx.database, model, policy, options);
   const handle = await startExperimentWorkflow(ctx.harness, experimentId);
   await waitFor(
     `${looks} look(s) at ${model}`,
@@ -309,9 +311,12 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
     await ctx.write('supervisor-continued-as-new-run-2', secondRun);
   },
 
-  /** Operator pause (LifecycleState paused), resume, then conclude: the winner is promoted in one transaction. */
+  /**
+   * Operator pause (LifecycleState paused), resume, a ramp of the allocation, then conclude: the winner
+   * is promoted in one transaction.
+   */
   async 'experiment-operators'(ctx) {
-    const { handle } = await runningExperiment(ctx, 'replay-exp-ops', 1, FAST_EXPERIMENT);
+    const { handle } = await runningExperiment(ctx, 'replay-exp-ops', 1, FAST_EXPERIMENT, { coverage: 0.5 });
     await handle.executeUpdate(pauseExperimentUpdate, { args: [{ reason: 'replay fixture' }] });
     await sleep(2500);
     await handle.executeUpdate(resumeExperimentUpdate);
@@ -320,6 +325,7 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
       'a look after the resume',
       async () => (await handle.query(experimentStatusQuery)).looks > resumedAt,
     );
+    await handle.executeUpdate(changeAllocationUpdate, { args: [{ coverage: 0.8 }] });
     await handle.executeUpdate(concludeExperimentUpdate, {
       args: [{ winner: 'challenger', reason: 'desk sign-off' }],
     });

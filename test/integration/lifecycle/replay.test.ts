@@ -94,6 +94,7 @@ describe('replay of recorded workflow histories (determinism, no server)', funct
       'resume',
       'stop',
       'conclude',
+      'changeAllocation',
       'srm-hold',
       'guardrail-rollback',
       'promotion',
