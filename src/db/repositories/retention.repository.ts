@@ -20,7 +20,14 @@ const LIVE_EXPERIMENT = sql`SELECT 1 FROM experiments e
   WHERE e.experiment_id = t.experiment_id AND e.status IN ('created', 'running', 'paused')`;
 
 /**
- * One rule per kind of row. Keys: predictions, assignments and outcomes are keyed by the router's
+ * One rule per kind of row, deleted in batches rather than by dropping time partitions:
+ * bench/retention.bench.ts measured, on 1,000,000 predictions over 100 days, 1.9 s per 100,000 rows
+ * for batched DELETE plus VACUUM against 0.5 s for DETACH + DROP of daily partitions (3.7×), but
+ * 0.70 ms against 5.6 ms (8×) for the router's outcome lookup by prediction_id, which on a table
+ * partitioned by time probes every partition. Retention runs daily in the background; outcomes
+ * arrive on the hot path. Details in docs/operations.md.
+ *
+ * Keys: predictions, assignments and outcomes are keyed by the router's Keys: predictions, assignments and outcomes are keyed by the router's
  * UUIDv7 (time-ordered), drift events and alerts by an identity; the training tables are small.
  */
 export const RETENTION_RULES: Readonly<Record<RetentionTarget, RetentionRule>> = {
