@@ -1,5 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { loadConfig, RETENTION_TARGETS, type RetentionSettings, type RetentionTarget } from '../config/config';
+import {
+  loadConfig,
+  RETENTION_TARGETS,
+  type RetentionSettings,
+  type RetentionTarget,
+} from '../config/config';
 import { pruneBatch, retentionTable } from '../db/repositories/retention.repository';
 import type { ActivityDeps } from './activity-deps';
 
