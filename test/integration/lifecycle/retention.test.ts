@@ -3,7 +3,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
+import { createRetentionActivities } from '../../../src/activities/retention.activities';
 import { ensureModel } from '../../../src/db/repositories/model.repository';
 import { FEATURE_SCHEMA } from '../../../src/ml';
 import { ensureRetentionSchedule, retentionScheduleId } from '../../../src/workers/retention-schedule';
@@ -187,6 +189,11 @@ describe('retention (real Temporal, real Postgres)', function () {
   before(async () => {
     database = await createTestDatabase();
     harness = await startHarness(database);
+    await ensureModel(database.db, {
+      name: 'retention-model',
+      predictionTarget: 'prob_up',
+      featureSchema: { version: FEATURE_SCHEMA.version, names: [...FEATURE_SCHEMA.names] },
+    });
   });
   after(async () => {
     await harness?.close();
@@ -241,6 +248,43 @@ describe('retention (real Temporal, real Postgres)', function () {
     }
   });
 
+  it('heartbeats after every batch, and a retried activity carries on after the last batch', async () => {
+    const { rows } = await sql<{ event_id: string }>`
+      INSERT INTO drift_detection_events (model_id, drift_type, metric_name, method, statistic, threshold,
+        is_significant, sample_size, check_id, detected_at)
+      SELECT model_id, 'data_drift', 'dataset', 'psi', 0.1, 0.2, false, 100, gen_random_uuid(), now() - interval '300 days'
+      FROM models, generate_series(1, 7) WHERE name = 'retention-model'
+      RETURNING event_id::text`.execute(database.db);
+    const ids = rows.map((r) => r.event_id).sort((a, b) => Number(a) - Number(b));
+    const activities = createRetentionActivities({ db: database.db });
+    const { steps } = await activities.planRetention({ batchSize: 2 });
+    const step = steps.find((s) => s.target === 'drift_events')!;
+    // A previous attempt removed the first 3 (two batches) and heartbeated where it stopped.
+    await sql`DELETE FROM drift_detection_events WHERE event_id <= ${ids[2]!}::bigint`.execute(database.db);
+    const env = new MockActivityEnvironment({
+      heartbeatDetails: { rows: 3, batches: 2, after: ids[2] },
+    });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (details: unknown) => beats.push(structuredClone(details)));
+    const result = await env.run(() => activities.pruneRetentionTarget({ step, dryRun: false }));
+    assert.equal(result.rows, 7, '3 before the retry and 4 by it');
+    assert.equal(result.batches, 5, 'two before, then 2 + 2 + an empty one');
+    assert.deepEqual(
+      beats.map((b) => (b as { rows: number }).rows),
+      [5, 7, 7],
+      'one heartbeat per batch',
+    );
+    assert.equal((beats.at(-1) as { after: string }).after, ids[6]);
+    assert.deepEqual(
+      await sql<{
+        n: number;
+      }>`SELECT count(*)::int AS n FROM drift_detection_events WHERE event_id = ANY(${ids}::bigint[])`
+        .execute(database.db)
+        .then((r) => r.rows[0]!.n),
+      0,
+    );
+  });
+
   it('keeps its schedule from worker start, and re-creating it is a no-op', async () => {
     // The harness's worker was created with the default settings (GALFRIDAY_RETENTION_EVERY=1d).
     const handle = harness.client.schedule.getHandle(retentionScheduleId(harness.taskQueue));
@@ -279,7 +323,8 @@ describe('retention (real Temporal, real Postgres)', function () {
       await sql`INSERT INTO drift_detection_events (model_id, drift_type, metric_name, method, statistic,
           threshold, is_significant, sample_size, check_id, detected_at)
         SELECT model_id, 'data_drift', 'dataset', 'psi', 0.1, 0.2, false, 100, gen_random_uuid(), now() - interval '400 days'
-        FROM models LIMIT 1`.execute(database.db);
+        FROM models WHERE name = 'retention-model'`.execute(database.db);
+      const stored = (await keysOf(database, 'drift_detection_events', 'event_id')).length;
       const env = {
         DATABASE_URL: database.url,
         TEMPORAL_ADDRESS: stack.temporalAddress,
@@ -291,13 +336,13 @@ describe('retention (real Temporal, real Postgres)', function () {
       const report = dry.json<RetentionRunResult & { workflowId: string }>();
       assert.equal(report.dryRun, true);
       assert.equal(report.steps.find((s) => s.table === 'drift_detection_events')?.rows, 1);
-      assert.equal((await keysOf(database, 'drift_detection_events', 'event_id')).length, 3);
+      assert.equal((await keysOf(database, 'drift_detection_events', 'event_id')).length, stored);
 
       const human = await runCli(['retention', 'run'], env);
       assert.equal(human.code, 0, human.stderr);
       assert.match(human.stdout, /^Removed 1 rows/);
       assert.match(human.stdout, /drift_detection_events\s+1\s+older than/);
-      assert.equal((await keysOf(database, 'drift_detection_events', 'event_id')).length, 2);
+      assert.equal((await keysOf(database, 'drift_detection_events', 'event_id')).length, stored - 1);
 
       const bad = await runCli(['retention', 'run', '--batch-size', 'lots'], env);
       assert.equal(bad.code, 2);
