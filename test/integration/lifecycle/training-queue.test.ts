@@ -151,4 +151,65 @@ describe('training on its own task queue (real Temporal, real Postgres)', functi
     await running.at(-1)!.done;
     assert.equal(training.getState(), 'STOPPED');
   });
+
+  it('lets a training in flight finish when its worker is stopped (a rolling restart costs no attempt)', async () => {
+    const taskQueue = `test-${randomUUID()}`;
+    const model = 'queue-grace';
+    await rejectedModel(model, 41);
+    const worker = start(
+      await createGalfridayWorker({
+        connection: native,
+        namespace: 'default',
+        taskQueue,
+        deps: { db: database.db },
+        workflowBundle: await getWorkflowBundle(),
+        retentionEveryMs: false,
+      }),
+    );
+    const workflowId = `retrain:${model}:1`;
+    const handle = await client.workflow.start(retrainingWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'test',
+          requestedBy: 'test',
+          windowBars: 1500,
+          trainer: 'gbdt',
+        },
+      ],
+    });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const pending = (await handle.describe()).raw.pendingActivities ?? [];
+      // PENDING_ACTIVITY_STATE_STARTED: a worker is running it now.
+      if (pending.some((p) => p.activityType?.name === 'trainCandidate' && String(p.state) === '2')) break;
+      assert.ok(Date.now() < deadline, 'trainCandidate never started');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    worker.shutdown();
+    await running.at(-1)!.done;
+    const events = (await handle.fetchHistory()).events ?? [];
+    const scheduled = events.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate',
+    )!;
+    const started = events.find(
+      (e) =>
+        e.activityTaskStartedEventAttributes?.scheduledEventId?.toString() === scheduled.eventId?.toString(),
+    );
+    const completed = events.find(
+      (e) =>
+        e.activityTaskCompletedEventAttributes?.scheduledEventId?.toString() ===
+        scheduled.eventId?.toString(),
+    );
+    assert.ok(
+      completed,
+      'the training completed within the grace instead of being cancelled by the shutdown',
+    );
+    assert.equal(started?.activityTaskStartedEventAttributes?.attempt, 1);
+    await handle.terminate('test over');
+  });
 });
