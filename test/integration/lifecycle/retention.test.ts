@@ -5,7 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
-import { createRetentionActivities } from '../../../src/activities/retention.activities';
+import {
+  createRetentionActivities,
+  type RetentionStepResult,
+} from '../../../src/activities/retention.activities';
 import { ensureModel } from '../../../src/db/repositories/model.repository';
 import { FEATURE_SCHEMA } from '../../../src/ml';
 import { ensureRetentionSchedule, retentionScheduleId } from '../../../src/workers/retention-schedule';
@@ -266,7 +269,9 @@ describe('retention (real Temporal, real Postgres)', function () {
     });
     const beats: unknown[] = [];
     env.on('heartbeat', (details: unknown) => beats.push(structuredClone(details)));
-    const result = await env.run(() => activities.pruneRetentionTarget({ step, dryRun: false }));
+    const result = (await env.run(() =>
+      activities.pruneRetentionTarget({ step, dryRun: false }),
+    )) as RetentionStepResult;
     assert.equal(result.rows, 7, '3 before the retry and 4 by it');
     assert.equal(result.batches, 5, 'two before, then 2 + 2 + an empty one');
     assert.deepEqual(
