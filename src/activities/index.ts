@@ -3,6 +3,7 @@ import { createAlertActivities } from './alert.activities';
 import { createExperimentActivities } from './experiment.activities';
 import { createHealthActivities } from './health.activities';
 import { createRegistryActivities } from './registry.activities';
+import { createRetentionActivities } from './retention.activities';
 import { createRetrainingActivities } from './retraining.activities';
 import { createSupervisorActivities } from './supervisor.activities';
 
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createRegistryActivities(deps),
     ...createExperimentActivities(deps),
     ...createAlertActivities(deps),
+    ...createRetentionActivities(deps),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   loadTrainingDataset,
   type TrainingDatasetSummary,
 } from '../db/repositories/training-dataset.repository';
+import { storeTrainedCandidate } from '../db/repositories/training-run.repository';
 import { registerVersion } from '../db/repositories/version.repository';
 import type { RetrainingStatus, RetrainingTrigger } from '../db/tables/retraining.table';
 import {
@@ -230,31 +231,31 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           },
         ),
       );
-      await db
-        .insertInto('training_runs')
-        .values({
-          job_id: jobId,
+      // Fenced by this attempt's scheduled time: if Temporal gave up on this attempt (its heartbeats
+      // stopped reaching the server) and a newer one has stored its candidate, this one must not
+      // replace it, nor wipe the evaluation validateCandidate made of it.
+      const stored = await storeTrainedCandidate(
+        db,
+        jobId,
+        {
           kind,
-          params: JSON.stringify(trained.params),
-          onnx: Buffer.from(trained.onnx),
-          feature_schema: JSON.stringify(data.train.schema),
+          params: trained.params,
+          onnx: trained.onnx,
+          featureSchema: data.train.schema,
           iterations,
-          resumed_from: resume?.iteration ?? null,
-        })
-        .onConflict((oc) =>
-          oc.column('job_id').doUpdateSet((eb) => ({
-            kind: eb.ref('excluded.kind'),
-            params: eb.ref('excluded.params'),
-            onnx: eb.ref('excluded.onnx'),
-            feature_schema: eb.ref('excluded.feature_schema'),
-            iterations: eb.ref('excluded.iterations'),
-            resumed_from: eb.ref('excluded.resumed_from'),
-            evaluation: null,
-            gate: null,
-            updated_at: sql<Date>`now()` as never,
-          })),
-        )
-        .execute();
+          resumedFrom: resume?.iteration ?? null,
+        },
+        {
+          attempt: context.info.attempt,
+          scheduledAt: new Date(context.info.currentAttemptScheduledTimestampMs),
+        },
+      );
+      if (!stored) {
+        context.log.warn('a newer attempt already stored its candidate; this stale attempt changed nothing', {
+          jobId,
+          attempt: context.info.attempt,
+        });
+      }
       return {
         kind,
         iterations,

@@ -19,6 +19,52 @@ export class ConfigError extends Error {
 
 const port = z.coerce.number().int().min(1).max(65535);
 const duration = z.string().regex(DURATION_PATTERN);
+/** A retention age: a duration, or `off` to keep such rows for ever. */
+const retentionAge = z.union([z.literal('off'), duration]);
+
+/**
+ * What retention removes, and after how long. Each kind of row has its own variable; the defaults
+ * are the ones docs/operations.md argues for (a quarter of raw logs, half a year of outcomes and
+ * closed alerts, lineage kept while its version is in use).
+ */
+export const RETENTION_TARGETS = {
+  drift_events: { variable: 'GALFRIDAY_RETENTION_DRIFT_EVENTS', default: '90d' },
+  predictions: { variable: 'GALFRIDAY_RETENTION_PREDICTIONS', default: '90d' },
+  assignments: { variable: 'GALFRIDAY_RETENTION_ASSIGNMENTS', default: '90d' },
+  outcomes: { variable: 'GALFRIDAY_RETENTION_OUTCOMES', default: '180d' },
+  closed_alerts: { variable: 'GALFRIDAY_RETENTION_CLOSED_ALERTS', default: '180d' },
+  training_runs: { variable: 'GALFRIDAY_RETENTION_TRAINING_RUNS', default: '30d' },
+  training_datasets: { variable: 'GALFRIDAY_RETENTION_TRAINING_DATASETS', default: '180d' },
+} as const;
+
+export type RetentionTarget = keyof typeof RETENTION_TARGETS;
+
+const retentionAgeVariables = Object.fromEntries(
+  Object.values(RETENTION_TARGETS).map((t) => [
+    t.variable,
+    {
+      schema: retentionAge,
+      expects: 'a duration such as 90d or 12h, or off (keep for ever)',
+      default: t.default,
+    },
+  ]),
+) as {
+  [T in RetentionTarget as (typeof RETENTION_TARGETS)[T]['variable']]: {
+    schema: typeof retentionAge;
+    expects: string;
+    default: (typeof RETENTION_TARGETS)[T]['default'];
+  };
+};
+
+/** What retention removes and how often it runs, as {@link loadConfig} reads it. */
+export interface RetentionSettings {
+  /** Milliseconds between scheduled runs; null: no schedule is kept (an existing one is deleted). */
+  readonly everyMs: number | null;
+  /** Rows per DELETE statement: each statement holds its locks for milliseconds, not minutes. */
+  readonly batchSize: number;
+  /** Age in milliseconds after which each kind of row is removed; null keeps it for ever. */
+  readonly maxAgeMs: Readonly<Record<RetentionTarget, number | null>>;
+}
 
 /**
  * Every environment variable the system reads, with its default and what it expects.
@@ -81,6 +127,33 @@ export const configVariables = {
     expects: 'one of debug, info, warn, error',
     default: 'info',
   },
+  GALFRIDAY_WORKER_QUEUES: {
+    schema: z.enum(['all', 'main', 'training']),
+    expects:
+      'all (both task queues in one process), main, or training (the <queue>-training task queue only)',
+    default: 'all',
+  },
+  GALFRIDAY_TRAINING_CONCURRENCY: {
+    schema: z.coerce.number().int().min(1).max(64),
+    expects: 'a whole number from 1 to 64 of trainings one worker runs at a time',
+    default: '1',
+  },
+  GALFRIDAY_WORKER_SHUTDOWN_GRACE: {
+    schema: duration,
+    expects: 'a duration such as 30s or 5m',
+    default: '30s',
+  },
+  GALFRIDAY_RETENTION_EVERY: {
+    schema: retentionAge,
+    expects: 'a duration of at least 1m such as 1d or 6h, or off (no schedule)',
+    default: '1d',
+  },
+  GALFRIDAY_RETENTION_BATCH_SIZE: {
+    schema: z.coerce.number().int().min(100).max(100_000),
+    expects: 'a whole number of rows from 100 to 100000 deleted per statement',
+    default: '5000',
+  },
+  ...retentionAgeVariables,
 } as const;
 
 export type ConfigVariable = keyof typeof configVariables;
@@ -114,6 +187,13 @@ export interface Config {
    */
   readonly routerDrainDelayMs: number;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Which task queues a worker process polls: both (default), the main one, or training only. */
+  readonly workerQueues: 'all' | 'main' | 'training';
+  /** Trainings one worker process runs at once (its training worker's activity slots). @default 1 */
+  readonly trainingConcurrency: number;
+  /** How long a stopping worker lets running activities finish before cancelling them. @default 30 s */
+  readonly workerShutdownGraceMs: number;
+  readonly retention: RetentionSettings;
 }
 
 export { parseDuration } from '../util/duration';
@@ -165,5 +245,32 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     flushIntervalMs: parseDuration(read(env, 'GALFRIDAY_FLUSH_INTERVAL') as string),
     routerDrainDelayMs: parseDuration(read(env, 'ROUTER_DRAIN_DELAY') as string),
     logLevel: read(env, 'LOG_LEVEL') as Config['logLevel'],
+    workerQueues: read(env, 'GALFRIDAY_WORKER_QUEUES') as Config['workerQueues'],
+    trainingConcurrency: read(env, 'GALFRIDAY_TRAINING_CONCURRENCY') as number,
+    workerShutdownGraceMs: parseDuration(read(env, 'GALFRIDAY_WORKER_SHUTDOWN_GRACE') as string),
+    retention: readRetention(env),
+  });
+}
+
+function readRetention(env: NodeJS.ProcessEnv): RetentionSettings {
+  const age = (name: ConfigVariable): number | null => {
+    const text = read(env, name) as string;
+    return text === 'off' ? null : parseDuration(text);
+  };
+  const everyMs = age('GALFRIDAY_RETENTION_EVERY');
+  if (everyMs !== null && everyMs < 60_000) {
+    throw new ConfigError('GALFRIDAY_RETENTION_EVERY', 'at least 1m, or off', env.GALFRIDAY_RETENTION_EVERY);
+  }
+  return Object.freeze({
+    everyMs,
+    batchSize: read(env, 'GALFRIDAY_RETENTION_BATCH_SIZE') as number,
+    maxAgeMs: Object.freeze(
+      Object.fromEntries(
+        (Object.keys(RETENTION_TARGETS) as RetentionTarget[]).map((t) => [
+          t,
+          age(RETENTION_TARGETS[t].variable),
+        ]),
+      ) as Record<RetentionTarget, number | null>,
+    ),
   });
 }

@@ -1,5 +1,12 @@
+import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
+import { loadConfig } from '../config/config';
+import { trainingTaskQueue } from '../temporal/task-queues';
+import { ensureRetentionSchedule } from './retention-schedule';
+
+/** Which task queues one worker process polls (GALFRIDAY_WORKER_QUEUES). */
+export type WorkerQueues = 'all' | 'main' | 'training';
 
 export interface GalfridayWorkerOptions {
   connection: NativeConnection;
@@ -8,26 +15,110 @@ export interface GalfridayWorkerOptions {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests bundle once); otherwise src/workflows is bundled at start. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** @default the worker's own default */
+  /**
+   * How long a stopping worker lets running activities finish before it cancels them: a rolling
+   * restart then costs a training attempt only when the training outlasts it. @default 30 s
+   */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /**
+   * `all`: the main task queue and, in the same process, a second worker on `<queue>-training`;
+   * `main`: the main queue only (training workers run elsewhere); `training`: the training queue
+   * only. @default 'all'
+   */
+  queues?: WorkerQueues;
+  /** Trainings run at once by this process's training worker. @default 1 */
+  trainingConcurrency?: number;
+  /**
+   * Milliseconds between runs of the retention schedule ensured when the worker is created (null
+   * deletes it); `false` leaves schedules alone. @default GALFRIDAY_RETENTION_EVERY
+   */
+  retentionEveryMs?: number | null | false;
 }
 
 /** Path the worker bundles workflows from; resolves to src/ under ts-node and dist/ when built. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-/** Creates a worker running every workflow and activity of the system on one task queue. */
+const DEFAULT_SHUTDOWN_GRACE = '30 seconds';
+
+/**
+ * The worker of a Gal-Friday process: a Temporal {@link Worker} on the main task queue that runs,
+ * stops and fails together with its companion on the training queue, so that every caller keeps
+ * handling one worker.
+ */
+export class GalfridayWorker extends Worker {
+  private companion: Worker | undefined;
+
+  /** Runs `companion` alongside this worker from now on; set once, before {@link run}. */
+  attachCompanion(companion: Worker): void {
+    this.companion = companion;
+  }
+
+  /** The training worker running alongside, if any. */
+  get trainingWorker(): Worker | undefined {
+    return this.companion;
+  }
+
+  /** Runs both workers until both have stopped; one that fails stops the other, then its error is thrown. */
+  override async run(): Promise<void> {
+    const companion = this.companion;
+    if (!companion) return super.run();
+    const stopOther = (other: Worker) => () => {
+      if (other.getState() === 'RUNNING') other.shutdown();
+    };
+    const results = await Promise.allSettled([
+      super.run().finally(stopOther(companion)),
+      companion.run().finally(stopOther(this)),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  override shutdown(): void {
+    super.shutdown();
+    if (this.companion?.getState() === 'RUNNING') this.companion.shutdown();
+  }
+}
+
+/**
+ * Creates the worker of one process: every workflow and activity of the system on the main task
+ * queue, and (by default) a training worker in the same process on `<queue>-training`, capped at
+ * `trainingConcurrency` trainings. Ensures the retention schedule (idempotent) unless told not to.
+ */
 export async function createGalfridayWorker(options: GalfridayWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const queues = options.queues ?? 'all';
+  const activities = createActivities(options.deps);
+  const common = {
     connection: options.connection,
     namespace: options.namespace,
+    // Heartbeats carry training checkpoints; the SDK would otherwise send one only every
+    // 0.8 × heartbeatTimeout (16 s for training), which is how much a crash could lose.
+    maxHeartbeatThrottleInterval: '2 seconds',
+    shutdownGraceTime: options.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE,
+  } satisfies Partial<WorkerOptions>;
+  const createTrainingWorker = () =>
+    Worker.create({
+      ...common,
+      taskQueue: trainingTaskQueue(options.taskQueue),
+      activities: { trainCandidate: activities.trainCandidate },
+      maxConcurrentActivityTaskExecutions: options.trainingConcurrency ?? 1,
+    });
+  if (queues === 'training') return createTrainingWorker();
+
+  const main = (await GalfridayWorker.create({
+    ...common,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH }),
-    activities: createActivities(options.deps),
-    // Heartbeats carry training checkpoints; the SDK would otherwise send one only every
-    // 0.8 × heartbeatTimeout (16 s for training), which is how much a crash could lose.
-    maxHeartbeatThrottleInterval: '2 seconds',
-    ...(options.shutdownGraceTime ? { shutdownGraceTime: options.shutdownGraceTime } : {}),
-  });
+    activities,
+  })) as GalfridayWorker;
+  if (queues === 'all') main.attachCompanion(await createTrainingWorker());
+
+  const retentionEveryMs =
+    options.retentionEveryMs === undefined ? loadConfig().retention.everyMs : options.retentionEveryMs;
+  if (retentionEveryMs !== false) {
+    const client = new Client({ connection: options.connection, namespace: options.namespace });
+    await ensureRetentionSchedule(client, { taskQueue: options.taskQueue, everyMs: retentionEveryMs });
+  }
+  return main;
 }

@@ -1,4 +1,5 @@
-import type { ActivityOptions } from '@temporalio/workflow';
+import { patched, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import { trainingTaskQueue } from '../temporal/task-queues';
 
 /**
  * Error types activities throw for faults that retrying cannot fix. They end the activity at once;
@@ -38,6 +39,21 @@ export const analysisActivity = {
 } satisfies ActivityOptions;
 
 /**
+ * Retention: one kind of row per activity, pruned in short batches with a heartbeat after each; a
+ * first run over months of backlog can take an hour, and a retry resumes from the last batch.
+ */
+export const retentionActivity = {
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '2 minutes',
+  retry: {
+    initialInterval: '10 seconds',
+    maximumInterval: '5 minutes',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: [...PERMANENT_ERRORS],
+  },
+} satisfies ActivityOptions;
+
+/**
  * Training: long, heartbeating with its checkpoint so a retry on another worker resumes where the
  * crashed one stopped. The short heartbeat timeout is what detects a dead worker quickly.
  */
@@ -51,3 +67,19 @@ export const trainingActivity = {
     nonRetryableErrorTypes: [...PERMANENT_ERRORS],
   },
 } satisfies ActivityOptions;
+
+/**
+ * Patch id of moving training to the `<queue>-training` task queue. Histories recorded before it
+ * scheduled trainCandidate on the workflow's own queue and replay that way.
+ */
+export const TRAINING_TASK_QUEUE_PATCH = 'training-on-own-task-queue';
+
+/**
+ * Options of a training activity scheduled now, from workflow code: {@link trainingActivity} on the
+ * training task queue of the workflow's own queue, for workflows that reach this point after the
+ * patch; on the workflow's queue, as before, when replaying an older history.
+ */
+export function trainingActivityNow(): ActivityOptions {
+  if (!patched(TRAINING_TASK_QUEUE_PATCH)) return trainingActivity;
+  return { ...trainingActivity, taskQueue: trainingTaskQueue(workflowInfo().taskQueue) };
+}

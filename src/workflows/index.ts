@@ -4,3 +4,4 @@ export * from './supervisor/model-supervisor.workflow';
 export { retrainingWorkflow } from './retraining/retraining.workflow';
 export * from './experiment/experiment.workflow';
 export { scheduledRetrainingWorkflow } from './scheduled-retraining.workflow';
+export { retentionWorkflow } from './retention.workflow';

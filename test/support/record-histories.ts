@@ -31,6 +31,7 @@ import {
   pauseExperimentUpdate,
   requestRetrainingSignal,
   resumeExperimentUpdate,
+  retentionWorkflow,
   retrainingWorkflow,
   setPolicyUpdate,
   stopExperimentUpdate,
@@ -431,6 +432,48 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
     });
     await handle.result();
     await ctx.write('health-check', handle);
+  },
+
+  /**
+   * A candidate rejected at validation, recorded after training moved to `<queue>-training` behind
+   * `patched('training-on-own-task-queue')`: the history carries the patch marker. (The older
+   * `retraining-rejected-at-validation` history has none and must keep replaying.)
+   */
+  async 'training-queue'(ctx) {
+    const model = 'replay-training-queue';
+    await seedChampion(ctx.database, { model, seed: 21, bars: 3000, trainBars: 2000 });
+    await sql`UPDATE models SET gate_policy = ${'{"floors":[{"metric":"auc","min":0.99}],"infra":{"maxP99LatencyMs":200}}'}::jsonb WHERE name = ${model}`.execute(
+      ctx.database.db,
+    );
+    const handle = await ctx.harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining(model, 1),
+      taskQueue: ctx.harness.taskQueue,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'replay fixture',
+          requestedBy: 'record-histories',
+          windowBars: 1000,
+        },
+      ],
+    });
+    const result = await handle.result();
+    if (result.status !== 'rejected')
+      throw new Error(`expected a rejection at validation, got ${JSON.stringify(result)}`);
+    await ctx.write('retraining-rejected-on-training-queue', handle);
+  },
+
+  /** A retention run over an empty database: plan, then one prune activity per kind of row. */
+  async retention(ctx) {
+    const handle = await ctx.harness.client.workflow.start(retentionWorkflow, {
+      workflowId: 'retention:replay-fixture',
+      taskQueue: ctx.harness.taskQueue,
+      args: [{ dryRun: false }],
+    });
+    await handle.result();
+    await ctx.write('retention-run', handle);
   },
 };
 

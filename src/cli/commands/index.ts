@@ -33,6 +33,7 @@ import {
 } from './models.commands';
 import { schedulesDeleteCommand, schedulesListCommand, schedulesSetCommand } from './schedules.commands';
 import { reportDriftCommand, reportExperimentCommand } from './report.commands';
+import { retentionRunCommand } from './retention.commands';
 import { routerCommand } from './router.command';
 import { stackCommand } from './stack.command';
 
@@ -71,6 +72,7 @@ export const commands: Command[] = [
   schedulesDeleteCommand,
   alertsListCommand,
   alertsAckCommand,
+  retentionRunCommand,
   workflowsCommand,
   migrateCommand,
 ];

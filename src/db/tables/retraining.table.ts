@@ -83,6 +83,10 @@ export interface TrainingRunTable {
   resumed_from: number | null;
   evaluation: ColumnType<unknown, string | null | undefined, string | null>;
   gate: ColumnType<unknown, string | null | undefined, string | null>;
+  /** The trainCandidate attempt that wrote the row (migration 014); null for older rows. */
+  attempt: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When Temporal scheduled that attempt: the fencing token of the write (migration 014). */
+  attempt_scheduled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
 }
 

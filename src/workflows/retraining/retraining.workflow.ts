@@ -17,7 +17,7 @@ import {
   TriggerKey,
 } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
-import { analysisActivity, quickActivity, trainingActivity } from '../activity-options';
+import { analysisActivity, quickActivity, trainingActivityNow } from '../activity-options';
 import { experimentWorkflow } from '../experiment/experiment.workflow';
 import type { RetrainingOutcome } from '../supervisor/supervisor-types';
 import type { RetrainingInput, RetrainingResult } from './retraining-types';
@@ -32,7 +32,6 @@ const {
   archiveVersion,
 } = proxyActivities<Activities>(quickActivity);
 const { prepareTrainingData, validateCandidate } = proxyActivities<Activities>(analysisActivity);
-const { trainCandidate } = proxyActivities<Activities>(trainingActivity);
 
 function lifecycle(state: string): void {
   upsertSearchAttributes([{ key: LifecycleStateKey, value: state }]);
@@ -98,6 +97,7 @@ async function runJob(
   });
 
   lifecycle('training');
+  const { trainCandidate } = proxyActivities<Activities>(trainingActivityNow());
   await trainCandidate({ jobId: job.jobId, trainer: input.trainer ?? policy.retrain.trainer });
 
   lifecycle('validating');
