@@ -38,7 +38,7 @@ import {
   type StrategiesFileInput,
   type Strategy,
 } from './signal/strategy-config';
-import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
+import { acceptedTokens, ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
 
 /**
  * Name of the strategies file looked up in the data directory when no strategies are passed in.
@@ -292,7 +292,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       }),
     namespace: options.config.temporalNamespace,
     temporalUiUrl: options.temporalUiUrl ?? options.config.temporalUiUrl,
-    adminToken: tokens.adminToken,
+    adminToken: acceptedTokens(tokens).admin,
     onError: (error, where) =>
       logger.error('dashboard request failed', {
         ...where,
