@@ -19,7 +19,7 @@ export async function alertsPage(ctx: DashboardContext): Promise<PageResult> {
   const content = html`<h1>Alerts</h1>
     <p class="sub">
       Raised by workflows and the router: sample-ratio mismatches, guardrail breaches, rejected challengers,
-      broken versions.
+      broken versions, dropped log rows. An acknowledged condition that comes back is raised again.
     </p>
     <section class="card">
       <h2>Open (${open.length})</h2>
