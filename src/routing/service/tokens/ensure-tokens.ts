@@ -94,7 +94,9 @@ const generate = (): string => randomBytes(32).toString('base64url');
  * The router's tokens: `GALFRIDAY_ENGINE_TOKEN` / `GALFRIDAY_ADMIN_TOKEN` / `GALFRIDAY_METRICS_TOKEN`
  * when set; otherwise the ones kept in `<dataDir>/tokens.json`, generated (32 random bytes each)
  * and written with mode 0600 the first time, and reused on every later start so engines keep
- * working across restarts. `GALFRIDAY_<SCOPE>_TOKEN_NEXT` adds a second accepted token to a scope.
+ * working across restarts. When the engine and admin tokens both come from the environment the
+ * file is not used, and without `GALFRIDAY_METRICS_TOKEN` only the admin token reads `/metrics`.
+ * `GALFRIDAY_<SCOPE>_TOKEN_NEXT` adds a second accepted token to a scope.
  * Throws a ConfigError when one token would hold two scopes (they would no longer be separate).
  *
  * ### Examples
@@ -112,10 +114,10 @@ export async function ensureTokens(
     adminToken: config.adminToken,
     metricsToken: config.metricsToken,
   };
+  // With the engine and admin tokens in the environment (production) no file is written: an unset
+  // metrics token then leaves /metrics to the admin token, instead of a per-replica secret nobody knows.
   const stored =
-    fromEnv.engineToken !== undefined &&
-    fromEnv.adminToken !== undefined &&
-    fromEnv.metricsToken !== undefined
+    fromEnv.engineToken !== undefined && fromEnv.adminToken !== undefined
       ? undefined
       : await readOrCreateTokensFile(config.dataDir);
   const next = {
@@ -126,7 +128,9 @@ export async function ensureTokens(
   const tokens: RouterTokens = {
     engineToken: fromEnv.engineToken ?? stored!.engineToken,
     adminToken: fromEnv.adminToken ?? stored!.adminToken,
-    metricsToken: fromEnv.metricsToken ?? stored!.metricsToken!,
+    ...(fromEnv.metricsToken !== undefined || stored !== undefined
+      ? { metricsToken: fromEnv.metricsToken ?? stored!.metricsToken }
+      : {}),
     ...(Object.keys(next).length > 0 ? { next: Object.freeze(next) } : {}),
   };
   assertSeparateScopes(tokens);

@@ -122,4 +122,21 @@ describe('router tokens', () => {
     });
     assert.deepEqual(acceptedTokens(same).admin, ['admin-from-env-0123456789']);
   });
+
+  it('writes no file when the engine and admin tokens come from the environment', async () => {
+    const tokens = await ensureTokens({
+      dataDir,
+      engineToken: 'engine-from-env-0123456789',
+      adminToken: 'admin-from-env-0123456789',
+    });
+    assert.equal(tokens.metricsToken, undefined, 'only the admin token reads /metrics then');
+    await assert.rejects(stat(path.join(dataDir, TOKENS_FILE)), { code: 'ENOENT' });
+    const withMetrics = await ensureTokens({
+      dataDir,
+      engineToken: 'engine-from-env-0123456789',
+      adminToken: 'admin-from-env-0123456789',
+      metricsToken: 'metrics-from-env-0123456789',
+    });
+    assert.equal(withMetrics.metricsToken, 'metrics-from-env-0123456789');
+  });
 });
