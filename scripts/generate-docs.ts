@@ -252,6 +252,7 @@ const SCOPE_TEXT: Record<string, string> = {
   public: 'none',
   engine: 'engine token (`GALFRIDAY_ENGINE_TOKEN`)',
   admin: 'admin token (`GALFRIDAY_ADMIN_TOKEN`)',
+  metrics: 'metrics token (`GALFRIDAY_METRICS_TOKEN`) or admin token',
 };
 
 /**

@@ -1,5 +1,6 @@
-import type { AlertSeverity } from '../db/tables/alerts.table';
+import { raiseAlert } from '../db/repositories/alert.repository';
 import { getModel } from '../db/repositories/model.repository';
+import type { AlertSeverity } from '../db/tables/alerts.table';
 import type { ActivityDeps } from './activity-deps';
 
 export interface RaiseAlertInput {
@@ -9,7 +10,7 @@ export interface RaiseAlertInput {
   experimentId?: string;
   message: string;
   details?: unknown;
-  /** A retried activity raises the same alert once. */
+  /** Names one event: a retried activity raises it once, even after it was acknowledged. */
   dedupeKey: string;
 }
 
@@ -17,19 +18,19 @@ export function createAlertActivities({ db }: ActivityDeps) {
   return {
     async raiseAlert(input: RaiseAlertInput): Promise<void> {
       const modelId = input.model ? (await getModel(db, input.model)).model_id : null;
-      await db
-        .insertInto('alerts')
-        .values({
+      await raiseAlert(
+        db,
+        {
           severity: input.severity,
           kind: input.kind,
-          model_id: modelId,
-          experiment_id: input.experimentId ?? null,
+          modelId,
+          experimentId: input.experimentId ?? null,
           message: input.message,
-          details: JSON.stringify(input.details ?? {}),
-          dedupe_key: input.dedupeKey,
-        })
-        .onConflict((oc) => oc.column('dedupe_key').doNothing())
-        .execute();
+          details: input.details ?? {},
+          dedupeKey: input.dedupeKey,
+        },
+        'event',
+      );
     },
   };
 }

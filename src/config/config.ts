@@ -112,6 +112,24 @@ export const configVariables = {
     schema: z.string().min(16),
     expects: 'a bearer token of at least 16 characters (unset: generated once and kept in the data dir)',
   },
+  GALFRIDAY_METRICS_TOKEN: {
+    schema: z.string().min(16),
+    expects:
+      'a bearer token of at least 16 characters for /metrics only (unset: generated once and kept in the data dir)',
+  },
+  // A second accepted token per scope, so a token can be rotated without downtime.
+  GALFRIDAY_ENGINE_TOKEN_NEXT: {
+    schema: z.string().min(16),
+    expects: 'a bearer token of at least 16 characters, accepted besides GALFRIDAY_ENGINE_TOKEN',
+  },
+  GALFRIDAY_ADMIN_TOKEN_NEXT: {
+    schema: z.string().min(16),
+    expects: 'a bearer token of at least 16 characters, accepted besides GALFRIDAY_ADMIN_TOKEN',
+  },
+  GALFRIDAY_METRICS_TOKEN_NEXT: {
+    schema: z.string().min(16),
+    expects: 'a bearer token of at least 16 characters, accepted besides GALFRIDAY_METRICS_TOKEN',
+  },
   GALFRIDAY_FLUSH_INTERVAL: {
     schema: duration,
     expects: 'a duration such as 200ms, 1s or 5m',
@@ -178,6 +196,12 @@ export interface Config {
   readonly cacheDir: string;
   readonly engineToken: string | undefined;
   readonly adminToken: string | undefined;
+  /** Read-only token of `/metrics`; undefined: generated once and kept in the data directory. */
+  readonly metricsToken: string | undefined;
+  /** Second accepted token of each scope during a rotation. */
+  readonly engineTokenNext: string | undefined;
+  readonly adminTokenNext: string | undefined;
+  readonly metricsTokenNext: string | undefined;
   /** Milliseconds between batched log flushes in the routing service. @default 200 */
   readonly flushIntervalMs: number;
   /**
@@ -242,6 +266,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     ),
     engineToken: read(env, 'GALFRIDAY_ENGINE_TOKEN') as string | undefined,
     adminToken: read(env, 'GALFRIDAY_ADMIN_TOKEN') as string | undefined,
+    metricsToken: read(env, 'GALFRIDAY_METRICS_TOKEN') as string | undefined,
+    engineTokenNext: read(env, 'GALFRIDAY_ENGINE_TOKEN_NEXT') as string | undefined,
+    adminTokenNext: read(env, 'GALFRIDAY_ADMIN_TOKEN_NEXT') as string | undefined,
+    metricsTokenNext: read(env, 'GALFRIDAY_METRICS_TOKEN_NEXT') as string | undefined,
     flushIntervalMs: parseDuration(read(env, 'GALFRIDAY_FLUSH_INTERVAL') as string),
     routerDrainDelayMs: parseDuration(read(env, 'ROUTER_DRAIN_DELAY') as string),
     logLevel: read(env, 'LOG_LEVEL') as Config['logLevel'],

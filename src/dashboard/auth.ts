@@ -41,53 +41,84 @@ export function parseCookies(header: string | undefined): Map<string, string> {
 }
 
 /**
+ * Where the dashboard keeps its session epochs: shared by every dashboard process (PostgreSQL in
+ * production, `dashboard_session_epochs`), so a logout on one router ends the session on all.
+ *
+ * ### Examples
+ * ```ts
+ * const epochs: SessionEpochs = { current: (op) => sessionEpochOf(db, op), end: (op) => endOperatorSessions(db, op) };
+ * ```
+ */
+export interface SessionEpochs {
+  /** The epoch a cookie of this operator name must carry now. */
+  current(operator: string): Promise<number>;
+  /** Ends the operator name's sessions (bumps the epoch); resolves the new epoch. */
+  end(operator: string): Promise<number>;
+}
+
+/**
  * Admin-token authentication for the dashboard.
  *
- * Sessions are stateless: the cookie carries its issue time, a random nonce and the operator name,
- * MACed with a key derived from the admin token. So any router instance accepts a session another
- * issued, a restart keeps people logged in, and rotating the admin token logs everyone out. Token
- * comparison is constant-time: both sides are HMACed with a per-process random key to equal-length
- * digests, then compared with `crypto.timingSafeEqual`. Each session's CSRF token is an HMAC of its
- * nonce, checked on every POST made with the cookie (alongside SameSite=Strict and an Origin check).
+ * Session cookies carry their issue time, a random nonce, the operator name and the operator's
+ * session epoch at login, MACed with a key derived from the current admin token. So any router
+ * instance accepts a session another issued and a restart keeps people logged in; but logging out
+ * bumps the operator's epoch in {@link SessionEpochs} (shared by every process), which ends every
+ * cookie issued before, copies included; and replacing the admin token changes the key, which ends
+ * every session. During a rotation both admin tokens log in and work as bearer tokens; sessions are
+ * signed with the current one (the first). Token comparison is constant-time: both sides are HMACed
+ * with a per-process random key to equal-length digests, then compared with
+ * `crypto.timingSafeEqual`. Each session's CSRF token is an HMAC of its nonce, checked on every POST
+ * made with the cookie (alongside SameSite=Strict and an Origin check).
  */
-export function createDashboardAuth(adminToken: string, now: () => number = Date.now) {
-  if (typeof adminToken !== 'string' || adminToken.length < 8) {
+export function createDashboardAuth(
+  adminTokens: string | readonly string[],
+  epochs: SessionEpochs,
+  now: () => number = Date.now,
+) {
+  const tokens = typeof adminTokens === 'string' ? [adminTokens] : [...adminTokens];
+  if (tokens.length === 0 || !tokens.every((t) => typeof t === 'string' && t.length >= 8)) {
     throw new Error('the dashboard needs the admin token (at least 8 characters)');
   }
-  const sessionKey = createHmac('sha256', adminToken).update('galfriday-dashboard-session-v1').digest();
+  const sessionKey = createHmac('sha256', tokens[0]!).update('galfriday-dashboard-session-v2').digest();
   const compareKey = randomBytes(32);
-  const expected = createHmac('sha256', compareKey).update(adminToken, 'utf8').digest();
+  const expected = tokens.map((t) => createHmac('sha256', compareKey).update(t, 'utf8').digest());
   const mac = (text: string) => createHmac('sha256', sessionKey).update(text, 'utf8').digest();
 
   const tokenMatches = (candidate: string | undefined): boolean => {
     if (typeof candidate !== 'string' || candidate.length === 0 || candidate.length > 4096) return false;
-    return equalBuffers(createHmac('sha256', compareKey).update(candidate, 'utf8').digest(), expected);
+    const digest = createHmac('sha256', compareKey).update(candidate, 'utf8').digest();
+    // Every accepted token is compared, whichever matches.
+    return expected.map((e) => equalBuffers(digest, e)).includes(true);
   };
   const csrfOf = (nonce: string) => b64(mac(`csrf|${nonce}`));
 
-  function readSession(value: string | undefined): Principal | null {
+  async function readSession(value: string | undefined): Promise<Principal | null> {
     if (!value) return null;
     const parts = value.split('.');
-    if (parts.length !== 5 || parts[0] !== 'v1') return null;
-    const [, issued, nonce, operator, signature] = parts as [string, string, string, string, string];
+    if (parts.length !== 6 || parts[0] !== 'v2') return null;
+    const [, issued, nonce, operator, epoch, signature] = parts as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const presented = Buffer.from(signature, 'base64url');
-    if (!equalBuffers(presented, mac(`session|${issued}|${nonce}|${operator}`))) return null;
+    if (!equalBuffers(presented, mac(`session|${issued}|${nonce}|${operator}|${epoch}`))) return null;
     const issuedAt = parseInt(issued, 36);
     if (!Number.isFinite(issuedAt) || now() - issuedAt > SESSION_TTL_MS || issuedAt - now() > 60_000)
       return null;
-    return {
-      kind: 'session',
-      operator: Buffer.from(operator, 'base64url').toString('utf8'),
-      nonce,
-      csrf: csrfOf(nonce),
-    };
+    const name = Buffer.from(operator, 'base64url').toString('utf8');
+    if (String(await epochs.current(name)) !== epoch) return null;
+    return { kind: 'session', operator: name, nonce, csrf: csrfOf(nonce) };
   }
 
   return {
     tokenMatches,
 
     /** Who is asking: a valid bearer token, a valid session cookie, or nobody (null). */
-    authenticate(req: IncomingMessage): Principal | null {
+    async authenticate(req: IncomingMessage): Promise<Principal | null> {
       const header = req.headers.authorization;
       if (header !== undefined) {
         const match = /^bearer\s+(.+)$/i.exec(header);
@@ -96,12 +127,19 @@ export function createDashboardAuth(adminToken: string, now: () => number = Date
       return readSession(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
     },
 
-    /** A fresh session cookie value for `operator`. */
-    issueSession(operator: string): string {
+    /** A fresh session cookie value for `operator`, valid until it expires or the operator logs out. */
+    async issueSession(operator: string): Promise<string> {
+      const clean = cleanOperatorName(operator);
+      const epoch = String(await epochs.current(clean));
       const issued = now().toString(36);
       const nonce = b64(randomBytes(18));
-      const name = b64(Buffer.from(cleanOperatorName(operator), 'utf8'));
-      return `v1.${issued}.${nonce}.${name}.${b64(mac(`session|${issued}|${nonce}|${name}`))}`;
+      const name = b64(Buffer.from(clean, 'utf8'));
+      return `v2.${issued}.${nonce}.${name}.${epoch}.${b64(mac(`session|${issued}|${nonce}|${name}|${epoch}`))}`;
+    },
+
+    /** Ends every session of this operator name, in every dashboard process (logout). */
+    async endSessions(operator: string): Promise<void> {
+      await epochs.end(cleanOperatorName(operator));
     },
 
     /** True when `presented` is this session's CSRF token. */

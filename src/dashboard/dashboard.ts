@@ -19,7 +19,9 @@ import {
   SESSION_TTL_MS,
   type Flash,
   type Principal,
+  type SessionEpochs,
 } from './auth';
+import { endOperatorSessions, sessionEpochOf } from '../db/repositories/dashboard-session.repository';
 import type { DashboardContext, PageResult } from './context';
 import { cookie, HttpError, isHttps, readForm, redirect, safeNext, sendHtml } from './http';
 import { errorPage, page, type PageChrome, type Section } from './layout';
@@ -41,8 +43,13 @@ export interface DashboardOptions {
   namespace: string;
   /** Base URL of the Temporal Web UI for links; omit or '' for none. */
   temporalUiUrl?: string;
-  /** The routing service's admin token: the only credential the dashboard accepts. */
-  adminToken: string;
+  /**
+   * The routing service's admin token, the only credential the dashboard accepts; during a rotation
+   * the current and the next one (sessions are signed with the first).
+   */
+  adminToken: string | readonly string[];
+  /** Where session epochs are kept. @default the `dashboard_session_epochs` table of `db` */
+  sessionEpochs?: SessionEpochs;
   /** Where unexpected errors go (their details never reach the page). @default console.error */
   onError?: (error: unknown, context: { method: string; path: string }) => void;
   /** Clock, for tests. */
@@ -78,7 +85,13 @@ function segmentsOf(pathname: string): string[] | null {
  * Mount it in front of the router's own routes: `if (await dashboard.handle(req, res)) return;`.
  */
 export function createDashboard(options: DashboardOptions): Dashboard {
-  const auth = createDashboardAuth(options.adminToken);
+  const auth = createDashboardAuth(
+    options.adminToken,
+    options.sessionEpochs ?? {
+      current: (operator) => sessionEpochOf(options.db, operator),
+      end: (operator) => endOperatorSessions(options.db, operator),
+    },
+  );
   const now = options.now ?? (() => new Date());
   const uiUrl = options.temporalUiUrl ? options.temporalUiUrl.replace(/\/+$/, '') : undefined;
   const onError =
@@ -123,7 +136,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     const method = req.method === 'HEAD' ? 'GET' : (req.method ?? 'GET');
     const secure = isHttps(req);
     const parts = segmentsOf(url.pathname);
-    const principal = auth.authenticate(req);
+    const principal = await auth.authenticate(req);
     const cookies = parseCookies(req.headers.cookie);
     const flash = auth.openFlash(cookies.get(FLASH_COOKIE));
     const clearFlash = flash ? [cookie(FLASH_COOKIE, '', { maxAgeSeconds: 0, secure })] : [];
@@ -170,7 +183,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         await new Promise((r) => setTimeout(r, FAILED_LOGIN_DELAY_MS));
         return sendHtml(req, res, 401, loginPage(target, 'That is not the admin token.'));
       }
-      const session = auth.issueSession(cleanOperatorName(form.get('name') ?? undefined));
+      const session = await auth.issueSession(cleanOperatorName(form.get('name') ?? undefined));
       return redirect(res, target, [
         cookie(SESSION_COOKIE, session, { maxAgeSeconds: Math.floor(SESSION_TTL_MS / 1000), secure }),
       ]);
@@ -181,6 +194,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
         const form = await readForm(req);
         if (!sameOrigin(req) || !auth.checkCsrf(principal, form.get('csrf') ?? undefined))
           return fail(403, 'Forbidden', 'The form has expired; reload the page and try again.');
+        // Ends this cookie and its copies everywhere, not only in this browser.
+        await auth.endSessions(principal.operator);
       }
       return redirect(res, '/ui/login', [cookie(SESSION_COOKIE, '', { maxAgeSeconds: 0, secure })]);
     }

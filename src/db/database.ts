@@ -1,4 +1,5 @@
 import type { AlertTable } from './tables/alerts.table';
+import type { DashboardSessionEpochTable } from './tables/dashboard-sessions.table';
 import type {
   ExperimentAssignmentTable,
   ExperimentMetricsSummaryView,
@@ -43,4 +44,5 @@ export interface Database {
   training_runs: TrainingRunTable;
   training_datasets: TrainingDatasetTable;
   alerts: AlertTable;
+  dashboard_session_epochs: DashboardSessionEpochTable;
 }

@@ -124,6 +124,9 @@ function tokenLines(
   const lines: string[] = [];
   if (generated.includes('engineToken')) lines.push(`  Engine token  ${tokens.engineToken}`);
   if (generated.includes('adminToken')) lines.push(`  Admin token   ${tokens.adminToken}`);
+  if (generated.includes('metricsToken') && tokens.metricsToken !== undefined) {
+    lines.push(`  Metrics token ${tokens.metricsToken}  (GET /metrics only, for Prometheus)`);
+  }
   if (generated.length) {
     lines.push(`                (generated now and shown this once; kept in ${file}, mode 0600)`);
   }

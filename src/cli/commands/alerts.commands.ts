@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { acknowledgeAlert, listAlerts } from '../../db/repositories/alert.repository';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { positional } from './options';
@@ -10,24 +10,7 @@ export const alertsListCommand: Command = {
   options: { all: { type: 'boolean' } },
   async run(ctx, { values }) {
     const { db } = await ctx.database();
-    let query = db
-      .selectFrom('alerts')
-      .leftJoin('models', 'models.model_id', 'alerts.model_id')
-      .select([
-        'alert_id',
-        'severity',
-        'kind',
-        'models.name as model',
-        'experiment_id',
-        'message',
-        'alerts.created_at',
-        'acknowledged_at',
-        'acknowledged_by',
-      ])
-      .orderBy('alerts.created_at', 'desc')
-      .limit(200);
-    if (!values.all) query = query.where('acknowledged_at', 'is', null);
-    const rows = await query.execute();
+    const rows = await listAlerts(db, { state: values.all ? 'all' : 'open', limit: 200 });
     ctx.print(
       rows.length
         ? rows
@@ -50,16 +33,13 @@ export const alertsAckCommand: Command = {
     const id = positional(positionals, 0, 'the alert id', 'alerts ack <alert-id>');
     if (!/^\d+$/.test(id)) throw new CliError(`alert id must be a number, got "${id}"`, ExitCode.USAGE);
     const { db } = await ctx.database();
-    const result = await db
-      .updateTable('alerts')
-      .set({
-        acknowledged_at: sql<Date>`now()` as never,
-        acknowledged_by: `cli:${process.env.USER ?? 'unknown'}`,
-      })
-      .where('alert_id', '=', id)
-      .where('acknowledged_at', 'is', null)
-      .executeTakeFirst();
-    if (result.numUpdatedRows === 0n) throw new CliError(`no open alert #${id}`, ExitCode.NOT_FOUND);
+    const result = await acknowledgeAlert(db, id, `cli:${process.env.USER ?? 'unknown'}`);
+    if (result.outcome === 'missing') throw new CliError(`no alert #${id}`, ExitCode.NOT_FOUND);
+    if (result.outcome === 'already')
+      throw new CliError(
+        `alert #${id} was already acknowledged by ${result.by ?? 'someone'}`,
+        ExitCode.NOT_FOUND,
+      );
     ctx.print(`Acknowledged alert #${id}.`, { alertId: id, acknowledged: true });
   },
 };

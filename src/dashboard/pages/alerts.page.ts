@@ -1,3 +1,4 @@
+import { acknowledgeAlert as acknowledgeAlertRow, listAlerts } from '../../db/repositories/alert.repository';
 import { badge, fmtTime, html, type BadgeTone } from '../../reports/html';
 import type { Flash } from '../auth';
 import type { DashboardContext, PageResult } from '../context';
@@ -8,37 +9,17 @@ const tone = (severity: string): BadgeTone =>
 
 /** `/ui/alerts`: open alerts (newest first) with an acknowledge button, and the last acknowledged ones. */
 export async function alertsPage(ctx: DashboardContext): Promise<PageResult> {
-  const base = ctx.db
-    .selectFrom('alerts as a')
-    .leftJoin('models as m', 'm.model_id', 'a.model_id')
-    .select([
-      'a.alert_id',
-      'a.severity',
-      'a.kind',
-      'a.message',
-      'a.created_at',
-      'a.experiment_id',
-      'a.acknowledged_at',
-      'a.acknowledged_by',
-      'm.name as model',
-    ]);
-  const open = await base
-    .where('a.acknowledged_at', 'is', null)
-    .orderBy('a.created_at', 'desc')
-    .limit(200)
-    .execute();
-  const acknowledged = await base
-    .where('a.acknowledged_at', 'is not', null)
-    .orderBy('a.acknowledged_at', 'desc')
-    .limit(20)
-    .execute();
+  const [open, acknowledged] = await Promise.all([
+    listAlerts(ctx.db, { state: 'open', limit: 200 }),
+    listAlerts(ctx.db, { state: 'acknowledged', limit: 20 }),
+  ]);
   const csrf = csrfField(ctx.principal);
   const about = (a: (typeof open)[number]) =>
     html`${a.model ? html`<a href="/ui/models/${encodeURIComponent(a.model)}">${a.model}</a>` : ''}${a.experiment_id ? html`${a.model ? ' · ' : ''}<a href="/ui/experiments/${a.experiment_id}">experiment</a>` : ''}`;
   const content = html`<h1>Alerts</h1>
     <p class="sub">
       Raised by workflows and the router: sample-ratio mismatches, guardrail breaches, rejected challengers,
-      broken versions.
+      broken versions, dropped log rows. An acknowledged condition that comes back is raised again.
     </p>
     <section class="card">
       <h2>Open (${open.length})</h2>
@@ -118,24 +99,9 @@ export async function alertsPage(ctx: DashboardContext): Promise<PageResult> {
 
 /** Acknowledges one open alert; null when there is no alert with that id. */
 export async function acknowledgeAlert(ctx: DashboardContext, alertId: string): Promise<Flash | null> {
-  const row = await ctx.db
-    .selectFrom('alerts')
-    .select(['alert_id', 'acknowledged_at', 'acknowledged_by'])
-    .where('alert_id', '=', alertId)
-    .executeTakeFirst();
-  if (!row) return null;
-  if (row.acknowledged_at)
-    return {
-      tone: 'bad',
-      text: `Alert #${alertId} was already acknowledged by ${row.acknowledged_by ?? 'someone'}.`,
-    };
-  const result = await ctx.db
-    .updateTable('alerts')
-    .set({ acknowledged_at: ctx.now(), acknowledged_by: `dashboard:${ctx.principal.operator}` })
-    .where('alert_id', '=', alertId)
-    .where('acknowledged_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1
+  const result = await acknowledgeAlertRow(ctx.db, alertId, `dashboard:${ctx.principal.operator}`, ctx.now());
+  if (result.outcome === 'missing') return null;
+  return result.outcome === 'acknowledged'
     ? { tone: 'ok', text: `Alert #${alertId} acknowledged.` }
-    : { tone: 'bad', text: `Alert #${alertId} was acknowledged by someone else meanwhile.` };
+    : { tone: 'bad', text: `Alert #${alertId} was already acknowledged by ${result.by ?? 'someone'}.` };
 }

@@ -1,9 +1,10 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../database';
-import type { AlertSeverity } from '../tables/alerts.table';
+import { raiseAlert, type NewAlert } from './alert.repository';
 
 /**
- * An alert raised by the router.
+ * An alert raised by the router. Its dedupe key names a condition (a broken version, a
+ * misconfigured experiment), so it is stored again once the previous one was acknowledged.
  *
  * ### Examples
  * ```ts
@@ -14,41 +15,18 @@ import type { AlertSeverity } from '../tables/alerts.table';
  * };
  * ```
  */
-export interface RouterAlertInput {
-  severity: AlertSeverity;
-  kind: string;
-  modelId: string | null;
-  experimentId: string | null;
-  message: string;
-  details: unknown;
-  /** Alerts with the same key are stored once, however many routers raise them. */
-  dedupeKey: string;
-}
+export type RouterAlertInput = NewAlert;
 
 /**
- * Inserts an alert unless one with the same dedupe key exists; resolves true when this call
- * stored it.
+ * Inserts an alert unless an open one has the same dedupe key; resolves true when this call
+ * stored it. However many routers raise it, an open condition is one row.
  *
  * ### Examples
  * ```ts
  * await raiseRouterAlert(db, alert); // true
- * await raiseRouterAlert(db, alert); // false (deduplicated)
+ * await raiseRouterAlert(db, alert); // false (still open)
  * ```
  */
 export async function raiseRouterAlert(db: Kysely<Database>, alert: RouterAlertInput): Promise<boolean> {
-  const row = await db
-    .insertInto('alerts')
-    .values({
-      severity: alert.severity,
-      kind: alert.kind,
-      model_id: alert.modelId,
-      experiment_id: alert.experimentId,
-      message: alert.message,
-      details: JSON.stringify(alert.details ?? {}),
-      dedupe_key: alert.dedupeKey,
-    })
-    .onConflict((oc) => oc.column('dedupe_key').doNothing())
-    .returning('alert_id')
-    .executeTakeFirst();
-  return row !== undefined;
+  return raiseAlert(db, alert, 'condition');
 }

@@ -54,8 +54,55 @@ export function servingOutput(
 }
 
 /**
+ * Operator domains a registered model may use: the standard operators and the ONNX-ML ones
+ * (tree ensembles, linear classifiers). Anything else (a vendor's contrib ops, a custom domain)
+ * needs kernels the serving runtime may not have, so it is refused at registration rather than
+ * discovered as a broken version in production.
+ *
+ * ### Examples
+ * ```ts
+ * SERVED_OPERATOR_DOMAINS.has('ai.onnx.ml'); // true
+ * ```
+ */
+export const SERVED_OPERATOR_DOMAINS: ReadonlySet<string> = new Set(['ai.onnx', 'ai.onnx.ml']);
+
+/**
+ * What makes an artifact not servable from its bytes alone, as sentences (empty: self-contained):
+ * tensors kept in external data files (the registry stores one file, and a router loading from
+ * memory has no directory to read them from) and operators of a domain other than
+ * {@link SERVED_OPERATOR_DOMAINS}.
+ *
+ * ### Examples
+ * ```ts
+ * checkSelfContained(inspectOnnxModel(bytes));
+ * // ['model keeps tensor(s) W in external data files: …']
+ * ```
+ */
+export function checkSelfContained(info: OnnxModelInfo): string[] {
+  const problems: string[] = [];
+  if (info.externalDataTensors.length > 0) {
+    problems.push(
+      `model keeps tensor(s) ${info.externalDataTensors.map((n) => `"${n}"`).join(', ')} in external data files, ` +
+        'which the registry does not store; export it with the data inside the .onnx file ' +
+        '(onnx.save_model(model, path, save_as_external_data=False))',
+    );
+  }
+  const unknown = info.operators.filter(
+    (op) => !SERVED_OPERATOR_DOMAINS.has(op.slice(0, op.lastIndexOf(':'))),
+  );
+  if (unknown.length > 0) {
+    const domains = [...new Set(unknown.map((op) => op.slice(0, op.lastIndexOf(':'))))];
+    problems.push(
+      `model uses operators of unknown domain(s) ${domains.map((d) => `"${d}"`).join(', ')} (${unknown.join(', ')}); ` +
+        `only ${[...SERVED_OPERATOR_DOMAINS].join(' and ')} operators are served`,
+    );
+  }
+  return problems;
+}
+
+/**
  * Compares an inspected model with the feature schema it will be served with and returns every
- * difference as a sentence (an empty list means compatible): input count, element type, rank,
+ * difference as a sentence (an empty list means compatible): {@link checkSelfContained}, input count, element type, rank,
  * column count, fixed batch size, schema version and feature names recorded in the model's
  * metadata, and a readable prediction output for the task.
  *
@@ -73,7 +120,7 @@ export function checkModelAgainstSchema(
 ): string[] {
   const task = options.task ?? 'classification';
   const width = schema.names.length;
-  const diffs: string[] = [];
+  const diffs: string[] = [...checkSelfContained(info)];
   if (info.inputs.length !== 1) {
     const names = info.inputs.map((i) => `"${i.name}"`).join(', ') || 'none';
     diffs.push(

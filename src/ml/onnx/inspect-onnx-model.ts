@@ -41,8 +41,17 @@ export interface OnnxModelInfo {
   /** Graph inputs that are not initializers (the values a caller must feed). */
   inputs: OnnxValueInfo[];
   outputs: OnnxValueInfo[];
-  /** Distinct operators used, as `domain:OpType` (default domain written as `ai.onnx`). */
+  /**
+   * Distinct operators used, as `domain:OpType` (default domain written as `ai.onnx`), in the main
+   * graph, its subgraphs (If, Loop, Scan bodies) and model-local functions.
+   */
   operators: string[];
+  /**
+   * Tensors whose data is stored outside the ONNX file (`data_location: EXTERNAL` or
+   * `external_data` entries), by name, wherever they are: initializers, sparse initializers,
+   * constant attributes, subgraphs, functions.
+   */
+  externalDataTensors: string[];
   metadata: Record<string, string>;
 }
 
@@ -78,6 +87,46 @@ function describeValue(v: onnx.IValueInfoProto): OnnxValueInfo {
   return { name, kind: 'other', shape: null };
 }
 
+const isExternal = (t: onnx.ITensorProto | null | undefined): boolean =>
+  t !== null &&
+  t !== undefined &&
+  (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || (t.externalData ?? []).length > 0);
+
+/** Walks nodes (with their subgraphs) collecting operators and external tensors. */
+function walkNodes(
+  nodes: readonly onnx.INodeProto[],
+  operators: Set<string>,
+  external: Set<string>,
+  depth: number,
+): void {
+  // A crafted file could nest graphs without end; real models nest a few levels.
+  if (depth > 64) throw new OnnxModelError('the model nests subgraphs more than 64 levels deep');
+  for (const node of nodes) {
+    operators.add(`${node.domain || 'ai.onnx'}:${node.opType}`);
+    for (const a of node.attribute ?? []) {
+      const tensors = [a.t, ...(a.tensors ?? [])];
+      const sparse = [a.sparseTensor, ...(a.sparseTensors ?? [])];
+      for (const t of tensors) if (isExternal(t)) external.add(t!.name || `${node.opType}.${a.name ?? ''}`);
+      for (const st of sparse)
+        if (isExternal(st?.values) || isExternal(st?.indices))
+          external.add(st?.values?.name || `${node.opType}.${a.name ?? ''}`);
+      for (const g of [a.g, ...(a.graphs ?? [])]) if (g) walkGraph(g, operators, external, depth + 1);
+    }
+  }
+}
+
+function walkGraph(
+  graph: onnx.IGraphProto,
+  operators: Set<string>,
+  external: Set<string>,
+  depth: number,
+): void {
+  for (const t of graph.initializer ?? []) if (isExternal(t)) external.add(t.name ?? '');
+  for (const st of graph.sparseInitializer ?? [])
+    if (isExternal(st.values) || isExternal(st.indices)) external.add(st.values?.name ?? '');
+  walkNodes(graph.node ?? [], operators, external, depth);
+}
+
 /**
  * Decodes ONNX bytes (no runtime involved) and lists inputs, outputs with element types and
  * shapes, opsets, operators and metadata. Throws OnnxModelError when the bytes are not a ModelProto
@@ -102,7 +151,9 @@ export function inspectOnnxModel(bytes: Uint8Array): OnnxModelInfo {
   }
   const initializers = new Set((graph.initializer ?? []).map((t) => t.name));
   const operators = new Set<string>();
-  for (const node of graph.node ?? []) operators.add(`${node.domain || 'ai.onnx'}:${node.opType}`);
+  const external = new Set<string>();
+  walkGraph(graph, operators, external, 0);
+  for (const fn of model.functions ?? []) walkNodes(fn.node ?? [], operators, external, 1);
   return {
     irVersion: toNumber(model.irVersion),
     producerName: model.producerName ?? '',
@@ -113,6 +164,7 @@ export function inspectOnnxModel(bytes: Uint8Array): OnnxModelInfo {
     inputs: (graph.input ?? []).filter((i) => !initializers.has(i.name ?? '')).map(describeValue),
     outputs: (graph.output ?? []).map(describeValue),
     operators: [...operators].sort(),
+    externalDataTensors: [...external].sort(),
     metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
   };
 }

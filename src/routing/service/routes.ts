@@ -136,7 +136,7 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
     method: 'GET',
     path: '/metrics',
     name: 'metrics',
-    scope: 'admin',
+    scope: 'metrics',
     summary: 'Prometheus metrics (text exposition format 0.0.4)',
     responseSchema: z.string(),
     responseContentType: 'text/plain; version=0.0.4',

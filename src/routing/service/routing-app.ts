@@ -11,6 +11,9 @@ import {
 } from '../../db/repositories/routing-log.repository';
 import { getArtifact } from '../../db/repositories/version.repository';
 import { createRng } from '../../stats/random';
+import { BrokenVersionAlerts } from './alerts/broken-version-alerts';
+import { ConfigProblemAlerts } from './alerts/config-problem-alerts';
+import { DroppedRowsAlerts } from './alerts/dropped-rows-alerts';
 import { RouterAlerts } from './alerts/router-alerts';
 import { AdaptiveReweighter } from './config/adaptive-reweighter';
 import { ConfigStore } from './config/config-store';
@@ -35,7 +38,7 @@ import {
   type StrategiesFileInput,
   type Strategy,
 } from './signal/strategy-config';
-import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
+import { acceptedTokens, ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
 
 /**
  * Name of the strategies file looked up in the data directory when no strategies are passed in.
@@ -108,6 +111,7 @@ function logMetrics(
   metrics: RouterMetrics,
   name: string,
   setDatabaseUp: (up: boolean) => void,
+  droppedAlerts: DroppedRowsAlerts,
 ): BatchLogMetrics {
   const flushed = metrics.flushedRows.labels(name);
   const overflow = metrics.droppedRows.labels(name, 'overflow');
@@ -116,7 +120,10 @@ function logMetrics(
   const buffered = metrics.bufferedRows.labels(name);
   return {
     flushed: (rows) => flushed.inc(rows),
-    dropped: (reason, rows) => (reason === 'overflow' ? overflow : rejected).inc(rows),
+    dropped: (reason, rows) => {
+      (reason === 'overflow' ? overflow : rejected).inc(rows);
+      droppedAlerts.note(reason, rows);
+    },
     lag: (seconds) => lag.observe(seconds),
     buffered: (rows) => buffered.set(rows),
     databaseUp: setDatabaseUp,
@@ -169,23 +176,24 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   let draining = false;
 
   const alerts = new RouterAlerts(db, logger);
+  // Alert texts follow the configuration being served (the store, created below).
+  const brokenVersions = new BrokenVersionAlerts({
+    alerts,
+    snapshot: (): RoutingSnapshot | null => store.snapshot,
+    settleMs: tuning.preloadTimeoutMs + 200,
+  });
+  const problemAlerts = new ConfigProblemAlerts(alerts);
+  const droppedAlerts = {
+    predictions: new DroppedRowsAlerts({ alerts, log: 'predictions' }),
+    assignments: new DroppedRowsAlerts({ alerts, log: 'assignments' }),
+  };
   const sessions = new ModelSessionCache({
     fetchArtifact: (versionId) => getArtifact(db, versionId),
     load: loadModelSession,
     retryBrokenAfterMs: tuning.retryBrokenAfterMs,
     releaseAfterMs: tuning.releaseAfterMs,
     logger,
-    onBroken: (spec, phase, error) => {
-      alerts.raise({
-        severity: 'critical',
-        kind: 'model_version_broken',
-        modelId: spec.modelId,
-        experimentId: null,
-        message: `version ${spec.version} of "${spec.modelName}" failed to ${phase}; requests routed to it are served by the champion`,
-        details: { versionId: spec.versionId, version: spec.version, phase, error: error.message },
-        dedupeKey: `router:model_version_broken:${spec.versionId}`,
-      });
-    },
+    onBroken: (spec, phase, error) => brokenVersions.onBroken(spec, phase, error),
   });
   // The reweighter reads the live configuration, which the store (created next) holds; it is only
   // called once the app has started.
@@ -206,19 +214,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     preloadTimeoutMs: tuning.preloadTimeoutMs,
     debounceMs: tuning.debounceMs,
     onDatabase: setDatabaseUp,
-    onProblems: (problems) => {
-      for (const p of problems) {
-        alerts.raise({
-          severity: 'warning',
-          kind: p.kind,
-          modelId: p.modelId,
-          experimentId: p.experimentId,
-          message: `${p.experimentId !== null ? `experiment ${p.experimentId}` : `model id ${p.modelId}`} is not served: ${p.message}`,
-          details: { message: p.message },
-          dedupeKey: `router:${p.kind}:${p.experimentId ?? p.modelId}`,
-        });
-      }
-    },
+    onProblems: (problems) => problemAlerts.report(problems),
   });
 
   const predictionLog = new BatchLog({
@@ -228,7 +224,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
-    metrics: logMetrics(metrics, 'predictions', setDatabaseUp),
+    metrics: logMetrics(metrics, 'predictions', setDatabaseUp, droppedAlerts.predictions),
     logger,
   });
   const assignmentLog = new BatchLog({
@@ -238,7 +234,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
-    metrics: logMetrics(metrics, 'assignments', setDatabaseUp),
+    metrics: logMetrics(metrics, 'assignments', setDatabaseUp, droppedAlerts.assignments),
     logger,
   });
   const committer = new OutcomeCommitter({
@@ -296,7 +292,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       }),
     namespace: options.config.temporalNamespace,
     temporalUiUrl: options.temporalUiUrl ?? options.config.temporalUiUrl,
-    adminToken: tokens.adminToken,
+    adminToken: acceptedTokens(tokens).admin,
     onError: (error, where) =>
       logger.error('dashboard request failed', {
         ...where,
@@ -351,6 +347,9 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
           assignmentLog.stop(deadline),
         ]);
         if (lostPredictions + lostAssignments === 0) logger.info('logs flushed');
+        brokenVersions.stop();
+        droppedAlerts.predictions.stop();
+        droppedAlerts.assignments.stop();
         alerts.stop();
         await sessions.close();
         await database.close();

@@ -1,57 +1,132 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
-import { createDashboardAuth, sameOrigin, SESSION_COOKIE, SESSION_TTL_MS } from '../../../src/dashboard/auth';
+import http, { type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createDashboard } from '../../../src/dashboard';
+import {
+  createDashboardAuth,
+  sameOrigin,
+  SESSION_COOKIE,
+  SESSION_TTL_MS,
+  type SessionEpochs,
+} from '../../../src/dashboard/auth';
 import { safeNext } from '../../../src/dashboard/http';
 import { groupedBarChart, lineChart, timelineChart } from '../../../src/reports/charts';
 import { html } from '../../../src/reports/html';
+import { sessionEpochOf } from '../../../src/db/repositories/dashboard-session.repository';
+import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 
 const TOKEN = 'admin-token-for-the-security-test';
 
 const request = (headers: Record<string, string>) => ({ headers, socket: {} }) as unknown as IncomingMessage;
 
+/** Session epochs in memory, shared by the auth instances given the same map (one "database"). */
+function memoryEpochs(store = new Map<string, number>()): SessionEpochs {
+  return {
+    current: async (operator) => store.get(operator) ?? 0,
+    end: async (operator) => {
+      const next = (store.get(operator) ?? 0) + 1;
+      store.set(operator, next);
+      return next;
+    },
+  };
+}
+
 /** Pure checks of the dashboard's auth and rendering primitives (no servers). */
 describe('dashboard security primitives', () => {
-  it('accepts the admin token as a bearer header (any scheme case) and nothing else', () => {
-    const auth = createDashboardAuth(TOKEN);
-    assert.equal(auth.authenticate(request({ authorization: `Bearer ${TOKEN}` }))?.kind, 'bearer');
-    assert.equal(auth.authenticate(request({ authorization: `bearer ${TOKEN}` }))?.kind, 'bearer');
-    assert.equal(auth.authenticate(request({ authorization: `Bearer ${TOKEN}x` })), null);
-    assert.equal(auth.authenticate(request({ authorization: `Basic ${TOKEN}` })), null);
-    assert.equal(auth.authenticate(request({})), null);
+  it('accepts the admin token as a bearer header (any scheme case) and nothing else', async () => {
+    const auth = createDashboardAuth(TOKEN, memoryEpochs());
+    assert.equal((await auth.authenticate(request({ authorization: `Bearer ${TOKEN}` })))?.kind, 'bearer');
+    assert.equal((await auth.authenticate(request({ authorization: `bearer ${TOKEN}` })))?.kind, 'bearer');
+    assert.equal(await auth.authenticate(request({ authorization: `Bearer ${TOKEN}x` })), null);
+    assert.equal(await auth.authenticate(request({ authorization: `Basic ${TOKEN}` })), null);
+    assert.equal(await auth.authenticate(request({})), null);
     assert.equal(auth.tokenMatches(TOKEN), true);
     assert.equal(auth.tokenMatches(TOKEN.slice(0, -1)), false);
     assert.equal(auth.tokenMatches(''), false);
-    assert.throws(() => createDashboardAuth('short'), /admin token/);
+    assert.throws(() => createDashboardAuth('short', memoryEpochs()), /admin token/);
+    assert.throws(() => createDashboardAuth([], memoryEpochs()), /admin token/);
   });
 
-  it('issues sessions that survive a restart, and refuses tampered, foreign or expired ones', () => {
+  it('issues sessions that survive a restart, and refuses tampered, foreign or expired ones', async () => {
     let now = 1_700_000_000_000;
-    const auth = createDashboardAuth(TOKEN, () => now);
-    const session = auth.issueSession('Grace Hopper');
+    const store = new Map<string, number>();
+    const auth = createDashboardAuth(TOKEN, memoryEpochs(store), () => now);
+    const session = await auth.issueSession('Grace Hopper');
     const cookie = (value: string) => request({ cookie: `other=1; ${SESSION_COOKIE}=${value}` });
-    const principal = auth.authenticate(cookie(session));
+    const principal = await auth.authenticate(cookie(session));
     assert.equal(principal?.kind, 'session');
     assert.equal(principal?.operator, 'Grace Hopper');
     // Another instance with the same token (a restart, a second router) accepts it.
     assert.equal(
-      createDashboardAuth(TOKEN, () => now).authenticate(cookie(session))?.operator,
+      (await createDashboardAuth(TOKEN, memoryEpochs(store), () => now).authenticate(cookie(session)))
+        ?.operator,
       'Grace Hopper',
     );
     // Another admin token (rotated) does not.
-    assert.equal(createDashboardAuth(`${TOKEN}-rotated`, () => now).authenticate(cookie(session)), null);
+    assert.equal(
+      await createDashboardAuth(`${TOKEN}-rotated`, memoryEpochs(store), () => now).authenticate(
+        cookie(session),
+      ),
+      null,
+    );
     const parts = session.split('.');
-    const renamed = [...parts.slice(0, 3), Buffer.from('root').toString('base64url'), parts[4]].join('.');
-    assert.equal(auth.authenticate(cookie(renamed)), null, 'the operator name is signed');
-    assert.equal(auth.authenticate(cookie(`${session}x`)), null);
-    assert.equal(auth.authenticate(cookie('v1.garbage')), null);
+    const renamed = [...parts.slice(0, 3), Buffer.from('root').toString('base64url'), ...parts.slice(4)].join(
+      '.',
+    );
+    assert.equal(await auth.authenticate(cookie(renamed)), null, 'the operator name is signed');
+    const older = [...parts.slice(0, 4), '7', parts[5]].join('.');
+    assert.equal(await auth.authenticate(cookie(older)), null, 'the epoch is signed');
+    assert.equal(await auth.authenticate(cookie(`${session}x`)), null);
+    assert.equal(await auth.authenticate(cookie('v1.garbage')), null);
     now += SESSION_TTL_MS + 1;
-    assert.equal(auth.authenticate(cookie(session)), null, 'expired');
+    assert.equal(await auth.authenticate(cookie(session)), null, 'expired');
   });
 
-  it('checks the per-session CSRF token; bearer clients need none', () => {
-    const auth = createDashboardAuth(TOKEN);
-    const a = auth.authenticate(request({ cookie: `${SESSION_COOKIE}=${auth.issueSession('a')}` }))!;
-    const b = auth.authenticate(request({ cookie: `${SESSION_COOKIE}=${auth.issueSession('b')}` }))!;
+  it('ends every session of an operator at logout, in every process, and only theirs', async () => {
+    const store = new Map<string, number>();
+    const here = createDashboardAuth(TOKEN, memoryEpochs(store));
+    const there = createDashboardAuth(TOKEN, memoryEpochs(store));
+    const cookie = (value: string) => request({ cookie: `${SESSION_COOKIE}=${value}` });
+    const ada = await here.issueSession('Ada');
+    const adaElsewhere = await there.issueSession('Ada');
+    const grace = await here.issueSession('Grace');
+    await there.endSessions('Ada');
+    assert.equal(await here.authenticate(cookie(ada)), null, 'refused after logout');
+    assert.equal(await there.authenticate(cookie(adaElsewhere)), null, 'her other browser too');
+    assert.equal((await here.authenticate(cookie(grace)))?.operator, 'Grace', 'others stay logged in');
+    const again = await here.issueSession('Ada');
+    assert.equal((await there.authenticate(cookie(again)))?.operator, 'Ada', 'a new login works');
+  });
+
+  it('accepts both admin tokens during a rotation, and ends the sessions when the current one changes', async () => {
+    const store = new Map<string, number>();
+    const cookie = (value: string) => request({ cookie: `${SESSION_COOKIE}=${value}` });
+    const before = createDashboardAuth(TOKEN, memoryEpochs(store));
+    const session = await before.issueSession('Ada');
+    // Step 1: the new token is accepted next to the current one; sessions go on.
+    const during = createDashboardAuth([TOKEN, `${TOKEN}-new`], memoryEpochs(store));
+    assert.equal(during.tokenMatches(TOKEN), true);
+    assert.equal(during.tokenMatches(`${TOKEN}-new`), true);
+    assert.equal(
+      (await during.authenticate(request({ authorization: `Bearer ${TOKEN}-new` })))?.kind,
+      'bearer',
+    );
+    assert.equal((await during.authenticate(cookie(session)))?.operator, 'Ada');
+    // Step 2: the new token is the only one; the old token and the sessions it signed are refused.
+    const after = createDashboardAuth(`${TOKEN}-new`, memoryEpochs(store));
+    assert.equal(await after.authenticate(cookie(session)), null);
+    assert.equal(after.tokenMatches(TOKEN), false);
+    assert.equal(await after.authenticate(request({ authorization: `Bearer ${TOKEN}` })), null);
+  });
+
+  it('checks the per-session CSRF token; bearer clients need none', async () => {
+    const auth = createDashboardAuth(TOKEN, memoryEpochs());
+    const a = (await auth.authenticate(
+      request({ cookie: `${SESSION_COOKIE}=${await auth.issueSession('a')}` }),
+    ))!;
+    const b = (await auth.authenticate(
+      request({ cookie: `${SESSION_COOKIE}=${await auth.issueSession('b')}` }),
+    ))!;
     assert.ok(a.kind === 'session' && b.kind === 'session');
     assert.equal(auth.checkCsrf(a, a.csrf), true);
     assert.equal(auth.checkCsrf(a, b.csrf), false, 'another session’s token');
@@ -60,7 +135,7 @@ describe('dashboard security primitives', () => {
   });
 
   it('signs the one-shot messages', () => {
-    const auth = createDashboardAuth(TOKEN);
+    const auth = createDashboardAuth(TOKEN, memoryEpochs());
     const sealed = auth.sealFlash({ tone: 'ok', text: 'Stopped.' });
     assert.deepEqual(auth.openFlash(sealed), { tone: 'ok', text: 'Stopped.' });
     const forged = `${Buffer.from(JSON.stringify({ tone: 'ok', text: 'Send money to …' })).toString('base64url')}.${sealed.split('.')[1]}`;
@@ -149,5 +224,100 @@ describe('dashboard security primitives', () => {
       assert.doesNotMatch(svg, /NaN|Infinity|undefined/);
     }
     assert.match(charts[0]!, /no data yet/);
+  });
+});
+
+/** Logout and token rotation through the dashboard's HTTP surface, two dashboards on one PostgreSQL. */
+describe('dashboard sessions end at logout and at token rotation (real PostgreSQL)', function () {
+  this.timeout(30_000);
+  let database: TestDatabase;
+  const servers: http.Server[] = [];
+
+  before(async () => {
+    database = await createTestDatabase();
+  });
+  after(async () => {
+    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    await database.drop();
+  });
+
+  /** A dashboard process of its own (as on another router), answering on a free port. */
+  async function dashboardServer(adminToken: string | string[]): Promise<string> {
+    const dashboard = createDashboard({
+      db: database.db,
+      temporal: () => Promise.reject(new Error('no Temporal in this test')),
+      namespace: 'default',
+      adminToken,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const server = http.createServer((req, res) => {
+      void dashboard.handle(req, res).then((handled) => {
+        if (!handled) res.writeHead(404).end();
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  async function login(base: string, name: string, token = TOKEN): Promise<string> {
+    const response = await fetch(`${base}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, name, next: '/ui/alerts' }).toString(),
+    });
+    assert.equal(response.status, 303, await response.text());
+    const set = response.headers.get('set-cookie') ?? '';
+    const value = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(set)?.[1];
+    assert.ok(value, set);
+    return `${SESSION_COOKIE}=${value}`;
+  }
+  const alertsPage = (base: string, cookie: string) =>
+    fetch(`${base}/ui/alerts`, { redirect: 'manual', headers: { cookie } });
+
+  it('refuses a cookie from before the logout, on every dashboard, copies included', async () => {
+    const a = await dashboardServer(TOKEN);
+    const b = await dashboardServer(TOKEN);
+    const ada = await login(a, 'Ada');
+    const grace = await login(b, 'Grace');
+    assert.equal((await alertsPage(b, ada)).status, 200, 'any dashboard accepts the session');
+    const page = await (await alertsPage(a, ada)).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
+    assert.ok(csrf);
+    const logout = await fetch(`${a}/ui/logout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie: ada, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ csrf }).toString(),
+    });
+    assert.equal(logout.status, 303);
+    for (const base of [a, b]) {
+      const replayed = await alertsPage(base, ada);
+      assert.equal(replayed.status, 303, 'the old cookie is refused after logout');
+      assert.match(replayed.headers.get('location') ?? '', /^\/ui\/login/);
+    }
+    assert.equal((await alertsPage(a, grace)).status, 200, 'another operator stays logged in');
+    assert.equal((await alertsPage(a, await login(b, 'Ada'))).status, 200, 'logging in again works');
+    assert.equal(await sessionEpochOf(database.db, 'Ada'), 1);
+  });
+
+  it('refuses a cookie after the admin token changed', async () => {
+    const before = await dashboardServer(TOKEN);
+    const cookie = await login(before, 'Ada');
+    const during = await dashboardServer([TOKEN, `${TOKEN}-new`]);
+    assert.equal((await alertsPage(during, cookie)).status, 200, 'both tokens accepted during the rotation');
+    assert.equal((await alertsPage(during, await login(during, 'Grace', `${TOKEN}-new`))).status, 200);
+    const after = await dashboardServer(`${TOKEN}-new`);
+    assert.equal((await alertsPage(after, cookie)).status, 303, 'refused once the token changed');
+    const refused = await fetch(`${after}/ui/login`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: TOKEN, name: 'Ada' }).toString(),
+    });
+    assert.equal(refused.status, 401, 'the old token no longer logs in');
   });
 });

@@ -6,7 +6,10 @@ import type { RouterLogger } from '../observability/router-logger';
 /**
  * Raises operator alerts (table `alerts`) without ever blocking a request: `raise` returns at once,
  * the insert happens in the background, and alerts that could not be stored (PostgreSQL down) are
- * retried every few seconds. The dedupe key makes every router's copy of the same alert one row.
+ * retried every few seconds. The dedupe key makes every router's copy of the same open alert one
+ * row. Nothing is remembered once stored: callers raise on a transition (a version becomes broken,
+ * a problem appears), and the table decides whether it is new, so a condition that was acknowledged
+ * and comes back alerts again.
  *
  * ### Examples
  * ```ts
@@ -16,10 +19,9 @@ import type { RouterLogger } from '../observability/router-logger';
  * ```
  */
 export class RouterAlerts {
-  private readonly stored = new Set<string>();
   private readonly pending = new Map<string, RouterAlertInput>();
   private timer: NodeJS.Timeout | null = null;
-  private inFlight = false;
+  private draining: Promise<void> | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -28,7 +30,7 @@ export class RouterAlerts {
   ) {}
 
   raise(alert: RouterAlertInput): void {
-    if (this.stored.has(alert.dedupeKey) || this.pending.has(alert.dedupeKey)) return;
+    if (this.pending.has(alert.dedupeKey)) return;
     // Bounded: an outage that breaks many versions must not grow memory without limit.
     if (this.pending.size >= 1_000) return;
     this.pending.set(alert.dedupeKey, alert);
@@ -41,9 +43,10 @@ export class RouterAlerts {
     void this.drain();
   }
 
-  /** Resolves when every pending alert has been tried once (tests). */
+  /** Resolves when every alert raised before the call has been tried once (tests). */
   async settle(): Promise<void> {
-    await this.drain();
+    await this.draining;
+    if (this.pending.size > 0) await this.drain();
   }
 
   stop(): void {
@@ -51,24 +54,30 @@ export class RouterAlerts {
     this.timer = null;
   }
 
-  private async drain(): Promise<void> {
-    if (this.inFlight) return;
-    this.inFlight = true;
-    try {
-      for (const [key, alert] of [...this.pending]) {
-        try {
-          await raiseRouterAlert(this.db, alert);
-          this.pending.delete(key);
-          this.stored.add(key);
-        } catch (error) {
-          this.logger.debug('alert not stored yet; retrying', {
-            dedupeKey: key,
-            error: (error as Error).message,
-          });
-        }
+  private drain(): Promise<void> {
+    this.draining ??= this.drainOnce().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async drainOnce(): Promise<void> {
+    // Alerts raised while a pass runs are tried in the same pass; failed ones wait for the timer.
+    const tried = new Set<string>();
+    for (;;) {
+      const next = [...this.pending].find(([key]) => !tried.has(key));
+      if (next === undefined) break;
+      const [key, alert] = next;
+      tried.add(key);
+      try {
+        await raiseRouterAlert(this.db, alert);
+        this.pending.delete(key);
+      } catch (error) {
+        this.logger.debug('alert not stored yet; retrying', {
+          dedupeKey: key,
+          error: (error as Error).message,
+        });
       }
-    } finally {
-      this.inFlight = false;
     }
     if (this.pending.size > 0 && this.timer === null) {
       this.timer = setTimeout(() => {

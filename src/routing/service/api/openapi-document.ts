@@ -7,6 +7,7 @@ const COMMON_ERRORS: Record<RouteDefinition['scope'], RouterErrorCode[]> = {
   public: ['ROUTER_ERR_INTERNAL'],
   engine: ['ROUTER_ERR_UNAUTHORIZED', 'ROUTER_ERR_FORBIDDEN', 'ROUTER_ERR_INTERNAL'],
   admin: ['ROUTER_ERR_UNAUTHORIZED', 'ROUTER_ERR_FORBIDDEN', 'ROUTER_ERR_INTERNAL'],
+  metrics: ['ROUTER_ERR_UNAUTHORIZED', 'ROUTER_ERR_FORBIDDEN', 'ROUTER_ERR_INTERNAL'],
 };
 const BODY_ERRORS: RouterErrorCode[] = [
   'ROUTER_ERR_MALFORMED_JSON',
@@ -98,12 +99,19 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition<never>[]):
         engineToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'GALFRIDAY_ENGINE_TOKEN: predict, route, outcomes, signal',
+          description:
+            'GALFRIDAY_ENGINE_TOKEN (or GALFRIDAY_ENGINE_TOKEN_NEXT): predict, route, outcomes, signal',
         },
         adminToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'GALFRIDAY_ADMIN_TOKEN: /admin/*, /metrics',
+          description: 'GALFRIDAY_ADMIN_TOKEN (or GALFRIDAY_ADMIN_TOKEN_NEXT): /admin/*, /metrics',
+        },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'GALFRIDAY_METRICS_TOKEN (or GALFRIDAY_METRICS_TOKEN_NEXT): /metrics only, read-only; the admin token works there too',
         },
       },
       schemas: { Error: schemaOf(errorResponseSchema, 'output') },

@@ -1,23 +1,40 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { RouterTokens } from '../tokens/ensure-tokens';
+import { acceptedTokens, type RouterTokens, type TokenScope } from '../tokens/ensure-tokens';
 
 /**
- * Who may call an endpoint: anyone, the trading engine, or an operator.
+ * Who may call an endpoint: anyone, the trading engine, an operator, or a metrics scraper (the
+ * metrics token, or the admin token, which holds every admin right including this one).
  *
  * ### Examples
  * ```ts
  * const scope: AuthScope = 'engine';
  * ```
  */
-export type AuthScope = 'public' | 'engine' | 'admin';
+export type AuthScope = 'public' | TokenScope;
 
-// Every presented token is copied into a zero-padded slot and compared with both known tokens
-// (padded the same way) over the whole slot, plus a length check folded in without branching: the
-// work is the same whatever the token, its length or which scope it matches. The slot is the
-// longest known token rounded up to 64 bytes (64 for generated tokens); a presented token longer
-// than the slot is refused at once, which tells only that the real tokens are shorter. Comparing
-// 64 bytes costs about 0.7 µs per request against 1.5 µs for a fixed 512-byte slot (measured on
-// the /v1/route hot path), and several for hashing each request's token.
+/**
+ * Whether a token of scope `held` may call an endpoint of scope `needed`: its own scope, and the
+ * admin token also reads metrics. The metrics token is read-only: it opens nothing else.
+ *
+ * ### Examples
+ * ```ts
+ * scopeGrants('admin', 'metrics');  // true
+ * scopeGrants('metrics', 'admin');  // false
+ * scopeGrants('engine', 'metrics'); // false
+ * ```
+ */
+export function scopeGrants(held: TokenScope, needed: Exclude<AuthScope, 'public'>): boolean {
+  return held === needed || (held === 'admin' && needed === 'metrics');
+}
+
+// Every presented token is copied into a zero-padded slot and compared with every accepted token
+// (padded the same way; at most two per scope) over the whole slot, plus a length check folded in
+// without branching: the work is the same whatever the token, its length or which scope it matches.
+// The slot is the longest accepted token rounded up to 64 bytes (64 for generated tokens); a
+// presented token longer than the slot is refused at once, which tells only that the real tokens
+// are shorter. Comparing 64 bytes costs about 0.7 µs per request against 1.5 µs for a fixed
+// 512-byte slot (measured on the /v1/route hot path with two tokens), and several for hashing each
+// request's token.
 const SLOT_STEP = 64;
 
 function padded(token: string, slot: number): { bytes: Buffer; length: number } {
@@ -27,23 +44,28 @@ function padded(token: string, slot: number): { bytes: Buffer; length: number } 
 }
 
 /**
- * Resolves an `Authorization: Bearer …` header to the scope of its token, in constant time.
+ * Resolves an `Authorization: Bearer …` header to the scope of its token, in constant time. Each
+ * scope accepts its current token and, during a rotation, its next one.
  *
  * ### Examples
  * ```ts
- * const auth = createBearerAuth({ engineToken: 'e…', adminToken: 'a…' });
+ * const auth = createBearerAuth({ engineToken: 'e…', adminToken: 'a…', metricsToken: 'm…' });
  * auth.scopeOf('Bearer e…'); // 'engine'
+ * auth.scopeOf('Bearer m…'); // 'metrics'
  * auth.scopeOf('Bearer nope'); // null
  * auth.scopeOf(undefined); // null
  * ```
  */
 export function createBearerAuth(tokens: RouterTokens): {
-  scopeOf(header: string | undefined): 'engine' | 'admin' | null;
+  scopeOf(header: string | undefined): TokenScope | null;
 } {
-  const longest = Math.max(Buffer.byteLength(tokens.engineToken), Buffer.byteLength(tokens.adminToken));
+  const accepted = acceptedTokens(tokens);
+  const all = (['engine', 'admin', 'metrics'] as const).flatMap((scope) =>
+    accepted[scope].map((token) => ({ scope, token })),
+  );
+  const longest = Math.max(...all.map((t) => Buffer.byteLength(t.token)));
   const slot = SLOT_STEP * Math.ceil((longest + 1) / SLOT_STEP);
-  const engine = padded(tokens.engineToken, slot);
-  const admin = padded(tokens.adminToken, slot);
+  const known = all.map(({ scope, token }) => ({ scope, ...padded(token, slot) }));
   const scratch = Buffer.alloc(slot);
   return {
     scopeOf(header) {
@@ -54,12 +76,16 @@ export function createBearerAuth(tokens: RouterTokens): {
       const token = header.slice(7);
       scratch.fill(0);
       // write() stops at the buffer end, so an over-long token cannot overflow; its length then
-      // differs from both known ones.
+      // differs from every known one.
       scratch.write(token, 0, 'utf8');
       const length = Buffer.byteLength(token, 'utf8');
-      const isEngine = timingSafeEqual(scratch, engine.bytes) && length === engine.length;
-      const isAdmin = timingSafeEqual(scratch, admin.bytes) && length === admin.length;
-      return isEngine ? 'engine' : isAdmin ? 'admin' : null;
+      let found: TokenScope | null = null;
+      // No early exit: every accepted token is compared, whichever matches.
+      for (const k of known) {
+        const match = timingSafeEqual(scratch, k.bytes) && length === k.length;
+        if (match) found = k.scope;
+      }
+      return found;
     },
   };
 }

@@ -5,7 +5,7 @@ import { RouterError } from '../errors/router-error';
 import type { HistogramChild, CounterChild } from '../observability/metrics-registry';
 import type { RouterLogger } from '../observability/router-logger';
 import type { RouterMetrics } from '../observability/router-metrics';
-import type { createBearerAuth } from './bearer-auth';
+import { scopeGrants, type createBearerAuth } from './bearer-auth';
 import { readBody } from './read-body';
 import type { Reply, RouteDefinition } from './route-definition';
 
@@ -230,7 +230,7 @@ export function createRequestHandler(
     if (route.scope !== 'public') {
       const scope = auth.scopeOf(req.headers.authorization);
       if (scope === null) throw new RouterError('ROUTER_ERR_UNAUTHORIZED', 'missing or unknown bearer token');
-      if (scope !== route.scope) {
+      if (!scopeGrants(scope, route.scope)) {
         throw new RouterError(
           'ROUTER_ERR_FORBIDDEN',
           `this endpoint needs the ${route.scope} token, not the ${scope} token`,

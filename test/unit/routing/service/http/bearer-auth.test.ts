@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createBearerAuth } from '../../../../../src/routing/service/http/bearer-auth';
+import { createBearerAuth, scopeGrants } from '../../../../../src/routing/service/http/bearer-auth';
 
 describe('bearer auth', () => {
   const auth = createBearerAuth({
@@ -43,5 +43,44 @@ describe('bearer auth', () => {
     ]) {
       assert.equal(long.scopeOf(header), null, header.slice(0, 20));
     }
+  });
+});
+
+describe('bearer auth: the metrics scope and two tokens per scope', () => {
+  const tokens = {
+    engineToken: 'engine-token-0123456789',
+    adminToken: 'admin-token-0123456789abcdef',
+    metricsToken: 'metrics-token-0123456789',
+    next: {
+      engine: 'engine-next-0123456789',
+      admin: 'admin-next-0123456789',
+      metrics: 'metrics-next-0123456789',
+    },
+  };
+  const auth = createBearerAuth(tokens);
+
+  it('accepts the current and the next token of each scope', () => {
+    assert.equal(auth.scopeOf(`Bearer ${tokens.engineToken}`), 'engine');
+    assert.equal(auth.scopeOf(`Bearer ${tokens.next.engine}`), 'engine');
+    assert.equal(auth.scopeOf(`Bearer ${tokens.adminToken}`), 'admin');
+    assert.equal(auth.scopeOf(`Bearer ${tokens.next.admin}`), 'admin');
+    assert.equal(auth.scopeOf(`Bearer ${tokens.metricsToken}`), 'metrics');
+    assert.equal(auth.scopeOf(`Bearer ${tokens.next.metrics}`), 'metrics');
+  });
+
+  it('refuses a token once it is removed from the configuration', () => {
+    const rotated = createBearerAuth({ engineToken: tokens.next.engine, adminToken: tokens.next.admin });
+    assert.equal(rotated.scopeOf(`Bearer ${tokens.next.admin}`), 'admin');
+    for (const old of [tokens.engineToken, tokens.adminToken, tokens.metricsToken, tokens.next.metrics])
+      assert.equal(rotated.scopeOf(`Bearer ${old}`), null, old);
+  });
+
+  it('lets the admin token read metrics, and the metrics token nothing else', () => {
+    assert.equal(scopeGrants('admin', 'metrics'), true);
+    assert.equal(scopeGrants('metrics', 'metrics'), true);
+    assert.equal(scopeGrants('metrics', 'admin'), false);
+    assert.equal(scopeGrants('metrics', 'engine'), false);
+    assert.equal(scopeGrants('engine', 'metrics'), false);
+    assert.equal(scopeGrants('admin', 'engine'), false);
   });
 });
