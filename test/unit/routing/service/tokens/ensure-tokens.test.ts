@@ -6,6 +6,7 @@ import { ConfigError } from '../../../../../src/config/config';
 import {
   acceptedTokens,
   ensureTokens,
+  ensureTokensNoting,
   TOKENS_FILE,
 } from '../../../../../src/routing/service/tokens/ensure-tokens';
 
@@ -25,6 +26,22 @@ describe('router tokens', () => {
     assert.equal((await stat(file)).mode & 0o777, 0o600);
     assert.deepEqual(JSON.parse(await readFile(file, 'utf8')), { ...first });
     assert.deepEqual(await ensureTokens({ dataDir, engineToken: undefined, adminToken: undefined }), first);
+  });
+
+  it('says which tokens it generated: all three on the first start, none later, never one from the environment', async () => {
+    const first = await ensureTokensNoting({ dataDir, engineToken: undefined, adminToken: undefined });
+    assert.deepEqual([...first.generated].sort(), ['adminToken', 'engineToken', 'metricsToken']);
+    const again = await ensureTokensNoting({ dataDir, engineToken: undefined, adminToken: undefined });
+    assert.deepEqual(again.generated, []);
+    assert.deepEqual(again.tokens, first.tokens);
+    const otherDir = `${dataDir}-env`;
+    const fromEnv = await ensureTokensNoting({
+      dataDir: otherDir,
+      engineToken: 'e'.repeat(43),
+      adminToken: undefined,
+    });
+    assert.deepEqual([...fromEnv.generated].sort(), ['adminToken', 'metricsToken']);
+    assert.equal(fromEnv.tokens.engineToken, 'e'.repeat(43));
   });
 
   it('agrees on one pair when several routers start at once', async () => {
