@@ -48,6 +48,19 @@ export const ROUTER_ERROR_CODES = {
     status: 422,
     meaning: "the features do not match the model's feature schema (missing, extra or non-finite)",
   },
+  ROUTER_ERR_FEATURE_RANGE: {
+    status: 422,
+    meaning: 'a feature is outside the float32 range the models compute in (|x| > 3.4028234663852886e38)',
+  },
+  ROUTER_ERR_NON_FINITE_OUTPUT: {
+    status: 422,
+    meaning: "the model's output for these features is not a finite number; nothing was logged",
+  },
+  ROUTER_ERR_OUTCOME_REFUSED: {
+    status: 422,
+    meaning:
+      'PostgreSQL refused an outcome of this request (a data error); nothing of the request was stored',
+  },
   ROUTER_ERR_STRATEGY_MISMATCH: {
     status: 422,
     meaning: "the strategy interprets another prediction target than the model's",
@@ -70,7 +83,8 @@ export const ROUTER_ERROR_CODES = {
   },
   ROUTER_ERR_STORAGE_UNAVAILABLE: {
     status: 503,
-    meaning: 'PostgreSQL is unreachable; nothing was stored, retry later',
+    meaning:
+      'PostgreSQL is unreachable or did not answer in time; retrying the same request is safe (an item stored meanwhile comes back `duplicate`)',
   },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 
