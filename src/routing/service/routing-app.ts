@@ -142,8 +142,10 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     flushIntervalMs: config.flushIntervalMs,
     ...options.tuning,
   };
-  const logger = createRouterLogger(config.logLevel, options.log);
   const metrics = createRouterMetrics();
+  const logger = createRouterLogger(config.logLevel, options.log, (reason) =>
+    metrics.droppedLogLines.labels(reason).inc(),
+  );
   const tokens = options.tokens ?? (await ensureTokens(config));
 
   const strategiesFile = options.strategiesFile ?? path.join(config.dataDir, STRATEGIES_FILE);

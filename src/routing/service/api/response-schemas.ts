@@ -118,6 +118,8 @@ export const errorResponseSchema = z.object({
     message: z.string(),
     field: z.string().optional(),
     details: z.unknown().optional(),
+    /** Validation errors: how many issues there were; `details` lists the first 20. */
+    issueCount: z.number().int().optional(),
   }),
 });
 
