@@ -23,6 +23,8 @@ import type {
   TrainingRunTable,
 } from './tables/retraining.table';
 
+import type { UnmatchedOutcomeTable } from './tables/unmatched-outcomes.table';
+
 /** Every table and view of the schema in migrations/, as kysely sees it. */
 export interface Database {
   models: ModelTable;
@@ -43,4 +45,5 @@ export interface Database {
   training_runs: TrainingRunTable;
   training_datasets: TrainingDatasetTable;
   alerts: AlertTable;
+  unmatched_outcomes: UnmatchedOutcomeTable;
 }

@@ -25,7 +25,9 @@ import { loadModelSession } from './inference/onnx-model-session';
 import { BatchLog, type BatchLogMetrics } from './logs/batch-log';
 import { createRouterLogger, type RouterLogger } from './observability/router-logger';
 import { createRouterMetrics, type RouterMetrics } from './observability/router-metrics';
+import { DatabaseProbe } from './observability/database-probe';
 import { OutcomeCommitter } from './outcomes/outcome-committer';
+import { UnmatchedOutcomeMatcher } from './outcomes/unmatched-outcome-matcher';
 import type { RoutingContext } from './routing-context';
 import { DEFAULT_ROUTER_TUNING, type RouterTuning } from './router-tuning';
 import { createRoutes } from './routes';
@@ -140,6 +142,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   const tuning: RouterTuning & { flushIntervalMs: number } = {
     ...DEFAULT_ROUTER_TUNING,
     flushIntervalMs: config.flushIntervalMs,
+    outcomeTimeoutMs: config.routerOutcomeTimeoutMs,
     ...options.tuning,
   };
   const metrics = createRouterMetrics();
@@ -154,9 +157,13 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       ? parseStrategies(options.strategies, 'options.strategies')
       : await loadStrategiesFile(strategiesFile);
 
+  // Every statement has a deadline, and a connection that passes one is destroyed: a PostgreSQL
+  // that hangs instead of failing must not hold requests, flushes or reloads for ever.
   const database = connectDatabase(options.databaseUrl, {
     maxConnections: tuning.poolSize,
     applicationName: 'galfriday-router',
+    statementTimeoutMs: config.routerDbStatementTimeoutMs,
+    onDeadline: (what) => metrics.databaseTimeouts.labels(what).inc(),
   });
   // pg-pool listens for errors only on idle clients. When PostgreSQL goes away while a client is
   // checked out between two statements of a transaction, the client emits 'error' with no listener
@@ -207,6 +214,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     refreshIntervalMs: tuning.refreshIntervalMs,
     preloadTimeoutMs: tuning.preloadTimeoutMs,
     debounceMs: tuning.debounceMs,
+    reloadTimeoutMs: config.routerConfigReloadTimeoutMs,
     onDatabase: setDatabaseUp,
     onProblems: (problems) => {
       for (const p of problems) {
@@ -226,7 +234,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   const predictionLog = new BatchLog({
     name: 'predictions',
     encoder: predictionEncoder,
-    write: (batch) => copyPredictions(database.pool, batch.payload),
+    write: (batch) =>
+      copyPredictions(database.pool, batch.payload, { timeoutMs: config.routerLogFlushTimeoutMs }),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
@@ -236,7 +245,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   const assignmentLog = new BatchLog({
     name: 'assignments',
     encoder: assignmentEncoder,
-    write: (batch) => copyAssignments(database.pool, batch.payload),
+    write: (batch) =>
+      copyAssignments(database.pool, batch.payload, { timeoutMs: config.routerLogFlushTimeoutMs }),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
@@ -250,6 +260,34 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     timeoutMs: tuning.outcomeTimeoutMs,
     logger,
     onDatabase: setDatabaseUp,
+    isDatabaseDown: () => !probe.up,
+    onUnmatched: (reasons) => {
+      const byReason = new Map<string, number>();
+      for (const reason of reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+      for (const [reason, n] of byReason) metrics.unmatchedOutcomes.labels(reason).inc(n);
+      alerts.raise({
+        severity: 'warning',
+        kind: 'outcomes_unmatched',
+        modelId: null,
+        experimentId: null,
+        message: `${reasons.length} outcome(s) acknowledged without a matching prediction (${[...byReason].map(([r, n]) => `${r}: ${n}`).join(', ')}); kept in unmatched_outcomes until their prediction is logged`,
+        details: Object.fromEntries(byReason),
+        dedupeKey: 'router:outcomes_unmatched',
+      });
+    },
+  });
+  const probe = new DatabaseProbe({
+    db,
+    intervalMs: tuning.databaseProbeIntervalMs,
+    timeoutMs: config.routerDbProbeTimeoutMs,
+    logger,
+    onResult: setDatabaseUp,
+  });
+  const matcher = new UnmatchedOutcomeMatcher({
+    db,
+    intervalMs: tuning.unmatchedMatchIntervalMs,
+    timeoutMs: config.routerDbStatementTimeoutMs,
+    logger,
   });
 
   const context: RoutingContext = {
@@ -333,6 +371,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     async start() {
       predictionLog.start();
       assignmentLog.start();
+      probe.start();
+      matcher.start();
       await store.start();
       reweighter.start();
       if (store.snapshot === null)
@@ -345,6 +385,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       stopped ??= (async () => {
         draining = true;
         reweighter.stop();
+        probe.stop();
+        matcher.stop();
         if (temporalClient) await (await temporalClient.catch(() => undefined))?.connection.close();
         await store.stop();
         const deadline = tuning.shutdownTimeoutMs;
