@@ -140,6 +140,9 @@ function deadlinePool(
         statementTimeoutMs === undefined ? Infinity : statementTimeoutMs + CLIENT_DEADLINE_MARGIN_MS;
       const left = Math.min(statementMs, scope === undefined ? Infinity : scope.deadline - Date.now());
       if (scope?.expired === true || left <= 0) {
+        // Not sent, but the connection may be inside a transaction this refusal leaves open (a
+        // BEGIN sent before the deadline): it must not be handed to anyone else.
+        broken = true;
         return Promise.reject(
           new DatabaseDeadlineError(
             `PostgreSQL did not answer within ${scope?.ms ?? statementTimeoutMs} ms`,
