@@ -227,10 +227,11 @@ describe('routing service: PostgreSQL that hangs (SIGSTOP) under load', function
     };
     console.log(`      freeze figures: ${JSON.stringify(figures)}`);
 
-    // Predictions kept flowing, and none waited on the database.
+    // Predictions kept flowing, and none waited on the database (that would take the 1 s statement
+    // deadline at least; the bound is loose because the machine is shared).
     assert.ok(servedFrozen.length >= 200, `${servedFrozen.length} predictions during the freeze`);
     assert.ok(
-      figures.predictLatencyDuringFreezeMaxMs < 500,
+      figures.predictLatencyDuringFreezeMaxMs < 1_000,
       `a prediction took ${figures.predictLatencyDuringFreezeMaxMs} ms`,
     );
     // Readiness reflects the hang within a few seconds; the router keeps serving predictions, so it
@@ -245,7 +246,7 @@ describe('routing service: PostgreSQL that hangs (SIGSTOP) under load', function
       'nothing acknowledged while frozen',
     );
     assert.ok(
-      figures.outcome503LatencyMs.max < 1_600,
+      figures.outcome503LatencyMs.max < 2_500,
       `an outcome 503 took ${figures.outcome503LatencyMs.max} ms`,
     );
     assert.ok(acknowledgedBeforeThaw > 0);
