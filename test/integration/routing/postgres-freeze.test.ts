@@ -287,6 +287,12 @@ describe('routing service: PostgreSQL that hangs (SIGSTOP) under load', function
     const metrics = (await live.get('/metrics')).text;
     assert.match(metrics, /galfriday_router_log_dropped_rows_total\{log="predictions",reason="overflow"\} 0/);
     assert.match(metrics, /galfriday_router_database_up 1/);
+    // Reloads during the freeze gave up at their deadline (a hung reload would have finished, late
+    // but without error, after the thaw), and statements past their deadline were counted.
+    const reloadErrors =
+      /galfriday_router_config_reloads_total\{trigger="periodic",result="error"\} (\d+)/.exec(metrics);
+    assert.ok(reloadErrors !== null && Number(reloadErrors[1]) >= 2, metrics);
+    assert.match(metrics, /galfriday_router_database_timeouts_total\{operation="statement"\} [1-9]/);
   });
 
   it("discards a connection whose statement passed its deadline, and reports an idle router's database down from its probe alone", async () => {
