@@ -92,7 +92,7 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
     description:
       'An acknowledged outcome is never lost. An item whose prediction id matches no served prediction or assignment ' +
       '(never issued, or its log row was dropped: buffer full, refused, crash) is answered `unknown` and kept in the ' +
-      'table `unmatched_outcomes` with its reason (`no_prediction` or `prediction_dropped`); it is stored as an outcome ' +
+      'table `unmatched_outcomes` with its reason (`kept`: `no_prediction` or `prediction_dropped`); it is stored as an outcome ' +
       'as soon as a prediction with that id is logged, so it need not be sent again. Such items are counted in ' +
       '`galfriday_router_unmatched_outcomes_total{reason}` and raise an `outcomes_unmatched` alert. ' +
       'A 503 says in `details.mayHaveBeenStored` whether the outcomes may still be stored (PostgreSQL did not answer ' +

@@ -50,10 +50,15 @@ describe('routing service: outcomes without a prediction, refused outcomes, dead
     const early = uuidv7();
     const answer = await router.post('/v1/outcomes', { predictionId: early, correct: true, return: 0.01 });
     assert.equal(answer.status, 202);
-    assert.deepEqual(
-      [answer.body.unknown, answer.body.results[0].status, answer.body.results[0].code],
-      [1, 'unknown', 'ROUTER_ERR_UNKNOWN_PREDICTION'],
-    );
+    assert.deepEqual(answer.body.results, [
+      {
+        predictionId: early,
+        status: 'unknown',
+        code: 'ROUTER_ERR_UNKNOWN_PREDICTION',
+        kept: 'no_prediction',
+      },
+    ]);
+    assert.equal(answer.body.unknown, 1);
     const open = await openUnmatchedOutcomes(database.db);
     assert.deepEqual(
       open.map((o) => [o.prediction_id, o.correct, o.trade_return, o.reason]),
@@ -141,8 +146,12 @@ describe('routing service: outcomes without a prediction, refused outcomes, dead
     });
     assert.equal(answer.status, 202);
     assert.deepEqual(
-      answer.body.results.map((r: { status: string }) => r.status),
-      ['recorded', 'recorded', 'unknown'],
+      answer.body.results.map((r: { status: string; kept?: string }) => [r.status, r.kept]),
+      [
+        ['recorded', undefined],
+        ['recorded', undefined],
+        ['unknown', 'prediction_dropped'],
+      ],
     );
     const open = await openUnmatchedOutcomes(database.db);
     assert.deepEqual(

@@ -31,9 +31,9 @@ export function createOutcomesHandler(context: RoutingContext): (body: OutcomesR
       tradeReturn: o.return ?? null,
       signalGenerated: o.signalGenerated ?? null,
     }));
-    let statuses;
+    let outcomes;
     try {
-      statuses = await context.committer.submit(inputs);
+      outcomes = await context.committer.submit(inputs);
     } catch (error) {
       if (error instanceof OutcomeStorageError) {
         throw new RouterError(
@@ -56,12 +56,17 @@ export function createOutcomesHandler(context: RoutingContext): (body: OutcomesR
     let duplicates = 0;
     let unknown = 0;
     const results = items.map((item, i) => {
-      const status = statuses[i]!;
+      const { status, unmatchedReason } = outcomes[i]!;
       if (status === 'recorded') recorded++;
       else if (status === 'duplicate') duplicates++;
       else unknown++;
       return status === 'unknown'
-        ? { predictionId: item.predictionId, status, code: 'ROUTER_ERR_UNKNOWN_PREDICTION' as const }
+        ? {
+            predictionId: item.predictionId,
+            status,
+            code: 'ROUTER_ERR_UNKNOWN_PREDICTION' as const,
+            kept: unmatchedReason ?? 'no_prediction',
+          }
         : { predictionId: item.predictionId, status };
     });
     const m = context.metrics.outcomes;

@@ -124,9 +124,23 @@ export interface OutcomeCommitterOptions {
   onUnmatched?(reasons: readonly UnmatchedOutcomeReason[]): void;
 }
 
+/**
+ * What happened to one submitted outcome; `unmatchedReason` says why an `unknown` one has no
+ * prediction (it is kept in unmatched_outcomes).
+ *
+ * ### Examples
+ * ```ts
+ * const result: OutcomeResult = { status: 'unknown', unmatchedReason: 'prediction_dropped' };
+ * ```
+ */
+export interface OutcomeResult {
+  status: OutcomeStatus;
+  unmatchedReason?: UnmatchedOutcomeReason;
+}
+
 interface Waiting {
   items: readonly OutcomeInput[];
-  resolve(statuses: OutcomeStatus[]): void;
+  resolve(results: OutcomeResult[]): void;
   reject(error: Error): void;
 }
 
@@ -145,14 +159,17 @@ export class OutcomeCommitter {
 
   constructor(private readonly options: OutcomeCommitterOptions) {}
 
-  /** Commits the items (one status per item, in order) or rejects with {@link OutcomeStorageError}. */
-  submit(items: readonly OutcomeInput[]): Promise<OutcomeStatus[]> {
+  /**
+   * Commits the items (one result per item, in order) or rejects with {@link OutcomeStorageError}
+   * or {@link OutcomeRefusedError}.
+   */
+  submit(items: readonly OutcomeInput[]): Promise<OutcomeResult[]> {
     if (this.options.isDatabaseDown?.() === true) {
       return Promise.reject(
         new OutcomeStorageError('outcomes not stored: PostgreSQL does not answer its readiness probe', false),
       );
     }
-    return new Promise<OutcomeStatus[]>((resolve, reject) => {
+    return new Promise<OutcomeResult[]>((resolve, reject) => {
       this.queue.push({ items, resolve, reject });
       if (this.running < (this.options.concurrency ?? 2)) void this.drain();
     });
@@ -233,13 +250,17 @@ export class OutcomeCommitter {
     const unmatched: UnmatchedOutcomeReason[] = [];
     for (const waiting of group) {
       waiting.resolve(
-        waiting.items.map((item) => {
+        waiting.items.map((item): OutcomeResult => {
           const index = firstIndex.get(item.predictionId)!;
           const status = statuses[index]!;
-          if (answered.has(item.predictionId)) return status === 'unknown' ? 'unknown' : 'duplicate';
+          if (status === 'unknown') {
+            if (!answered.has(item.predictionId)) unmatched.push(reasons[index]!);
+            answered.add(item.predictionId);
+            return { status, unmatchedReason: reasons[index]! };
+          }
+          if (answered.has(item.predictionId)) return { status: 'duplicate' };
           answered.add(item.predictionId);
-          if (status === 'unknown') unmatched.push(reasons[index]!);
-          return status;
+          return { status };
         }),
       );
     }
