@@ -172,6 +172,38 @@ export const configVariables = {
     default: '5000',
   },
   ...retentionAgeVariables,
+  // --- Router connections and PostgreSQL deadlines (hardened edges) ---
+  ROUTER_MAX_CONNECTIONS: {
+    schema: z.coerce.number().int().min(1).max(1_000_000),
+    expects: 'a whole number of TCP connections from 1 to 1000000',
+    default: '4096',
+  },
+  ROUTER_DB_STATEMENT_TIMEOUT: {
+    schema: duration,
+    expects: 'a duration such as 5s or 500ms',
+    default: '5s',
+  },
+  ROUTER_OUTCOME_TIMEOUT: {
+    schema: duration,
+    expects: 'a duration such as 5s or 500ms',
+    default: '5s',
+  },
+  ROUTER_LOG_FLUSH_TIMEOUT: {
+    schema: duration,
+    expects: 'a duration such as 10s or 500ms',
+    default: '10s',
+  },
+  ROUTER_CONFIG_RELOAD_TIMEOUT: {
+    schema: duration,
+    expects: 'a duration such as 5s or 500ms',
+    default: '5s',
+  },
+  ROUTER_DB_PROBE_TIMEOUT: {
+    schema: duration,
+    expects: 'a duration such as 2s or 500ms',
+    default: '2s',
+  },
+  // --- end router connections and deadlines ---
 } as const;
 
 export type ConfigVariable = keyof typeof configVariables;
@@ -218,6 +250,24 @@ export interface Config {
   /** How long a stopping worker lets running activities finish before cancelling them. @default 30 s */
   readonly workerShutdownGraceMs: number;
   readonly retention: RetentionSettings;
+  // --- Router connections and PostgreSQL deadlines (hardened edges) ---
+  /** Open TCP connections the router accepts; more are closed at once and counted. @default 4096 */
+  readonly routerMaxConnections: number;
+  /**
+   * Deadline of every statement of the router's pool: PostgreSQL's `statement_timeout`, and a
+   * client-side deadline a little later that discards the connection when the server does not
+   * answer at all (frozen, partitioned). @default 5000
+   */
+  readonly routerDbStatementTimeoutMs: number;
+  /** An outcome request not committed within this is answered 503. @default 5000 */
+  readonly routerOutcomeTimeoutMs: number;
+  /** Deadline of one batched-log COPY; the connection is discarded after it. @default 10000 */
+  readonly routerLogFlushTimeoutMs: number;
+  /** Deadline of one configuration reload. @default 5000 */
+  readonly routerConfigReloadTimeoutMs: number;
+  /** Deadline of the once-a-second PostgreSQL probe behind /readyz's `database`. @default 2000 */
+  readonly routerDbProbeTimeoutMs: number;
+  // --- end router connections and deadlines ---
 }
 
 export { parseDuration } from '../util/duration';
@@ -273,6 +323,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     flushIntervalMs: parseDuration(read(env, 'GALFRIDAY_FLUSH_INTERVAL') as string),
     routerDrainDelayMs: parseDuration(read(env, 'ROUTER_DRAIN_DELAY') as string),
     logLevel: read(env, 'LOG_LEVEL') as Config['logLevel'],
+    // --- Router connections and PostgreSQL deadlines (hardened edges) ---
+    routerMaxConnections: read(env, 'ROUTER_MAX_CONNECTIONS') as number,
+    routerDbStatementTimeoutMs: parseDuration(read(env, 'ROUTER_DB_STATEMENT_TIMEOUT') as string),
+    routerOutcomeTimeoutMs: parseDuration(read(env, 'ROUTER_OUTCOME_TIMEOUT') as string),
+    routerLogFlushTimeoutMs: parseDuration(read(env, 'ROUTER_LOG_FLUSH_TIMEOUT') as string),
+    routerConfigReloadTimeoutMs: parseDuration(read(env, 'ROUTER_CONFIG_RELOAD_TIMEOUT') as string),
+    routerDbProbeTimeoutMs: parseDuration(read(env, 'ROUTER_DB_PROBE_TIMEOUT') as string),
+    // --- end router connections and deadlines ---
     workerQueues: read(env, 'GALFRIDAY_WORKER_QUEUES') as Config['workerQueues'],
     trainingConcurrency: read(env, 'GALFRIDAY_TRAINING_CONCURRENCY') as number,
     workerShutdownGraceMs: parseDuration(read(env, 'GALFRIDAY_WORKER_SHUTDOWN_GRACE') as string),

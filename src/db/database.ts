@@ -24,6 +24,8 @@ import type {
   TrainingRunTable,
 } from './tables/retraining.table';
 
+import type { UnmatchedOutcomeTable } from './tables/unmatched-outcomes.table';
+
 /** Every table and view of the schema in migrations/, as kysely sees it. */
 export interface Database {
   models: ModelTable;
@@ -45,4 +47,5 @@ export interface Database {
   training_datasets: TrainingDatasetTable;
   alerts: AlertTable;
   dashboard_session_epochs: DashboardSessionEpochTable;
+  unmatched_outcomes: UnmatchedOutcomeTable;
 }

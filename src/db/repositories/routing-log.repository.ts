@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
+import { DatabaseDeadlineError, destroyConnection } from '../connection';
 
 // The router's batched logs, written with COPY FROM STDIN in PostgreSQL's binary format. A row is
 // encoded when it is appended, straight into the log's off-heap buffer (see EncodedRowQueue), so a
@@ -264,15 +265,71 @@ function copyInto(client: pg.PoolClient, target: string, columns: string, tuples
 
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * Options of {@link copyPredictions} and {@link copyAssignments}.
+ *
+ * ### Examples
+ * ```ts
+ * await copyPredictions(pool, payload, { timeoutMs: 10_000 });
+ * ```
+ */
+export interface CopyLogOptions {
+  /**
+   * Deadline of the whole write. When it passes, the connection is destroyed (never returned to
+   * the pool) and the write rejects with DatabaseDeadlineError; a frozen server may still commit
+   * the batch later, which the idempotent retry then skips. @default none
+   */
+  readonly timeoutMs?: number;
+}
+
 async function copyLog(
   pool: pg.Pool,
   table: 'predictions' | 'experiment_assignments',
   key: string,
   columns: string,
   payload: Buffer,
+  options: CopyLogOptions,
 ): Promise<void> {
   if (payload.length === 0) return;
-  const client = await pool.connect();
+  const { timeoutMs } = options;
+  if (timeoutMs === undefined) return copyOnClient(await pool.connect(), table, key, columns, payload);
+  let client: pg.PoolClient | undefined;
+  let expired = false;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      expired = true;
+      if (client !== undefined) destroyConnection(client);
+      reject(
+        new DatabaseDeadlineError(`log write not committed within ${timeoutMs} ms`, client !== undefined),
+      );
+    }, timeoutMs);
+  });
+  const write = (async () => {
+    const acquired = await pool.connect();
+    if (expired) {
+      acquired.release();
+      return;
+    }
+    client = acquired;
+    await copyOnClient(acquired, table, key, columns, payload);
+  })();
+  // The write's own failure after the deadline (the destroyed connection) is already answered.
+  write.catch(() => undefined);
+  try {
+    await Promise.race([write, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function copyOnClient(
+  client: pg.PoolClient,
+  table: 'predictions' | 'experiment_assignments',
+  key: string,
+  columns: string,
+  payload: Buffer,
+): Promise<void> {
   let broken: Error | undefined;
   try {
     try {
@@ -313,8 +370,8 @@ async function copyLog(
  * await copyPredictions(pool, encodeRows(predictionEncoder, rows));
  * ```
  */
-export function copyPredictions(pool: pg.Pool, payload: Buffer): Promise<void> {
-  return copyLog(pool, 'predictions', 'prediction_id', PREDICTION_COLUMNS, payload);
+export function copyPredictions(pool: pg.Pool, payload: Buffer, options: CopyLogOptions = {}): Promise<void> {
+  return copyLog(pool, 'predictions', 'prediction_id', PREDICTION_COLUMNS, payload, options);
 }
 
 /**
@@ -326,6 +383,6 @@ export function copyPredictions(pool: pg.Pool, payload: Buffer): Promise<void> {
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
  */
-export function copyAssignments(pool: pg.Pool, payload: Buffer): Promise<void> {
-  return copyLog(pool, 'experiment_assignments', 'assignment_id', ASSIGNMENT_COLUMNS, payload);
+export function copyAssignments(pool: pg.Pool, payload: Buffer, options: CopyLogOptions = {}): Promise<void> {
+  return copyLog(pool, 'experiment_assignments', 'assignment_id', ASSIGNMENT_COLUMNS, payload, options);
 }

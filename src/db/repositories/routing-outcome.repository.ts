@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
+import type { UnmatchedOutcomeReason } from '../tables/unmatched-outcomes.table';
 
 /**
  * One reported outcome of a prediction (or of a /v1/route assignment).
@@ -18,7 +19,8 @@ export interface OutcomeInput {
 
 /**
  * What happened to one outcome: stored now, already stored before (a repeated report), or
- * unknown (no served prediction or assignment has that id).
+ * unknown (no served prediction or assignment has that id: the outcome is kept in
+ * `unmatched_outcomes`, and stored once a prediction with that id is logged).
  *
  * ### Examples
  * ```ts
@@ -31,8 +33,11 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
  * Stores a batch of outcomes in ONE statement and transaction: each id is resolved against the
  * served predictions (shadow scores are not reportable) or, failing that, against the assignments
  * of /v1/route, which give model, version, experiment and variant; then inserted with ON CONFLICT
- * (prediction_id) DO NOTHING, so a repeated report counts once. Ids must be distinct within a batch.
- * Returns one status per input, in input order. When the promise resolves the rows are committed.
+ * (prediction_id) DO NOTHING, so a repeated report counts once. An outcome whose id resolves to
+ * nothing is kept in `unmatched_outcomes` with `unmatchedReasons[i]` (default 'no_prediction'), in
+ * the same statement, so an acknowledged outcome is never lost. Ids must be distinct within a
+ * batch. Returns one status per input, in input order. When the promise resolves the rows are
+ * committed.
  *
  * ### Examples
  * ```ts
@@ -43,9 +48,11 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
 export async function recordOutcomes(
   db: Kysely<Database>,
   items: readonly OutcomeInput[],
+  unmatchedReasons?: readonly UnmatchedOutcomeReason[],
 ): Promise<OutcomeStatus[]> {
   if (items.length === 0) return [];
   const n = items.length;
+  const reasons = unmatchedReasons ?? new Array<UnmatchedOutcomeReason>(n).fill('no_prediction');
   const ids = new Array<string>(n);
   const correct = new Array<boolean | null>(n);
   const returns = new Array<number | null>(n);
@@ -61,8 +68,8 @@ export async function recordOutcomes(
   // in upper case while PostgreSQL answers in lower case.
   const { rows } = await sql<{ item_index: string; inserted: boolean }>`
     WITH input AS (
-      SELECT * FROM unnest(${ids}::uuid[], ${correct}::bool[], ${returns}::float8[], ${signals}::bool[])
-             WITH ORDINALITY AS i(id, correct, trade_return, signal_generated, item_index)
+      SELECT * FROM unnest(${ids}::uuid[], ${correct}::bool[], ${returns}::float8[], ${signals}::bool[], ${reasons}::text[])
+             WITH ORDINALITY AS i(id, correct, trade_return, signal_generated, reason, item_index)
     ), resolved AS (
       -- A served prediction wins over an assignment with the same id: /v1/predict logs both under
       -- one id, and when it fell back to the champion the prediction row says who really served it.
@@ -85,6 +92,14 @@ export async function recordOutcomes(
       FROM resolved
       ON CONFLICT (prediction_id) DO NOTHING
       RETURNING prediction_id
+    ), held AS (
+      -- Acknowledged all the same: kept until a prediction with this id is logged (or an operator
+      -- matches it). A repeated report of an unmatched outcome keeps the first.
+      INSERT INTO unmatched_outcomes (prediction_id, correct, trade_return, signal_generated, reason)
+      SELECT i.id, i.correct, i.trade_return, i.signal_generated, i.reason
+      FROM input i
+      WHERE NOT EXISTS (SELECT 1 FROM resolved r WHERE r.item_index = i.item_index)
+      ON CONFLICT (prediction_id) DO NOTHING
     )
     SELECT r.item_index, (ins.prediction_id IS NOT NULL) AS inserted
     FROM resolved r LEFT JOIN inserted ins ON ins.prediction_id = r.id`.execute(db);

@@ -20,7 +20,7 @@ export interface RouterTuning {
   readonly debounceMs: number;
   /** Outcome items per group-commit statement. @default 20000 */
   readonly outcomeMaxBatch: number;
-  /** Outcome commit deadline before answering 503. @default 10000 */
+  /** Outcome commit deadline before answering 503. @default 5000 (ROUTER_OUTCOME_TIMEOUT) */
   readonly outcomeTimeoutMs: number;
   /** A broken version is retried after this long. @default 60000 */
   readonly retryBrokenAfterMs: number;
@@ -32,6 +32,10 @@ export interface RouterTuning {
   readonly poolSize: number;
   /** Adaptive-weights epoch check period. @default 200 */
   readonly reweightTickMs: number;
+  /** PostgreSQL readiness probe period (its deadline is ROUTER_DB_PROBE_TIMEOUT). @default 1000 */
+  readonly databaseProbeIntervalMs: number;
+  /** How often outcomes kept unmatched are matched against predictions logged since. @default 5000 */
+  readonly unmatchedMatchIntervalMs: number;
 }
 
 /**
@@ -49,10 +53,12 @@ export const DEFAULT_ROUTER_TUNING: RouterTuning = Object.freeze({
   preloadTimeoutMs: 800,
   debounceMs: 10,
   outcomeMaxBatch: 20_000,
-  outcomeTimeoutMs: 10_000,
+  outcomeTimeoutMs: 5_000,
   retryBrokenAfterMs: 60_000,
   releaseAfterMs: 60_000,
   shutdownTimeoutMs: 5_000,
   poolSize: 10,
   reweightTickMs: 200,
+  databaseProbeIntervalMs: 1_000,
+  unmatchedMatchIntervalMs: 5_000,
 });

@@ -62,6 +62,8 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
       'ROUTER_ERR_UNKNOWN_MODEL',
       'ROUTER_ERR_UNKNOWN_STRATEGY',
       'ROUTER_ERR_FEATURE_SCHEMA',
+      'ROUTER_ERR_FEATURE_RANGE',
+      'ROUTER_ERR_NON_FINITE_OUTPUT',
       'ROUTER_ERR_STRATEGY_MISMATCH',
       'ROUTER_ERR_NO_CHAMPION',
       'ROUTER_ERR_MODEL_UNAVAILABLE',
@@ -87,6 +89,16 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
     name: 'outcomes',
     scope: 'engine',
     summary: 'Report outcomes of predictions (one, or a batch of up to 10,000); 202 once committed',
+    description:
+      'An acknowledged outcome is never lost. An item whose prediction id matches no served prediction or assignment ' +
+      '(never issued, or its log row was dropped: buffer full, refused, crash) is answered `unknown` and kept in the ' +
+      'table `unmatched_outcomes` with its reason (`kept`: `no_prediction` or `prediction_dropped`); it is stored as an outcome ' +
+      'as soon as a prediction with that id is logged, so it need not be sent again. Such items are counted in ' +
+      '`galfriday_router_unmatched_outcomes_total{reason}` and raise an `outcomes_unmatched` alert. ' +
+      'A 503 says in `details.mayHaveBeenStored` whether the outcomes may still be stored (PostgreSQL did not answer ' +
+      'in time after the statement was sent) or certainly were not; retrying the same request is safe either way, ' +
+      'and items stored meanwhile come back `duplicate`. A request PostgreSQL refuses as data gets 422 ' +
+      '`ROUTER_ERR_OUTCOME_REFUSED` and stores nothing, without affecting requests committed with it.',
     requestSchema: outcomesRequestSchema,
     selectSchema: (raw) =>
       (typeof raw === 'object' && raw !== null && 'outcomes' in raw
@@ -95,7 +107,7 @@ export function createRoutes(context: RoutingContext): RouteDefinition<never>[] 
     bodyLimit: OUTCOMES_BODY_LIMIT,
     responseSchema: outcomesResponseSchema,
     successStatus: 202,
-    errors: ['ROUTER_ERR_STORAGE_UNAVAILABLE', 'ROUTER_ERR_UNKNOWN_PREDICTION'],
+    errors: ['ROUTER_ERR_STORAGE_UNAVAILABLE', 'ROUTER_ERR_OUTCOME_REFUSED', 'ROUTER_ERR_UNKNOWN_PREDICTION'],
     handle: createOutcomesHandler(context),
   });
   add({

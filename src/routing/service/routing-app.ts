@@ -28,7 +28,9 @@ import { loadModelSession } from './inference/onnx-model-session';
 import { BatchLog, type BatchLogMetrics } from './logs/batch-log';
 import { createRouterLogger, type RouterLogger } from './observability/router-logger';
 import { createRouterMetrics, type RouterMetrics } from './observability/router-metrics';
+import { DatabaseProbe } from './observability/database-probe';
 import { OutcomeCommitter } from './outcomes/outcome-committer';
+import { UnmatchedOutcomeMatcher } from './outcomes/unmatched-outcome-matcher';
 import type { RoutingContext } from './routing-context';
 import { DEFAULT_ROUTER_TUNING, type RouterTuning } from './router-tuning';
 import { createRoutes } from './routes';
@@ -147,10 +149,13 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   const tuning: RouterTuning & { flushIntervalMs: number } = {
     ...DEFAULT_ROUTER_TUNING,
     flushIntervalMs: config.flushIntervalMs,
+    outcomeTimeoutMs: config.routerOutcomeTimeoutMs,
     ...options.tuning,
   };
-  const logger = createRouterLogger(config.logLevel, options.log);
   const metrics = createRouterMetrics();
+  const logger = createRouterLogger(config.logLevel, options.log, (reason) =>
+    metrics.droppedLogLines.labels(reason).inc(),
+  );
   const tokens = options.tokens ?? (await ensureTokens(config));
 
   const strategiesFile = options.strategiesFile ?? path.join(config.dataDir, STRATEGIES_FILE);
@@ -159,9 +164,13 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       ? parseStrategies(options.strategies, 'options.strategies')
       : await loadStrategiesFile(strategiesFile);
 
+  // Every statement has a deadline, and a connection that passes one is destroyed: a PostgreSQL
+  // that hangs instead of failing must not hold requests, flushes or reloads for ever.
   const database = connectDatabase(options.databaseUrl, {
     maxConnections: tuning.poolSize,
     applicationName: 'galfriday-router',
+    statementTimeoutMs: config.routerDbStatementTimeoutMs,
+    onDeadline: (what) => metrics.databaseTimeouts.labels(what).inc(),
   });
   // pg-pool listens for errors only on idle clients. When PostgreSQL goes away while a client is
   // checked out between two statements of a transaction, the client emits 'error' with no listener
@@ -213,6 +222,7 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     refreshIntervalMs: tuning.refreshIntervalMs,
     preloadTimeoutMs: tuning.preloadTimeoutMs,
     debounceMs: tuning.debounceMs,
+    reloadTimeoutMs: config.routerConfigReloadTimeoutMs,
     onDatabase: setDatabaseUp,
     onProblems: (problems) => problemAlerts.report(problems),
   });
@@ -220,7 +230,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   const predictionLog = new BatchLog({
     name: 'predictions',
     encoder: predictionEncoder,
-    write: (batch) => copyPredictions(database.pool, batch.payload),
+    write: (batch) =>
+      copyPredictions(database.pool, batch.payload, { timeoutMs: config.routerLogFlushTimeoutMs }),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
@@ -230,7 +241,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
   const assignmentLog = new BatchLog({
     name: 'assignments',
     encoder: assignmentEncoder,
-    write: (batch) => copyAssignments(database.pool, batch.payload),
+    write: (batch) =>
+      copyAssignments(database.pool, batch.payload, { timeoutMs: config.routerLogFlushTimeoutMs }),
     maxBuffered: tuning.maxBufferedRows,
     maxBatch: tuning.maxBatchRows,
     flushIntervalMs: tuning.flushIntervalMs,
@@ -244,6 +256,34 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     timeoutMs: tuning.outcomeTimeoutMs,
     logger,
     onDatabase: setDatabaseUp,
+    isDatabaseDown: () => !probe.up,
+    onUnmatched: (reasons) => {
+      const byReason = new Map<string, number>();
+      for (const reason of reasons) byReason.set(reason, (byReason.get(reason) ?? 0) + 1);
+      for (const [reason, n] of byReason) metrics.unmatchedOutcomes.labels(reason).inc(n);
+      alerts.raise({
+        severity: 'warning',
+        kind: 'outcomes_unmatched',
+        modelId: null,
+        experimentId: null,
+        message: `${reasons.length} outcome(s) acknowledged without a matching prediction (${[...byReason].map(([r, n]) => `${r}: ${n}`).join(', ')}); kept in unmatched_outcomes until their prediction is logged`,
+        details: Object.fromEntries(byReason),
+        dedupeKey: 'router:outcomes_unmatched',
+      });
+    },
+  });
+  const probe = new DatabaseProbe({
+    db,
+    intervalMs: tuning.databaseProbeIntervalMs,
+    timeoutMs: config.routerDbProbeTimeoutMs,
+    logger,
+    onResult: setDatabaseUp,
+  });
+  const matcher = new UnmatchedOutcomeMatcher({
+    db,
+    intervalMs: tuning.unmatchedMatchIntervalMs,
+    timeoutMs: config.routerDbStatementTimeoutMs,
+    logger,
   });
 
   const context: RoutingContext = {
@@ -327,6 +367,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     async start() {
       predictionLog.start();
       assignmentLog.start();
+      probe.start();
+      matcher.start();
       await store.start();
       reweighter.start();
       if (store.snapshot === null)
@@ -339,6 +381,8 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
       stopped ??= (async () => {
         draining = true;
         reweighter.stop();
+        probe.stop();
+        matcher.stop();
         if (temporalClient) await (await temporalClient.catch(() => undefined))?.connection.close();
         await store.stop();
         const deadline = tuning.shutdownTimeoutMs;

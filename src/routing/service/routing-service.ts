@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createClientErrorHandler } from './http/client-error-handler';
 import { buildRoutingApp, type RoutingApp, type RoutingAppOptions } from './routing-app';
 
 /**
@@ -59,9 +60,15 @@ export async function startRoutingService(
       requestTimeout: 30_000,
       maxHeaderSize: 16 * 1024,
       noDelay: true,
+      // Node checks header and request timeouts only this often (30 s by default): a slow-headers
+      // client would hold its socket for up to 40 s instead of 10.
+      connectionsCheckingInterval: 1_000,
     },
     app.handler,
   );
+  server.maxConnections = options.config.routerMaxConnections;
+  server.on('drop', () => app.metrics.droppedConnections.labels().inc());
+  server.on('clientError', createClientErrorHandler(app.metrics, app.logger));
   await app.start();
   const host = options.host ?? options.config.routerHost;
   try {

@@ -204,8 +204,86 @@ describe('routing service: /v1/predict', function () {
     );
   });
 
-  it('falls back to the champion when the routed version loads but fails to run, and raises one alert', async () => {
+  it('falls back to the champion for a run failure, and marks the version broken (one alert) only after failures on 3 different inputs', async () => {
     const model = await seedModel(database.db, { versions: 2, champion: 1, failsToRun: [2] });
+    await startExperiment(database.db, model, {
+      arms: [
+        { variant: 'control', version: 1, weight: 0, isControl: true },
+        { variant: 'fails', version: 2, weight: 1 },
+      ],
+    });
+    router = await startTestRouter(database.url);
+    const predict = (unitId: string, seed: number) =>
+      router!.post('/v1/predict', { model: 'btc-1h', unitId, features: featuresFor(seed) });
+    const versionState = async () =>
+      (await router!.get('/admin/config')).body.sessions.find(
+        (s: { versionId: string }) => s.versionId === model.versionIds.get(2),
+      )?.state;
+    // One input failing, however often it is sent (a client repeating a crafted input), only fails
+    // over that request.
+    for (const unitId of ['acct-1', 'acct-2', 'acct-3', 'acct-4']) {
+      const answer = await predict(unitId, 1);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(answer.body.version, 1);
+      assert.ok(Number.isFinite(answer.body.output));
+      assert.deepEqual(answer.body.fallback, { fromVersion: 2, reason: 'run failed' });
+    }
+    assert.equal((await predict('acct-5', 2)).body.fallback.reason, 'run failed');
+    assert.notEqual(await versionState(), 'broken');
+    assert.equal(await countRows(database.db, 'alerts'), 0, 'no alert for failures on two inputs');
+    // The third different input: the version is broken, alerted once, and skipped from then on.
+    assert.equal((await predict('acct-6', 3)).body.fallback.reason, 'version broken');
+    assert.equal((await predict('acct-7', 4)).body.fallback.reason, 'version broken');
+    assert.equal(await versionState(), 'broken');
+    const alerts = await brokenVersionAlerts(database);
+    assert.equal(await countRows(database.db, 'alerts'), 1, 'one alert however many requests hit it');
+    assert.match(
+      alerts[0]!.message,
+      /version 2 of "btc-1h" failed to run; requests routed to it are served by the champion/,
+    );
+    assert.match(JSON.stringify(alerts[0]!.details), /cannot be reshaped/);
+    assert.match(
+      (await router.get('/metrics')).text,
+      /galfriday_router_champion_fallbacks_total\{model="btc-1h"\} 7/,
+    );
+  });
+
+  it('refuses features outside the float32 range with 422 naming them, and never marks a version broken for them', async () => {
+    await seedModel(database.db, { versions: 1, champion: 1 });
+    router = await startTestRouter(database.url);
+    for (const value of [1e39, -1e39, 3.5e38]) {
+      const features = { ...featuresFor(1), f07: value };
+      const answer = await router.post('/v1/predict', { model: 'btc-1h', unitId: 'hostile', features });
+      assert.equal(answer.status, 422, JSON.stringify(answer.body));
+      assert.deepEqual(
+        [answer.body.error.code, answer.body.error.field, answer.body.error.details],
+        ['ROUTER_ERR_FEATURE_RANGE', 'features.f07', { outOfRange: ['f07'] }],
+      );
+    }
+    // The largest float32 is accepted; as an array, the feature is named by the schema.
+    const largest = await router.post('/v1/predict', {
+      model: 'btc-1h',
+      unitId: 'edge',
+      features: { ...featuresFor(1), f07: 3.4028234663852886e38 },
+    });
+    assert.equal(largest.status, 200, JSON.stringify(largest.body));
+    const asArray = await router.post('/v1/predict', {
+      model: 'btc-1h',
+      unitId: 'hostile',
+      features: FEATURES_20.map((_, i) => (i === 2 ? -1e300 : 0)),
+    });
+    assert.deepEqual([asArray.status, asArray.body.error.field], [422, 'features.f03']);
+    const next = await router.post('/v1/predict', {
+      model: 'btc-1h',
+      unitId: 'other',
+      features: featuresFor(2),
+    });
+    assert.equal(next.status, 200, JSON.stringify(next.body));
+    assert.equal(next.body.fallback, undefined);
+  });
+
+  it("answers a non-finite model output as that request's 422, logs nothing and never marks the version broken", async () => {
+    const model = await seedModel(database.db, { versions: 2, champion: 1, answersNaN: [2] });
     await startExperiment(database.db, model, {
       arms: [
         { variant: 'control', version: 1, weight: 0, isControl: true },
@@ -213,24 +291,24 @@ describe('routing service: /v1/predict', function () {
       ],
     });
     router = await startTestRouter(database.url);
-    for (const unitId of ['acct-1', 'acct-2', 'acct-3']) {
-      const answer = await router.post('/v1/predict', { model: 'btc-1h', unitId, features: featuresFor(1) });
-      assert.equal(answer.status, 200, JSON.stringify(answer.body));
-      assert.equal(answer.body.version, 1);
-      assert.ok(Number.isFinite(answer.body.output));
-      assert.deepEqual(answer.body.fallback, { fromVersion: 2, reason: 'version broken' });
+    for (let i = 0; i < 8; i++) {
+      const answer = await router.post('/v1/predict', {
+        model: 'btc-1h',
+        unitId: `acct-${i}`,
+        features: featuresFor(i),
+      });
+      assert.equal(answer.status, 422, JSON.stringify(answer.body));
+      assert.equal(answer.body.error.code, 'ROUTER_ERR_NON_FINITE_OUTPUT');
+      assert.match(answer.body.error.message, /version 2 returned NaN/);
     }
-    const alerts = await brokenVersionAlerts(database);
-    assert.equal(await countRows(database.db, 'alerts'), 1, 'one alert however many requests hit it');
-    assert.match(
-      alerts[0]!.message,
-      /version 2 of "btc-1h" failed to run; requests routed to it are served by the champion/,
+    const sessions = (await router.get('/admin/config')).body.sessions;
+    assert.equal(
+      sessions.find((s: { versionId: string }) => s.versionId === model.versionIds.get(2)).state,
+      'ready',
     );
-    assert.match(JSON.stringify(alerts[0]!.details), /non-finite output/);
-    assert.match(
-      (await router.get('/metrics')).text,
-      /galfriday_router_champion_fallbacks_total\{model="btc-1h"\} 3/,
-    );
+    await router.post('/admin/flush', undefined, router.adminToken);
+    assert.equal(await countRows(database.db, 'predictions'), 0);
+    assert.equal(await countRows(database.db, 'alerts'), 0);
   });
 
   it('answers 503 when even the champion cannot be served, and 409 without a champion', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,10 @@ import {
 
 const ROOT = path.join(__dirname, '../../..');
 
-function runRouterMain(env: NodeJS.ProcessEnv): {
+function runRouterMain(
+  env: NodeJS.ProcessEnv,
+  stdout: 'pipe' | number = 'pipe',
+): {
   child: ChildProcess;
   output: () => string;
   exited: Promise<number | null>;
@@ -27,11 +31,11 @@ function runRouterMain(env: NodeJS.ProcessEnv): {
     {
       cwd: ROOT,
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', stdout, 'pipe'],
     },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return { child, output: () => output, exited };
@@ -130,6 +134,50 @@ describe('routing service: router-main (standalone process)', function () {
       if (router.child.exitCode === null) router.child.kill('SIGKILL');
     }
   });
+
+  // A full disk (/dev/full answers every write with ENOSPC) and a closed pipe (EPIPE): log lines are
+  // dropped and counted, the router keeps serving, and its buffered rows are still written.
+  for (const output of ['ENOSPC', 'EPIPE'] as const) {
+    it(`keeps serving and flushing when stdout fails with ${output}, counting the dropped log lines`, async () => {
+      const port = await freePort();
+      const url = `http://127.0.0.1:${port}`;
+      const fd = output === 'ENOSPC' ? openSync('/dev/full', 'w') : 'pipe';
+      const before = await countRows(database.db, 'predictions');
+      const router = runRouterMain(
+        { ...routerEnv(port), LOG_LEVEL: 'debug', GALFRIDAY_FLUSH_INTERVAL: '1h' },
+        fd,
+      );
+      if (typeof fd === 'number') closeSync(fd);
+      // Nobody reads the pipe any more: the next write fails with EPIPE.
+      else router.child.stdout!.destroy();
+      try {
+        await waitFor(
+          async () =>
+            (await fetch(`${url}/readyz`).catch(() => undefined))?.status === 200 ? true : undefined,
+          30_000,
+          `router-main to be ready\n${router.output()}`,
+        );
+        for (let i = 0; i < 10; i++) {
+          const response = await fetch(`${url}/v1/predict`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${ENGINE_TOKEN}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ model: 'btc-1h', unitId: `full-${i}`, features: featuresFor(i) }),
+          });
+          assert.equal(response.status, 200);
+        }
+        const metrics = await (
+          await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })
+        ).text();
+        const dropped = /galfriday_router_log_lines_dropped_total\{reason="error"\} (\d+)/.exec(metrics);
+        assert.ok(dropped !== null && Number(dropped[1]) > 0, metrics);
+        router.child.kill('SIGTERM');
+        assert.equal(await router.exited, 0, router.output());
+        assert.equal(await countRows(database.db, 'predictions'), before + 10);
+      } finally {
+        if (router.child.exitCode === null) router.child.kill('SIGKILL');
+      }
+    });
+  }
 
   it('refuses to start without DATABASE_URL, naming it, with exit code 2', async () => {
     const router = runRouterMain({ GALFRIDAY_DATA_DIR: dataDir });

@@ -91,7 +91,11 @@ export function buildOpenApiDocument(routes: readonly RouteDefinition<never>[]):
       title: 'Gal-Friday routing service',
       version: '1',
       description:
-        'Variant routing, ONNX inference, trade-signal proposals and outcome ingestion. See docs/routing.md.',
+        'Variant routing, ONNX inference, trade-signal proposals and outcome ingestion. See docs/routing.md. ' +
+        'Requests that are not well-formed HTTP are answered, before any route, in the same error shape: ' +
+        '400 ROUTER_ERR_BAD_REQUEST, 408 ROUTER_ERR_REQUEST_TIMEOUT (headers not within 10 s) or ' +
+        '431 ROUTER_ERR_HEADERS_TOO_LARGE (over 16 KiB), and the connection is closed. Validation errors list ' +
+        'the first 20 issues in `details` and their number in `issueCount`.',
     },
     paths,
     components: {

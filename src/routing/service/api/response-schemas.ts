@@ -90,6 +90,12 @@ export const outcomesResponseSchema = z.object({
       predictionId: z.string(),
       status: z.enum(['recorded', 'duplicate', 'unknown']),
       code: z.literal('ROUTER_ERR_UNKNOWN_PREDICTION').optional(),
+      kept: z
+        .enum(['no_prediction', 'prediction_dropped'])
+        .optional()
+        .describe(
+          'unknown items: kept in unmatched_outcomes for this reason, and stored once their prediction is logged; no need to resend',
+        ),
     }),
   ),
 });
@@ -118,6 +124,8 @@ export const errorResponseSchema = z.object({
     message: z.string(),
     field: z.string().optional(),
     details: z.unknown().optional(),
+    /** Validation errors: how many issues there were; `details` lists the first 20. */
+    issueCount: z.number().int().optional(),
   }),
 });
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { withDeadline } from '../../../db/connection';
 import type { Database } from '../../../db/database';
 import { loadRoutingConfigRows } from '../../../db/repositories/routing-config.repository';
 import type { ModelSessionCache } from '../inference/model-session-cache';
@@ -39,6 +40,8 @@ export interface ConfigStoreOptions {
   readonly preloadTimeoutMs: number;
   /** Notifications within this window are coalesced into one reload (a workflow moves several rows). */
   readonly debounceMs: number;
+  /** Deadline of reading the configuration; a reload past it fails and the previous one keeps serving. @default 5000 */
+  readonly reloadTimeoutMs?: number;
   onProblems(problems: readonly SnapshotProblem[]): void;
   onDatabase(up: boolean): void;
 }
@@ -151,7 +154,9 @@ export class ConfigStore {
   private async load(trigger: ReloadTrigger): Promise<void> {
     const { metrics, logger } = this.options;
     try {
-      const rows = await loadRoutingConfigRows(this.options.db);
+      const rows = await withDeadline(this.options.reloadTimeoutMs ?? 5_000, () =>
+        loadRoutingConfigRows(this.options.db),
+      );
       const snapshot = buildRoutingSnapshot(rows, {
         metrics,
         weightsFor: (id) => this.options.reweighter.weightsFor(id),

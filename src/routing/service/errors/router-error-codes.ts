@@ -14,6 +14,10 @@
  * ```
  */
 export const ROUTER_ERROR_CODES = {
+  ROUTER_ERR_BAD_REQUEST: {
+    status: 400,
+    meaning: 'the request is not well-formed HTTP (answered by the connection handler, before any route)',
+  },
   ROUTER_ERR_MALFORMED_JSON: { status: 400, meaning: 'the body is not valid JSON' },
   ROUTER_ERR_VALIDATION: {
     status: 400,
@@ -38,15 +42,36 @@ export const ROUTER_ERROR_CODES = {
     meaning: 'per outcome item: no prediction or assignment has this id',
   },
   ROUTER_ERR_METHOD_NOT_ALLOWED: { status: 405, meaning: 'the endpoint exists but not with this method' },
+  ROUTER_ERR_REQUEST_TIMEOUT: {
+    status: 408,
+    meaning: 'the request headers or body did not arrive within the time limit',
+  },
   ROUTER_ERR_NO_CHAMPION: {
     status: 409,
     meaning: 'the model has no champion and no running experiment to route to',
   },
   ROUTER_ERR_PAYLOAD_TOO_LARGE: { status: 413, meaning: 'the body exceeds the size limit of the endpoint' },
   ROUTER_ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'the body is not application/json' },
+  ROUTER_ERR_HEADERS_TOO_LARGE: {
+    status: 431,
+    meaning: 'the request headers exceed 16 KiB',
+  },
   ROUTER_ERR_FEATURE_SCHEMA: {
     status: 422,
     meaning: "the features do not match the model's feature schema (missing, extra or non-finite)",
+  },
+  ROUTER_ERR_FEATURE_RANGE: {
+    status: 422,
+    meaning: 'a feature is outside the float32 range the models compute in (|x| > 3.4028234663852886e38)',
+  },
+  ROUTER_ERR_NON_FINITE_OUTPUT: {
+    status: 422,
+    meaning: "the model's output for these features is not a finite number; nothing was logged",
+  },
+  ROUTER_ERR_OUTCOME_REFUSED: {
+    status: 422,
+    meaning:
+      'PostgreSQL refused an outcome of this request (a data error); nothing of the request was stored',
   },
   ROUTER_ERR_STRATEGY_MISMATCH: {
     status: 422,
@@ -70,7 +95,8 @@ export const ROUTER_ERROR_CODES = {
   },
   ROUTER_ERR_STORAGE_UNAVAILABLE: {
     status: 503,
-    meaning: 'PostgreSQL is unreachable; nothing was stored, retry later',
+    meaning:
+      'PostgreSQL is unreachable or did not answer in time; retrying the same request is safe (an item stored meanwhile comes back `duplicate`)',
   },
 } as const satisfies Record<string, { status: number; meaning: string }>;
 

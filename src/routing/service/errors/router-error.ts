@@ -16,26 +16,32 @@ export class RouterError extends Error {
   readonly status: number;
   readonly field: string | undefined;
   readonly details: unknown;
+  /** How many issues there were when `details` lists only the first of them (validation). */
+  readonly issueCount: number | undefined;
 
   constructor(
     readonly code: RouterErrorCode,
     message: string,
-    extra: { field?: string; details?: unknown } = {},
+    extra: { field?: string; details?: unknown; issueCount?: number } = {},
   ) {
     super(message);
     this.status = ROUTER_ERROR_CODES[code].status;
     this.field = extra.field;
     this.details = extra.details;
+    this.issueCount = extra.issueCount;
   }
 
   /** The JSON body sent to the client. */
-  toBody(): { error: { code: RouterErrorCode; message: string; field?: string; details?: unknown } } {
+  toBody(): {
+    error: { code: RouterErrorCode; message: string; field?: string; details?: unknown; issueCount?: number };
+  } {
     return {
       error: {
         code: this.code,
         message: this.message,
         ...(this.field !== undefined ? { field: this.field } : {}),
         ...(this.details !== undefined ? { details: this.details } : {}),
+        ...(this.issueCount !== undefined ? { issueCount: this.issueCount } : {}),
       },
     };
   }

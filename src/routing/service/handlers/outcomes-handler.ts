@@ -2,15 +2,17 @@ import type { OutcomeInput } from '../../../db/repositories/routing-outcome.repo
 import type { OutcomesRequest } from '../api/request-schemas';
 import { RouterError } from '../errors/router-error';
 import type { Reply } from '../http/route-definition';
-import { OutcomeStorageError } from '../outcomes/outcome-committer';
+import { OutcomeRefusedError, OutcomeStorageError } from '../outcomes/outcome-committer';
 import type { RoutingContext } from '../routing-context';
 
 /**
  * `POST /v1/outcomes`: one outcome or `{ outcomes: [...] }`. Answers 202 only once every row is
- * committed (or was already stored), with a status per item; an id the router never issued is
- * reported per item as `unknown` (code ROUTER_ERR_UNKNOWN_PREDICTION). When PostgreSQL cannot
- * commit, answers 503 ROUTER_ERR_STORAGE_UNAVAILABLE and nothing may be assumed stored: retrying
- * the same request is safe.
+ * committed (or was already stored), with a status per item; an id with no prediction or
+ * assignment is reported per item as `unknown` (code ROUTER_ERR_UNKNOWN_PREDICTION) and kept in
+ * `unmatched_outcomes`, to be stored when that prediction is logged. When PostgreSQL cannot
+ * commit in time, answers 503 ROUTER_ERR_STORAGE_UNAVAILABLE saying whether anything may have
+ * been stored: retrying the same request is safe either way. A request PostgreSQL refuses as data
+ * gets 422 ROUTER_ERR_OUTCOME_REFUSED without affecting the requests committed with it.
  *
  * ### Examples
  * ```ts
@@ -29,14 +31,23 @@ export function createOutcomesHandler(context: RoutingContext): (body: OutcomesR
       tradeReturn: o.return ?? null,
       signalGenerated: o.signalGenerated ?? null,
     }));
-    let statuses;
+    let outcomes;
     try {
-      statuses = await context.committer.submit(inputs);
+      outcomes = await context.committer.submit(inputs);
     } catch (error) {
       if (error instanceof OutcomeStorageError) {
         throw new RouterError(
           'ROUTER_ERR_STORAGE_UNAVAILABLE',
-          'outcomes could not be stored (PostgreSQL unavailable); nothing was recorded, retry the request',
+          error.mayHaveBeenStored
+            ? 'outcomes not confirmed: PostgreSQL did not answer in time, so they may or may not be stored; retrying the same request is safe (items already stored come back "duplicate")'
+            : 'outcomes could not be stored (PostgreSQL unavailable); nothing was recorded, retrying the same request is safe',
+          { details: { mayHaveBeenStored: error.mayHaveBeenStored } },
+        );
+      }
+      if (error instanceof OutcomeRefusedError) {
+        throw new RouterError(
+          'ROUTER_ERR_OUTCOME_REFUSED',
+          `PostgreSQL refused an outcome of this request, so none of it was stored: ${error.message}`,
         );
       }
       throw error;
@@ -45,12 +56,17 @@ export function createOutcomesHandler(context: RoutingContext): (body: OutcomesR
     let duplicates = 0;
     let unknown = 0;
     const results = items.map((item, i) => {
-      const status = statuses[i]!;
+      const { status, unmatchedReason } = outcomes[i]!;
       if (status === 'recorded') recorded++;
       else if (status === 'duplicate') duplicates++;
       else unknown++;
       return status === 'unknown'
-        ? { predictionId: item.predictionId, status, code: 'ROUTER_ERR_UNKNOWN_PREDICTION' as const }
+        ? {
+            predictionId: item.predictionId,
+            status,
+            code: 'ROUTER_ERR_UNKNOWN_PREDICTION' as const,
+            kept: unmatchedReason ?? 'no_prediction',
+          }
         : { predictionId: item.predictionId, status };
     });
     const m = context.metrics.outcomes;

@@ -5,7 +5,7 @@ import type { ExperimentArm, ModelRoute, VersionRef } from '../config/routing-sn
 import { RouterError } from '../errors/router-error';
 import type { Reply } from '../http/route-definition';
 import { uuidv7 } from '../ids/uuid-v7';
-import { BrokenVersionError } from '../inference/model-session-cache';
+import { BrokenVersionError, VersionRunFailedError } from '../inference/model-session-cache';
 import type { RoutingContext } from '../routing-context';
 import { proposeTradeSignal, type SignalDecision } from '../signal/propose-trade-signal';
 import { InvalidPredictionError } from '../signal/signal-side';
@@ -59,6 +59,14 @@ export function createPredictHandler(
       }
       throw error;
     }
+    const outOfRange = outOfFloat32Range(model.schema.names, vector);
+    if (outOfRange.length > 0) {
+      throw new RouterError(
+        'ROUTER_ERR_FEATURE_RANGE',
+        `features outside the float32 range (|x| ≤ 3.4028234663852886e38): ${outOfRange.join(', ')}`,
+        { field: `features.${outOfRange[0]}`, details: { outOfRange } },
+      );
+    }
 
     const now = Date.now();
     const experiment = model.experiment;
@@ -82,6 +90,16 @@ export function createPredictHandler(
       (scored) => reply(context, request, scored),
     );
   };
+}
+
+// Models compute in float32: a finite double beyond its range becomes ±Infinity in the input tensor
+// and NaN in the output, so it is refused here, naming the features.
+function outOfFloat32Range(names: readonly string[], vector: readonly number[]): string[] {
+  let out: string[] | undefined;
+  for (let i = 0; i < vector.length; i++) {
+    if (!Number.isFinite(Math.fround(vector[i]!))) (out ??= []).push(names[i] ?? String(i));
+  }
+  return out ?? [];
 }
 
 type Scored = { served: VersionRef; output: number; fallback?: { fromVersion: number; reason: string } };
@@ -208,7 +226,11 @@ function fallBack(
   model.fallbacks.inc();
   const fallback = {
     fromVersion: routed.version,
-    reason: error.transient ? 'artifact unavailable' : 'version broken',
+    reason: error.transient
+      ? 'artifact unavailable'
+      : error instanceof VersionRunFailedError
+        ? 'run failed'
+        : 'version broken',
   };
   return thenMaybe(
     () => scoreVersion(context, champion, vector),
@@ -254,7 +276,8 @@ async function scoreShadow(
     });
     model.shadowPredictions.inc();
   } catch (error) {
-    if (!(error instanceof BrokenVersionError))
+    // A broken shadow is alerted by the cache, and a non-finite shadow output is that input's.
+    if (!(error instanceof BrokenVersionError) && !(error instanceof RouterError))
       context.logger.error('shadow scoring failed', { model: model.name, error });
   }
 }

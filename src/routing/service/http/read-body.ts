@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { RouterError } from '../errors/router-error';
+import { ClientAbortedError } from './client-aborted-error';
 
 /**
  * Reads a request body up to `limit` bytes and calls back once with the bytes or an error
@@ -45,10 +46,16 @@ export function readBody(
     finished = true;
     done(null, rest !== null ? Buffer.concat(rest, size) : (first ?? Buffer.alloc(0)));
   });
-  req.once('error', (error) => {
+  // A client that goes away mid-body makes the request emit 'error' (ECONNRESET "aborted"), or
+  // only 'close' on some paths: either way there is no body and nobody to answer.
+  const aborted = (error?: Error): void => {
     if (finished) return;
     finished = true;
-    done(error);
+    done(new ClientAbortedError(error));
+  };
+  req.once('error', aborted);
+  req.once('close', () => {
+    if (!req.complete) aborted();
   });
 }
 

@@ -6,6 +6,7 @@ import type { HistogramChild, CounterChild } from '../observability/metrics-regi
 import type { RouterLogger } from '../observability/router-logger';
 import type { RouterMetrics } from '../observability/router-metrics';
 import { scopeGrants, type createBearerAuth } from './bearer-auth';
+import { CLIENT_CLOSED_REQUEST, ClientAbortedError } from './client-aborted-error';
 import { readBody } from './read-body';
 import type { Reply, RouteDefinition } from './route-definition';
 
@@ -35,8 +36,20 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /**
- * Turns a zod failure into ROUTER_ERR_VALIDATION naming the first bad field, with every issue in
- * `details`.
+ * Most validation issues listed in an error's `details`; `issueCount` gives the total. An invalid
+ * 700 KB batch has tens of thousands of issues: listing them all gave a 4.6 MB error body and
+ * blocked the event loop for a quarter of a second.
+ *
+ * ### Examples
+ * ```ts
+ * MAX_LISTED_ISSUES; // 20
+ * ```
+ */
+export const MAX_LISTED_ISSUES = 20;
+
+/**
+ * Turns a zod failure into ROUTER_ERR_VALIDATION naming the first bad field, with the first
+ * {@link MAX_LISTED_ISSUES} issues in `details` and their number in `issueCount`.
  *
  * ### Examples
  * ```ts
@@ -45,17 +58,19 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
  * ```
  */
 export function validationError(error: z.ZodError): RouterError {
-  const issues = error.issues.map((issue) => {
+  const issues = error.issues.slice(0, MAX_LISTED_ISSUES).map((issue) => {
     // An unknown key is reported at the object; name the key itself.
     const keys = (issue as { keys?: string[] }).keys;
     const path = keys !== undefined && keys.length > 0 ? [...issue.path, keys[0]!] : issue.path;
     return { field: fieldPath(path) || '(body)', message: issue.message };
   });
   const first = issues[0] ?? { field: '(body)', message: 'invalid' };
-  return new RouterError('ROUTER_ERR_VALIDATION', `${first.field}: ${first.message}`, {
-    field: first.field,
-    details: issues,
-  });
+  const more = error.issues.length - issues.length;
+  return new RouterError(
+    'ROUTER_ERR_VALIDATION',
+    `${first.field}: ${first.message}${more > 0 ? ` (and ${more} more issues; details lists the first ${issues.length})` : ''}`,
+    { field: first.field, details: issues, issueCount: error.issues.length },
+  );
 }
 
 /**
@@ -107,6 +122,16 @@ export function createRequestHandler(
     statuses: new Map(),
   };
 
+  const count = (compiled: CompiledRoute, status: number, started: number): void => {
+    let counter = compiled.statuses.get(status);
+    if (counter === undefined) {
+      counter = metrics.requests.labels(compiled.route.name, String(status));
+      compiled.statuses.set(status, counter);
+    }
+    counter.inc();
+    compiled.duration.observe((performance.now() - started) / 1000);
+  };
+
   const finish = (
     compiled: CompiledRoute,
     res: ServerResponse,
@@ -135,13 +160,7 @@ export function createRequestHandler(
     if (close || isDraining()) headers.connection = 'close';
     res.writeHead(reply.status, headers);
     res.end(text);
-    let counter = compiled.statuses.get(reply.status);
-    if (counter === undefined) {
-      counter = metrics.requests.labels(compiled.route.name, String(reply.status));
-      compiled.statuses.set(reply.status, counter);
-    }
-    counter.inc();
-    compiled.duration.observe((performance.now() - started) / 1000);
+    count(compiled, reply.status, started);
   };
 
   const fail = (
@@ -152,6 +171,15 @@ export function createRequestHandler(
     req: IncomingMessage,
   ): void => {
     if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    if (error instanceof ClientAbortedError || (req.socket.destroyed && error instanceof RouterError)) {
+      count(compiled, CLIENT_CLOSED_REQUEST, started);
+      logger.debug('client closed the connection before the answer', {
+        route: compiled.route.name,
+        error: (error as Error).message,
+      });
       res.destroy();
       return;
     }

@@ -29,7 +29,7 @@ export interface VersionLoadSpec {
  * ```
  */
 export class BrokenVersionError extends Error {
-  override readonly name = 'BrokenVersionError';
+  override readonly name: string = 'BrokenVersionError';
   constructor(
     readonly versionId: string,
     override readonly cause: Error,
@@ -40,6 +40,23 @@ export class BrokenVersionError extends Error {
   }
 }
 
+/**
+ * Thrown (or rejected) when one run of a version failed on this input, before enough different
+ * inputs failed to mark the version broken: the request falls back to the champion all the same.
+ *
+ * ### Examples
+ * ```ts
+ * new VersionRunFailedError('9', new Error('onnxruntime: …')).message; // 'version id 9 failed on this input: onnxruntime: …'
+ * ```
+ */
+export class VersionRunFailedError extends BrokenVersionError {
+  override readonly name = 'VersionRunFailedError';
+  constructor(versionId: string, cause: Error) {
+    super(versionId, cause);
+    this.message = `version id ${versionId} failed on this input: ${cause.message}`;
+  }
+}
+
 interface Entry {
   spec: VersionLoadSpec;
   session: ModelSession | null;
@@ -47,6 +64,35 @@ interface Entry {
   brokenError: Error | null;
   brokenAt: number;
   unreferencedSince: number | null;
+  /** Recent run failures by input (float32 bytes), with the time of each: see recordRunFailure. */
+  runFailures: Map<string, number>;
+}
+
+/**
+ * Run failures on this many different inputs, within {@link DEFAULT_RUN_FAILURE_WINDOW_MS}, mark a
+ * version broken by default.
+ *
+ * ### Examples
+ * ```ts
+ * DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES; // 3
+ * ```
+ */
+export const DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES = 3;
+
+/**
+ * The window in which run failures on different inputs are counted, by default.
+ *
+ * ### Examples
+ * ```ts
+ * DEFAULT_RUN_FAILURE_WINDOW_MS; // 60000
+ * ```
+ */
+export const DEFAULT_RUN_FAILURE_WINDOW_MS = 60_000;
+
+// The key of an input as the model sees it: its float32 bytes, so that inputs differing only
+// below float32 precision count as one.
+function inputKey(vector: readonly number[]): string {
+  return Buffer.from(Float32Array.from(vector).buffer).toString('base64');
 }
 
 /**
@@ -69,6 +115,13 @@ export interface ModelSessionCacheOptions {
   /** Sessions no longer referenced by the configuration are released after this grace period. */
   readonly releaseAfterMs: number;
   readonly logger: RouterLogger;
+  /**
+   * Run failures on this many different inputs within `runFailureWindowMs` mark a version broken;
+   * fewer are only the failing requests' problem (they fall back). @default 3
+   */
+  readonly brokenAfterDistinctFailures?: number;
+  /** @default 60000 */
+  readonly runFailureWindowMs?: number;
   /** Called once per transition to broken (load or run failure). */
   onBroken(spec: VersionLoadSpec, phase: 'load' | 'run', error: Error): void;
 }
@@ -120,7 +173,31 @@ export class ModelSessionCache {
     );
   }
 
-  /** Marks a version broken after a scoring failure. */
+  /**
+   * Records that scoring `vector` failed at run time, and marks the version broken once runs on
+   * `brokenAfterDistinctFailures` different inputs failed within `runFailureWindowMs`: a model that
+   * fails everywhere is taken out of service within a few requests, while one input that trips it
+   * (or a client repeating one crafted input) cannot take it out of service for everyone. Returns
+   * true when this failure marked it broken.
+   */
+  recordRunFailure(versionId: string, vector: readonly number[], error: Error): boolean {
+    const entry = this.entries.get(versionId);
+    if (entry === undefined || entry.brokenError !== null) return false;
+    const now = Date.now();
+    const window = this.options.runFailureWindowMs ?? DEFAULT_RUN_FAILURE_WINDOW_MS;
+    for (const [key, at] of entry.runFailures) if (now - at > window) entry.runFailures.delete(key);
+    entry.runFailures.set(inputKey(vector), now);
+    if (
+      entry.runFailures.size <
+      (this.options.brokenAfterDistinctFailures ?? DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES)
+    )
+      return false;
+    entry.runFailures.clear();
+    this.markBroken(versionId, error);
+    return true;
+  }
+
+  /** Marks a version broken after scoring failures. */
   markBroken(versionId: string, error: Error): void {
     const entry = this.entries.get(versionId);
     if (entry === undefined) return;
@@ -184,7 +261,15 @@ export class ModelSessionCache {
   private load(spec: VersionLoadSpec): Promise<ModelSession> {
     let entry = this.entries.get(spec.versionId);
     if (entry === undefined) {
-      entry = { spec, session: null, loading: null, brokenError: null, brokenAt: 0, unreferencedSince: null };
+      entry = {
+        spec,
+        session: null,
+        loading: null,
+        brokenError: null,
+        brokenAt: 0,
+        unreferencedSince: null,
+        runFailures: new Map(),
+      };
       this.entries.set(spec.versionId, entry);
     }
     if (entry.loading !== null) return entry.loading;

@@ -3,6 +3,7 @@ import { OnnxModelError } from '../../../ml/errors';
 import { ARTIFACT_METADATA_KEYS } from '../../../ml/onnx/artifact-metadata';
 import { checkModelAgainstSchema, servingOutput } from '../../../ml/onnx/check-model-against-schema';
 import { inspectOnnxModel } from '../../../ml/onnx/inspect-onnx-model';
+import { NonFiniteOutputError } from './non-finite-output-error';
 
 /**
  * A loaded model version scoring one feature vector at a time (the serving hot path).
@@ -17,8 +18,8 @@ export interface ModelSession {
   readonly width: number;
   /**
    * One prediction (P(up) or fractional change). Synchronous (a number) when onnxruntime's native
-   * session is reachable, a Promise otherwise; throws or rejects when onnxruntime fails or returns
-   * a non-finite value.
+   * session is reachable, a Promise otherwise; throws or rejects when onnxruntime fails, and with
+   * NonFiniteOutputError when it returns a non-finite value.
    */
   score(vector: readonly number[]): number | Promise<number>;
   release(): Promise<void>;
@@ -73,7 +74,7 @@ export async function loadModelSession(
   const readOutput = (values: Float32Array): number => {
     const value = values[output.column];
     if (value === undefined || !Number.isFinite(value)) {
-      throw new OnnxModelError(`model returned a non-finite output (${value})`);
+      throw new NonFiniteOutputError(value);
     }
     return value;
   };

@@ -3,6 +3,17 @@ import { EncodedRowQueue, type EncodedRowBatch, type RowEncoder } from './encode
 
 const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 
+/**
+ * Ids of dropped rows a log remembers (about 6 MB at most), so that an outcome for one is kept
+ * with the reason `prediction_dropped` rather than `no_prediction`.
+ *
+ * ### Examples
+ * ```ts
+ * REMEMBERED_DROPPED_IDS; // 100000
+ * ```
+ */
+export const REMEMBERED_DROPPED_IDS = 100_000;
+
 // Predictions and assignments are written off the hot path: a request encodes its row into memory
 // and answers; a single flusher per log commits up to `maxBatch` rows per statement, every
 // `flushIntervalMs` or as soon as a full batch is waiting. Memory is bounded by `maxBuffered` rows:
@@ -92,6 +103,8 @@ export class BatchLog<Row> {
   private failures = 0;
   private stopped = false;
   private lastDropWarning = 0;
+  /** Ids of rows dropped recently (bounded), so an outcome for one can say why it has no prediction. */
+  private readonly droppedIds = new Set<string>();
 
   constructor(private readonly options: BatchLogOptions<Row>) {
     this.queue = new EncodedRowQueue(options.encoder);
@@ -117,6 +130,7 @@ export class BatchLog<Row> {
       this.queue.length >= this.options.maxBuffered ||
       this.queue.byteLength >= (this.options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES)
     ) {
+      this.rememberDropped(id);
       this.options.metrics.dropped('overflow', 1);
       this.warnAtMostEvery10s('log buffer full: dropping rows', {
         buffered: this.size,
@@ -129,6 +143,7 @@ export class BatchLog<Row> {
     } catch (error) {
       // A row that cannot be encoded (an id out of range) is this row's problem, not the request's:
       // the prediction is still answered, and the row is counted as refused.
+      this.rememberDropped(id);
       this.options.metrics.dropped('rejected', 1);
       this.warnAtMostEvery10s('row could not be encoded; dropped', { id, error: (error as Error).message });
       return false;
@@ -144,6 +159,18 @@ export class BatchLog<Row> {
     if (now - this.lastDropWarning <= 10_000) return;
     this.lastDropWarning = now;
     this.options.logger.warn(message, { log: this.options.name, ...details });
+  }
+
+  /** Whether this log dropped the row with this id (among the last {@link REMEMBERED_DROPPED_IDS}). */
+  wasDropped(id: string): boolean {
+    return this.droppedIds.has(id);
+  }
+
+  private rememberDropped(id: string): void {
+    this.droppedIds.add(id);
+    // A Set iterates in insertion order: the first is the oldest.
+    if (this.droppedIds.size > REMEMBERED_DROPPED_IDS)
+      this.droppedIds.delete(this.droppedIds.values().next().value!);
   }
 
   /** Whether a row with this id was appended and is not committed yet. */
@@ -269,7 +296,10 @@ export class BatchLog<Row> {
   private settled(batch: EncodedRowBatch, written: boolean): void {
     this.queue.shift(batch.count);
     if (written) this.options.metrics.flushed(batch.count);
-    else this.options.metrics.dropped('rejected', batch.count);
+    else {
+      for (const id of batch.ids) this.rememberDropped(id);
+      this.options.metrics.dropped('rejected', batch.count);
+    }
   }
 
   // A data error fails the whole statement; halving the batch finds the bad rows in O(bad × log n)

@@ -28,9 +28,74 @@ export interface RouterLogger {
 }
 
 /**
- * A {@link RouterLogger} writing JSON lines at or above `level` to `sink` (stdout by default).
- * Error values in fields are reduced to their message and stack, which stay in the log and never
- * reach a client.
+ * Why a log line was not written, as counted in `galfriday_router_log_lines_dropped_total{reason}`:
+ * the output failed (ENOSPC, EPIPE: from then on every line is dropped), or it is not being read
+ * and already holds {@link MAX_PENDING_LOG_BYTES}.
+ *
+ * ### Examples
+ * ```ts
+ * const reason: DroppedLineReason = 'error';
+ * ```
+ */
+export type DroppedLineReason = 'error' | 'backpressure';
+
+/**
+ * Bytes of log lines stdout may hold unwritten (a pipe nobody reads) before lines are dropped.
+ *
+ * ### Examples
+ * ```ts
+ * MAX_PENDING_LOG_BYTES; // 8388608
+ * ```
+ */
+export const MAX_PENDING_LOG_BYTES = 8 * 1024 * 1024;
+
+let stdoutFailed = false;
+let stdoutWatched = false;
+
+/**
+ * A sink writing lines to stdout that never throws and never lets a write error crash the process:
+ * a full disk (ENOSPC) or a closed pipe (EPIPE) would otherwise end the router, losing its
+ * buffered log rows, for the sake of a log line. Lines that cannot be written are dropped and
+ * reported to `onDropped`.
+ *
+ * ### Examples
+ * ```ts
+ * const sink = stdoutSink((reason) => metrics.droppedLogLines.labels(reason).inc());
+ * sink('{"msg":"hello"}');
+ * ```
+ */
+export function stdoutSink(onDropped: (reason: DroppedLineReason) => void): (line: string) => void {
+  const out = process.stdout;
+  if (!stdoutWatched) {
+    // One listener for the process, however many routers it runs: after an error the stream is
+    // destroyed, and every later line is dropped.
+    stdoutWatched = true;
+    out.on('error', () => {
+      stdoutFailed = true;
+    });
+  }
+  return (line) => {
+    if (stdoutFailed || out.destroyed) {
+      onDropped('error');
+      return;
+    }
+    if (out.writableLength > MAX_PENDING_LOG_BYTES) {
+      onDropped('backpressure');
+      return;
+    }
+    try {
+      out.write(`${line}\n`);
+    } catch {
+      onDropped('error');
+    }
+  };
+}
+
+/**
+ * A {@link RouterLogger} writing JSON lines at or above `level` to `sink` (stdout by default, see
+ * {@link stdoutSink}). A sink that throws drops the line (reported to `onDropped`) and never
+ * fails the caller. Error values in fields are reduced to their message and stack, which stay in
+ * the log and never reach a client.
  *
  * ### Examples
  * ```ts
@@ -41,8 +106,10 @@ export interface RouterLogger {
  */
 export function createRouterLogger(
   level: LogLevel,
-  sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  sink?: (line: string) => void,
+  onDropped: (reason: DroppedLineReason) => void = () => undefined,
 ): RouterLogger {
+  const output = sink ?? stdoutSink(onDropped);
   const threshold = RANK[level];
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (RANK[lvl] < threshold) return;
@@ -70,7 +137,11 @@ export function createRouterLogger(
         unserializableFields: true,
       });
     }
-    sink(line);
+    try {
+      output(line);
+    } catch {
+      onDropped('error');
+    }
   };
   return {
     debug: (msg, fields) => write('debug', msg, fields),

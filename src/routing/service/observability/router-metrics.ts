@@ -124,6 +124,36 @@ export function createRouterMetrics() {
         [],
       ),
     ),
+    // --- Hostile input and a hanging database (hardened edges) ---
+    droppedConnections: registry.register(
+      new Counter(
+        'galfriday_router_dropped_connections_total',
+        'TCP connections closed at once because ROUTER_MAX_CONNECTIONS were open.',
+        [],
+      ),
+    ),
+    droppedLogLines: registry.register(
+      new Counter(
+        'galfriday_router_log_lines_dropped_total',
+        'Log lines not written: stdout failed (ENOSPC, EPIPE) or its buffer was full.',
+        ['reason'],
+      ),
+    ),
+    unmatchedOutcomes: registry.register(
+      new Counter(
+        'galfriday_router_unmatched_outcomes_total',
+        'Outcomes acknowledged without a matching prediction, kept in unmatched_outcomes, per reason.',
+        ['reason'],
+      ),
+    ),
+    databaseTimeouts: registry.register(
+      new Counter(
+        'galfriday_router_database_timeouts_total',
+        'PostgreSQL operations abandoned at their deadline (connection discarded), per operation.',
+        ['operation'],
+      ),
+    ),
+    // --- end hardened edges ---
   };
 }
 

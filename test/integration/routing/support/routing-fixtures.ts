@@ -10,6 +10,14 @@ import { registerVersion } from '../../../../src/db/repositories/version.reposit
 import type { AllocationStrategy } from '../../../../src/db/tables/experiments.table';
 import type { PredictionTarget } from '../../../../src/db/tables/registry.table';
 import { exportLogisticRegressionOnnx } from '../../../../src/ml/logistic/logistic-regression-onnx';
+import { artifactMetadata } from '../../../../src/ml/onnx/artifact-metadata';
+import {
+  encodeOnnxModel,
+  floatTensor,
+  int64Tensor,
+  onnxNode,
+  tensorValueInfo,
+} from '../../../../src/ml/onnx/onnx-builder';
 import {
   startRoutingService,
   type RunningRoutingService,
@@ -42,6 +50,38 @@ export function logisticOnnx(
   );
 }
 
+/**
+ * An artifact that loads (it passes every check of the schema) but fails at every run: a Reshape
+ * of the one-row logit into two rows is an onnxruntime error, whatever the input.
+ */
+export function runFailingOnnx(names: readonly string[] = FEATURES_20): Uint8Array {
+  return encodeOnnxModel({
+    graphName: 'fails_to_run',
+    usesMlDomain: false,
+    inputs: [tensorValueInfo('features', 'float32', ['N', names.length])],
+    outputs: [tensorValueInfo('probability', 'float32', ['N', 1])],
+    initializers: [
+      floatTensor(
+        'W',
+        [names.length, 1],
+        names.map(() => 0.1),
+      ),
+      int64Tensor('S', [2], [2, -1]),
+    ],
+    nodes: [
+      onnxNode('MatMul', ['features', 'W'], ['logit_raw']),
+      onnxNode('Reshape', ['logit_raw', 'S'], ['logit']),
+      onnxNode('Sigmoid', ['logit'], ['probability']),
+    ],
+    metadata: artifactMetadata({
+      kind: 'logistic-regression',
+      featureNames: [...names],
+      featureSchemaVersion: 'test-v1',
+      target: 'prob_up',
+    }),
+  });
+}
+
 /** σ(Σ w·x + b) in double precision (the ONNX model computes it in float32). */
 export function logistic(coefficients: readonly number[], intercept: number, x: readonly number[]): number {
   const z = coefficients.reduce((sum, w, i) => sum + w * x[i]!, intercept);
@@ -72,8 +112,10 @@ export async function seedModel(
     target?: PredictionTarget;
     /** Versions whose artifact is not ONNX at all: they fail to load. */
     broken?: number[];
-    /** Versions that load but answer NaN: every run fails. */
+    /** Versions that load but whose every run is an onnxruntime error. */
     failsToRun?: number[];
+    /** Versions that load and run but answer NaN for every input (a NaN intercept). */
+    answersNaN?: number[];
   } = {},
 ): Promise<SeededModel> {
   const name = options.name ?? 'btc-1h';
@@ -88,7 +130,9 @@ export async function seedModel(
     const { coefficients, intercept } = coefficientsOf(k);
     const onnx = options.broken?.includes(k)
       ? Buffer.from('not an onnx model')
-      : logisticOnnx(coefficients, options.failsToRun?.includes(k) ? NaN : intercept);
+      : options.failsToRun?.includes(k)
+        ? runFailingOnnx()
+        : logisticOnnx(coefficients, options.answersNaN?.includes(k) ? NaN : intercept);
     const { version } = await registerVersion(db, {
       model: name,
       trainer: 'logistic-regression',
