@@ -139,10 +139,10 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       } finally {
         clearInterval(beat);
       }
-      const checkSrm =
-        experiment.allocation_strategy === 'hash' || experiment.allocation_strategy === 'random';
+      // The strategy picks the SRM count (units, decisions, epochs) and the level of analysis.
+      const strategy = experiment.allocation_strategy;
       return classifyErrors(async () =>
-        analyseArms(aggregates, policy, previousPValues, Date.now(), { checkSrm }),
+        analyseArms(aggregates, policy, previousPValues, Date.now(), { strategy }),
       );
     },
 

@@ -82,24 +82,54 @@ describe('experiment analysis and decision', () => {
     );
   });
 
-  it('holds on a sample-ratio mismatch before looking at significance', () => {
+  it('holds on a sample-ratio mismatch of distinct units before looking at significance', () => {
     const arms = [
-      arm('control', true, 3000, 0.5, { assignments: 9000 }),
-      arm('challenger', false, 3000, 0.7, { assignments: 3000 }),
+      arm('control', true, 3000, 0.5, { assignments: 9000, units: 900 }),
+      arm('challenger', false, 3000, 0.7, { assignments: 3000, units: 300 }),
     ];
-    const analysis = analyseArms(arms, policy, {}, 0);
+    const analysis = analyseArms(arms, policy, {}, 0, { strategy: 'hash' });
     assert.equal(analysis.srm.mismatch, true);
+    assert.equal(analysis.srm.counted, 'units');
     assert.equal(decideExperiment(analysis, policy, DAY, 7 * DAY)?.kind, 'srm');
   });
 
-  it('stops on a guardrail breach whatever the significance says', () => {
+  it('counts units, not decisions, for a sticky strategy: heavy units do not make a mismatch', () => {
+    const arms = [
+      arm('control', true, 3000, 0.5, { assignments: 9000, units: 500 }),
+      arm('challenger', false, 3000, 0.5, { assignments: 3000, units: 500 }),
+    ];
+    const analysis = analyseArms(arms, policy, {}, 0, { strategy: 'hash' });
+    assert.equal(analysis.srm.mismatch, false);
+    const random = analyseArms(arms, policy, {}, 0, { strategy: 'random' });
+    assert.equal(random.srm.counted, 'decisions');
+    assert.equal(random.srm.mismatch, true, 'per-request assignment counts decisions');
+  });
+
+  it('stops on a guardrail breach whatever the significance says: loss compared with control', () => {
     const guarded = experimentPolicySchema.parse({ guardrails: { maxLoss: 0.5 } });
     const arms = [
-      arm('control', true, 3000, 0.5),
-      arm('challenger', false, 3000, 0.7, { returnsN: 100, returnSum: -0.8, returnSumSq: 1 }),
+      arm('control', true, 3000, 0.5, { returnsN: 1000, returnSum: 0, returnSumSq: 0.1 }),
+      arm('challenger', false, 3000, 0.7, { returnsN: 1000, returnSum: -2, returnSumSq: 0.1 + 4 / 1000 }),
     ];
     const end = decideExperiment(analyseArms(arms, guarded, {}, 0), guarded, DAY, 7 * DAY);
     assert.equal(end?.kind, 'guardrail');
-    assert.match(end!.reason, /challenger lost 0\.8000 > 0\.5/);
+    assert.match(
+      end!.reason,
+      /challenger lost 4\.0000 more than control over the same 2000 outcomes \(> 0\.5\)/,
+    );
+  });
+
+  it('does not breach an absolute loss when control lost as much over the same period', () => {
+    const guarded = experimentPolicySchema.parse({ guardrails: { maxLoss: 0.5, maxDrawdown: 0.5 } });
+    const arms = [
+      arm('control', true, 3000, 0.5, { returnsN: 1000, returnSum: -2, returnSumSq: 0.1, maxDrawdown: 3 }),
+      arm('challenger', false, 3000, 0.5, {
+        returnsN: 1000,
+        returnSum: -2,
+        returnSumSq: 0.1,
+        maxDrawdown: 3,
+      }),
+    ];
+    assert.deepEqual(analyseArms(arms, guarded, {}, 0).guardrailBreaches, []);
   });
 });
