@@ -1,6 +1,7 @@
 import { srmTest, type Moments } from '../stats';
 import {
   alwaysValidDifference,
+  createPairedComparison,
   decidePairedComparison,
   periodWeightedDifference,
   plannedTau2,
@@ -117,7 +118,11 @@ function estimateDifference(
             : { n: a.returnsN, sum: a.returnSum };
       return { control: sums(c), treatment: sums(t) };
     });
-    const result = periodWeightedDifference(series);
+    const outcomeVariances = {
+      control: rowMoments(control, metric).variance,
+      treatment: rowMoments(treatment, metric).variance,
+    };
+    const result = periodWeightedDifference(series, { outcomeVariances });
     if (result.periods < minPeriods || !(result.variance >= 0)) return null;
     return { diff: result.diff, variance: result.variance, level };
   }
@@ -426,4 +431,34 @@ function guardrailBreaches(
     }
   }
   return breaches;
+}
+
+/**
+ * The paired comparison over bars scored by both versions (served + shadow), in time order, with the
+ * policy's score. Bars without what the score needs (no label for Brier/log, no return for pnl) are
+ * skipped. Returns null when no bar qualifies.
+ */
+export function pairedComparisonOf(
+  bars: ReadonlyArray<{
+    label: number | null;
+    champion: number;
+    challenger: number;
+    marketReturn: number | null;
+  }>,
+  policy: ExperimentPolicy,
+): PairedComparisonState | null {
+  const { score, logClip, pnlClip } = policy.paired;
+  const comparison = createPairedComparison({ score, logClip, pnlClip, alpha: policy.alpha });
+  let used = 0;
+  for (const bar of bars) {
+    if (score === 'pnl' ? bar.marketReturn === null : bar.label === null) continue;
+    comparison.push({
+      champion: bar.champion,
+      challenger: bar.challenger,
+      ...(bar.label !== null ? { label: bar.label } : {}),
+      ...(bar.marketReturn !== null ? { marketReturn: bar.marketReturn } : {}),
+    });
+    used++;
+  }
+  return used > 0 ? comparison.state() : null;
 }

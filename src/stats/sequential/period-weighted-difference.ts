@@ -36,10 +36,20 @@ export interface PeriodWeightedDifference {
  */
 export function periodWeightedDifference(
   periods: ReadonlyArray<{ control: PeriodArmSums; treatment: PeriodArmSums }>,
-  options: { lags?: number } = {},
+  options: {
+    lags?: number;
+    /**
+     * Per-outcome variances of the two arms. When given, the variance never falls below what
+     * independent outcomes would have (Σ w²(σ²_C/n_C + σ²_T/n_T)/(Σw)²): a noisy HAC estimate that
+     * happens to be small at one look must not make that look decisive.
+     */
+    outcomeVariances?: { control: number; treatment: number };
+  } = {},
 ): PeriodWeightedDifference {
   const w: number[] = [];
   const d: number[] = [];
+  const iid: number[] = [];
+  const ov = options.outcomeVariances;
   periods.forEach((p, i) => {
     for (const arm of [p.control, p.treatment])
       if (!(arm.n >= 0) || !Number.isFinite(arm.sum))
@@ -47,6 +57,7 @@ export function periodWeightedDifference(
     if (p.control.n > 0 && p.treatment.n > 0) {
       w.push((p.control.n * p.treatment.n) / (p.control.n + p.treatment.n));
       d.push(p.treatment.sum / p.treatment.n - p.control.sum / p.control.n);
+      if (ov) iid.push(ov.control / p.control.n + ov.treatment / p.treatment.n);
     }
   });
   const t = w.length;
@@ -62,7 +73,17 @@ export function periodWeightedDifference(
   for (let i = 0; i < t; i++) u[i] = (w[i] as number) * ((d[i] as number) - diff);
   const lags = Math.min(t - 1, options.lags ?? defaultNeweyWestLags(t));
   const omega = bartlettLongRunVariance(u, lags);
-  // t/(t − 1) so that one period-contrast's spread is not estimated with the divisor-n bias.
-  const variance = t > 1 ? (((t * t) / (t - 1)) * omega) / (sw * sw) : 0;
+  // t/(t − 1 − L) instead of divisor t: the Bartlett estimate is biased low by about (1 + L)/t on
+  // short series. Then ν/(ν − 2) with ν = 3t/(2L), the Bartlett estimate's equivalent degrees of
+  // freedom: the always-valid test divides by a variance that is itself noisy, and an unlucky low
+  // estimate at one of many looks would otherwise cost error rate (the Student-t idea).
+  let variance = t > lags + 1 ? (((t * t) / (t - 1 - lags)) * omega) / (sw * sw) : 0;
+  const nu = (3 * t) / (2 * Math.max(1, lags));
+  if (nu > 2) variance *= nu / (nu - 2);
+  if (ov) {
+    let floor = 0;
+    for (let i = 0; i < t; i++) floor += (w[i] as number) ** 2 * (iid[i] as number);
+    variance = Math.max(variance, floor / (sw * sw));
+  }
   return { diff, variance, periods: t, lags };
 }
