@@ -9,7 +9,10 @@ export interface BoundedMeanConfidenceSequenceOptions {
   upper: number;
   /** Miscoverage: P(the running average of conditional means ever leaves the interval) ≤ alpha. @default 0.05 */
   alpha?: number;
-  /** Cap c on the betting fraction λ (Waudby-Smith & Ramdas suggest ½ or ¾). @default 0.5 */
+  /**
+   * Largest λ of the grid c·2^{−k} (the bound holds for any c < 1). Score differentials are usually
+   * far inside their bounds, so the largest λ decides how fast a real edge shows. @default 0.95
+   */
   maxLambda?: number;
 }
 
@@ -18,7 +21,7 @@ export interface BoundedMeanConfidenceSequenceState {
   n: number;
   /** Plain sample mean of the observations. */
   mean: number;
-  /** Running intersection of the intervals so far: valid at every n simultaneously. */
+  /** Valid at every n simultaneously for the running average of conditional means. */
   interval: Interval;
 }
 
@@ -28,25 +31,30 @@ export interface BoundedMeanConfidenceSequence {
   state(): BoundedMeanConfidenceSequenceState;
 }
 
+/** Betting fractions λ_k = c·2^{−k}, k < LAMBDA_GRID, each carrying α/LAMBDA_GRID (union bound). */
+const LAMBDA_GRID = 14;
+
 /**
- * Predictable-plug-in empirical-Bernstein confidence sequence (Waudby-Smith & Ramdas, "Estimating
- * means of bounded random variables by betting", JRSS-B 2023, Theorem 2; the form Choe & Ramdas,
- * "Comparing Sequential Forecasters", Operations Research 2023, use for score differentials). For
- * x scaled to [0, 1]:
+ * Empirical-Bernstein confidence sequence for the running average of conditional means of bounded
+ * observations (Howard, Ramdas, McAuliffe & Sekhon, "Time-uniform, nonparametric, nonasymptotic
+ * confidence sequences", Ann. Statist. 2021; the form Choe & Ramdas, "Comparing Sequential
+ * Forecasters", Operations Research 2023, use for score differentials). With x scaled to [0, 1],
+ * predictable centres x̂ᵢ = (½ + Σ_{j<i} xⱼ)/i and Vₜ = Σ (xᵢ − x̂ᵢ)², for every fixed λ ∈ (0, 1)
+ * exp(λ Sₜ − ψ(λ) Vₜ), ψ(λ) = −ln(1 − λ) − λ, is a supermartingale with Sₜ = Σ (xᵢ − E[xᵢ | past]),
+ * whatever the conditional means do. By Ville's inequality, on each side and for each λ_k of a grid
+ * (α·w_k/2 each, Σ w_k = 1):
  *
- * - μ̂_t = (½ + Σ x_i)/(t + 1), σ̂²_t = (¼ + Σ (x_i − μ̂_i)²)/(t + 1);
- * - λ_t = min(√(2 ln(2/α) / (σ̂²_{t−1} · t · ln(1 + t))), c), fixed before x_t is seen;
- * - C_t = Σλ_i x_i / Σλ_i ± (ln(2/α) + Σ 4(x_i − μ̂_{i−1})² ψ(λ_i)) / Σλ_i, ψ(λ) = (−ln(1 − λ) − λ)/4.
+ *   Δₜ ∈ x̄ₜ ± (ln(2/(w_k α)) + ψ(λ_k)·Vₜ)/(λ_k·t)   for all t at once,
  *
- * It covers the running average of the conditional means (1/t) Σ E[x_i | past] at every t at once,
- * assuming only boundedness: no iid, no stationarity, no model. So it may be monitored after every
- * bar and stopped whenever. The running intersection keeps it monotone.
+ * and the interval is the intersection over the grid at each t. It assumes only boundedness: no iid,
+ * no stationarity, no model; it may be monitored after every bar and stopped whenever. Unlike a CS for
+ * a fixed mean it is not intersected over time, because its target (the running average) moves.
  *
  * ### Examples
  * ```ts
  * const cs = createBoundedMeanConfidenceSequence({ lower: -1, upper: 1 });
  * for (let i = 0; i < 1000; i++) cs.push(i % 2 === 0 ? 0.3 : -0.1);
- * cs.state(); // { n: 1000, mean: 0.1, interval: [≈0.04, ≈0.16] }
+ * cs.state(); // { n: 1000, mean: 0.1, interval: [≈0.06, ≈0.14] }
  * ```
  */
 export function createBoundedMeanConfidenceSequence(
@@ -58,49 +66,43 @@ export function createBoundedMeanConfidenceSequence(
   if (!(upper > lower)) throw new StatsInputError('upper', `must exceed lower (${lower}), got ${upper}`);
   const alpha = options.alpha ?? 0.05;
   requireOpenUnit('alpha', alpha);
-  const c = options.maxLambda ?? 0.5;
+  const c = options.maxLambda ?? 0.95;
   if (!(c > 0 && c < 1)) throw new StatsInputError('maxLambda', `must be in (0, 1), got ${c}`);
   const width = upper - lower;
-  const logTerm = Math.log(2 / alpha);
+  const lambdas = Array.from({ length: LAMBDA_GRID }, (_, k) => c * Math.pow(2, -k));
+  // α split over the grid as 2^{−(k+1)} (renormalised): the largest λ, which decides when the
+  // differentials sit far inside their bounds (the usual case), pays ln(4/α) instead of ln(2K/α).
+  const shares = lambdas.map((_, k) => Math.pow(2, -(k + 1)) / (1 - Math.pow(2, -LAMBDA_GRID)));
+  const logTerms = shares.map((w) => Math.log(2 / (w * alpha)));
+  const psi = lambdas.map((l) => -Math.log1p(-l) - l);
 
   let n = 0;
   let sum = 0;
-  let muHat = 0.5;
-  let sumSqDev = 0;
-  let sumLambda = 0;
-  let sumLambdaX = 0;
-  let sumPenalty = 0;
-  let lo = 0;
-  let hi = 1;
+  let variation = 0;
 
   const push = (value: number): void => {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < lower || value > upper) {
       throw new StatsInputError('value', `must be a finite number in [${lower}, ${upper}], got ${value}`);
     }
     const x = (value - lower) / width;
-    const t = n + 1;
-    const sigma2Previous = (0.25 + sumSqDev) / t;
-    const lambda = Math.min(Math.sqrt((2 * logTerm) / (sigma2Previous * t * Math.log(1 + t))), c);
-    const dev = x - muHat;
-    sumLambda += lambda;
-    sumLambdaX += lambda * x;
-    sumPenalty += dev * dev * (-Math.log1p(-lambda) - lambda);
-    n = t;
+    const predicted = (0.5 + sum) / (n + 1);
+    variation += (x - predicted) * (x - predicted);
+    n++;
     sum += x;
-    muHat = (0.5 + sum) / (t + 1);
-    sumSqDev += (x - muHat) * (x - muHat);
-    const centre = sumLambdaX / sumLambda;
-    const radius = (logTerm + sumPenalty) / sumLambda;
-    lo = Math.max(lo, centre - radius);
-    hi = Math.min(hi, centre + radius);
-    // An empty intersection can only happen on the α-probability event; keep a point, not an inverted pair.
-    if (lo > hi) lo = hi = centre;
   };
 
-  const state = (): BoundedMeanConfidenceSequenceState => ({
-    n,
-    mean: n > 0 ? lower + (sum / n) * width : NaN,
-    interval: [lower + lo * width, lower + hi * width],
-  });
+  const state = (): BoundedMeanConfidenceSequenceState => {
+    if (n === 0) return { n, mean: NaN, interval: [lower, upper] };
+    const mean = sum / n;
+    let radius = Infinity;
+    for (let k = 0; k < LAMBDA_GRID; k++)
+      radius = Math.min(
+        radius,
+        ((logTerms[k] as number) + (psi[k] as number) * variation) / ((lambdas[k] as number) * n),
+      );
+    const lo = Math.max(0, mean - radius);
+    const hi = Math.min(1, mean + radius);
+    return { n, mean: lower + mean * width, interval: [lower + lo * width, lower + hi * width] };
+  };
   return { push, state };
 }
