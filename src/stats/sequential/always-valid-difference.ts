@@ -19,7 +19,7 @@ export interface AlwaysValidDifferenceResult {
  *
  * ### Examples
  * ```ts
- * alwaysValidDifference({ diff: 0.2, variance: 0.004, tau2: 0.01 }).pValue; // ≈ 0.03
+ * alwaysValidDifference({ diff: 0.2, variance: 0.004, tau2: 0.01 }).pValue; // ≈ 0.0526
  * ```
  */
 export function alwaysValidDifference(input: {
@@ -46,12 +46,12 @@ export function alwaysValidDifference(input: {
  * τ² planned from the minimum detectable effect: the mixing variance that makes the confidence
  * sequence narrowest at V* = (MDE/(z_{1−α/2} + z_{power}))², the variance of the difference at the
  * fixed-horizon sample size for that MDE. Fixed before the experiment starts, so it never moves with
- * the allocation or the data. (Minimises ½ ln(1 + r) − ln α over (1 + r)/r · …, r = τ²/V*; found by
- * golden-section search on ln r.)
+ * the allocation or the data. (Minimises the half-width 2V*(1 + r)/r · (½ ln(1 + r) − ln α) over
+ * r = τ²/V*, by golden-section search on ln r.)
  *
  * ### Examples
  * ```ts
- * plannedTau2({ mde: 0.05 }); // ≈ 0.00167 (r ≈ 5.2 times V* = 0.05²/2.8²)
+ * plannedTau2({ mde: 0.05 }); // ≈ 0.002616 (≈ 8.2 times V* = (0.05/2.80)²)
  * ```
  */
 export function plannedTau2(input: { mde: number; alpha?: number; power?: number }): number {

@@ -54,7 +54,7 @@ const LAMBDA_GRID = 14;
  * ```ts
  * const cs = createBoundedMeanConfidenceSequence({ lower: -1, upper: 1 });
  * for (let i = 0; i < 1000; i++) cs.push(i % 2 === 0 ? 0.3 : -0.1);
- * cs.state(); // { n: 1000, mean: 0.1, interval: [≈0.06, ≈0.14] }
+ * cs.state(); // { n: 1000, mean: ≈0.1, interval: [≈0.0714, ≈0.1286] }
  * ```
  */
 export function createBoundedMeanConfidenceSequence(

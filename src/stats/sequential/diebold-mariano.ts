@@ -27,7 +27,7 @@ export interface DieboldMarianoResult {
  *
  * ### Examples
  * ```ts
- * dieboldMariano([0.1, -0.05, 0.2, 0.02, 0.08, -0.01, 0.12, 0.04]).pValue; // ≈ 0.05
+ * dieboldMariano([0.1, -0.05, 0.2, 0.02, 0.08, -0.01, 0.12, 0.04]).pValue; // ≈ 0.00385 (lags 2)
  * ```
  */
 export function dieboldMariano(

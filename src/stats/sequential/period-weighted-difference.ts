@@ -31,7 +31,7 @@ export interface PeriodWeightedDifference {
  * periodWeightedDifference([
  *   { control: { n: 10, sum: 5 }, treatment: { n: 10, sum: 6 } },
  *   { control: { n: 10, sum: 4 }, treatment: { n: 10, sum: 4 } },
- * ]); // diff 0.05
+ * ]); // diff ≈ 0.05 (variance 0: two periods leave no room for the Newey–West lags)
  * ```
  */
 export function periodWeightedDifference(

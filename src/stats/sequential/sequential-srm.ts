@@ -32,7 +32,7 @@ export const SRM_DIRICHLET_CONCENTRATION = 10_000;
  * ### Examples
  * ```ts
  * sequentialSrm([{ counts: [5000, 5000], weights: [0.5, 0.5] }]).pValue; // 1
- * sequentialSrm([{ counts: [5000, 5600], weights: [0.5, 0.5] }]).pValue; // < 0.001
+ * sequentialSrm([{ counts: [5000, 5600], weights: [0.5, 0.5] }]).pValue; // ≈ 0.00023
  * ```
  */
 export function sequentialSrm(

@@ -132,4 +132,67 @@ describe('experiment analysis and decision', () => {
     ];
     assert.deepEqual(analyseArms(arms, guarded, {}, 0).guardrailBreaches, []);
   });
+
+  describe('comparison: paired (default), split or both', () => {
+    const pairedState = (interval: [number, number], bars = 500) => ({
+      variant: 'challenger',
+      state: {
+        score: 'brier' as const,
+        bars,
+        meanDifference: (interval[0] + interval[1]) / 2,
+        interval,
+        dieboldMariano: null,
+      },
+    });
+    const even = [arm('control', true, 3000, 0.5), arm('challenger', false, 3000, 0.5)];
+    const better = [arm('control', true, 3000, 0.5), arm('challenger', false, 3000, 0.6)];
+
+    it('promotes or rejects on the same bars by default, whatever the split says', () => {
+      const promote = analyseArms(even, policy, {}, 0, { paired: pairedState([0.001, 0.01]) });
+      const end = decideExperiment(promote, policy, DAY, 7 * DAY);
+      assert.equal(end?.kind, 'significant');
+      assert.equal(end && 'winner' in end ? end.winner : null, 'challenger');
+      assert.match(end!.reason, /scores better than control on the same 500 bars/);
+      const reject = analyseArms(better, policy, {}, 0, { paired: pairedState([-0.01, -0.001]) });
+      const worse = decideExperiment(reject, policy, DAY, 7 * DAY);
+      assert.equal(worse && 'winner' in worse ? worse.winner : null, 'control');
+      const open = analyseArms(better, policy, {}, 0, { paired: pairedState([-0.01, 0.01]) });
+      assert.equal(
+        decideExperiment(open, policy, DAY, 7 * DAY),
+        undefined,
+        'the split does not decide for paired',
+      );
+    });
+
+    it('falls back to the split, and says so, while there are no shadow-scored bars', () => {
+      const end = decideExperiment(analyseArms(better, policy, {}, 0), policy, DAY, 7 * DAY);
+      assert.equal(end?.kind, 'significant');
+      assert.match(end!.reason, /\(split: no shadow-scored bars yet\)$/);
+    });
+
+    it('both: promotes only when paired and split agree, rejects when either says worse', () => {
+      const both = experimentPolicySchema.parse({ ...policy, comparison: 'both' });
+      const agree = analyseArms(better, both, {}, 0, { paired: pairedState([0.001, 0.01]) });
+      assert.equal(decideExperiment(agree, both, DAY, 7 * DAY)?.kind, 'significant');
+      const splitOnly = analyseArms(better, both, {}, 0, { paired: pairedState([-0.01, 0.01]) });
+      assert.equal(decideExperiment(splitOnly, both, DAY, 7 * DAY), undefined);
+      const pairedWorse = analyseArms(better, both, {}, 0, { paired: pairedState([-0.01, -0.001]) });
+      const end = decideExperiment(pairedWorse, both, DAY, 7 * DAY);
+      assert.equal(end && 'winner' in end ? end.winner : null, 'control');
+    });
+
+    it('split with a per-period analysis waits for enough periods', () => {
+      const split = experimentPolicySchema.parse({ ...policy, comparison: 'split', minPeriods: 30 });
+      const periods = Array.from({ length: 10 }, (_, i) => ({
+        start: i,
+        arms: {
+          control: { labelled: 300, correct: 150, returnsN: 0, returnSum: 0 },
+          challenger: { labelled: 300, correct: 180, returnsN: 0, returnSum: 0 },
+        },
+      }));
+      const few = analyseArms(better, split, {}, 0, { strategy: 'random', periods });
+      assert.equal(few.comparisons[0]!.ci, null);
+      assert.equal(decideExperiment(few, split, DAY, 7 * DAY), undefined);
+    });
+  });
 });

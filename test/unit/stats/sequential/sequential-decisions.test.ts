@@ -239,3 +239,32 @@ describe('always-valid difference with a fixed τ²', () => {
     assert.ok(w(tau2) <= w(tau2 * 0.8) && w(tau2) <= w(tau2 * 1.25));
   });
 });
+
+describe('TSDoc examples of src/stats/sequential', () => {
+  it('print what the code returns (to the precision quoted)', () => {
+    const close = (a: number, b: number, tol: number) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
+    const cs = createBoundedMeanConfidenceSequence({ lower: -1, upper: 1 });
+    for (let i = 0; i < 1000; i++) cs.push(i % 2 === 0 ? 0.3 : -0.1);
+    close(cs.state().interval[0], 0.0714, 1e-4);
+    close(cs.state().interval[1], 0.1286, 1e-4);
+    close(dieboldMariano([0.1, -0.05, 0.2, 0.02, 0.08, -0.01, 0.12, 0.04]).pValue, 0.00385, 1e-5);
+    close(sequentialSrm([{ counts: [5000, 5600], weights: [0.5, 0.5] }]).pValue, 0.00023, 1e-5);
+    assert.equal(sequentialSrm([{ counts: [5000, 5000], weights: [0.5, 0.5] }]).pValue, 1);
+    close(alwaysValidDifference({ diff: 0.2, variance: 0.004, tau2: 0.01 }).pValue, 0.0526, 1e-4);
+    close(plannedTau2({ mde: 0.05 }), 0.002616, 1e-6);
+    assert.equal(bartlettLongRunVariance([1, -1, 1, -1], 1), 0.25);
+    close(
+      periodWeightedDifference([
+        { control: { n: 10, sum: 5 }, treatment: { n: 10, sum: 6 } },
+        { control: { n: 10, sum: 4 }, treatment: { n: 10, sum: 4 } },
+      ]).diff,
+      0.05,
+      1e-12,
+    );
+    assert.deepEqual(ratioMetricMoments({ units: 2, sumY: 4, sumN: 8, sumYY: 10, sumNN: 32, sumYN: 16 }), {
+      n: 2,
+      mean: 0.5,
+      variance: 0.125,
+    });
+  });
+});
