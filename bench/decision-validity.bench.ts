@@ -8,6 +8,8 @@
 // on the same bars against the unpaired split for a challenger with a real edge. Every rate carries
 // its 95% Monte Carlo half-width. The drift rows are joined from bench/support/drift-validity.ts when
 // it exists (the drift helper's part).
+import { analyseArms, type ArmAggregates, type PeriodAggregates } from '../src/lifecycle/analyse-arms';
+import { decideExperiment } from '../src/workflows/experiment/experiment-decision';
 import { sampleSizePerArm } from '../src/stats';
 import { createRng, type Rng } from '../src/stats/random';
 import { createPairedComparison, decidePairedComparison } from '../src/stats/sequential';
@@ -297,37 +299,37 @@ function powerTable(): void {
   // iid normal σ = 1, effect = MDE = 0.1: fixed-horizon n per arm at α 0.05, power 0.8.
   const plan = sampleSizePerArm({ sd: 1, mde: 0.1 });
   const fixedTotal = plan.control + plan.treatment;
-  const runs = Math.max(100, Math.round(RUNS / 2));
-  const rng = createRng(77);
-  let newBy2 = 0;
-  let oldBy2 = 0;
-  const newStops: number[] = [];
-  for (let r = 0; r < runs; r++) {
-    const make = perArmStream('return', () => normal);
-    const proc = make();
-    const base = proc.nextBar.bind(proc);
-    proc.nextBar = (g, w, t) => base(g, w, t).map((o) => (o.arm === 1 ? { ...o, value: o.value + 0.1 } : o));
-    const { policy, legacy } = policies('return');
-    const result = runSplitExperiment(rng, proc, policy, legacy, {
-      lookEvery: LOOK_EVERY,
-      maxOutcomes: 2 * fixedTotal,
-      stopAtDecision: true,
-    });
-    if (result.newDecision === 'promote') newBy2++;
-    if (result.oldDecision === 'promote') oldBy2++;
-    newStops.push(result.newDecision === 'promote' ? result.newDecisionAt : Infinity);
+  const runs = Math.max(100, RUNS);
+  console.log(
+    `\nPower at the MDE (iid normal, effect 0.1σ), ${runs} experiments per line; fixed-horizon plan ${fixedTotal} outcomes in total`,
+  );
+  for (const strategy of ['random', 'hash'] as const) {
+    const rng = createRng(strategy === 'random' ? 77 : 78);
+    let newBy2 = 0;
+    let oldBy2 = 0;
+    const newStops: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const proc = perArmStream('return', () => normal, 2, strategy)();
+      const base = proc.nextBar.bind(proc);
+      proc.nextBar = (g, w, t) =>
+        base(g, w, t).map((o) => (o.arm === 1 ? { ...o, value: o.value + 0.1 } : o));
+      const { policy, legacy } = policies('return');
+      const result = runSplitExperiment(rng, proc, policy, legacy, {
+        lookEvery: LOOK_EVERY,
+        maxOutcomes: 2 * fixedTotal,
+        stopAtDecision: true,
+      });
+      if (result.newDecision === 'promote') newBy2++;
+      if (result.oldDecision === 'promote') oldBy2++;
+      newStops.push(result.newDecision === 'promote' ? result.newDecisionAt : Infinity);
+    }
+    newStops.sort((a, b) => a - b);
+    const median = newStops[Math.floor(runs / 2)];
+    const level = strategy === 'random' ? 'per period (random)' : 'per unit (hash)';
+    console.log(
+      `  ${level.padEnd(20)} promoted by 2× fixed horizon: old ${rate(oldBy2, runs)}, new ${rate(newBy2, runs)} (goal ≥ 0.80); new median to promote ${median} (${(Number(median) / fixedTotal).toFixed(2)}× fixed)`,
+    );
   }
-  newStops.sort((a, b) => a - b);
-  const median = newStops[Math.floor(runs / 2)];
-  console.log(
-    `\nPower at the MDE (iid normal, effect 0.1σ), ${runs} experiments; fixed-horizon plan ${fixedTotal} outcomes in total`,
-  );
-  console.log(
-    `  promoted by 2× fixed horizon: old ${rate(oldBy2, runs)}, new ${rate(newBy2, runs)} (goal ≥ 0.80)`,
-  );
-  console.log(
-    `  new: median outcomes to promote ${median} (${(Number(median) / fixedTotal).toFixed(2)}× fixed)`,
-  );
 }
 
 /**
@@ -453,9 +455,6 @@ function splitStream() {
   };
   return { runSplitExperimentOnStream };
 }
-
-import { analyseArms, type ArmAggregates, type PeriodAggregates } from '../src/lifecycle/analyse-arms';
-import { decideExperiment } from '../src/workflows/experiment/experiment-decision';
 
 function createIncrementalSplit(process: Process, policy: ExperimentPolicy) {
   const arms = [0, 1].map(() => ({ n: 0, sum: 0, sumSq: 0 }));
