@@ -195,4 +195,21 @@ describe('experiment analysis and decision', () => {
       assert.equal(decideExperiment(few, split, DAY, 7 * DAY), undefined);
     });
   });
+
+  it('keeps τ² fixed whatever the allocation: planned from the MDE, not re-tuned per look', () => {
+    const balanced = analyseArms(
+      [arm('control', true, 5000, 0.5), arm('challenger', false, 5000, 0.5)],
+      policy,
+      {},
+      0,
+    );
+    const skewed = analyseArms(
+      [arm('control', true, 9900, 0.5), arm('challenger', false, 100, 0.5)],
+      policy,
+      {},
+      0,
+    );
+    assert.ok(balanced.comparisons[0]!.tau2! > 0);
+    assert.equal(balanced.comparisons[0]!.tau2, skewed.comparisons[0]!.tau2);
+  });
 });
