@@ -10,8 +10,13 @@ import {
   setLiveExperimentStatus,
   type PromoteWinnerInput,
 } from '../db/repositories/experiment.repository';
-import { loadArmAggregates } from '../db/repositories/experiment-metrics.repository';
-import { analyseArms } from '../lifecycle/analyse-arms';
+import {
+  loadArmAggregates,
+  loadPairedBars,
+  loadPeriodAggregates,
+} from '../db/repositories/experiment-metrics.repository';
+import { analyseArms, pairedComparisonOf } from '../lifecycle/analyse-arms';
+import { parseDuration } from '../util/duration';
 import { experimentPolicySchema, type ExperimentPolicyInput } from '../workflows/policies/experiment-policy';
 import type { ExperimentAnalysis, ExperimentInfo } from '../workflows/experiment/experiment-types';
 import { classifyErrors, permanentFailure } from './activity-errors';
@@ -149,18 +154,28 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       // Heartbeat while the scans run: at 10^7 outcomes one look takes longer than the heartbeat timeout.
       const beat = setInterval(() => Context.current().heartbeat(), 10_000);
       let aggregates: Awaited<ReturnType<typeof loadArmAggregates>>;
+      let periods: Awaited<ReturnType<typeof loadPeriodAggregates>>;
+      let paired: ReturnType<typeof pairedComparisonOf> = null;
+      const challenger = experiment.variants.find((v) => !v.is_control)?.variant;
       try {
         Context.current().heartbeat();
         aggregates = await loadArmAggregates(db, experimentId, {
           drawdown: policy.guardrails.maxDrawdown !== undefined,
         });
+        periods = await loadPeriodAggregates(db, experimentId, parseDuration(policy.analysisPeriod));
+        if (policy.comparison !== 'split' && challenger)
+          paired = pairedComparisonOf(await loadPairedBars(db, experimentId, challenger), policy);
       } finally {
         clearInterval(beat);
       }
-      const checkSrm =
-        experiment.allocation_strategy === 'hash' || experiment.allocation_strategy === 'random';
+      // The strategy picks the SRM count (units, decisions, epochs) and the level of analysis.
+      const strategy = experiment.allocation_strategy;
       return classifyErrors(async () =>
-        analyseArms(aggregates, policy, previousPValues, Date.now(), { checkSrm }),
+        analyseArms(aggregates, policy, previousPValues, Date.now(), {
+          strategy,
+          periods,
+          paired: paired && challenger ? { variant: challenger, state: paired } : null,
+        }),
       );
     },
 

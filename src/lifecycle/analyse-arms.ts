@@ -1,16 +1,34 @@
-import { sequentialTest, srmTest, type Moments } from '../stats';
+import { srmTest, type Moments } from '../stats';
+import {
+  alwaysValidDifference,
+  createPairedComparison,
+  decidePairedComparison,
+  periodWeightedDifference,
+  plannedTau2,
+  ratioMetricMoments,
+  sequentialSrm,
+  type PairedComparisonState,
+  type SrmEpoch,
+  type UnitSums,
+} from '../stats/sequential';
 import type { ExperimentPolicy } from '../workflows/policies/experiment-policy';
 import type {
+  AnalysisLevel,
   ArmAnalysis,
   ArmComparison,
   ExperimentAnalysis,
+  PairedAnalysis,
 } from '../workflows/experiment/experiment-types';
+
+/** How traffic was split: sticky per unit (`hash`), per request (`random`) or adaptively (bandits). */
+export type AllocationStrategyName = 'hash' | 'random' | 'epsilon_greedy' | 'thompson';
 
 /** Per-arm aggregates as the database returns them (sums, so that 10^7 outcomes cost one scan). */
 export interface ArmAggregates {
   variant: string;
   isControl: boolean;
   weight: number;
+  /** Routing decisions. */
   assignments: number;
   labelled: number;
   correct: number;
@@ -18,9 +36,46 @@ export interface ArmAggregates {
   returnSum: number;
   returnSumSq: number;
   maxDrawdown: number;
+  /** Distinct units whose first assignment was this arm (SRM of sticky strategies). */
+  units?: number;
+  /** Per-unit sums for the delta method: Y = correct, N = labelled. */
+  accuracyUnits?: UnitSums;
+  /** Per-unit sums for the delta method: Y = summed return, N = outcomes with a return. */
+  returnUnits?: UnitSums;
 }
 
-function momentsOf(arm: ArmAggregates, metric: ExperimentPolicy['primaryMetric']): Moments {
+/** One period's (bar's) sums for one arm. */
+export interface PeriodArmAggregates {
+  /** Routing decisions in the period (per-epoch SRM of adaptive strategies). */
+  decisions?: number;
+  /** The weight the router actually served during the period (adaptive strategies). */
+  servedWeight?: number;
+  labelled: number;
+  correct: number;
+  returnsN: number;
+  returnSum: number;
+}
+
+/** Per-period sums of every arm, in time order. */
+export interface PeriodAggregates {
+  start: number;
+  arms: Record<string, PeriodArmAggregates>;
+}
+
+/** Everything beyond the per-arm sums that the decision may use. */
+export interface AnalyseArmsOptions {
+  /** @deprecated kept for old callers: false = adaptive strategy (same as a bandit `strategy`). */
+  checkSrm?: boolean;
+  strategy?: AllocationStrategyName;
+  periods?: readonly PeriodAggregates[];
+  /** The paired comparison over the shadow-scored bars so far, with the challenger arm it is about. */
+  paired?: { variant: string; state: PairedComparisonState } | null;
+}
+
+/** Fewest units/outcomes per arm before a variance estimate is trusted by a guardrail. */
+const MIN_FOR_VARIANCE = 30;
+
+function rowMoments(arm: ArmAggregates, metric: ExperimentPolicy['primaryMetric']): Moments {
   if (metric === 'accuracy') {
     const n = arm.labelled;
     const p = n > 0 ? arm.correct / n : 0;
@@ -32,27 +87,196 @@ function momentsOf(arm: ArmAggregates, metric: ExperimentPolicy['primaryMetric']
   return { n, mean, variance };
 }
 
+function outcomesOf(arm: ArmAggregates, metric: ExperimentPolicy['primaryMetric']): number {
+  return metric === 'accuracy' ? arm.labelled : arm.returnsN;
+}
+
+/** An estimate of treatment − control with its variance, at the level chosen; null = not yet. */
+interface Estimate {
+  diff: number;
+  variance: number;
+  level: AnalysisLevel;
+}
+
+function estimateDifference(
+  control: ArmAggregates,
+  treatment: ArmAggregates,
+  metric: ExperimentPolicy['primaryMetric'],
+  level: AnalysisLevel,
+  periods: readonly PeriodAggregates[] | undefined,
+  minPeriods: number,
+): Estimate | null {
+  if (level === 'period' && periods) {
+    const series = periods.map((p) => {
+      const c = p.arms[control.variant];
+      const t = p.arms[treatment.variant];
+      const sums = (a: PeriodArmAggregates | undefined) =>
+        !a
+          ? { n: 0, sum: 0 }
+          : metric === 'accuracy'
+            ? { n: a.labelled, sum: a.correct }
+            : { n: a.returnsN, sum: a.returnSum };
+      return { control: sums(c), treatment: sums(t) };
+    });
+    const outcomeVariances = {
+      control: rowMoments(control, metric).variance,
+      treatment: rowMoments(treatment, metric).variance,
+    };
+    const result = periodWeightedDifference(series, { outcomeVariances });
+    if (result.periods < minPeriods || !(result.variance >= 0)) return null;
+    return { diff: result.diff, variance: result.variance, level };
+  }
+  if (level === 'unit') {
+    const pick = (a: ArmAggregates) => (metric === 'accuracy' ? a.accuracyUnits : a.returnUnits);
+    const cu = pick(control);
+    const tu = pick(treatment);
+    if (cu && tu) {
+      const c = ratioMetricMoments(cu);
+      const t = ratioMetricMoments(tu);
+      if (c.n < 2 || t.n < 2) return null;
+      return { diff: t.mean - c.mean, variance: c.variance / c.n + t.variance / t.n, level };
+    }
+  }
+  const c = rowMoments(control, metric);
+  const t = rowMoments(treatment, metric);
+  if (c.n < 2 || t.n < 2) return null;
+  return { diff: t.mean - c.mean, variance: c.variance / c.n + t.variance / t.n, level: 'row' };
+}
+
 /**
- * Turns per-arm aggregates into one look of the experiment: each treatment against control with the
- * always-valid mSPRT (p-values kept as running minima through `previousPValues`), the SRM test on
- * assignments against the configured weights, and guardrail breaches.
+ * A τ² fixed for the experiment: the policy's, else planned from the MDE; for a metric with no MDE on
+ * its scale (a return guardrail under an accuracy experiment), 4σ²ρ² with σ² the control's
+ * per-outcome variance and ρ² GrowthBook's tuning at N* = 5,000 — a per-outcome constant that, unlike
+ * the old ρ²·N·V, does not move with the allocation.
+ */
+function tau2For(
+  policy: ExperimentPolicy,
+  metric: ExperimentPolicy['primaryMetric'],
+  alpha: number,
+  control: ArmAggregates,
+  mde?: number,
+): number {
+  if (metric === policy.primaryMetric) {
+    if (policy.tau2 !== undefined) return policy.tau2;
+    return plannedTau2({ mde: mde ?? policy.minimumDetectableEffect, alpha });
+  }
+  if (mde !== undefined && mde > 0) return plannedTau2({ mde, alpha });
+  const m = rowMoments(control, metric);
+  const sigma2 = m.variance > 0 ? m.variance : metric === 'accuracy' ? 0.25 : 1e-4;
+  const minus2LogAlpha = -2 * Math.log(alpha);
+  return (4 * sigma2 * (minus2LogAlpha + Math.log(minus2LogAlpha + 1))) / 5000;
+}
+
+/** Which level the split outcomes are analysed at (docs/concepts.md, "Units of analysis"). */
+export function analysisLevelFor(policy: ExperimentPolicy, strategy: AllocationStrategyName): AnalysisLevel {
+  if (policy.analysisLevel !== 'auto') return policy.analysisLevel;
+  return strategy === 'hash' ? 'unit' : 'period';
+}
+
+function drawdownOver(periods: readonly PeriodAggregates[], variant: string, otherVariant: string): number {
+  // Each arm's mean return per outcome in a period, times the period's traffic of both arms: what the
+  // arm would have made serving everything, so that two arms of different sizes are comparable.
+  let cum = 0;
+  let peak = 0;
+  let worst = 0;
+  for (const p of periods) {
+    const a = p.arms[variant];
+    const b = p.arms[otherVariant];
+    if (!a || !b || a.returnsN === 0 || b.returnsN === 0) continue;
+    cum += (a.returnSum / a.returnsN) * (a.returnsN + b.returnsN);
+    peak = Math.max(peak, cum);
+    worst = Math.max(worst, peak - cum);
+  }
+  return worst;
+}
+
+function sequentialSrmOf(
+  arms: readonly ArmAggregates[],
+  strategy: AllocationStrategyName,
+  periods: readonly PeriodAggregates[] | undefined,
+  srmAlpha: number,
+): ExperimentAnalysis['srm'] {
+  const none = { chi2: 0, pValue: 1, mismatch: false, counted: 'none' as const };
+  const weightSum = arms.reduce((s, a) => s + a.weight, 0);
+  let epochs: SrmEpoch[];
+  let counted: 'units' | 'decisions' | 'epochs';
+  if (strategy === 'random') {
+    counted = 'decisions';
+    epochs = [{ counts: arms.map((a) => a.assignments), weights: arms.map((a) => a.weight / weightSum) }];
+  } else if (strategy === 'hash') {
+    if (arms.some((a) => a.units === undefined)) return none;
+    counted = 'units';
+    epochs = [{ counts: arms.map((a) => a.units as number), weights: arms.map((a) => a.weight / weightSum) }];
+  } else {
+    // Adaptive: only an epoch whose served weights are known can be checked, against those weights.
+    counted = 'epochs';
+    epochs = (periods ?? [])
+      .filter((p) => arms.every((a) => p.arms[a.variant]?.servedWeight !== undefined))
+      .map((p) => ({
+        counts: arms.map((a) => p.arms[a.variant]?.decisions ?? 0),
+        weights: arms.map((a) => p.arms[a.variant]!.servedWeight as number),
+      }));
+    if (epochs.length === 0) return none;
+  }
+  if (!(weightSum > 0)) return none;
+  const total = epochs.reduce((s, e) => s + e.counts.reduce((x, y) => x + y, 0), 0);
+  if (total < arms.length * 10) return { ...none, counted };
+  const sequential = sequentialSrm(epochs);
+  let chi2 = 0;
+  for (const e of epochs) {
+    if (e.counts.reduce((x, y) => x + y, 0) === 0 || e.weights.some((w) => !(w > 0))) continue;
+    const ws = e.weights.reduce((x, y) => x + y, 0);
+    chi2 += srmTest(
+      e.counts,
+      e.weights.map((w) => w / ws),
+    ).chi2;
+  }
+  return {
+    chi2,
+    pValue: sequential.pValue,
+    // Improbable under the served weights (anytime-valid) and material (some share off by > 0.1 pp).
+    mismatch: sequential.pValue < srmAlpha && sequential.maxDeviation > 0.001,
+    counted,
+  };
+}
+
+/**
+ * Turns one look's data into the analysis the decision reads:
+ *
+ * - each treatment against control with the always-valid mSPRT at a fixed τ², the variance taken at a
+ *   level where rows are independent enough (per unit by the delta method for unit-sticky `hash`, per
+ *   period with Newey–West for `random` and bandits; period weighting also removes the bias of
+ *   allocation that moves with the base rate);
+ * - the sequential (Dirichlet–multinomial) SRM on distinct units for `hash`, decisions for `random`,
+ *   per allocation epoch against the served weights for bandits;
+ * - guardrails as sequential harm tests on treatment − control, loss and drawdown against control over
+ *   the same periods;
+ * - the paired comparison over shadow-scored bars, when there are any.
  */
 export function analyseArms(
   arms: ArmAggregates[],
   policy: ExperimentPolicy,
   previousPValues: Record<string, number>,
   now: number,
-  options: { checkSrm?: boolean } = {},
+  options: AnalyseArmsOptions = {},
 ): ExperimentAnalysis {
   const control = arms.find((a) => a.isControl);
   if (!control) throw new Error('the experiment has no control arm');
-  const controlMoments = momentsOf(control, policy.primaryMetric);
+  const strategy: AllocationStrategyName =
+    options.strategy ?? (options.checkSrm === false ? 'thompson' : 'hash');
+  const level = analysisLevelFor(policy, strategy);
+  const notes: string[] = [];
+  if (level === 'period' && !options.periods) notes.push('no per-period sums: analysed per outcome');
+  if (level === 'unit' && arms.some((a) => !a.accuracyUnits && !a.returnUnits))
+    notes.push('no per-unit sums: analysed per outcome');
+
   const analysed: ArmAnalysis[] = arms.map((a) => {
-    const m = momentsOf(a, policy.primaryMetric);
+    const m = rowMoments(a, policy.primaryMetric);
     return {
       variant: a.variant,
       isControl: a.isControl,
       assignments: a.assignments,
+      ...(a.units !== undefined ? { units: a.units } : {}),
       n: m.n,
       mean: m.mean,
       variance: m.variance,
@@ -61,66 +285,180 @@ export function analyseArms(
     };
   });
 
+  const tau2 = tau2For(policy, policy.primaryMetric, policy.alpha, control);
   const comparisons: ArmComparison[] = [];
   for (const arm of arms.filter((a) => !a.isControl)) {
-    const treatment = momentsOf(arm, policy.primaryMetric);
     const previous = previousPValues[arm.variant] ?? 1;
-    // The test needs two observations per arm with some spread; until then nothing is known.
-    if (controlMoments.n < 2 || treatment.n < 2 || controlMoments.variance + treatment.variance === 0) {
+    const estimate = estimateDifference(
+      control,
+      arm,
+      policy.primaryMetric,
+      level,
+      options.periods,
+      policy.minPeriods,
+    );
+    if (!estimate || (estimate.variance === 0 && estimate.diff === 0)) {
+      const c = rowMoments(control, policy.primaryMetric);
+      const t = rowMoments(arm, policy.primaryMetric);
       comparisons.push({
         variant: arm.variant,
-        diff: treatment.mean - controlMoments.mean,
+        diff: t.mean - c.mean,
         pValue: previous,
         ci: null,
+        level,
+        tau2,
       });
       continue;
     }
-    // Without an explicit τ² the statistics core tunes it to the arms' variance (documented there).
-    const result = sequentialTest(controlMoments, treatment, {
+    const result = alwaysValidDifference({
+      diff: estimate.diff,
+      variance: estimate.variance,
+      tau2,
       alpha: policy.alpha,
       previousPValue: previous,
-      ...(policy.tau2 !== undefined ? { tau2: policy.tau2 } : {}),
     });
-    comparisons.push({ variant: arm.variant, diff: result.diff, pValue: result.pValue, ci: result.ci });
+    comparisons.push({
+      variant: arm.variant,
+      diff: result.diff,
+      pValue: result.pValue,
+      ci: result.ci,
+      level: estimate.level,
+      tau2,
+    });
   }
 
-  const totalAssigned = arms.reduce((s, a) => s + a.assignments, 0);
-  const weightSum = arms.reduce((s, a) => s + a.weight, 0);
-  let srm = { chi2: 0, pValue: 1, mismatch: false };
-  // Adaptive strategies move traffic away from the configured weights on purpose: no SRM test there.
-  if (options.checkSrm !== false && totalAssigned >= arms.length * 10 && weightSum > 0) {
-    const result = srmTest(
-      arms.map((a) => a.assignments),
-      arms.map((a) => a.weight / weightSum),
+  const srm = sequentialSrmOf(arms, strategy, options.periods, policy.srmAlpha);
+  if (srm.counted === 'none')
+    notes.push(
+      strategy === 'hash'
+        ? 'SRM not checked: no unit counts'
+        : 'SRM not checked: the served weights of the allocation epochs are not known',
     );
-    // A mismatch is both improbable (p < srmAlpha) and material (some arm off its share by > 0.1 pp).
-    const deviation = Math.max(
-      ...arms.map((a) => Math.abs(a.assignments / totalAssigned - a.weight / weightSum)),
-    );
-    srm = {
-      chi2: result.chi2,
-      pValue: result.pValue,
-      mismatch: result.pValue < policy.srmAlpha && deviation > 0.001,
+
+  const breaches = guardrailBreaches(arms, control, policy, level, options.periods);
+
+  let paired: PairedAnalysis | null = null;
+  if (options.paired && options.paired.state.bars > 0) {
+    const s = options.paired.state;
+    paired = {
+      variant: options.paired.variant,
+      score: s.score,
+      bars: s.bars,
+      meanDifference: s.meanDifference,
+      interval: s.interval,
+      decision: decidePairedComparison(s, policy.paired.minBars),
+      dieboldMariano: s.dieboldMariano
+        ? {
+            statistic: s.dieboldMariano.statistic,
+            pValue: s.dieboldMariano.pValue,
+            lags: s.dieboldMariano.lags,
+          }
+        : null,
     };
   }
+  return {
+    analysedAt: now,
+    arms: analysed,
+    comparisons,
+    srm,
+    guardrailBreaches: breaches,
+    paired,
+    ...(notes.length ? { notes } : {}),
+  };
+}
 
+function guardrailBreaches(
+  arms: readonly ArmAggregates[],
+  control: ArmAggregates,
+  policy: ExperimentPolicy,
+  level: AnalysisLevel,
+  periods: readonly PeriodAggregates[] | undefined,
+): string[] {
+  const g = policy.guardrails;
   const breaches: string[] = [];
-  const { maxLoss, maxDrawdown, maxAccuracyDrop } = policy.guardrails;
-  for (const arm of arms) {
-    if (maxLoss !== undefined && arm.returnSum < -maxLoss)
-      breaches.push(`${arm.variant} lost ${(-arm.returnSum).toFixed(4)} > ${maxLoss}`);
-    if (maxDrawdown !== undefined && arm.maxDrawdown > maxDrawdown)
-      breaches.push(`${arm.variant} drawdown ${arm.maxDrawdown.toFixed(4)} > ${maxDrawdown}`);
-    if (
-      maxAccuracyDrop !== undefined &&
-      !arm.isControl &&
-      arm.labelled >= policy.minSamplesPerVariant &&
-      control.labelled >= policy.minSamplesPerVariant
-    ) {
-      const drop = control.correct / control.labelled - arm.correct / arm.labelled;
-      if (drop > maxAccuracyDrop)
-        breaches.push(`${arm.variant} accuracy ${drop.toFixed(4)} below control (> ${maxAccuracyDrop})`);
+  const harm = (arm: ArmAggregates, metric: ExperimentPolicy['primaryMetric'], margin: number) => {
+    if (outcomesOf(arm, metric) < MIN_FOR_VARIANCE || outcomesOf(control, metric) < MIN_FOR_VARIANCE)
+      return null;
+    const estimate = estimateDifference(control, arm, metric, level, periods, policy.minPeriods);
+    if (!estimate) return null;
+    const mde = margin > 0 ? margin : undefined;
+    const tau2 = tau2For(policy, metric, g.alpha, control, mde);
+    const result = alwaysValidDifference({
+      diff: estimate.diff,
+      variance: estimate.variance,
+      tau2,
+      alpha: g.alpha,
+    });
+    // Surely worse by more than the margin: the whole interval lies below −margin.
+    return { ...result, breached: result.ci[1] < -margin };
+  };
+  for (const arm of arms.filter((a) => !a.isControl)) {
+    if (g.maxAccuracyDrop !== undefined) {
+      const r = harm(arm, 'accuracy', g.maxAccuracyDrop);
+      if (r?.breached)
+        breaches.push(
+          `${arm.variant} accuracy surely below control by more than ${g.maxAccuracyDrop} (difference ${r.diff.toFixed(4)}, interval [${r.ci[0].toFixed(4)}, ${r.ci[1].toFixed(4)}])`,
+        );
+    }
+    if (g.maxReturnDrop !== undefined) {
+      const r = harm(arm, 'return', g.maxReturnDrop);
+      if (r?.breached)
+        breaches.push(
+          `${arm.variant} return per outcome surely below control by more than ${g.maxReturnDrop} (difference ${r.diff.toExponential(3)}, interval [${r.ci[0].toExponential(3)}, ${r.ci[1].toExponential(3)}])`,
+        );
+    }
+    if (g.maxLoss !== undefined || g.maxDrawdown !== undefined) {
+      const r = harm(arm, 'return', 0);
+      if (!r?.breached) continue;
+      const traffic = arm.returnsN + control.returnsN;
+      const excessLoss = -r.diff * traffic;
+      if (g.maxLoss !== undefined && excessLoss > g.maxLoss)
+        breaches.push(
+          `${arm.variant} lost ${excessLoss.toFixed(4)} more than control over the same ${traffic} outcomes (> ${g.maxLoss})`,
+        );
+      if (g.maxDrawdown !== undefined) {
+        const dd = periods
+          ? drawdownOver(periods, arm.variant, control.variant)
+          : (arm.maxDrawdown * traffic) / Math.max(1, arm.returnsN);
+        const ddControl = periods
+          ? drawdownOver(periods, control.variant, arm.variant)
+          : (control.maxDrawdown * traffic) / Math.max(1, control.returnsN);
+        if (dd - ddControl > g.maxDrawdown)
+          breaches.push(
+            `${arm.variant} drawdown ${dd.toFixed(4)} exceeds control's ${ddControl.toFixed(4)} over the same period by more than ${g.maxDrawdown}`,
+          );
+      }
     }
   }
-  return { analysedAt: now, arms: analysed, comparisons, srm, guardrailBreaches: breaches };
+  return breaches;
+}
+
+/**
+ * The paired comparison over bars scored by both versions (served + shadow), in time order, with the
+ * policy's score. Bars without what the score needs (no label for Brier/log, no return for pnl) are
+ * skipped. Returns null when no bar qualifies.
+ */
+export function pairedComparisonOf(
+  bars: ReadonlyArray<{
+    label: number | null;
+    champion: number;
+    challenger: number;
+    marketReturn: number | null;
+  }>,
+  policy: ExperimentPolicy,
+): PairedComparisonState | null {
+  const { score, logClip, pnlClip } = policy.paired;
+  const comparison = createPairedComparison({ score, logClip, pnlClip, alpha: policy.alpha });
+  let used = 0;
+  for (const bar of bars) {
+    if (score === 'pnl' ? bar.marketReturn === null : bar.label === null) continue;
+    comparison.push({
+      champion: bar.champion,
+      challenger: bar.challenger,
+      ...(bar.label !== null ? { label: bar.label } : {}),
+      ...(bar.marketReturn !== null ? { marketReturn: bar.marketReturn } : {}),
+    });
+    used++;
+  }
+  return used > 0 ? comparison.state() : null;
 }

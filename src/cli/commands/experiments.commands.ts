@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import {
   createExperiment,
@@ -20,6 +22,13 @@ import {
 } from '../../workflows';
 import { experimentPolicySchema } from '../../workflows/policies/experiment-policy';
 import type { ExperimentStatusView } from '../../workflows/experiment/experiment-types';
+import {
+  OfflinePairedExperiment,
+  OfflineSplitExperiment,
+  parseOfflinePolicy,
+  type OfflineExperimentResult,
+  type OfflinePolicy,
+} from '../../lifecycle/offline-analysis';
 import type { Command } from '../command';
 import type { CliContext } from '../cli-context';
 import { CliError, ExitCode } from '../exit-codes';
@@ -292,5 +301,214 @@ export const experimentsRampCommand: Command = {
         ExitCode.REJECTED,
       );
     }
+  },
+};
+
+const SPLIT_COLUMNS = ['experiment', 'arm', 'unit_id', 'at'] as const;
+const PAIRED_COLUMNS = ['experiment', 'at', 'label', 'champion', 'challenger'] as const;
+/** Bad rows listed in full; beyond this only the count. */
+const MAX_LISTED_ERRORS = 50;
+
+function parseTime(text: string): number | string {
+  if (/^-?\d+(\.\d+)?$/.test(text)) {
+    const ms = Number(text);
+    return Number.isFinite(ms) ? ms : `at "${text}" is not a time`;
+  }
+  const ms = Date.parse(text);
+  return Number.isFinite(ms) ? ms : `at "${text}" is neither an ISO time nor epoch milliseconds`;
+}
+
+function parseOptionalNumber(name: string, text: string | undefined): number | null | string {
+  if (text === undefined || text === '') return null;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : `${name} "${text}" is not a number`;
+}
+
+function parseBinary(name: string, text: string | undefined, required: boolean): number | null | string {
+  if (text === undefined || text === '') return required ? `${name} is missing` : null;
+  const t = text.toLowerCase();
+  if (t === '1' || t === 'true') return 1;
+  if (t === '0' || t === 'false') return 0;
+  return `${name} must be 0 or 1, got "${text}"`;
+}
+
+function parseProbability(name: string, text: string | undefined): number | string {
+  const value = Number(text);
+  if (text === undefined || text === '' || !(value >= 0 && value <= 1))
+    return `${name} must be a probability in [0, 1], got "${text ?? ''}"`;
+  return value;
+}
+
+async function readPolicyFile(file: string): Promise<OfflinePolicy> {
+  const text = await readFile(file, 'utf8').catch(() => {
+    throw new CliError(`cannot read ${file}`, ExitCode.NOT_FOUND);
+  });
+  let input: unknown;
+  try {
+    input = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${file} is not JSON: ${(error as Error).message}`, ExitCode.USAGE);
+  }
+  try {
+    return parseOfflinePolicy(input);
+  } catch (error) {
+    const issue = (error as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues?.[0];
+    throw new CliError(
+      issue ? `policy.${issue.path.map(String).join('.')}: ${issue.message}` : (error as Error).message,
+      ExitCode.USAGE,
+    );
+  }
+}
+
+function describeResult(r: OfflineExperimentResult): string {
+  const interval = r.interval
+    ? `[${r.interval[0].toPrecision(4)}, ${r.interval[1].toPrecision(4)}]`
+    : 'none yet';
+  const at = r.decidedAtRow !== null ? ` at row ${r.decidedAtRow}` : '';
+  return `${r.experiment}: ${r.decision}${r.winner ? ` (winner ${r.winner})` : ''}${at} of ${r.rows}, ${r.looks} look(s), interval ${interval}${r.reason ? ` — ${r.reason}` : ''}`;
+}
+
+export const experimentsAnalyseCommand: Command = {
+  path: ['experiments', 'analyse'],
+  summary: 'Re-analyse exported experiment rows (CSV) through the experiment decision code',
+  usage: '<file.csv> --policy policy.json [--look-every N] [--paired] [--json]',
+  options: { policy: { type: 'string' }, 'look-every': { type: 'string' }, paired: { type: 'boolean' } },
+  details:
+    'Split rows: experiment, arm, unit_id, at (ISO or epoch ms), correct (0/1, optional), return (optional);\n' +
+    'one row per routed decision, in time order within each experiment. --paired rows: experiment, at, label,\n' +
+    "champion, challenger[, return] (both versions' probabilities on the same bar). The policy file is the\n" +
+    'experiment policy JSON plus `control` (the control arm), and optionally `strategy` (hash|random|\n' +
+    'epsilon_greedy|thompson, default hash) and `weights` ({arm: weight}). A look every N rows of an\n' +
+    'experiment (default 1000). A file with bad rows is refused, with every bad line listed.',
+  async run(ctx, { positionals, values }) {
+    const file = positional(positionals, 0, 'the CSV file', this.usage);
+    if (!values.policy) throw new CliError('--policy policy.json is required', ExitCode.USAGE);
+    const offline = await readPolicyFile(values.policy as string);
+    const lookEvery = values['look-every'] === undefined ? 1000 : Number(values['look-every']);
+    if (!Number.isInteger(lookEvery) || lookEvery < 1)
+      throw new CliError(
+        `--look-every must be a positive integer, got "${values['look-every']}"`,
+        ExitCode.USAGE,
+      );
+    const paired = values.paired === true;
+
+    const stream = createReadStream(file, 'utf8');
+    const opened = new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve());
+      stream.once('error', (error: NodeJS.ErrnoException) =>
+        reject(
+          new CliError(
+            `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+            ExitCode.NOT_FOUND,
+          ),
+        ),
+      );
+    });
+    await opened;
+    const lines = createInterface({ input: stream, crlfDelay: Infinity });
+    const experiments = new Map<string, OfflineSplitExperiment | OfflinePairedExperiment>();
+    const errors: Array<{ line: number; reason: string }> = [];
+    let errorCount = 0;
+    const bad = (line: number, reason: string) => {
+      errorCount++;
+      if (errors.length < MAX_LISTED_ERRORS) errors.push({ line, reason });
+    };
+    let header: Map<string, number> | undefined;
+    let lineNumber = 0;
+    for await (const raw of lines) {
+      lineNumber++;
+      const text = raw.trim();
+      if (text === '') continue;
+      const cells = text.split(',').map((c) => c.trim());
+      if (!header) {
+        header = new Map(cells.map((c, i) => [c.toLowerCase(), i]));
+        const needed = paired ? PAIRED_COLUMNS : SPLIT_COLUMNS;
+        const missing = needed.filter((c) => !header!.has(c));
+        if (missing.length)
+          throw new CliError(
+            `${file} line ${lineNumber}: the header lacks ${missing.join(', ')} (needs ${needed.join(', ')}${paired ? '[, return]' : ', correct and/or return'})`,
+            ExitCode.USAGE,
+          );
+        continue;
+      }
+      const cell = (name: string) => {
+        const i = header!.get(name);
+        return i === undefined ? undefined : cells[i];
+      };
+      const experiment = cell('experiment');
+      if (!experiment) {
+        bad(lineNumber, 'experiment is empty');
+        continue;
+      }
+      const at = parseTime(cell('at') ?? '');
+      if (typeof at === 'string') {
+        bad(lineNumber, at);
+        continue;
+      }
+      let state = experiments.get(experiment);
+      if (state?.lastTime !== undefined && at < state.lastTime) {
+        bad(
+          lineNumber,
+          `at ${new Date(at).toISOString()} is before the previous row of ${experiment} (rows must be in time order)`,
+        );
+        continue;
+      }
+      if (paired) {
+        const label = parseBinary('label', cell('label'), offline.policy.paired.score !== 'pnl');
+        const champion = parseProbability('champion', cell('champion'));
+        const challenger = parseProbability('challenger', cell('challenger'));
+        const ret = parseOptionalNumber('return', cell('return'));
+        const problem = [label, champion, challenger, ret].find((v) => typeof v === 'string');
+        if (typeof problem === 'string') {
+          bad(lineNumber, problem);
+          continue;
+        }
+        if (offline.policy.paired.score === 'pnl' && ret === null) {
+          bad(lineNumber, 'the pnl score needs a return');
+          continue;
+        }
+        if (!state) {
+          state = new OfflinePairedExperiment(experiment, offline.policy, lookEvery);
+          experiments.set(experiment, state);
+        }
+        (state as OfflinePairedExperiment).push({
+          at,
+          label: label as number | null,
+          champion: champion as number,
+          challenger: challenger as number,
+          return: ret as number | null,
+        });
+      } else {
+        const arm = cell('arm');
+        const unitId = cell('unit_id');
+        const correct = parseBinary('correct', cell('correct'), false);
+        const ret = parseOptionalNumber('return', cell('return'));
+        if (!arm) bad(lineNumber, 'arm is empty');
+        else if (!unitId) bad(lineNumber, 'unit_id is empty');
+        else if (typeof correct === 'string') bad(lineNumber, correct);
+        else if (typeof ret === 'string') bad(lineNumber, ret);
+        else {
+          if (!state) {
+            state = new OfflineSplitExperiment(experiment, offline, lookEvery);
+            experiments.set(experiment, state);
+          }
+          (state as OfflineSplitExperiment).push({ arm, unitId, at, correct, return: ret });
+        }
+      }
+    }
+    if (!header) throw new CliError(`${file} is empty`, ExitCode.REJECTED);
+    if (errorCount > 0) {
+      const listed = errors.map((e) => `  line ${e.line}: ${e.reason}`).join('\n');
+      const more = errorCount > errors.length ? `\n  … and ${errorCount - errors.length} more` : '';
+      ctx.print(`Refused ${file}: ${errorCount} bad row(s), nothing decided.\n${listed}${more}`, {
+        decided: false,
+        badRows: errorCount,
+        errors,
+      });
+      return ExitCode.REJECTED;
+    }
+    if (experiments.size === 0) throw new CliError(`${file} has no rows`, ExitCode.REJECTED);
+    const results = [...experiments.values()].map((e) => e.finish());
+    ctx.print(results.map(describeResult).join('\n'), results);
   },
 };

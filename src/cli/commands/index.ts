@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { dataImportCommand, dataSynthCommand } from './data.commands';
 import {
+  experimentsAnalyseCommand,
   experimentsConcludeCommand,
   experimentsCreateCommand,
   experimentsListCommand,
@@ -66,6 +67,7 @@ export const commands: Command[] = [
   experimentsResumeCommand,
   experimentsStopCommand,
   experimentsRampCommand,
+  experimentsAnalyseCommand,
   experimentsConcludeCommand,
   schedulesSetCommand,
   schedulesListCommand,

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
-import type { ArmAggregates } from '../../lifecycle/analyse-arms';
+import type { ArmAggregates, PeriodAggregates } from '../../lifecycle/analyse-arms';
+import type { UnitSums } from '../../stats/sequential';
 import type { Database } from '../database';
 
 /**
@@ -66,7 +67,9 @@ export async function loadArmAggregates(
       ) b GROUP BY variant`.execute(db);
     for (const r of result.rows) drawdowns.set(r.variant, Math.max(0, r.drawdown ?? 0));
   }
+  const units = await loadUnitStatistics(db, experimentId);
   return rows.map((r) => ({
+    ...(units.get(r.variant) ?? {}),
     variant: r.variant,
     isControl: r.is_control,
     weight: r.weight,
@@ -78,4 +81,174 @@ export async function loadArmAggregates(
     returnSumSq: r.return_sum_sq,
     maxDrawdown: drawdowns.get(r.variant) ?? 0,
   }));
+}
+
+/** Sum-of-units shape returned by SQL (numeric sums arrive as strings or numbers). */
+function unitSumsOf(r: Record<string, unknown>, prefix: 'acc' | 'ret'): UnitSums {
+  const n = (k: string) => Number(r[`${prefix}_${k}`] ?? 0);
+  return { units: n('units'), sumY: n('y'), sumN: n('n'), sumYY: n('yy'), sumNN: n('nn'), sumYN: n('yn') };
+}
+
+/**
+ * Per arm: distinct units by their first assignment (what a sticky strategy randomises, so what SRM
+ * counts), and per-unit sums (Σ Yᵢ, Σ Nᵢ, Σ Yᵢ², Σ Nᵢ², Σ YᵢNᵢ) of correct / labelled outcomes and of
+ * return / outcomes with a return, for the delta method. One pass over each table; the per-unit rows
+ * never leave the database.
+ */
+export async function loadUnitStatistics(
+  db: Kysely<Database>,
+  experimentId: string,
+): Promise<Map<string, Pick<ArmAggregates, 'units' | 'accuracyUnits' | 'returnUnits'>>> {
+  const firsts = await sql<{ variant: string; units: string }>`
+    SELECT variant, count(*) AS units FROM (
+      SELECT DISTINCT ON (unit_id) unit_id, variant FROM (
+        SELECT unit_id, variant, assigned_at AS at, assignment_id AS id
+        FROM experiment_assignments WHERE experiment_id = ${experimentId}
+        UNION ALL
+        SELECT unit_id, variant, created_at AS at, prediction_id AS id
+        FROM predictions WHERE experiment_id = ${experimentId} AND NOT is_shadow
+      ) d ORDER BY unit_id, at, id
+    ) f GROUP BY variant`.execute(db);
+  const perUnit = await sql<Record<string, unknown> & { variant: string }>`
+    WITH o AS (
+      SELECT o.variant, coalesce(p.unit_id, a.unit_id) AS unit_id, o.correct, o.trade_return
+      FROM experiment_outcomes o
+      LEFT JOIN predictions p ON p.prediction_id = o.prediction_id AND NOT p.is_shadow
+      LEFT JOIN experiment_assignments a ON a.assignment_id = o.prediction_id AND p.prediction_id IS NULL
+      WHERE o.experiment_id = ${experimentId}
+    ), u AS (
+      SELECT variant, unit_id,
+             count(*) FILTER (WHERE correct) AS acc_y, count(correct) AS acc_n,
+             coalesce(sum(trade_return), 0) AS ret_y, count(trade_return) AS ret_n
+      FROM o WHERE unit_id IS NOT NULL GROUP BY variant, unit_id
+    )
+    SELECT variant,
+           count(*) FILTER (WHERE acc_n > 0) AS acc_units, sum(acc_y) AS acc_y, sum(acc_n) AS acc_n,
+           sum(acc_y * acc_y) AS acc_yy, sum(acc_n * acc_n) AS acc_nn, sum(acc_y * acc_n) AS acc_yn,
+           count(*) FILTER (WHERE ret_n > 0) AS ret_units, sum(ret_y) AS ret_y, sum(ret_n) AS ret_n,
+           sum(ret_y * ret_y) AS ret_yy, sum(ret_n * ret_n) AS ret_nn, sum(ret_y * ret_n) AS ret_yn
+    FROM u GROUP BY variant`.execute(db);
+  const result = new Map<string, Pick<ArmAggregates, 'units' | 'accuracyUnits' | 'returnUnits'>>();
+  for (const r of firsts.rows) result.set(r.variant, { units: Number(r.units) });
+  for (const r of perUnit.rows) {
+    result.set(r.variant, {
+      units: result.get(r.variant)?.units ?? 0,
+      accuracyUnits: unitSumsOf(r, 'acc'),
+      returnUnits: unitSumsOf(r, 'ret'),
+    });
+  }
+  return result;
+}
+
+/**
+ * Per-period (bar) sums of each arm, in time order: routing decisions and outcomes bucketed by
+ * ⌊epoch ms / periodMs⌋ of the prediction time. Served weights of adaptive strategies are not logged
+ * by the router, so `servedWeight` is left unset (the per-epoch SRM then says it could not check).
+ */
+export async function loadPeriodAggregates(
+  db: Kysely<Database>,
+  experimentId: string,
+  periodMs: number,
+): Promise<PeriodAggregates[]> {
+  const { rows } = await sql<{
+    period: string;
+    variant: string;
+    decisions: string;
+    labelled: string;
+    correct: string;
+    returns_n: string;
+    return_sum: number;
+  }>`
+    WITH d AS (
+      SELECT floor(extract(epoch FROM at) * 1000 / ${periodMs})::bigint AS period, variant, count(*) AS decisions
+      FROM (
+        SELECT variant, assigned_at AS at FROM experiment_assignments WHERE experiment_id = ${experimentId}
+        UNION ALL
+        SELECT p.variant, p.created_at FROM predictions p
+        WHERE p.experiment_id = ${experimentId} AND NOT p.is_shadow
+          AND NOT EXISTS (SELECT 1 FROM experiment_assignments a WHERE a.assignment_id = p.prediction_id)
+      ) x GROUP BY 1, 2
+    ), o AS (
+      SELECT floor(extract(epoch FROM prediction_at) * 1000 / ${periodMs})::bigint AS period, variant,
+             count(correct) AS labelled, count(*) FILTER (WHERE correct) AS correct,
+             count(trade_return) AS returns_n, coalesce(sum(trade_return), 0) AS return_sum
+      FROM experiment_outcomes WHERE experiment_id = ${experimentId} GROUP BY 1, 2
+    )
+    SELECT coalesce(d.period, o.period) AS period, coalesce(d.variant, o.variant) AS variant,
+           coalesce(d.decisions, 0) AS decisions, coalesce(o.labelled, 0) AS labelled,
+           coalesce(o.correct, 0) AS correct, coalesce(o.returns_n, 0) AS returns_n,
+           coalesce(o.return_sum, 0) AS return_sum
+    FROM d FULL JOIN o ON o.period = d.period AND o.variant = d.variant
+    ORDER BY 1, 2`.execute(db);
+  const periods: PeriodAggregates[] = [];
+  for (const r of rows) {
+    const start = Number(r.period) * periodMs;
+    let last = periods[periods.length - 1];
+    if (!last || last.start !== start) {
+      last = { start, arms: {} };
+      periods.push(last);
+    }
+    last.arms[r.variant] = {
+      decisions: Number(r.decisions),
+      labelled: Number(r.labelled),
+      correct: Number(r.correct),
+      returnsN: Number(r.returns_n),
+      returnSum: Number(r.return_sum),
+    };
+  }
+  return periods;
+}
+
+/** One bar scored by both versions: the served prediction, its shadow twin and the outcome. */
+export interface PairedBarRow {
+  at: number;
+  /** 0/1 label recovered from the served prediction and its `correct` outcome (threshold ½). */
+  label: number | null;
+  champion: number;
+  challenger: number;
+  /** The bar's market return, recovered as trade_return·sign(p_served − ½); null when flat or unknown. */
+  marketReturn: number | null;
+}
+
+/**
+ * Bars on which the challenger and the control were both scored: each served prediction of the
+ * experiment joined to its shadow prediction (same request, `served_prediction_id`) and to the served
+ * one's outcome, in time order. `challengerVariant` names the non-control arm; the label is derived
+ * as `correct` ⇔ (p_served ≥ ½) = label, since outcomes record correctness, not the label itself.
+ */
+export async function loadPairedBars(
+  db: Kysely<Database>,
+  experimentId: string,
+  challengerVariant: string,
+  options: { after?: Date } = {},
+): Promise<PairedBarRow[]> {
+  const { rows } = await sql<{
+    at: Date;
+    served_variant: string;
+    served_output: number;
+    shadow_output: number;
+    correct: boolean | null;
+    trade_return: number | null;
+  }>`
+    SELECT s.created_at AS at, s.variant AS served_variant, s.output AS served_output,
+           sh.output AS shadow_output, o.correct, o.trade_return
+    FROM predictions sh
+    JOIN predictions s ON s.prediction_id = sh.served_prediction_id
+    JOIN experiment_outcomes o ON o.prediction_id = s.prediction_id
+    WHERE sh.is_shadow AND s.experiment_id = ${experimentId}
+      AND (o.correct IS NOT NULL OR o.trade_return IS NOT NULL)
+      ${options.after ? sql`AND s.created_at > ${options.after}` : sql``}
+    ORDER BY s.created_at, s.prediction_id`.execute(db);
+  return rows.map((r) => {
+    const servedIsChallenger = r.served_variant === challengerVariant;
+    const up = r.served_output >= 0.5;
+    const side = Math.sign(r.served_output - 0.5);
+    return {
+      at: new Date(r.at).getTime(),
+      label: r.correct === null ? null : r.correct === up ? 1 : 0,
+      champion: servedIsChallenger ? r.shadow_output : r.served_output,
+      challenger: servedIsChallenger ? r.served_output : r.shadow_output,
+      marketReturn: r.trade_return === null || side === 0 ? null : r.trade_return * side,
+    };
+  });
 }

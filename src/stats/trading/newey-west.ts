@@ -61,3 +61,28 @@ export function neweyWestVariance(series: readonly number[], lags?: number): num
 export function neweyWestStandardError(series: readonly number[], lags?: number): number {
   return Math.sqrt(neweyWestVariance(series, lags) / series.length);
 }
+
+/**
+ * Bartlett-kernel long-run variance of a series that is already centred (Σ x = 0 by construction,
+ * e.g. weighted residuals of a ratio estimator): γ₀ + 2 Σ_{l=1..L} (1 − l/(L+1)) γ_l with
+ * γ_l = (1/n) Σ x_t x_{t−l}, no re-centring. Accepts a Float64Array so that long series are not copied.
+ *
+ * ### Examples
+ * ```ts
+ * bartlettLongRunVariance([1, -1, 1, -1], 1); // 1 + 2·½·(−3/4) = 0.25
+ * ```
+ */
+export function bartlettLongRunVariance(centred: ArrayLike<number>, lags: number): number {
+  const n = centred.length;
+  if (n === 0) return 0;
+  requireCount('lags', lags);
+  const maxLag = Math.min(lags, n - 1);
+  let omega = 0;
+  for (let l = 0; l <= maxLag; l++) {
+    let gamma = 0;
+    for (let t = l; t < n; t++) gamma += (centred[t] as number) * (centred[t - l] as number);
+    gamma /= n;
+    omega += l === 0 ? gamma : 2 * (1 - l / (maxLag + 1)) * gamma;
+  }
+  return Math.max(0, omega);
+}

@@ -21,6 +21,8 @@ export interface ArmAnalysis {
   variant: string;
   isControl: boolean;
   assignments: number;
+  /** Distinct units by their first assignment (sticky strategies); undefined when not counted. */
+  units?: number;
   /** Outcomes that carry the primary metric. */
   n: number;
   mean: number;
@@ -36,14 +38,45 @@ export interface ArmComparison {
   pValue: number;
   /** Confidence-sequence interval; null until both arms have data to compute one. */
   ci: [number, number] | null;
+  /** Level the variance was computed at: per unit (delta method), per period (HAC) or per row. */
+  level?: AnalysisLevel;
+  /** The fixed mixing variance τ² of the always-valid test. */
+  tau2?: number;
+}
+
+export type AnalysisLevel = 'unit' | 'period' | 'row';
+
+/** Champion vs challenger scored on the same bars (served + shadow). */
+export interface PairedAnalysis {
+  /** The challenger arm the comparison is about. */
+  variant: string;
+  score: 'brier' | 'log' | 'pnl';
+  bars: number;
+  /** Mean score differential, positive when the challenger is better. */
+  meanDifference: number;
+  /** Anytime-valid confidence sequence for the average differential. */
+  interval: [number, number];
+  decision: 'promote' | 'reject' | 'continue';
+  /** Fixed-horizon Diebold–Mariano (HAC) view of the same differentials, for the report. */
+  dieboldMariano: { statistic: number; pValue: number; lags: number } | null;
 }
 
 export interface ExperimentAnalysis {
   analysedAt: number;
   arms: ArmAnalysis[];
   comparisons: ArmComparison[];
-  srm: { chi2: number; pValue: number; mismatch: boolean };
+  srm: {
+    chi2: number;
+    pValue: number;
+    mismatch: boolean;
+    /** What was counted: distinct units, routing decisions, per-epoch decisions, or nothing. */
+    counted?: 'units' | 'decisions' | 'epochs' | 'none';
+  };
   guardrailBreaches: string[];
+  /** The paired comparison, when the experiment has shadow scores. */
+  paired?: PairedAnalysis | null;
+  /** Why something was not checked or fell back (no shadow scores, no unit counts, …). */
+  notes?: string[];
 }
 
 export type ExperimentEnd =

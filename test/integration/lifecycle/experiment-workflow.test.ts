@@ -163,7 +163,11 @@ describe('experimentWorkflow (real Temporal, real Postgres)', function () {
       assert.equal(result.status, 'completed');
       assert.equal(result.winner, 'challenger');
       assert.equal(result.promotedVersion, 2);
-      assert.match(result.reason, /^challenger beats control by 0\.\d+ \(always-valid p = .+ < 0\.05\)$/);
+      // No shadow scores in this test: the default paired comparison falls back to the split, per unit.
+      assert.match(
+        result.reason,
+        /^challenger beats control by 0\.\d+ \(always-valid p = .+ < 0\.05, per unit\) \(split: no shadow-scored bars yet\)$/,
+      );
 
       const row = await experimentRow(database, experimentId);
       assert.equal(row.status, 'completed');
@@ -354,7 +358,11 @@ describe('experimentWorkflow (real Temporal, real Postgres)', function () {
       assert.equal(result.status, 'stopped');
       assert.equal(result.winner, undefined);
       assert.equal(result.promotedVersion, undefined);
-      assert.match(result.reason, /^guardrail breached: challenger lost \d+\.\d{4} > 0\.5$/);
+      // Loss is compared with control over the same outcomes, behind a sequential harm test.
+      assert.match(
+        result.reason,
+        /^guardrail breached: challenger lost \d+\.\d{4} more than control over the same \d+ outcomes \(> 0\.5\)$/,
+      );
       assert.deepEqual(
         result.analysis?.arms.map((a) => a.n),
         [300, 300],
