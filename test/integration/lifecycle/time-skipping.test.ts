@@ -103,7 +103,11 @@ describe('lifecycle timers on the time-skipping test server', function () {
     // Every retraining fails at its first step: the test is about when the supervisor starts jobs.
     const w = await worker(
       fakeActivities({
-        loadSupervisorContext: async () => ({ storedPolicy: {}, nextJobNumber: 1 }),
+        loadSupervisorContext: async ({ policy }) => ({
+          storedPolicy: {},
+          nextJobNumber: 1,
+          policy: parseSupervisorPolicy(policy ?? {}),
+        }),
         checkModelDrift: async () => ({
           checkedAt: Date.now(),
           status: 'insufficient-data',
