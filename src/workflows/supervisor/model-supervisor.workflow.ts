@@ -115,7 +115,7 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
         payload: previewPayload(payload),
       };
       apply((s) => s.rejected(rejected, now()));
-      log.warn('refused a requestRetraining signal', rejected);
+      log.warn('refused a requestRetraining signal', { error: rejected.error, payload: rejected.payload });
       return;
     }
     apply((s) => s.request(parsed.value, now()));
@@ -130,7 +130,7 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
         payload: previewPayload(payload),
       };
       apply((s) => s.rejected(rejected, now()));
-      log.warn('refused a retrainingFinished signal', rejected);
+      log.warn('refused a retrainingFinished signal', { error: rejected.error, payload: rejected.payload });
       return;
     }
     const outcome = parsed.value;
@@ -159,7 +159,12 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
       // is seen through lastStarted.
       await condition(() => s.running !== null || (s.lastStarted?.jobNumber ?? 0) > before);
       const job = s.running ?? s.lastStarted!;
-      return { workflowId: job.workflowId, jobNumber: job.jobNumber, merged: job.jobNumber <= before };
+      return {
+        workflowId: job.workflowId,
+        jobNumber: job.jobNumber,
+        trigger: job.trigger,
+        merged: job.jobNumber <= before,
+      };
     },
     {
       validator: (payload) => {

@@ -71,6 +71,8 @@ export interface RejectedMessage {
 export interface RetrainingRequestAnswer {
   workflowId: string;
   jobNumber: number;
+  /** The job's trigger (not manual when the request was merged into an automatic job). */
+  trigger: RetrainingTrigger;
   /** True when the request was merged into a job that was already running. */
   merged: boolean;
 }
