@@ -196,7 +196,10 @@ describe('SupervisorState', () => {
       [[], /expected a JSON object/],
       [42, /expected a JSON object/],
       [{}, /^trigger: Invalid option/],
-      [{ trigger: 'Manual', reason: 'r', requestedBy: 'x' }, /^trigger: Invalid option: expected one of "scheduled"/],
+      [
+        { trigger: 'Manual', reason: 'r', requestedBy: 'x' },
+        /^trigger: Invalid option: expected one of "scheduled"/,
+      ],
       [{ trigger: 'manual', reason: 'r', requestedBy: 'x', extra: 1 }, /Unrecognized key/],
       [{ trigger: 'manual', reason: 'r'.repeat(1001), requestedBy: 'x' }, /^reason:/],
     ] as const) {
