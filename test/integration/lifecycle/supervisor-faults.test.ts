@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
@@ -20,6 +23,7 @@ import {
 import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
 import type { SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
 import { seedChampion, waitFor } from '../../support/lifecycle-fixtures';
+import { runCli } from '../../support/run-cli';
 import { getWorkflowBundle } from '../../support/workflow-bundle';
 import { createTestDatabase, getTestStack, type TestDatabase } from '../../support/test-stack';
 
@@ -366,6 +370,99 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
       ['champion'],
       'the challenger alias was cleared',
     );
+    await handle.terminate('test done');
+  });
+
+  it('shows a supervisor whose workflow task fails as unhealthy, in galfriday status, with one alert', async () => {
+    const model = 'faults-wedged';
+    await seedChampion(database, { model, ...MARKET });
+    await startWorker({});
+    // A carried state the code cannot use (as a bad deploy or a corrupted continue-as-new would give):
+    // the workflow task throws on every attempt, and the UI still shows the workflow as Running.
+    await client.workflow.start(modelSupervisorWorkflow, {
+      workflowId: workflowIds.supervisor(model),
+      taskQueue,
+      args: [{ model, state: { model, decisions: [] } as never }],
+    });
+    const health = await waitFor(
+      'the workflow task to fail twice',
+      async () => {
+        const h = await describeSupervisorHealth(client, model);
+        return h.workflowTaskFailing ? h : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.equal(health.status, 'RUNNING');
+    assert.ok(health.workflowTaskFailing!.attempt > 1);
+    assert.ok(health.workflowTaskFailing!.message, 'the last failure message is read from history');
+    const stack = await getTestStack();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-faults-'));
+    try {
+      const env = {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+        GALFRIDAY_TASK_QUEUE: taskQueue,
+        GALFRIDAY_DATA_DIR: dir,
+      };
+      const out = await runCli(['status', model], env);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /UNHEALTHY: supervisor workflow task failing \(attempt \d+\)/);
+      await runCli(['status', model], env);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const alerts = await database.db
+      .selectFrom('alerts')
+      .innerJoin('models', 'models.model_id', 'alerts.model_id')
+      .select(['alerts.kind', 'alerts.severity', 'alerts.message'])
+      .where('models.name', '=', model)
+      .execute();
+    assert.deepEqual(
+      alerts.map((a) => [a.kind, a.severity]),
+      [['supervisor_unhealthy', 'critical']],
+      'one alert however often it is looked at',
+    );
+    await client.workflow.getHandle(workflowIds.supervisor(model)).terminate('test done');
+  });
+
+  it('alerts once on a job running past jobTimeout, and shows it in the health', async () => {
+    const model = 'faults-stuck';
+    await seedChampion(database, { model, ...MARKET });
+    await startWorker({ prepareTrainingData: hang });
+    const handle = await client.workflow.start(modelSupervisorWorkflow, {
+      workflowId: workflowIds.supervisor(model),
+      taskQueue,
+      args: [{ model, policy: { ...POLICY, jobTimeout: '2s' } }],
+    });
+    const job = await handle.executeUpdate(requestRetrainingUpdate, {
+      args: [{ reason: 'will hang', requestedBy: 'ana' }],
+    });
+    await new Promise((r) => setTimeout(r, 2_500));
+    // Any wake reconciles; a merged request is one.
+    await handle.signal(requestRetrainingSignal, { trigger: 'drift', reason: 'wake', requestedBy: 'test' });
+    await waitFor('the stuck decision', async () =>
+      (await status(model)).decisions.some((d) => d.kind === 'stuck' && d.detail.includes(job.workflowId)),
+    );
+    await handle.signal(requestRetrainingSignal, {
+      trigger: 'drift',
+      reason: 'wake again',
+      requestedBy: 'test',
+    });
+    const health = await describeSupervisorHealth(client, model);
+    assert.equal(health.stuckJob?.workflowId, job.workflowId);
+    assert.match(health.problems.join('\n'), /past jobTimeout 2s/);
+    const alerts = await waitFor('the stuck alert', async () => {
+      const rows = await database.db
+        .selectFrom('alerts')
+        .select(['kind', 'dedupe_key'])
+        .where('kind', '=', 'retraining_stuck')
+        .where('dedupe_key', '=', `retraining_stuck:${job.workflowId}`)
+        .execute();
+      return rows.length ? rows : undefined;
+    });
+    assert.equal(alerts.length, 1);
+    await client.workflow.getHandle(job.workflowId).terminate('test done');
     await handle.terminate('test done');
   });
 });
