@@ -8,6 +8,9 @@ import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/clien
 import { ApplicationFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../../src/activities';
+import type { DashboardContext } from '../../../src/dashboard/context';
+import { modelPage } from '../../../src/dashboard/pages/model.page';
+import { overviewPage } from '../../../src/dashboard/pages/overview.page';
 import { getAliases } from '../../../src/db/repositories/alias.repository';
 import { createExperiment } from '../../../src/db/repositories/experiment.repository';
 import { getArtifact, registerVersion } from '../../../src/db/repositories/version.repository';
@@ -423,6 +426,23 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
       [['supervisor_unhealthy', 'critical']],
       'one alert however often it is looked at',
     );
+    // The dashboard shows it too: the overview's Supervisor column and the model page.
+    const ctx: DashboardContext = {
+      db: database.db,
+      temporal: async () => client,
+      namespace: 'default',
+      temporalUiUrl: undefined,
+      workflowUrl: (id) => id,
+      workflowListUrl: () => '',
+      principal: { kind: 'bearer', operator: 'test' },
+      url: new URL('http://localhost/ui'),
+      now: () => new Date(),
+    };
+    const overview = String((await overviewPage(ctx)).content);
+    assert.match(overview, /Unhealthy supervisors<\/div>\s*<div class="value">[1-9]/);
+    assert.match(overview, /supervisor workflow task failing \(attempt \d+\)/);
+    const page = String((await modelPage(ctx, model))!.content);
+    assert.match(page, /data-testid="supervisor-health"[\s\S]*unhealthy/);
     await client.workflow.getHandle(workflowIds.supervisor(model)).terminate('test done');
   });
 
