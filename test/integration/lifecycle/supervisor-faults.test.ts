@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../../src/activities';
 import type { DashboardContext } from '../../../src/dashboard/context';
@@ -21,10 +22,11 @@ import {
   modelSupervisorWorkflow,
   requestRetrainingSignal,
   requestRetrainingUpdate,
+  retrainingWorkflow,
   supervisorStatusQuery,
 } from '../../../src/workflows';
 import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
-import type { SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
+import type { JobReconciliation, SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
 import { seedChampion, waitFor } from '../../support/lifecycle-fixtures';
 import { runCli } from '../../support/run-cli';
 import { getWorkflowBundle } from '../../support/workflow-bundle';
@@ -160,6 +162,22 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
     assert.match(refused.rejected!.recent[4]!.error, /^reason: must not be empty/);
     const health = await describeSupervisorHealth(client, model);
     assert.deepEqual(health.problems, [], 'refusals leave the workflow task healthy');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-faults-'));
+    try {
+      const out = await runCli(['status', model], {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: (await getTestStack()).temporalAddress,
+        GALFRIDAY_TASK_QUEUE: taskQueue,
+        GALFRIDAY_DATA_DIR: dir,
+      });
+      assert.match(
+        out.stdout,
+        /refused messages: 5, last .* signal requestRetraining: reason: must not be empty \(payload \{"trigger":"manual"/,
+        out.stdout + out.stderr,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
 
     await handle.signal(requestRetrainingSignal, { trigger: 'manual', reason: 'valid', requestedBy: 'ana' });
     const started = await waitFor('job 1 to start', async () => (await status(model)).running ?? undefined);
@@ -484,5 +502,39 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
     assert.equal(alerts.length, 1);
     await client.workflow.getHandle(job.workflowId).terminate('test done');
     await handle.terminate('test done');
+  });
+
+  it('reconcileRetrainingJob: a timed-out job is ended as failed, a running one left alone', async () => {
+    const model = 'faults-timeout';
+    await seedChampion(database, { model, ...MARKET });
+    await startWorker({ prepareTrainingData: hang });
+    const workflowId = workflowIds.retraining(model, 1);
+    const job = await client.workflow.start(retrainingWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ model, jobNumber: 1, trigger: 'manual', reason: 'will time out', requestedBy: 'test' }],
+      workflowExecutionTimeout: '4s',
+    });
+    const reconcile = (id: string): Promise<JobReconciliation> =>
+      new MockActivityEnvironment(undefined, { client }).run(
+        createActivities({ db: database.db }).reconcileRetrainingJob,
+        { workflowId: id },
+      );
+    await waitFor('the job row', () => jobRow(workflowId));
+    assert.deepEqual(await reconcile(workflowId), { state: 'running' });
+    await assert.rejects(job.result());
+    const found = await reconcile(workflowId);
+    assert.equal(found.state, 'closed');
+    if (found.state !== 'closed') throw new Error('unreachable');
+    assert.equal(found.outcome.status, 'failed');
+    assert.match(found.outcome.detail, /^workflow timed out/);
+    const row = await jobRow(workflowId);
+    assert.equal(row?.status, 'failed');
+    assert.match(
+      row?.error_message ?? '',
+      /^workflow timed out.*\(ended by the supervisor's reconciliation\)$/,
+    );
+    const missing = await reconcile(workflowIds.retraining(model, 99));
+    assert.equal(missing.state === 'closed' && missing.outcome.status, 'failed', 'a job nobody can find');
   });
 });
