@@ -3,6 +3,12 @@ import { sql } from 'kysely';
 import { getAliases } from '../db/repositories/alias.repository';
 import { getModel } from '../db/repositories/model.repository';
 import {
+  finishJob,
+  findLiveExperiment,
+  insertPendingJob,
+  type TerminalRetrainingStatus,
+} from '../db/repositories/retraining-job.repository';
+import {
   findTrainingDataset,
   keepTrainingDataset,
   loadTrainingDataset,
@@ -10,7 +16,7 @@ import {
 } from '../db/repositories/training-dataset.repository';
 import { storeTrainedCandidate } from '../db/repositories/training-run.repository';
 import { registerVersion } from '../db/repositories/version.repository';
-import type { RetrainingStatus, RetrainingTrigger } from '../db/tables/retraining.table';
+import type { RetrainingTrigger } from '../db/tables/retraining.table';
 import {
   evaluateCandidate,
   loadModelBars,
@@ -100,29 +106,35 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       jobId: string;
       champion: { versionId: string; version: number } | null;
       policy: SupervisorPolicy;
+      /** A live experiment of the model: the job cannot stage a challenger, so it must not train. */
+      liveExperiment?: { experimentId: string; status: string };
     }> {
       return classifyErrors(async () => {
         const model = await getModel(db, input.model);
         const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
-        const row = await db
-          .insertInto('retraining_jobs')
-          .values({
-            model_id: model.model_id,
-            job_number: input.jobNumber,
+        let row: { jobId: string };
+        try {
+          row = await insertPendingJob(db, {
+            modelId: model.model_id,
+            jobNumber: input.jobNumber,
             trigger: input.trigger,
             reason: input.reason,
-            requested_by: input.requestedBy,
-            status: 'pending',
-            workflow_id: input.workflowId,
-            base_version_id: champion?.versionId ?? null,
-          })
-          .onConflict((oc) => oc.column('workflow_id').doUpdateSet({ updated_at: sql<Date>`now()` as never }))
-          .returning(['job_id'])
-          .executeTakeFirstOrThrow();
+            requestedBy: input.requestedBy,
+            workflowId: input.workflowId,
+            baseVersionId: champion?.versionId ?? null,
+          });
+        } catch (error) {
+          // A row the table's CHECKs refuse (an unknown trigger) is refused on every retry too.
+          if ((error as { code?: string }).code === '23514')
+            throw permanentFailure(`retraining job refused by the database: ${(error as Error).message}`);
+          throw error;
+        }
+        const live = await findLiveExperiment(db, model.model_id);
         return {
-          jobId: row.job_id,
+          jobId: row.jobId,
           champion: champion ? { versionId: champion.versionId, version: champion.version } : null,
           policy: parseSupervisorPolicy(model.supervisor_policy ?? {}),
+          ...(live ? { liveExperiment: { experimentId: live.experimentId, status: live.status } } : {}),
         };
       });
     },
@@ -339,23 +351,12 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
 
     async finishRetrainingJob(input: {
       jobId: string;
-      status: Exclude<RetrainingStatus, 'pending' | 'running'>;
+      status: TerminalRetrainingStatus;
       error?: string;
       newVersionId?: string;
       experimentId?: string;
     }): Promise<void> {
-      await db
-        .updateTable('retraining_jobs')
-        .set({
-          status: input.status,
-          ended_at: sql<Date>`coalesce(ended_at, now())` as never,
-          updated_at: sql<Date>`now()` as never,
-          ...(input.error !== undefined ? { error_message: input.error } : {}),
-          ...(input.newVersionId ? { new_version_id: input.newVersionId } : {}),
-          ...(input.experimentId ? { experiment_id: input.experimentId } : {}),
-        })
-        .where('job_id', '=', input.jobId)
-        .execute();
+      await finishJob(db, input);
     },
   };
 }

@@ -1,29 +1,130 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { moveAlias } from '../db/repositories/alias.repository';
 import { getModel } from '../db/repositories/model.repository';
+import {
+  endUnfinishedJob,
+  findJobByWorkflowId,
+  nextJobNumber,
+} from '../db/repositories/retraining-job.repository';
 import { checkDrift } from '../lifecycle/check-drift';
 import { recordDailyPerformance } from '../lifecycle/daily-performance';
 import { parseDuration } from '../util/duration';
-import type { DriftCheckSummary } from '../workflows/supervisor/supervisor-types';
-import { classifyErrors } from './activity-errors';
+import {
+  parseSupervisorPolicy,
+  type SupervisorPolicy,
+  type SupervisorPolicyInput,
+} from '../workflows/policies/supervisor-policy';
+import type { RetrainingResult } from '../workflows/retraining/retraining-types';
+import type {
+  DriftCheckSummary,
+  JobReconciliation,
+  RetrainingOutcome,
+} from '../workflows/supervisor/supervisor-types';
+import { classifyErrors, permanentFailure } from './activity-errors';
 import type { ActivityDeps } from './activity-deps';
 
 export function createSupervisorActivities({ db }: ActivityDeps) {
   return {
-    /** What a new supervisor needs: the model's stored policy and the next free job number. */
+    /**
+     * What a new supervisor needs: its policy, resolved here (the model's stored policy, the caller's
+     * overrides on top, defaults filled in by zod) so that the workflow never applies a default itself
+     * and a changed default cannot change a replay; and the next free job number.
+     */
     async loadSupervisorContext({
       model,
+      policy: overrides,
     }: {
       model: string;
-    }): Promise<{ storedPolicy: unknown; nextJobNumber: number }> {
+      policy?: SupervisorPolicyInput;
+    }): Promise<{ storedPolicy: unknown; nextJobNumber: number; policy: SupervisorPolicy }> {
       return classifyErrors(async () => {
         const row = await getModel(db, model);
-        const { max } = await db
-          .selectFrom('retraining_jobs')
-          .select((eb) => eb.fn.max('job_number').as('max'))
-          .where('model_id', '=', row.model_id)
-          .executeTakeFirstOrThrow();
-        return { storedPolicy: row.supervisor_policy ?? {}, nextJobNumber: (max ?? 0) + 1 };
+        const storedPolicy = row.supervisor_policy ?? {};
+        let policy: SupervisorPolicy;
+        try {
+          policy = parseSupervisorPolicy({ ...(storedPolicy as object), ...overrides });
+        } catch (error) {
+          throw permanentFailure(`supervisor policy of ${model}: ${(error as Error).message}`);
+        }
+        return { storedPolicy, nextJobNumber: await nextJobNumber(db, row.model_id), policy };
       });
+    },
+
+    /**
+     * What became of a retraining job the supervisor believes is running, asked of Temporal (the
+     * job's own report can never come if it was terminated, timed out or reset, or if its signal was
+     * lost). A job that closed without ending its row gets the row ended here, and its challenger
+     * alias cleared, so that the registry agrees with Temporal.
+     */
+    async reconcileRetrainingJob({
+      workflowId,
+    }: {
+      workflowId: string;
+      startedAt?: number;
+    }): Promise<JobReconciliation> {
+      const handle = Context.current().client.workflow.getHandle<() => Promise<RetrainingResult>>(workflowId);
+      let status: string;
+      try {
+        status = (await handle.describe()).status.name;
+      } catch (error) {
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+        status = 'NOT_FOUND';
+      }
+      if (status === 'RUNNING') return { state: 'running' };
+      if (status === 'CONTINUED_AS_NEW')
+        return { state: 'unknown', detail: `${workflowId} continued as new` };
+      let outcome: RetrainingOutcome;
+      if (status === 'COMPLETED') {
+        const result = await handle.result();
+        outcome = {
+          workflowId,
+          status: result.status,
+          detail: result.detail,
+          ...(result.promotedVersion !== undefined ? { promotedVersion: result.promotedVersion } : {}),
+        };
+      } else {
+        let why = status === 'NOT_FOUND' ? 'no such workflow (deleted, or never started)' : '';
+        if (status !== 'NOT_FOUND') {
+          why = await handle.result().then(
+            () => '',
+            (error: unknown) =>
+              error instanceof WorkflowFailedError && error.cause
+                ? error.cause.message
+                : error instanceof Error
+                  ? error.message
+                  : String(error),
+          );
+        }
+        outcome = {
+          workflowId,
+          status: status === 'CANCELLED' || status === 'TERMINATED' ? 'cancelled' : 'failed',
+          detail: `workflow ${status.toLowerCase().replace('_', ' ')}${why ? `: ${why}` : ''}`,
+        };
+      }
+      const job = await findJobByWorkflowId(db, workflowId);
+      if (job && outcome.status !== 'completed' && outcome.status !== 'rejected') {
+        const ended = await endUnfinishedJob(
+          db,
+          job.jobId,
+          outcome.status,
+          `${outcome.detail} (ended by the supervisor's reconciliation)`,
+        );
+        if (ended && job.newVersionId) {
+          // Only the job's own candidate is taken off the challenger alias; a newer one stays.
+          await moveAlias(db, {
+            model: job.model,
+            alias: 'challenger',
+            version: null,
+            expectedVersionId: job.newVersionId,
+            changedBy: `supervisor reconciliation of ${workflowId}`,
+            reason: outcome.detail,
+          }).catch((error: unknown) => {
+            if (!(error instanceof Error && error.name === 'AliasConflictError')) throw error;
+          });
+        }
+      }
+      return { state: 'closed', outcome };
     },
 
     /** A drift check over the last `window` of live predictions, recorded, plus today's performance row. */

@@ -3,11 +3,15 @@ import { getModel } from '../../db/repositories/model.repository';
 import { checkDrift } from '../../lifecycle/check-drift';
 import { workflowIds } from '../../temporal/shared';
 import { workflowListUrl, workflowUrl } from '../../temporal/ui-links';
-import { supervisorStatusQuery } from '../../workflows';
-import type { SupervisorStatus } from '../../workflows/supervisor/supervisor-types';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { ensureSupervisor, requestRetraining } from '../../temporal/lifecycle-client';
+import {
+  ensureSupervisor,
+  RetrainingRequestRefusedError,
+  requestManualRetraining,
+} from '../../temporal/lifecycle-client';
+import { alertSupervisorHealth, describeSupervisorHealth } from '../../temporal/supervisor-health';
+import { recentJobs } from '../../db/repositories/retraining-job.repository';
 import { createProgress } from '../progress';
 import { driftWindowOptions, positional } from './options';
 
@@ -20,58 +24,53 @@ export const retrainCommand: Command = {
   usage: '<model> --reason TEXT [--no-wait]',
   options: { reason: { type: 'string' }, 'no-wait': { type: 'boolean' } },
   details:
-    'Requests that arrive while a retraining runs are merged into it. The job then goes through\nprepare → train → validate → challenger experiment → promote or reject; follow it in the Temporal UI.',
+    "Sent as the supervisor's requestRetraining update, which answers with the job that serves the\n" +
+    'request: started for it, or the running one it was merged into. --no-wait returns once the\n' +
+    'supervisor has accepted the request. The job then goes through prepare → train → validate →\n' +
+    'challenger experiment → promote or reject; follow it in the Temporal UI.',
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'retrain <model> --reason TEXT');
     const reason = values.reason as string | undefined;
-    if (!reason) throw new CliError('--reason is required: say why, it is kept with the job', ExitCode.USAGE);
+    if (!reason?.trim())
+      throw new CliError('--reason is required: say why, it is kept with the job', ExitCode.USAGE);
     const { db } = await ctx.database();
     await getModel(db, model);
     const client = await ctx.temporal();
-    const supervisorId = await requestRetraining(client, ctx.config.taskQueue, model, {
-      trigger: 'manual',
-      reason,
-      requestedBy: who(),
-    });
     const ui = await ctx.temporalUiUrl();
     const link = (id: string) => (ui ? workflowUrl(ui, ctx.config.temporalNamespace, id) : id);
-    if (values['no-wait']) {
+    const progress = createProgress('waiting for the supervisor', undefined, !ctx.json);
+    let result: Awaited<ReturnType<typeof requestManualRetraining>>;
+    try {
+      result = await requestManualRetraining(
+        client,
+        ctx.config.taskQueue,
+        model,
+        { reason, requestedBy: who() },
+        { wait: values['no-wait'] !== true },
+      );
+    } catch (error) {
+      if (error instanceof RetrainingRequestRefusedError)
+        throw new CliError(error.message, ExitCode.REJECTED);
+      if (error instanceof Error && /deadline|DEADLINE_EXCEEDED/i.test(error.message))
+        throw new CliError(
+          `${workflowIds.supervisor(model)} did not answer within 60 s; is the worker running? (galfriday status ${model})`,
+          ExitCode.UNAVAILABLE,
+        );
+      throw error;
+    } finally {
+      progress.finish();
+    }
+    const { supervisorId, answer } = result;
+    if (!answer) {
       ctx.print(`Retraining requested from ${supervisorId}.\n  ${link(supervisorId)}`, {
         supervisor: supervisorId,
         requested: true,
       });
       return;
     }
-    const progress = createProgress('waiting for the supervisor', undefined, !ctx.json);
-    const requestedAt = Date.now() - 5_000; // tolerate clock skew between this host and the worker's
-    let status: SupervisorStatus | undefined;
-    let job: SupervisorStatus['running'] = null;
-    while (Date.now() - requestedAt < 35_000) {
-      // The supervisor answers queries once its state is loaded; until then, keep waiting.
-      status = await client.workflow
-        .getHandle(supervisorId)
-        .query(supervisorStatusQuery)
-        .catch(() => status);
-      // Ours is the running job (ours, or the one ours was merged into) or one that already finished.
-      job =
-        status?.running ??
-        (status?.lastStarted && status.lastStarted.startedAt >= requestedAt ? status.lastStarted : null);
-      if (job) break;
-      progress.update(Math.round((Date.now() - requestedAt) / 1000), 's');
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    progress.finish();
-    if (!job) {
-      const last = status?.decisions.at(-1);
-      ctx.print(
-        `Retraining requested; the supervisor has not started it yet (${last ? last.detail : 'no decision yet'}).\n  ${link(supervisorId)}`,
-        { supervisor: supervisorId, job: null },
-      );
-      return;
-    }
     ctx.print(
-      `Retraining ${job.workflowId} (${job.trigger}) ${status?.running?.workflowId === job.workflowId ? 'is running' : 'has run'}.\n  ${link(job.workflowId)}`,
-      { supervisor: supervisorId, job },
+      `Retraining ${answer.workflowId} ${answer.merged ? 'was already running; the request was merged into it' : 'started'}.\n  ${link(answer.workflowId)}`,
+      { supervisor: supervisorId, job: answer },
     );
   },
 };
@@ -103,36 +102,25 @@ export const statusCommand: Command = {
     const aliases = await getAliases(db, model).catch((error: Error) => {
       throw new CliError(error.message, ExitCode.NOT_FOUND);
     });
-    const jobs = await db
-      .selectFrom('retraining_jobs')
-      .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
-      .select([
-        'job_number',
-        'trigger',
-        'status',
-        'workflow_id',
-        'retraining_jobs.created_at',
-        'error_message',
-      ])
-      .where('models.name', '=', model)
-      .orderBy('job_number', 'desc')
-      .limit(5)
-      .execute();
-    let supervisor: SupervisorStatus | undefined;
-    try {
-      supervisor = await (
-        await ctx.temporal()
-      ).workflow
-        .getHandle(workflowIds.supervisor(model))
-        .query(supervisorStatusQuery);
-    } catch {
-      supervisor = undefined;
-    }
+    const jobs = await recentJobs(db, model);
+    const health = await describeSupervisorHealth(await ctx.temporal(), model).catch(() => undefined);
+    if (health?.problems.length)
+      await alertSupervisorHealth(db, (await getModel(db, model)).model_id, model, health);
+    const supervisor = health?.state ?? undefined;
+    const rejected = supervisor?.rejected;
     const lines = [
       `${model}: ${aliases.map((a) => `${a.alias} v${a.version}`).join(', ') || 'no aliases'}`,
       supervisor
         ? `  supervisor: ${supervisor.running ? `running ${supervisor.running.workflowId}` : 'idle'}, ${supervisor.budgetLeftToday} automatic retrain(s) left today`
-        : `  supervisor: not running (start it with \`galfriday supervise ${model}\`)`,
+        : health && health.status === 'RUNNING'
+          ? '  supervisor: running, but not answering its status query'
+          : `  supervisor: not running (start it with \`galfriday supervise ${model}\`)`,
+      ...(health?.problems.map((p) => `  UNHEALTHY: ${p}`) ?? []),
+      ...(rejected?.count
+        ? [
+            `  refused messages: ${rejected.count}, last ${new Date(rejected.recent.at(-1)!.at).toISOString().slice(0, 19)} ${rejected.recent.at(-1)!.message}: ${rejected.recent.at(-1)!.error} (payload ${rejected.recent.at(-1)!.payload})`,
+          ]
+        : []),
       ...(supervisor?.lastDrift
         ? [
             `  last drift check: ${supervisor.lastDrift.status}${supervisor.lastDrift.status === 'checked' ? `, share ${supervisor.lastDrift.share.toFixed(2)}, ${supervisor.lastDrift.drifted ? 'DRIFTED' : 'stable'}` : ''} (${supervisor.lastDrift.sampleSize} predictions)`,
@@ -146,7 +134,13 @@ export const statusCommand: Command = {
           `  job ${j.job_number} ${j.trigger} ${j.status} ${j.workflow_id ?? ''}${j.error_message ? ` — ${j.error_message}` : ''}`,
       ),
     ];
-    ctx.print(lines.join('\n'), { model, aliases, supervisor: supervisor ?? null, jobs });
+    ctx.print(lines.join('\n'), {
+      model,
+      aliases,
+      supervisor: supervisor ?? null,
+      health: health ? { status: health.status, problems: health.problems } : null,
+      jobs,
+    });
   },
 };
 

@@ -5,6 +5,7 @@ import { scheduledRetrainingWorkflow } from '../../workflows';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { ensureSupervisor } from '../../temporal/lifecycle-client';
+import { ModelNameKey } from '../../temporal/search-attributes';
 import { positional } from './options';
 
 const scheduleId = (model: string) => `retrain-schedule:${model}`;
@@ -45,6 +46,8 @@ export const schedulesSetCommand: Command = {
         args: [{ model }] as [{ model: string }],
         taskQueue: ctx.config.taskQueue,
         workflowId: `scheduled-retrain:${model}`,
+        // Each tick is listed under `ModelName="<model>"` in the UI like the model's other workflows.
+        typedSearchAttributes: [{ key: ModelNameKey, value: model }],
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: catchupMs },
     };
@@ -53,6 +56,8 @@ export const schedulesSetCommand: Command = {
     try {
       await handle.update((previous) => ({
         ...previous,
+        // Schedules made before ticks carried ModelName get it on their next update.
+        action: { ...previous.action, typedSearchAttributes: options.action.typedSearchAttributes },
         spec: options.spec,
         policies: { ...previous.policies, ...options.policies },
       }));

@@ -25,9 +25,11 @@ import {
   type RawHtml,
 } from '../../reports/html';
 import type { ReferenceProfile } from '../../stats';
+import { recentJobs } from '../../db/repositories/retraining-job.repository';
 import { workflowIds } from '../../temporal/shared';
 import { parseDuration } from '../../util/duration';
 import type { DashboardContext, PageResult } from '../context';
+import { supervisorHealthBadge, supervisorHealthOf } from './overview.page';
 
 const ALIASES = ['champion', 'challenger', 'shadow'] as const;
 const METRIC_KEYS = [
@@ -232,13 +234,9 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
   }));
 
   const experiments = await listExperiments(db, { model: model.name });
-  const jobs = await db
-    .selectFrom('retraining_jobs')
-    .select(['job_number', 'trigger', 'status', 'workflow_id', 'created_at', 'reason', 'error_message'])
-    .where('model_id', '=', model.model_id)
-    .orderBy('job_number', 'desc')
-    .limit(5)
-    .execute();
+  const jobs = await recentJobs(db, model.name);
+  const health = await supervisorHealthOf(ctx, model);
+  const lastRefused = health?.state?.rejected?.recent.at(-1);
 
   const temporalLinks = ctx.temporalUiUrl
     ? html` ·
@@ -272,6 +270,19 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
         </div>
         <div class="note">
           ${dataset ? `${fmtTime(dataset.at)} · share ${fmtNumber(dataset.statistic, 3)}` : 'the supervisor records checks'}
+        </div>
+      </div>
+      <div class="stat" data-testid="supervisor-health">
+        <div class="label">Supervisor</div>
+        <div class="value">${supervisorHealthBadge(health)}</div>
+        <div class="note">
+          ${
+            lastRefused
+              ? `last refused: ${lastRefused.message} at ${fmtTime(new Date(lastRefused.at))}: ${lastRefused.error}`
+              : health?.state?.running
+                ? `running ${health.state.running.workflowId}`
+                : ''
+          }
         </div>
       </div>
     </div>

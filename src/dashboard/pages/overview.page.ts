@@ -3,7 +3,43 @@ import { listModels } from '../../db/repositories/model.repository';
 import { badge, fmtInt, fmtTime, html, type RawHtml } from '../../reports/html';
 import { statusTone } from '../../reports/experiment-report';
 import { workflowIds } from '../../temporal/shared';
+import {
+  alertSupervisorHealth,
+  describeSupervisorHealth,
+  type SupervisorHealth,
+} from '../../temporal/supervisor-health';
 import type { DashboardContext } from '../context';
+
+/**
+ * The supervisor's health as Temporal sees it (undefined when Temporal cannot be asked), with the
+ * alert it calls for raised (once: the alert's dedupe key). A wedged supervisor looks Running in the
+ * UI; this is where it shows.
+ */
+export async function supervisorHealthOf(
+  ctx: DashboardContext,
+  model: { name: string; model_id: string },
+): Promise<SupervisorHealth | undefined> {
+  try {
+    const health = await describeSupervisorHealth(await ctx.temporal(), model.name);
+    if (health.problems.length) await alertSupervisorHealth(ctx.db, model.model_id, model.name, health);
+    return health;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A badge for a supervisor's health: healthy, idle (not running), unhealthy (with its problems). */
+export function supervisorHealthBadge(health: SupervisorHealth | undefined): RawHtml {
+  if (!health) return badge('unknown', 'muted');
+  if (health.problems.length)
+    return html`${badge('unhealthy', 'bad')}
+      <div class="small" data-testid="supervisor-problems">${health.problems.join('; ')}</div>`;
+  if (health.status === 'NOT_FOUND') return badge('not running', 'muted');
+  const refused = health.state?.rejected?.count ?? 0;
+  return html`${badge(health.state?.running ? 'retraining' : 'healthy', 'ok')}${
+    refused ? html`<div class="muted small">${refused} refused message(s)</div>` : ''
+  }`;
+}
 
 /** `/ui`: every model with its aliases, live experiment, last drift verdict and open alerts. */
 export async function overviewPage(ctx: DashboardContext): Promise<{ title: string; content: RawHtml }> {
@@ -35,6 +71,9 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
     FROM drift_detection_events WHERE metric_name = 'dataset'
     ORDER BY model_id, detected_at DESC, event_id DESC`.execute(db);
 
+  const health = await Promise.all(models.map((m) => supervisorHealthOf(ctx, m)));
+  const unhealthy = health.filter((h) => h?.problems.length).length;
+
   const aliasOf = (modelId: string, alias: string) =>
     aliases.find((a) => a.model_id === modelId && a.alias === alias);
   const totalAlerts = alerts.reduce((s, a) => s + Number(a.n), 0);
@@ -47,7 +86,7 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
       : html`<span class="muted">—</span>`;
   };
 
-  const rows = models.map((m) => {
+  const rows = models.map((m, i) => {
     const experiment = live.find((e) => e.model_id === m.model_id);
     const lastDrift = drift.find((d) => d.model_id === m.model_id);
     const open = Number(alerts.find((a) => a.model_id === m.model_id)?.n ?? 0);
@@ -80,6 +119,7 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
       <td class="num">
         ${open ? html`<a href="/ui/alerts">${badge(String(open), 'bad')}</a>` : html`<span class="muted">0</span>`}
       </td>
+      <td data-testid="supervisor-health">${supervisorHealthBadge(health[i])}</td>
       <td>
         ${ctx.temporalUiUrl ? html`<a href="${ctx.workflowUrl(workflowIds.supervisor(m.name))}" rel="noopener noreferrer">supervisor</a> · <a href="${ctx.workflowListUrl(`ModelName="${m.name}"`)}" rel="noopener noreferrer">workflows</a>` : html`<span class="muted">—</span>`}
       </td>
@@ -110,6 +150,11 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
         <div class="value">${fmtInt(totalAlerts)}</div>
         <div class="note"><a href="/ui/alerts">review alerts</a></div>
       </div>
+      <div class="stat">
+        <div class="label">Unhealthy supervisors</div>
+        <div class="value">${fmtInt(unhealthy)}</div>
+        <div class="note">workflow task failing, or a job past its timeout</div>
+      </div>
     </div>
     <section class="card">
       ${
@@ -124,6 +169,7 @@ export async function overviewPage(ctx: DashboardContext): Promise<{ title: stri
                     <th>Experiment</th>
                     <th>Drift</th>
                     <th class="num">Alerts</th>
+                    <th>Supervisor</th>
                     <th>Temporal</th>
                   </tr>
                 </thead>

@@ -7,6 +7,12 @@ export const supervisorPolicySchema = z
   .object({
     /** @default '1h' */
     driftCheckInterval: durationSchema.default('1h'),
+    /**
+     * Each next drift check is put off by up to this share of driftCheckInterval, drawn per check, so
+     * that supervisors started together (a fleet deploy) drift apart instead of checking in lockstep.
+     * @default 0.1
+     */
+    driftCheckJitter: z.number().min(0).max(0.5).default(0.1),
     /** Live predictions looked at by one drift check. @default '24h' */
     driftWindow: durationSchema.default('24h'),
     /** Fewer predictions than this in the window: no decision. @default 200 */
@@ -44,6 +50,11 @@ export const supervisorPolicySchema = z
     /** Share of traffic the challenger gets in its experiment. @default 0.5 */
     challengerTraffic: z.number().gt(0).lt(1).default(0.5),
     experiment: experimentPolicySchema.default(experimentPolicySchema.parse({})),
+    /**
+     * A retraining job running longer than this (training plus its experiment's maximum duration) is
+     * shown as stuck and alerted on. @default '14d'
+     */
+    jobTimeout: durationSchema.default('14d'),
   })
   .strict();
 
@@ -58,4 +69,23 @@ export function parseSupervisorPolicy(input: unknown): SupervisorPolicy {
     throw new Error(`policy.${issue.path.join('.') || '(root)'}: ${issue.message}`);
   }
   return result.data;
+}
+
+type PlainObject = Record<string, unknown>;
+const isPlainObject = (v: unknown): v is PlainObject =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A patch laid over a full policy, nested objects field by field: `{hysteresis: {breaches: 1}}` keeps
+ * the current window. Over a full policy no default of the schema is ever used, so a changed default
+ * cannot change what a running supervisor replays.
+ */
+export function mergePolicyPatch(policy: SupervisorPolicy, patch: unknown): unknown {
+  const merge = (base: unknown, over: unknown): unknown => {
+    if (!isPlainObject(base) || !isPlainObject(over)) return over === undefined ? base : over;
+    const out: PlainObject = { ...base };
+    for (const [key, value] of Object.entries(over)) out[key] = merge(base[key], value);
+    return out;
+  };
+  return merge(policy, patch ?? {});
 }

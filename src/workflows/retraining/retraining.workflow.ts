@@ -4,7 +4,9 @@ import {
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
+  log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   upsertSearchAttributes,
   workflowInfo,
@@ -19,6 +21,7 @@ import {
 import { workflowIds } from '../../temporal/shared';
 import { analysisActivity, quickActivity, trainingActivityNow } from '../activity-options';
 import { experimentWorkflow } from '../experiment/experiment.workflow';
+import { RETRAINING_PATCHES } from '../supervisor/supervisor-patches';
 import type { RetrainingOutcome } from '../supervisor/supervisor-types';
 import type { RetrainingInput, RetrainingResult } from './retraining-types';
 
@@ -37,6 +40,21 @@ function lifecycle(state: string): void {
   upsertSearchAttributes([{ key: LifecycleStateKey, value: state }]);
 }
 
+type BegunJob = Awaited<ReturnType<Activities['beginRetrainingJob']>>;
+
+/** What the job has put in the registry that a failure must take back. */
+interface Staged {
+  /** The candidate holds the challenger alias (set after staging, cleared once the experiment ends). */
+  challengerVersionId?: string;
+}
+
+const messageOf = (error: unknown) =>
+  error instanceof Error
+    ? error.cause instanceof Error && error.message.startsWith('Activity task failed')
+      ? error.cause.message
+      : error.message
+    : String(error);
+
 /**
  * One retraining job (`retrain:<model>:<n>`): prepare data → train (resumable) → validate against the
  * champion → register and stage as challenger → experiment champion vs challenger → promoted, or
@@ -44,11 +62,114 @@ function lifecycle(state: string): void {
  * rejected / failed. Only ids and ranges go through history, never datasets.
  */
 export async function retrainingWorkflow(input: RetrainingInput): Promise<RetrainingResult> {
+  const compensating = patched(RETRAINING_PATCHES.compensation);
   upsertSearchAttributes([
     { key: ModelNameKey, value: input.model },
     { key: TriggerKey, value: input.trigger },
   ]);
   lifecycle('preparing');
+  if (!compensating) return legacyRetraining(input);
+
+  let outcome: RetrainingOutcome | undefined;
+  let job: BegunJob | undefined;
+  const staged: Staged = {};
+  try {
+    job = await beginRetrainingJob({
+      workflowId: workflowInfo().workflowId,
+      model: input.model,
+      jobNumber: input.jobNumber,
+      trigger: input.trigger,
+      reason: input.reason,
+      requestedBy: input.requestedBy,
+    });
+    if (job.liveExperiment) {
+      // The one-live-experiment-per-model index would refuse our challenger at staging, hours of
+      // training later: fail now, with the reason on the job.
+      throw ApplicationFailure.nonRetryable(
+        `${input.model} already has a live experiment (${job.liveExperiment.experimentId}, ${job.liveExperiment.status}); ` +
+          'end it (galfriday experiments stop) before retraining, or this job would fail at staging',
+        'LiveExperimentError',
+      );
+    }
+    const result = await runJob(input, job, staged);
+    outcome = {
+      workflowId: workflowInfo().workflowId,
+      status: result.status,
+      detail: result.detail,
+      ...(result.promotedVersion !== undefined ? { promotedVersion: result.promotedVersion } : {}),
+    };
+    return result;
+  } catch (error) {
+    const cancelled = isCancellation(error);
+    const message = messageOf(error);
+    outcome = {
+      workflowId: workflowInfo().workflowId,
+      status: cancelled ? 'cancelled' : 'failed',
+      detail: message,
+    };
+    await CancellationScope.nonCancellable(() => compensate(input, job, staged, cancelled, message));
+    throw error;
+  } finally {
+    // Whatever the row write above did: this report is what frees the supervisor for its next job.
+    await CancellationScope.nonCancellable(() =>
+      notifySupervisor(
+        input,
+        outcome ?? {
+          workflowId: workflowInfo().workflowId,
+          status: 'failed',
+          detail: 'ended without an outcome',
+        },
+      ),
+    );
+  }
+}
+
+/**
+ * Takes back what a failed or cancelled job did, each step on its own: a step that fails (the
+ * database down past its retries) is logged and the next one still runs, and the supervisor is told
+ * in any case (the caller's `finally`).
+ */
+async function compensate(
+  input: RetrainingInput,
+  job: BegunJob | undefined,
+  staged: Staged,
+  cancelled: boolean,
+  message: string,
+): Promise<void> {
+  lifecycle(cancelled ? 'cancelled' : 'failed');
+  if (staged.challengerVersionId !== undefined) {
+    try {
+      // Compare-and-set on our candidate: a challenger staged by someone else since is left alone.
+      await moveModelAlias({
+        model: input.model,
+        alias: 'challenger',
+        version: null,
+        expectedVersionId: staged.challengerVersionId,
+        changedBy: workflowInfo().workflowId,
+        reason: `retraining ${input.jobNumber} ${cancelled ? 'cancelled' : 'failed'}: ${message}`.slice(
+          0,
+          500,
+        ),
+      });
+    } catch (error) {
+      log.warn('could not clear the challenger alias of a failed job', { error: messageOf(error) });
+    }
+  }
+  if (job) {
+    try {
+      await finishRetrainingJob({
+        jobId: job.jobId,
+        status: cancelled ? 'cancelled' : 'failed',
+        error: message,
+      });
+    } catch (error) {
+      log.warn('could not end the job row; the supervisor reconciles it', { error: messageOf(error) });
+    }
+  }
+}
+
+/** The job as it ran before RETRAINING_PATCHES.compensation; kept so that those runs replay. */
+async function legacyRetraining(input: RetrainingInput): Promise<RetrainingResult> {
   const job = await beginRetrainingJob({
     workflowId: workflowInfo().workflowId,
     model: input.model,
@@ -59,7 +180,7 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
   });
   let result: RetrainingResult;
   try {
-    result = await runJob(input, job);
+    result = await runJob(input, job, {});
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     await CancellationScope.nonCancellable(async () => {
@@ -86,10 +207,7 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
   return result;
 }
 
-async function runJob(
-  input: RetrainingInput,
-  job: Awaited<ReturnType<Activities['beginRetrainingJob']>>,
-): Promise<RetrainingResult> {
+async function runJob(input: RetrainingInput, job: BegunJob, staged: Staged): Promise<RetrainingResult> {
   const policy = job.policy;
   const data = await prepareTrainingData({
     jobId: job.jobId,
@@ -147,6 +265,7 @@ async function runJob(
     changedBy: workflowInfo().workflowId,
     reason: `retraining ${input.jobNumber} passed validation`,
   });
+  staged.challengerVersionId = candidate.versionId;
   lifecycle('experimenting');
   const experimentId = await createChallengerExperiment({
     jobId: job.jobId,
@@ -172,6 +291,8 @@ async function runJob(
   });
 
   if (outcome.promotedVersion !== undefined) {
+    // The experiment moved our challenger to champion: nothing of ours is left to take back.
+    delete staged.challengerVersionId;
     lifecycle('completed');
     await finishRetrainingJob({
       jobId: job.jobId,
@@ -197,6 +318,7 @@ async function runJob(
     changedBy: workflowInfo().workflowId,
     reason: `experiment ended: ${outcome.reason}`,
   });
+  delete staged.challengerVersionId;
   await archiveVersion({ versionId: candidate.versionId });
   await raiseAlert({
     severity: outcome.status === 'completed' ? 'info' : 'warning',

@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -7,6 +8,7 @@ import {
   defineUpdate,
   log,
   ParentClosePolicy,
+  patched,
   proxyActivities,
   setHandler,
   startChild,
@@ -24,20 +26,46 @@ import {
 import { workflowIds } from '../../temporal/shared';
 import { analysisActivity, quickActivity } from '../activity-options';
 import {
+  mergePolicyPatch,
   parseSupervisorPolicy,
   type SupervisorPolicy,
   type SupervisorPolicyInput,
 } from '../policies/supervisor-policy';
 import { retrainingWorkflow } from '../retraining/retraining.workflow';
-import { SupervisorState } from './supervisor-state';
+import {
+  MANUAL_REQUEST_EXAMPLE,
+  manualRetrainingRequestSchema,
+  OUTCOME_EXAMPLE,
+  parseMessage,
+  previewPayload,
+  REQUEST_EXAMPLE,
+  retrainingOutcomeSchema,
+  retrainingRequestSchema,
+} from './supervisor-messages';
+import { SUPERVISOR_PATCHES } from './supervisor-patches';
+import { SupervisorState, type SupervisorBehaviour } from './supervisor-state';
 import type {
   RetrainingOutcome,
   RetrainingRequest,
+  RetrainingRequestAnswer,
   SupervisorInput,
   SupervisorStatus,
 } from './supervisor-types';
 
+/**
+ * Asks for a retraining (`{"trigger","reason","requestedBy"}`, trigger one of scheduled, drift,
+ * performance, manual). Kept for the plain `temporal` CLI and the schedule; a payload that does not
+ * parse is recorded as rejected (query `status`, `galfriday status`) and otherwise ignored.
+ */
 export const requestRetrainingSignal = defineSignal<[RetrainingRequest]>('requestRetraining');
+/**
+ * A manual retraining as an Update (`{"reason","requestedBy"}`): its validator refuses a bad payload
+ * before anything is written to history, and it answers with the job that handles the request.
+ */
+export const requestRetrainingUpdate = defineUpdate<
+  RetrainingRequestAnswer,
+  [{ reason: string; requestedBy: string; trigger?: 'manual' }]
+>('requestRetraining');
 /** Sent by a retraining workflow when it ends, so the supervisor need not stay its parent across continue-as-new. */
 export const retrainingFinishedSignal = defineSignal<[RetrainingOutcome]>('retrainingFinished');
 export const supervisorStatusQuery = defineQuery<SupervisorStatus>('status');
@@ -45,7 +73,8 @@ export const setPolicyUpdate = defineUpdate<SupervisorPolicy, [SupervisorPolicyI
 /** Runs a drift check now instead of at the next interval; answers with its summary. */
 export const checkDriftNowUpdate = defineUpdate<SupervisorStatus['lastDrift'], []>('checkDriftNow');
 
-const { loadSupervisorContext } = proxyActivities<Activities>(quickActivity);
+const { loadSupervisorContext, reconcileRetrainingJob, raiseAlert } =
+  proxyActivities<Activities>(quickActivity);
 const { checkModelDrift } = proxyActivities<Activities>(analysisActivity);
 
 /**
@@ -55,24 +84,95 @@ const { checkModelDrift } = proxyActivities<Activities>(analysisActivity);
  */
 export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<void> {
   const now = () => Date.now();
+  // Evaluated first, once per run: a run recorded before a change has no marker and keeps the old behaviour.
+  const behaviour: SupervisorBehaviour = {
+    reconcile: patched(SUPERVISOR_PATCHES.reconcile),
+    jitter: patched(SUPERVISOR_PATCHES.jitter),
+  };
+  const deepPolicyMerge = patched(SUPERVISOR_PATCHES.deepPolicyMerge);
   // Handlers are registered before the first await so that the signal of a signal-with-start and
   // early queries find them; what arrives before the state is loaded is applied right after.
-  let state: SupervisorState | undefined = input.state ? SupervisorState.restore(input.state) : undefined;
+  let state: SupervisorState | undefined = input.state
+    ? SupervisorState.restore(input.state, behaviour)
+    : undefined;
   const early: Array<(s: SupervisorState) => void> = [];
   const apply = (change: (s: SupervisorState) => void) => (state ? change(state) : early.push(change));
   let wake = false;
   let driftRequested = false;
+  /** An update waits for the running job to be reconciled before it says which job serves it. */
+  let reconcileAsked = false;
+  const mergedPolicy = (current: SupervisorPolicy, patch: unknown) =>
+    deepPolicyMerge ? mergePolicyPatch(current, patch) : { ...current, ...(patch as object) };
 
-  setHandler(requestRetrainingSignal, (request) => {
-    apply((s) => s.request(request, now()));
+  // Handlers never throw on a bad payload: a throwing signal handler fails the workflow task on every
+  // retry, and every later message with it. They record the refusal instead.
+  setHandler(requestRetrainingSignal, (payload: unknown) => {
+    const parsed = parseMessage(retrainingRequestSchema, payload, REQUEST_EXAMPLE);
+    if (!parsed.ok) {
+      const rejected = {
+        message: 'signal requestRetraining',
+        error: parsed.error,
+        payload: previewPayload(payload),
+      };
+      apply((s) => s.rejected(rejected, now()));
+      log.warn('refused a requestRetraining signal', { error: rejected.error, payload: rejected.payload });
+      return;
+    }
+    apply((s) => s.request(parsed.value, now()));
     wake = true;
   });
-  setHandler(retrainingFinishedSignal, (outcome) => {
+  setHandler(retrainingFinishedSignal, (payload: unknown) => {
+    const parsed = parseMessage(retrainingOutcomeSchema, payload, OUTCOME_EXAMPLE);
+    if (!parsed.ok) {
+      const rejected = {
+        message: 'signal retrainingFinished',
+        error: parsed.error,
+        payload: previewPayload(payload),
+      };
+      apply((s) => s.rejected(rejected, now()));
+      log.warn('refused a retrainingFinished signal', { error: rejected.error, payload: rejected.payload });
+      return;
+    }
+    const outcome = parsed.value;
     apply((s) => s.finished(outcome, now()));
     if (outcome.promotedVersion !== undefined)
       upsertSearchAttributes([{ key: ChampionVersionKey, value: outcome.promotedVersion }]);
     wake = true;
   });
+  setHandler(
+    requestRetrainingUpdate,
+    async (payload) => {
+      const parsed = parseMessage(manualRetrainingRequestSchema, payload, MANUAL_REQUEST_EXAMPLE);
+      if (!parsed.ok) throw ApplicationFailure.nonRetryable(parsed.error, 'InvalidRequest');
+      await condition(() => state !== undefined);
+      const s = state!;
+      const before = s.lastStarted?.jobNumber ?? 0;
+      s.request(
+        { trigger: 'manual', reason: parsed.value.reason, requestedBy: parsed.value.requestedBy },
+        now(),
+      );
+      // A running job may have vanished unreported: let the loop look before saying which job serves us.
+      reconcileAsked = true;
+      wake = true;
+      await condition(() => !reconcileAsked);
+      // A manual request starts as soon as nothing runs; a job that starts and reports in one activation
+      // is seen through lastStarted.
+      await condition(() => s.running !== null || (s.lastStarted?.jobNumber ?? 0) > before);
+      const job = s.running ?? s.lastStarted!;
+      return {
+        workflowId: job.workflowId,
+        jobNumber: job.jobNumber,
+        trigger: job.trigger,
+        merged: job.jobNumber <= before,
+      };
+    },
+    {
+      validator: (payload) => {
+        const parsed = parseMessage(manualRetrainingRequestSchema, payload, MANUAL_REQUEST_EXAMPLE);
+        if (!parsed.ok) throw new Error(`requestRetraining refused: ${parsed.error}`);
+      },
+    },
+  );
   setHandler(supervisorStatusQuery, () => {
     if (!state) throw new Error('the supervisor is still loading its state; ask again in a moment');
     return state.status(now());
@@ -81,12 +181,14 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
     setPolicyUpdate,
     async (patch) => {
       await condition(() => state !== undefined);
-      const policy = parseSupervisorPolicy({ ...state!.policy, ...patch });
+      const policy = parseSupervisorPolicy(mergedPolicy(state!.policy, patch));
       state!.setPolicy(policy, now());
       wake = true;
       return policy;
     },
-    { validator: (patch) => void parseSupervisorPolicy({ ...(state?.policy ?? {}), ...patch }) },
+    {
+      validator: (patch) => void parseSupervisorPolicy(state ? mergedPolicy(state.policy, patch) : patch),
+    },
   );
   setHandler(checkDriftNowUpdate, async () => {
     await condition(() => state !== undefined);
@@ -97,9 +199,16 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
   });
 
   if (!state) {
-    const context = await loadSupervisorContext({ model: input.model });
-    const policy = parseSupervisorPolicy({ ...(context.storedPolicy as object), ...input.policy });
-    state = SupervisorState.initial(input.model, policy, now(), context.nextJobNumber);
+    const context = await loadSupervisorContext({
+      model: input.model,
+      ...(input.policy ? { policy: input.policy } : {}),
+    });
+    // The activity resolves the policy (defaults included) and history keeps the result; runs recorded
+    // before it did so resolved it here, and replay must do as they did.
+    const resolved = (context as { policy?: SupervisorPolicy }).policy;
+    const policy =
+      resolved ?? parseSupervisorPolicy({ ...(context.storedPolicy as object), ...input.policy });
+    state = SupervisorState.initial(input.model, policy, now(), context.nextJobNumber, behaviour);
     for (const change of early.splice(0)) change(state);
   }
   const s0 = state;
@@ -115,6 +224,8 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
     const timeout = Math.max(0, s0.nextWakeAt(now()) - now());
     await condition(() => wake, timeout);
     wake = false;
+    if (behaviour.reconcile && s0.running) await reconcileRunningJob(s0);
+    reconcileAsked = false;
     if (driftRequested || now() >= s0.nextDriftCheckAt) {
       const policy = s0.policy;
       try {
@@ -140,16 +251,50 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
       driftRequested = false;
     }
     iterations++;
-    if (
+    const leaving =
       workflowInfo().continueAsNewSuggested ||
-      (input.continueAsNewAfter !== undefined && iterations >= input.continueAsNewAfter)
-    ) {
+      (input.continueAsNewAfter !== undefined && iterations >= input.continueAsNewAfter);
+    // An update waiting for its job to start is served by this loop: leave at a later wake instead of
+    // waiting here for a handler that waits for us.
+    if (leaving && (!behaviour.reconcile || allHandlersFinished())) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof modelSupervisorWorkflow>({
         model: input.model,
         state: s0.snapshot(),
         continueAsNewAfter: input.continueAsNewAfter,
       });
+    }
+  }
+
+  /**
+   * Asks what became of the running job. Its report is the normal path; this catches the jobs that
+   * cannot report (terminated, timed out, reset) and reports that were lost, so that a supervisor is
+   * never "running" a job that no longer exists.
+   */
+  async function reconcileRunningJob(s: SupervisorState): Promise<void> {
+    const job = s.running!;
+    let found;
+    try {
+      found = await reconcileRetrainingJob({ workflowId: job.workflowId, startedAt: job.startedAt });
+    } catch (error) {
+      log.warn('could not reconcile the running retraining job; trying again at the next wake', {
+        workflowId: job.workflowId,
+        error: error instanceof Error ? error.message : String(error),
+      });
+      return;
+    }
+    const stuck = s.reconciled(job.workflowId, found, now());
+    if (found.state === 'closed' && found.outcome.promotedVersion !== undefined)
+      upsertSearchAttributes([{ key: ChampionVersionKey, value: found.outcome.promotedVersion }]);
+    if (stuck) {
+      await raiseAlert({
+        severity: 'warning',
+        kind: 'retraining_stuck',
+        model: input.model,
+        message: `${input.model}: retraining ${job.workflowId} has run longer than its jobTimeout (${s.policy.jobTimeout}); look at it in the Temporal UI`,
+        details: { workflowId: job.workflowId, startedAt: new Date(job.startedAt).toISOString() },
+        dedupeKey: `retraining_stuck:${job.workflowId}`,
+      }).catch((error: unknown) => log.warn('could not raise the stuck-job alert', { error: String(error) }));
     }
   }
 

@@ -3,6 +3,8 @@ import type { SupervisorPolicy } from '../policies/supervisor-policy';
 import type {
   Decision,
   DriftCheckSummary,
+  JobReconciliation,
+  RejectedMessage,
   RetrainingOutcome,
   RetrainingRequest,
   RunningJob,
@@ -11,6 +13,31 @@ import type {
 } from './supervisor-types';
 
 const MAX_DECISIONS = 30;
+const MAX_REJECTED = 5;
+const MAX_EARLY_REPORTS = 10;
+
+/**
+ * Behaviour added after supervisors were already running. The workflow turns each on behind its
+ * `patched()` marker, so that a run recorded before it replays as it ran (see supervisor-patches.ts).
+ */
+export interface SupervisorBehaviour {
+  /** Keep reports of jobs not known as running, requeue requests merged into a vanished job. */
+  reconcile: boolean;
+  /** Put each next drift check off by a deterministic share of the interval (policy.driftCheckJitter). */
+  jitter: boolean;
+}
+
+const LEGACY: SupervisorBehaviour = { reconcile: false, jitter: false };
+
+/** FNV-1a of a text, as a number in [0, 1): the same model and check number always give the same value. */
+export function unitHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h / 0x1_0000_0000;
+}
 
 function utcDay(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
@@ -22,34 +49,57 @@ function utcDay(ms: number): string {
  * events and the current time; tests drive it directly.
  */
 export class SupervisorState {
-  private constructor(private s: SupervisorSnapshot) {}
+  private constructor(
+    private s: SupervisorSnapshot,
+    private readonly behaviour: SupervisorBehaviour = LEGACY,
+  ) {}
 
   static initial(
     model: string,
     policy: SupervisorPolicy,
     now: number,
     nextJobNumber: number,
+    behaviour: SupervisorBehaviour = LEGACY,
   ): SupervisorState {
-    return new SupervisorState({
-      model,
-      policy,
-      pending: null,
-      running: null,
-      lastStarted: null,
-      coalesced: 0,
-      nextJobNumber,
-      lastFinishedAt: null,
-      automaticRetrains: { day: utcDay(now), count: 0 },
-      driftBreaches: [],
-      lastDrift: null,
-      nextDriftCheckAt: now + parseDuration(policy.driftCheckInterval),
-      decisions: [],
-      lastOutcome: null,
-    });
+    const state = new SupervisorState(
+      {
+        model,
+        policy,
+        pending: null,
+        running: null,
+        lastStarted: null,
+        coalesced: 0,
+        nextJobNumber,
+        lastFinishedAt: null,
+        automaticRetrains: { day: utcDay(now), count: 0 },
+        driftBreaches: [],
+        lastDrift: null,
+        nextDriftCheckAt: now + parseDuration(policy.driftCheckInterval),
+        decisions: [],
+        lastOutcome: null,
+      },
+      behaviour,
+    );
+    state.s.nextDriftCheckAt = state.nextCheckAfter(now);
+    return state;
   }
 
-  static restore(snapshot: SupervisorSnapshot): SupervisorState {
-    return new SupervisorState(JSON.parse(JSON.stringify(snapshot)) as SupervisorSnapshot);
+  static restore(snapshot: SupervisorSnapshot, behaviour: SupervisorBehaviour = LEGACY): SupervisorState {
+    return new SupervisorState(JSON.parse(JSON.stringify(snapshot)) as SupervisorSnapshot, behaviour);
+  }
+
+  /**
+   * When the check after one at `now` is due. With jitter, later by up to driftCheckJitter of the
+   * interval, drawn from a hash of the model and the check's number: deterministic (replay gives
+   * the same times) yet different from model to model and from check to check, so supervisors that
+   * were started together do not stay in step.
+   */
+  private nextCheckAfter(now: number): number {
+    const interval = parseDuration(this.s.policy.driftCheckInterval);
+    const share = this.behaviour.jitter ? (this.s.policy.driftCheckJitter ?? 0) : 0;
+    if (share <= 0) return now + interval;
+    const u = unitHash(`${this.s.model}:${this.s.driftChecks ?? 0}`);
+    return now + interval + Math.floor(u * share * interval);
   }
 
   snapshot(): SupervisorSnapshot {
@@ -62,6 +112,10 @@ export class SupervisorState {
 
   get running(): RunningJob | null {
     return this.s.running;
+  }
+
+  get lastStarted(): RunningJob | null {
+    return this.s.lastStarted;
   }
 
   get nextDriftCheckAt(): number {
@@ -79,10 +133,24 @@ export class SupervisorState {
     if (this.s.decisions.length > MAX_DECISIONS) this.s.decisions.shift();
   }
 
+  /** A message whose payload did not parse: recorded, and otherwise ignored. */
+  rejected(message: Omit<RejectedMessage, 'at'>, now: number): void {
+    const rejected = (this.s.rejected ??= { count: 0, recent: [] });
+    rejected.count++;
+    rejected.recent.push({ at: now, ...message });
+    while (rejected.recent.length > MAX_REJECTED) rejected.recent.shift();
+    this.decide(now, 'rejected', `${message.message} refused: ${message.error}`);
+  }
+
   /** A retraining request; merged into the pending or running one when there is one. */
   request(request: RetrainingRequest, now: number): void {
     if (this.s.running || this.s.pending) {
       this.s.coalesced++;
+      if (this.behaviour.reconcile && this.s.running) {
+        const merged = this.s.mergedIntoRunning ?? null;
+        if (!merged || (request.trigger === 'manual' && merged.trigger !== 'manual'))
+          this.s.mergedIntoRunning = request;
+      }
       // A person asking explicitly outranks an automatic trigger waiting for its cooldown.
       if (this.s.pending && request.trigger === 'manual' && this.s.pending.trigger !== 'manual')
         this.s.pending = request;
@@ -135,29 +203,74 @@ export class SupervisorState {
     this.s.pending = null;
     this.s.running = job;
     this.s.lastStarted = job;
+    this.s.mergedIntoRunning = null;
+    this.s.stuckJob = null;
     if (pending && pending.trigger !== 'manual') {
       const day = utcDay(job.startedAt);
       this.s.automaticRetrains = { day, count: this.automaticCountToday(job.startedAt) + 1 };
     }
     this.decide(job.startedAt, 'started', `${job.workflowId} (${job.trigger})`);
+    // A job that failed at once can report in the same activation as its start, before it is known.
+    const early = this.s.earlyReports?.findIndex((r) => r.workflowId === job.workflowId) ?? -1;
+    if (early >= 0) this.finished(this.s.earlyReports!.splice(early, 1)[0]!, job.startedAt);
   }
 
   finished(outcome: RetrainingOutcome, now: number): void {
     if (!this.s.running || this.s.running.workflowId !== outcome.workflowId) {
-      this.decide(now, 'finished', `ignored a late report from ${outcome.workflowId}`);
+      if (!this.behaviour.reconcile) {
+        this.decide(now, 'finished', `ignored a late report from ${outcome.workflowId}`);
+        return;
+      }
+      if (this.s.lastOutcome?.workflowId === outcome.workflowId) return; // already reconciled
+      const early = (this.s.earlyReports ??= []);
+      if (!early.some((r) => r.workflowId === outcome.workflowId)) early.push(outcome);
+      while (early.length > MAX_EARLY_REPORTS) early.shift();
+      this.decide(now, 'finished', `kept a report from ${outcome.workflowId}, not known as running`);
       return;
     }
     this.s.running = null;
     this.s.lastFinishedAt = now;
     this.s.lastOutcome = outcome;
+    this.s.stuckJob = null;
     this.decide(now, 'finished', `${outcome.workflowId}: ${outcome.status} — ${outcome.detail}`);
+  }
+
+  /**
+   * What the supervisor found out about its running job without being told: a job that closed
+   * without reporting (terminated, timed out, reset, its report lost) ends here as if it had
+   * reported, and the request merged into it is asked again, since no job served it. Returns true
+   * when the running job is seen past the policy's jobTimeout for the first time (alert once).
+   */
+  reconciled(workflowId: string, found: JobReconciliation, now: number): boolean {
+    const running = this.s.running;
+    if (!running || running.workflowId !== workflowId) return false;
+    if (found.state === 'closed') {
+      this.finished(found.outcome, now);
+      this.decide(now, 'reconciled', `${workflowId} had closed without reporting: ${found.outcome.detail}`);
+      const merged = this.s.mergedIntoRunning ?? null;
+      this.s.mergedIntoRunning = null;
+      if (merged && !this.s.pending) {
+        this.s.pending = merged;
+        this.decide(now, 'requested', `${merged.trigger}: ${merged.reason} (asked again: its job vanished)`);
+      }
+      return false;
+    }
+    const timeout = this.s.policy.jobTimeout;
+    if (found.state === 'running' && timeout !== undefined && !this.s.stuckJob) {
+      if (now - running.startedAt > parseDuration(timeout)) {
+        this.s.stuckJob = { workflowId, since: now };
+        this.decide(now, 'stuck', `${workflowId} has run longer than jobTimeout ${timeout}`);
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Records a drift check; N drifted checks among the last M request a retraining. */
   recordDriftCheck(summary: DriftCheckSummary): void {
     const now = summary.checkedAt;
     this.s.lastDrift = summary;
-    this.s.nextDriftCheckAt = now + parseDuration(this.s.policy.driftCheckInterval);
+    this.s.nextDriftCheckAt = this.countCheckAndScheduleNext(now);
     if (summary.status !== 'checked') {
       this.decide(now, 'drift-check', `no decision: ${summary.status} (${summary.sampleSize} predictions)`);
       return;
@@ -196,17 +309,19 @@ export class SupervisorState {
     }
   }
 
+  private countCheckAndScheduleNext(now: number): number {
+    if (this.behaviour.jitter) this.s.driftChecks = (this.s.driftChecks ?? 0) + 1;
+    return this.nextCheckAfter(now);
+  }
+
   driftCheckFailed(now: number, message: string): void {
-    this.s.nextDriftCheckAt = now + parseDuration(this.s.policy.driftCheckInterval);
+    this.s.nextDriftCheckAt = this.countCheckAndScheduleNext(now);
     this.decide(now, 'drift-check', `check failed: ${message}`);
   }
 
   setPolicy(policy: SupervisorPolicy, now: number): void {
     this.s.policy = policy;
-    this.s.nextDriftCheckAt = Math.min(
-      this.s.nextDriftCheckAt,
-      now + parseDuration(policy.driftCheckInterval),
-    );
+    this.s.nextDriftCheckAt = Math.min(this.s.nextDriftCheckAt, this.nextCheckAfter(now));
     this.decide(now, 'policy', 'policy updated');
   }
 

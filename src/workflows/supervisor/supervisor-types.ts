@@ -44,9 +44,44 @@ export interface DriftCheckSummary {
 
 export interface Decision {
   at: number;
-  kind: 'requested' | 'coalesced' | 'started' | 'finished' | 'skipped' | 'drift-check' | 'policy';
+  kind:
+    | 'requested'
+    | 'coalesced'
+    | 'started'
+    | 'finished'
+    | 'skipped'
+    | 'drift-check'
+    | 'policy'
+    | 'rejected'
+    | 'reconciled'
+    | 'stuck';
   detail: string;
 }
+
+/** A message the supervisor refused (bad payload): kept so that `galfriday status` and the UI show it. */
+export interface RejectedMessage {
+  at: number;
+  /** `signal requestRetraining`, `update requestRetraining`, `signal retrainingFinished`. */
+  message: string;
+  error: string;
+  payload: string;
+}
+
+/** What the `requestRetraining` update answers: the job that will handle the request. */
+export interface RetrainingRequestAnswer {
+  workflowId: string;
+  jobNumber: number;
+  /** The job's trigger (not manual when the request was merged into an automatic job). */
+  trigger: RetrainingTrigger;
+  /** True when the request was merged into a job that was already running. */
+  merged: boolean;
+}
+
+/** What the supervisor learns about its running job when it reconciles (see reconcileRetrainingJob). */
+export type JobReconciliation =
+  | { state: 'running'; startedAt?: number }
+  | { state: 'closed'; outcome: RetrainingOutcome }
+  | { state: 'unknown'; detail: string };
 
 /** Everything the supervisor carries across continue-as-new: plain JSON, no Map/Set/Date. */
 export interface SupervisorSnapshot {
@@ -65,6 +100,16 @@ export interface SupervisorSnapshot {
   nextDriftCheckAt: number;
   decisions: Decision[];
   lastOutcome: RetrainingOutcome | null;
+  /** Refused messages: how many, and the newest few (absent in snapshots of older runs). */
+  rejected?: { count: number; recent: RejectedMessage[] };
+  /** Reports of jobs not (yet) known as running: a fast job can report before its start is seen. */
+  earlyReports?: RetrainingOutcome[];
+  /** The strongest request merged into the running job; requeued if that job vanishes unreported. */
+  mergedIntoRunning?: RetrainingRequest | null;
+  /** Drift checks done so far (seeds the jitter of the next check time). */
+  driftChecks?: number;
+  /** The running job was seen past the policy's jobTimeout (alerted once). */
+  stuckJob?: { workflowId: string; since: number } | null;
 }
 
 export interface SupervisorInput {

@@ -3,6 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { registerVersion, getArtifact } from '../../../src/db/repositories/version.repository';
+import type { TypedSearchAttributes } from '@temporalio/common';
+import { ModelNameKey } from '../../../src/temporal/search-attributes';
 import { workflowIds } from '../../../src/temporal/shared';
 import { seedChampion, startHarness, waitFor, type TemporalHarness } from '../../support/lifecycle-fixtures';
 import { runCli } from '../../support/run-cli';
@@ -43,7 +45,7 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('retrain sends the manual signal and prints the job workflow with its UI link', async () => {
+  it('retrain sends the manual update and prints the job workflow with its UI link', async () => {
     const refused = await runCli(['retrain', 'cli-life'], env);
     assert.equal(refused.code, 2);
     assert.match(refused.stderr, /--reason is required/);
@@ -56,8 +58,12 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     assert.ok(job, run.stdout);
     assert.equal(job.workflowId, workflowIds.retraining('cli-life', 1));
     assert.equal(job.trigger, 'manual');
-    const human = await runCli(['status', 'cli-life'], env);
-    assert.match(human.stdout, /job 1 manual/, human.stderr);
+    // The update answers once the job's workflow has started; its row is written by its first step.
+    const human = await waitFor('status to list job 1', async () => {
+      const out = await runCli(['status', 'cli-life'], env);
+      return /job 1 manual/.test(out.stdout) ? out : undefined;
+    });
+    assert.doesNotMatch(human.stdout, /UNHEALTHY/, human.stdout);
     await harness.client.workflow.getHandle(workflowIds.supervisor('cli-life')).terminate('test done');
     await harness.client.workflow
       .getHandle(job.workflowId)
@@ -155,6 +161,11 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
     );
     const description = await harness.client.schedule.getHandle('retrain-schedule:cli-life').describe();
     assert.equal(description.policies.overlap, 'SKIP');
+    assert.deepEqual(
+      (description.action.typedSearchAttributes as TypedSearchAttributes | undefined)?.get(ModelNameKey),
+      'cli-life',
+      'each tick carries ModelName',
+    );
     assert.equal(description.policies.catchupWindow, 2 * 3_600_000);
     const updated = await runCli(['schedules', 'set', 'cli-life', '--every', '1d', '--json'], env);
     assert.equal(updated.json<{ created: boolean }>().created, false);

@@ -103,7 +103,11 @@ describe('lifecycle timers on the time-skipping test server', function () {
     // Every retraining fails at its first step: the test is about when the supervisor starts jobs.
     const w = await worker(
       fakeActivities({
-        loadSupervisorContext: async () => ({ storedPolicy: {}, nextJobNumber: 1 }),
+        loadSupervisorContext: async ({ policy }) => ({
+          storedPolicy: {},
+          nextJobNumber: 1,
+          policy: parseSupervisorPolicy(policy ?? {}),
+        }),
         checkModelDrift: async () => ({
           checkedAt: Date.now(),
           status: 'insufficient-data',
@@ -122,6 +126,8 @@ describe('lifecycle timers on the time-skipping test server', function () {
           throw ApplicationFailure.nonRetryable('no market data in this test');
         },
         finishRetrainingJob: async () => undefined,
+        // Jobs here always report; had one vanished, this is where the supervisor would learn it.
+        reconcileRetrainingJob: async () => ({ state: 'running' }),
       }),
       taskQueue,
     );

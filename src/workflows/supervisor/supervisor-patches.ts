@@ -1,0 +1,30 @@
+/**
+ * `patched()` ids of behaviour changed while supervisors and jobs were running. A run that started
+ * before a change has no marker in its history and keeps the old behaviour on replay; a new run
+ * records the marker and gets the new one. Remove an id (with `deprecatePatch` first) only once no
+ * run older than it can still be replayed.
+ */
+export const SUPERVISOR_PATCHES = {
+  /**
+   * Reconcile the running job on each wake (describe its workflow), keep reports that arrive before
+   * the job's start is seen, requeue requests merged into a job that vanished, alert on a stuck job.
+   */
+  reconcile: 'supervisor-reconcile-running-job',
+  /** Jittered drift-check times (policy.driftCheckJitter). */
+  jitter: 'supervisor-drift-check-jitter',
+  /** setPolicy lays a patch over the current policy field by field, nested objects too. */
+  deepPolicyMerge: 'supervisor-set-policy-deep-merge',
+} as const;
+
+export const RETRAINING_PATCHES = {
+  /**
+   * beginRetrainingJob inside the job's try, the supervisor told in a `finally` whatever the job row
+   * write did, the challenger alias cleared on failure and cancellation, LifecycleState `cancelled`.
+   */
+  compensation: 'retraining-always-reports-and-compensates',
+} as const;
+
+export const SCHEDULE_PATCHES = {
+  /** Scheduled ticks set the ModelName search attribute on themselves. */
+  modelName: 'scheduled-retraining-model-name',
+} as const;
