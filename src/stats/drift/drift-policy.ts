@@ -37,6 +37,12 @@ export interface DriftPolicy {
    * @default 30
    */
   minRows?: number;
+  /**
+   * KS p-values from effective sizes n·(1 − ρ)/(1 + ρ) (lag-1 autocorrelation ρ) instead of the row
+   * counts. `false` is the iid test, which over-rejects on autocorrelated features.
+   * @default true
+   */
+  effectiveSampleSize?: boolean;
   /** Per-feature method (and threshold) overriding the automatic choice. */
   methods?: Record<string, DriftMethod | DriftMethodOverride>;
   /** Per-method default thresholds overriding {@link DEFAULT_DRIFT_THRESHOLDS}. */

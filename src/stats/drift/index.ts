@@ -32,4 +32,11 @@ export {
   type DriftMethodOverride,
   type DriftPolicy,
 } from './drift-policy';
+export { lag1Autocorrelation, effectiveSampleSize } from './effective-sample-size';
+export {
+  calibrateDriftThresholds,
+  type DriftCalibration,
+  type DriftCalibrationOptions,
+  type FeatureNull,
+} from './drift-calibration';
 export { detectDrift, type DriftReport, type FeatureDrift, type SkippedFeature } from './detect-drift';
