@@ -122,6 +122,8 @@ export function detectDrift(
   currentColumns: Record<string, CurrentColumn>,
   policy: DriftPolicy = {},
   calibration?: DriftCalibration,
+  /** `onFeature` runs after each tested feature (a long check heartbeats there). */
+  hooks: { onFeature?: (name: string) => void } = {},
 ): DriftReport {
   if (profiles === null || typeof profiles !== 'object') {
     throw new StatsInputError('profiles', 'must be an object of reference profiles by feature name');
@@ -168,6 +170,7 @@ export function detectDrift(
       feature.drifted = feature.statistic > calibrated.threshold;
     }
     features.push(feature);
+    hooks.onFeature?.(name);
   }
   for (const name of Object.keys(currentColumns)) {
     if (!hasOwn(profiles, name)) {

@@ -39,4 +39,5 @@ export {
   type DriftCalibrationOptions,
   type FeatureNull,
 } from './drift-calibration';
+export { testAccuracyDrop, type AccuracyDropTest, type BarOutcomes } from './performance-trigger';
 export { detectDrift, type DriftReport, type FeatureDrift, type SkippedFeature } from './detect-drift';
