@@ -1,6 +1,6 @@
 import { StatsInputError } from '../errors';
 import { chiSquareTest } from './chi-square-test';
-import type { DriftCalibration } from './drift-calibration';
+import { standardise, type DriftCalibration } from './drift-calibration';
 import { resolveDriftPolicy, type DriftMethod, type DriftPolicy } from './drift-policy';
 import { effectiveSampleSize, lag1Autocorrelation } from './effective-sample-size';
 import { chooseMethod, featureStatistic } from './feature-statistic';
@@ -54,6 +54,11 @@ export interface DriftReport {
   shareThreshold: number;
   /** How the thresholds were set. */
   thresholds: 'fixed' | DriftCalibration['kind'];
+  /**
+   * With a calibration: the feature with the largest standardised statistic, its z and the
+   * calibrated threshold of the max; `triggered` when the max rule made the dataset drift.
+   */
+  maxStandardised?: { feature: string; z: number; threshold: number; triggered: boolean };
   /** driftedCount ÷ testedCount. */
   share: number;
   driftedCount: number;
@@ -84,7 +89,9 @@ export interface DriftReport {
  * 6. With a `calibration` ({@link calibrateDriftThresholds}), each calibrated feature drifts when
  *    its statistic is above mean + k·σ of the same statistic on the reference's own chunks, and
  *    the dataset when the share reaches max(policy.share, the calibrated share threshold): the
- *    thresholds then carry the series' autocorrelation and the features' correlation.
+ *    thresholds then carry the series' autocorrelation and the features' correlation. With
+ *    `datasetRule` 'share-or-max' (default) the dataset also drifts when the largest standardised
+ *    statistic (statistic − null mean)/null std is above the max's own calibrated threshold.
  *
  * Where this differs from Evidently, on purpose: p-values are corrected (Evidently: none); KS drifts
  * on p < 0.05 (Evidently: ≤, which matters only at equality); χ² is the contingency test on both
@@ -200,8 +207,24 @@ export function detectDrift(
   const driftedCount = features.filter((f) => f.drifted).length;
   const share = driftedCount / features.length;
   const shareThreshold = calibration ? Math.max(resolved.share, calibration.share.threshold) : resolved.share;
+  let maxStandardised: DriftReport['maxStandardised'];
+  if (calibration) {
+    for (const f of features) {
+      const nul = calibration.features[f.name];
+      if (f.thresholdSource !== 'calibrated' || nul === undefined) continue;
+      const z = standardise(f.statistic, nul);
+      if (maxStandardised === undefined || z > maxStandardised.z) {
+        maxStandardised = { feature: f.name, z, threshold: calibration.maxZ.threshold, triggered: false };
+      }
+    }
+  }
+  const byShare = share >= shareThreshold;
+  if (maxStandardised && (policy.datasetRule ?? 'share-or-max') === 'share-or-max') {
+    maxStandardised.triggered = !byShare && maxStandardised.z > maxStandardised.threshold;
+  }
   return {
-    drifted: share >= shareThreshold,
+    drifted: byShare || maxStandardised?.triggered === true,
+    ...(maxStandardised ? { maxStandardised } : {}),
     share,
     shareThreshold,
     thresholds: calibration ? calibration.kind : 'fixed',

@@ -41,6 +41,13 @@ export interface DriftCalibration {
    * dataset threshold is max(policy share, mean + multiplier·std).
    */
   share: { mean: number; std: number; threshold: number };
+  /**
+   * The largest standardised statistic over features, zₓ = (statistic − mean)/std, in the same
+   * replicates; threshold mean + multiplier·std. A change confined to a few features (a volatility
+   * shift moves the volatility features long before half of all features) is caught by this max
+   * rule, and the replicates price in how many correlated features compete for the max.
+   */
+  maxZ: { mean: number; std: number; threshold: number };
 }
 
 /** Options of {@link calibrateDriftThresholds}. */
@@ -181,6 +188,16 @@ export function calibrateDriftThresholds(
     shares[r] = above / names.length;
   }
   const share = meanStd(shares);
+  const maxZs = new Float64Array(replicates);
+  for (let r = 0; r < replicates; r++) {
+    let best = -Infinity;
+    names.forEach((name, f) => {
+      const z = standardise(stats[f]![r]!, features[name]!);
+      if (z > best) best = z;
+    });
+    maxZs[r] = best;
+  }
+  const maxZ = meanStd(maxZs);
   return {
     kind,
     chunkRows,
@@ -193,7 +210,14 @@ export function calibrateDriftThresholds(
       std: share.std,
       threshold: Math.min(1, Math.max(resolved.share, share.mean + multiplier * share.std)),
     },
+    maxZ: { mean: maxZ.mean, std: maxZ.std, threshold: maxZ.mean + multiplier * maxZ.std },
   };
+}
+
+/** (statistic − mean)/std of a feature's null; a degenerate null (std 0) standardises by a tiny floor. */
+export function standardise(statistic: number, feature: Pick<FeatureNull, 'mean' | 'std'>): number {
+  const floor = 1e-12 * Math.max(1, Math.abs(feature.mean));
+  return (statistic - feature.mean) / Math.max(feature.std, floor);
 }
 
 /** Row indices of `size` rows made of circular moving blocks of `length` from a series of `n`. */

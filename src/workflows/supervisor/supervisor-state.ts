@@ -251,9 +251,10 @@ export interface DriftWindowVerdict {
 }
 
 /**
- * N-of-M hysteresis over disjoint windows (dependent-data.md §4). A check counts only when its
- * window starts at or after the end of the last counted one: consecutive hourly checks of a 24 h
- * window see 96% the same rows, so counting each would count one piece of evidence many times.
+ * N-of-M hysteresis over disjoint windows (dependent-data.md §4). A drifted check counts only when
+ * its window starts at or after the end of the last counted drifted one, a stable check only after
+ * the end of the last counted one: consecutive hourly checks of a 24 h window see 96% the same
+ * rows, so counting each would count one piece of evidence many times.
  * A check without a window (recorded before checks reported one) counts as before, so replayed
  * histories decide as they did. When a drifted counted window brings the drifted count among the
  * last `window` counted ones to `breaches`, it fires, and the count starts afresh so that one
@@ -264,7 +265,10 @@ export function applyDriftHysteresis(
   check: DriftWindowVerdict,
   policy: { breaches: number; window: number },
 ): { history: DriftWindowVerdict[]; counted: boolean; breaches: number; fire: boolean } {
-  const last = history.at(-1);
+  // A breach must not share rows with an earlier counted breach, a stable verdict with the last
+  // counted verdict. A drifted window may overlap a stable one: the breaches stay disjoint, and a
+  // change that starts inside a window is not made to wait a whole window to be counted.
+  const last = check.drifted ? history.filter((w) => w.drifted).at(-1) : history.at(-1);
   const counted =
     last === undefined || check.from === undefined || last.to === undefined || check.from >= last.to;
   const next = counted ? [...history, check].slice(-policy.window) : [...history];

@@ -40,6 +40,24 @@ describe('drift hysteresis over disjoint windows', () => {
     assert.deepEqual(step.history, []);
   });
 
+  it('lets a drifted window overlap a stable one, never an earlier breach', () => {
+    const policy = { breaches: 2, window: 3 };
+    let step = applyDriftHysteresis([], { drifted: false, from: 0, to: 24 }, policy);
+    // Stable checks overlapping the counted stable one are not counted...
+    assert.equal(
+      applyDriftHysteresis(step.history, { drifted: false, from: 1, to: 25 }, policy).counted,
+      false,
+    );
+    // ...but a drifted one is: the change began inside the window.
+    step = applyDriftHysteresis(step.history, { drifted: true, from: 2, to: 26 }, policy);
+    assert.equal(step.counted, true);
+    assert.equal(step.breaches, 1);
+    step = applyDriftHysteresis(step.history, { drifted: true, from: 20, to: 44 }, policy);
+    assert.equal(step.counted, false);
+    step = applyDriftHysteresis(step.history, { drifted: true, from: 26, to: 50 }, policy);
+    assert.equal(step.fire, true);
+  });
+
   it('24 drifted hourly checks of one 24 h window are one window, not a retraining', () => {
     const s = SupervisorState.initial('btc', parseSupervisorPolicy({}), T0, 1);
     for (let h = 1; h <= 24; h++) s.recordDriftCheck(check(T0 + h * HOUR, true));

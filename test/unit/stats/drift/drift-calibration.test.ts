@@ -121,4 +121,26 @@ describe('drift thresholds for time series', () => {
       /too few to calibrate/,
     );
   });
+
+  it('the max rule catches a change in one feature of five that the share rule misses, at a small null rate', () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
+    const reference = Object.fromEntries(names.map((n, i) => [n, ar1(60 + i, 6000, 0.8)]));
+    const profiles = Object.fromEntries(names.map((n) => [n, fitReferenceProfile(reference[n]!)]));
+    const calibration = calibrateDriftThresholds(profiles, reference, { chunkRows: 300 });
+    assert.ok(calibration.maxZ.threshold >= 3, `max-z threshold ${calibration.maxZ.threshold}`);
+    const live = Object.fromEntries(names.map((n, i) => [n, ar1(70 + i, 300 * 60, 0.8)]));
+    let alarms = 0;
+    for (let w = 0; w < 60; w++) {
+      const window = Object.fromEntries(names.map((n) => [n, live[n]!.subarray(w * 300, (w + 1) * 300)]));
+      if (detectDrift(profiles, window, {}, calibration).drifted) alarms++;
+    }
+    assert.ok(alarms <= 4, `null alarms ${alarms}/60`);
+    const shifted = Object.fromEntries(names.map((n) => [n, live[n]!.subarray(0, 300)]));
+    shifted.a = Float64Array.from(shifted.a!, (v) => v * 2.5);
+    assert.equal(detectDrift(profiles, shifted, { datasetRule: 'share' }, calibration).drifted, false);
+    const report = detectDrift(profiles, shifted, {}, calibration);
+    assert.equal(report.drifted, true);
+    assert.equal(report.maxStandardised?.feature, 'a');
+    assert.equal(report.maxStandardised?.triggered, true);
+  });
 });
