@@ -332,7 +332,7 @@ export function renderDriftReport(input: DriftReportInput): string {
         </div>
       </div>
     </div>
-    ${result.status !== 'checked' ? html`<div class="flash flash-bad">${result.status === 'no-champion' ? 'The model has no champion: there is nothing to compare.' : `Only ${fmtInt(result.sampleSize)} rows in the window: too few for a decision.`}</div>` : ''}
+    ${result.status !== 'checked' ? html`<div class="flash flash-bad">${result.status === 'no-champion' ? 'The model has no champion: there is nothing to compare.' : result.status === 'insufficient-data' ? `Only ${fmtInt(result.sampleSize)} rows in the window: too few for a decision.` : `No decision: ${result.reason ?? 'nothing could be tested'}.`}</div>` : ''}
     <section class="card">
       <h2>Features</h2>
       ${driftTable(rows)}
