@@ -329,6 +329,18 @@ describe('ml/evaluate-gate', () => {
         INFRA_OK,
       );
       assert.equal(ok.checks.find((c) => c.name === 'champion.futility')!.passed, true);
+      // An interval that straddles the MDE is not futile: only its upper bound decides.
+      const near = pairedLosses(2000, 0.01, 15);
+      const straddle = evaluateGate(
+        evaluation(GOOD, near.candidate),
+        evaluation(GOOD, near.champion),
+        { champion: { mde: 0.01 } },
+        INFRA_OK,
+      );
+      const ci = straddle.checks.find((c) => c.name === 'champion.lossImprovementCi')!;
+      const check = straddle.checks.find((c) => c.name === 'champion.futility')!;
+      assert.ok(ci.value! < 0.01 && check.value! > 0.01, `interval ${ci.detail}`);
+      assert.equal(check.passed, true);
     });
 
     it('reports the interval at the level the decision uses', () => {
