@@ -6,6 +6,7 @@ import {
   driftFalseAlarmRows,
   driftShiftRows,
   driftValidityOptionsFromEnv,
+  performanceMonitoringRows,
   performanceTriggerRows,
 } from './support/drift-validity';
 
@@ -39,6 +40,14 @@ function main(): void {
   for (const r of performanceTriggerRows(options)) {
     console.log(
       `${String(r.liveRows).padStart(9)}   ${f(r.old).padStart(8)}         ${f(r.new).padStart(8)}   ± ${f(r.mc)} (${r.reps} reps)`,
+    );
+  }
+  console.log(
+    '\nPerformance monitoring, no change, 30 days of hourly looks (1-minute bars, one outcome each)',
+  );
+  for (const r of performanceMonitoringRows(options)) {
+    console.log(
+      `  ${r.test.padEnd(28)} P(false alarm in 30 days) ${f(r.falseAlarmIn30Days)} ± ${f(r.mc)} (${r.reps} reps)`,
     );
   }
   console.log(`\n${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -18,6 +18,7 @@ import {
   type OhlcvBar,
 } from '../../src/ml';
 import {
+  accuracyCusum,
   calibrateDriftThresholds,
   createRng,
   detectDrift,
@@ -361,6 +362,63 @@ export function performanceTriggerRows(
       mc: 1.96 * Math.sqrt((worst * (1 - worst)) / reps),
     };
   });
+}
+
+/** Probability of at least one false performance alarm in 30 days of hourly monitoring. */
+export interface PerformanceMonitoringRow {
+  test: 'old per-check (p₀ exact)' | 'two-sample per-check' | 'CUSUM since promotion';
+  reps: number;
+  falseAlarmIn30Days: number;
+  mc: number;
+}
+
+/**
+ * 30 days of 1-minute bars with one labelled outcome each, Bernoulli(0.55) throughout, holdout
+ * accuracy from 400 rows. Hourly, the per-check tests look at the last 1,440 bars at α = 0.01; the
+ * CUSUM runs over all bars since promotion with its boundary set for the 30 days at α = 0.01.
+ */
+export function performanceMonitoringRows(
+  options: Pick<DriftValidityOptions, 'performanceReps' | 'seed'>,
+): PerformanceMonitoringRow[] {
+  const reps = Math.max(20, Math.floor(options.performanceReps / 10));
+  const rng = createRng(options.seed + 95_000);
+  const alarms = { old: 0, fresh: 0, cusum: 0 };
+  const barsPer30Days = 43_200;
+  for (let r = 0; r < reps; r++) {
+    let k0 = 0;
+    for (let i = 0; i < 400; i++) if (rng.next() < 0.55) k0++;
+    const bars = Array.from({ length: barsPer30Days }, () => ({ n: 1, correct: rng.next() < 0.55 ? 1 : 0 }));
+    let old = false;
+    let fresh = false;
+    for (let end = 1440; end <= bars.length && !(old && fresh); end += 60) {
+      const window = bars.slice(end - 1440, end);
+      const common = { baseline: k0 / 400, baselineRows: 400, bars: window, alpha: 0.01 };
+      if (!old) old = testAccuracyDrop({ ...common, method: 'known-baseline' }).degraded;
+      if (!fresh) fresh = testAccuracyDrop(common).degraded;
+    }
+    if (old) alarms.old++;
+    if (fresh) alarms.fresh++;
+    if (
+      accuracyCusum({ baseline: k0 / 400, baselineRows: 400, bars, alpha: 0.01, horizonBars: barsPer30Days })
+        .alarm
+    ) {
+      alarms.cusum++;
+    }
+  }
+  const row = (test: PerformanceMonitoringRow['test'], count: number): PerformanceMonitoringRow => {
+    const p = count / reps;
+    return {
+      test,
+      reps,
+      falseAlarmIn30Days: p,
+      mc: 1.96 * Math.sqrt((Math.max(p, 1 / reps) * (1 - p)) / reps),
+    };
+  };
+  return [
+    row('old per-check (p₀ exact)', alarms.old),
+    row('two-sample per-check', alarms.fresh),
+    row('CUSUM since promotion', alarms.cusum),
+  ];
 }
 
 /** Sizes from the environment: DRIFT_BENCH_SIZE = quick (default) | full. */

@@ -43,7 +43,7 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
         enabled: boolean;
         minOutcomes: number;
         alpha: number;
-        method?: 'two-sample' | 'known-baseline';
+        method?: 'two-sample' | 'known-baseline' | 'cusum';
       };
       thresholds?: 'calibrated' | 'fixed';
     }): Promise<DriftCheckSummary> {

@@ -16,6 +16,7 @@ import { getModel } from '../db/repositories/model.repository';
 import { loadReferenceProfiles, getVersionById } from '../db/repositories/version.repository';
 import { computeFeatures, FEATURE_WARMUP_BARS, type OhlcvBar } from '../ml';
 import {
+  accuracyCusum,
   calibrateDriftThresholds,
   detectDrift,
   testAccuracyDrop,
@@ -39,8 +40,12 @@ export interface DriftCheckInput {
     enabled: boolean;
     minOutcomes: number;
     alpha: number;
-    /** @default 'two-sample' (see testAccuracyDrop) */
-    method?: 'two-sample' | 'known-baseline';
+    /**
+     * 'two-sample' (default): per-check test of the window (testAccuracyDrop); 'cusum': CUSUM of
+     * the bars since the champion was promoted (at most the last 30 days), valid however often it
+     * is looked at (accuracyCusum); 'known-baseline': the old per-check test, p₀ taken as exact.
+     */
+    method?: 'two-sample' | 'known-baseline' | 'cusum';
   };
   /**
    * 'calibrated' (default): per-feature and share thresholds from the reference period's own
@@ -74,8 +79,10 @@ export interface DriftCheckResult extends DriftCheckSummary {
     baseline: number;
     labelled: number;
     bars: number;
+    /** p-value of the per-check tests; for 'cusum' NaN (see `cusum`). */
     pValue: number;
-    method: 'two-sample' | 'known-baseline';
+    method: 'two-sample' | 'known-baseline' | 'cusum';
+    cusum?: { statistic: number; threshold: number; reference: number };
   };
   /** Rows skipped because their feature vector does not fit the version's schema. */
   malformedRows?: number;
@@ -236,24 +243,60 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   ).holdout;
   const baseline = holdout?.metrics?.accuracy;
   if (input.performance?.enabled && typeof baseline === 'number') {
+    const barMs = TIMEFRAME_MS[(model.timeframe ?? '1m') as Timeframe] ?? 60_000;
     const bars = await labelledOutcomesByBar(db, {
       versionId: champion.versionId,
       from: input.from,
       to: input.to,
-      barMs: TIMEFRAME_MS[(model.timeframe ?? '1m') as Timeframe] ?? 60_000,
+      barMs,
     });
     const labelled = bars.reduce((s, b) => s + b.n, 0);
     const baselineRows = holdout?.holdout?.rows;
     // A version stored without its holdout size can only be tested the old way; the detail says so.
     const method =
-      input.performance.method ?? (typeof baselineRows === 'number' ? 'two-sample' : 'known-baseline');
-    if (labelled >= input.performance.minOutcomes) {
+      typeof baselineRows === 'number' ? (input.performance.method ?? 'two-sample') : 'known-baseline';
+    if (labelled >= input.performance.minOutcomes && method === 'cusum') {
+      const since = Math.max(champion.updatedAt.getTime(), input.to.getTime() - 30 * 86_400_000);
+      const history = await labelledOutcomesByBar(db, {
+        versionId: champion.versionId,
+        from: new Date(since),
+        to: input.to,
+        barMs,
+      });
+      const c = accuracyCusum({
+        baseline,
+        baselineRows: baselineRows!,
+        bars: history,
+        alpha: input.performance.alpha,
+        horizonBars: Math.ceil((30 * 86_400_000) / barMs),
+      });
+      const live =
+        history.reduce((s, b) => s + b.correct, 0) /
+        Math.max(
+          1,
+          history.reduce((s, b) => s + b.n, 0),
+        );
+      performanceDegraded = c.alarm;
+      performance = {
+        live,
+        baseline,
+        labelled,
+        bars: c.bars,
+        pValue: Number.NaN,
+        method,
+        cusum: { statistic: c.statistic, threshold: c.threshold, reference: c.reference },
+      };
+      performanceDetail =
+        `accuracy CUSUM over ${c.bars} bars since ${new Date(since).toISOString()}: ${c.statistic.toFixed(2)} ` +
+        `${c.alarm ? '>' : '≤'} ${c.threshold.toFixed(2)} (reference ${c.reference.toFixed(4)}, the lower bound of the ` +
+        `validation accuracy ${baseline.toFixed(4)} on ${baselineRows} rows)`;
+    } else if (labelled >= input.performance.minOutcomes) {
       const t = testAccuracyDrop({
         baseline,
         ...(typeof baselineRows === 'number' ? { baselineRows } : {}),
         bars,
         alpha: input.performance.alpha,
-        method,
+        method: method === 'known-baseline' ? 'known-baseline' : 'two-sample',
       });
       performanceDegraded = t.degraded;
       performance = { live: t.live, baseline, labelled, bars: t.bars, pValue: t.pValue, method };
@@ -416,9 +459,14 @@ async function recordDriftEvents(
       ...base,
       drift_type: 'performance_drift',
       metric_name: 'accuracy',
-      method: result.performance.method === 'two-sample' ? 'two-sample-z' : 'one-sided-z',
+      method:
+        result.performance.method === 'cusum'
+          ? 'cusum'
+          : result.performance.method === 'two-sample'
+            ? 'two-sample-z'
+            : 'one-sided-z',
       statistic: result.performance.live,
-      p_value: result.performance.pValue,
+      p_value: Number.isNaN(result.performance.pValue) ? null : result.performance.pValue,
       threshold: input.performance?.alpha ?? 0,
       is_significant: result.performanceDegraded,
       details: JSON.stringify({
@@ -426,6 +474,7 @@ async function recordDriftEvents(
         baseline: result.performance.baseline,
         labelled: result.performance.labelled,
         bars: result.performance.bars,
+        ...(result.performance.cusum ? { cusum: result.performance.cusum } : {}),
       }),
     });
   }

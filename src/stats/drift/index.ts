@@ -39,5 +39,6 @@ export {
   type DriftCalibrationOptions,
   type FeatureNull,
 } from './drift-calibration';
+export { accuracyCusum, type AccuracyCusum } from './accuracy-cusum';
 export { testAccuracyDrop, type AccuracyDropTest, type BarOutcomes } from './performance-trigger';
 export { detectDrift, type DriftReport, type FeatureDrift, type SkippedFeature } from './detect-drift';

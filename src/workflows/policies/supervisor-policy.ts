@@ -37,10 +37,11 @@ export const supervisorPolicySchema = z
         minOutcomes: z.number().int().positive().default(200),
         alpha: z.number().gt(0).lt(0.5).default(0.01),
         /**
-         * 'two-sample': the holdout accuracy's own error and bar-clustered live variance (default);
-         * 'known-baseline': the holdout accuracy taken as exact (the old test).
+         * 'two-sample': per check, the holdout accuracy's own error and bar-clustered live variance
+         * (default); 'cusum': a CUSUM of the bars since promotion, valid however often it is looked
+         * at; 'known-baseline': the holdout accuracy taken as exact (the old test).
          */
-        method: z.enum(['two-sample', 'known-baseline']).default('two-sample'),
+        method: z.enum(['two-sample', 'known-baseline', 'cusum']).default('two-sample'),
       })
       .default({ enabled: true, minOutcomes: 200, alpha: 0.01, method: 'two-sample' }),
     /** Training data and trainer of a retraining. */
