@@ -331,6 +331,19 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   return result;
 }
 
+/**
+ * Feature rows (schema order) of the bars in [from, to], each computed with the bars before it as
+ * warm-up, so a window of n bars gives n rows. Drift checks and drift reports use it for bars.
+ */
+export async function windowFeatureRows(
+  db: Kysely<Database>,
+  model: ModelRow,
+  from: Date,
+  to: Date,
+): Promise<number[][]> {
+  return featureRowsFrom(await barsWithWarmup(db, model, from, to), from);
+}
+
 /** The window's bars preceded by the warm-up bars before it, so the first row of the window has features. */
 async function barsWithWarmup(
   db: Kysely<Database>,
