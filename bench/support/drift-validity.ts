@@ -60,7 +60,7 @@ export interface DriftValidityOptions {
 /** One market × detector: false alarms on a stationary market (no change, every alarm is false). */
 export interface FalseAlarmRow {
   market: BenchMarket;
-  detector: 'old' | 'new';
+  detector: DetectorName;
   runs: number;
   checksPerRun: number;
   /** Share of checks whose dataset decision is "drifted", mean over runs ± 1.96·SE over runs. */
@@ -74,7 +74,7 @@ export interface FalseAlarmRow {
 /** Time to flag a 2.5× volatility shift, in bars after the shift. */
 export interface ShiftRow {
   market: BenchMarket;
-  detector: 'old' | 'new';
+  detector: DetectorName;
   runs: number;
   /** Runs whose first drifted check came within 48 bars of the shift (± 1.96·SE). */
   flaggedWithin48: number;
@@ -150,8 +150,11 @@ function featureColumns(bars: OhlcvBar[]): Float64Array[] {
   return FEATURE_SCHEMA.names.map((_, j) => Float64Array.from(rows, (r) => r.values[j]!));
 }
 
+/** old; new (calibrated, share-or-max rule, the default); new-share (calibrated, share rule only). */
+export type DetectorName = 'old' | 'new' | 'new-share';
+
 interface Detector {
-  name: 'old' | 'new';
+  name: DetectorName;
   decide(window: Record<string, Float64Array>): boolean;
 }
 
@@ -171,6 +174,10 @@ function detectors(reference: Float64Array[], windowRows: number, seed: number):
   return [
     { name: 'old', decide: (w) => detectDrift(profiles, w, OLD_POLICY).drifted },
     { name: 'new', decide: (w) => detectDrift(profiles, w, NEW_POLICY, calibration).drifted },
+    {
+      name: 'new-share',
+      decide: (w) => detectDrift(profiles, w, { ...NEW_POLICY, datasetRule: 'share' }, calibration).drifted,
+    },
   ];
 }
 
@@ -241,7 +248,7 @@ export function driftFalseAlarmRows(options: DriftValidityOptions): FalseAlarmRo
       const [r, rMc] = meanAndMc(entry.requests);
       rows.push({
         market,
-        detector: detector as 'old' | 'new',
+        detector: detector as DetectorName,
         runs: options.runs,
         checksPerRun: entry.checks,
         driftedPerCheck: d,
@@ -318,7 +325,7 @@ export function driftShiftRows(
       const [w, wMc] = meanAndMc(e.within);
       rows.push({
         market,
-        detector: detector as 'old' | 'new',
+        detector: detector as DetectorName,
         runs: options.shiftRuns,
         flaggedWithin48: w,
         flaggedWithin48Mc: wMc,
