@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
 import { moveAlias } from '../db/repositories/alias.repository';
@@ -127,16 +128,31 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
       return { state: 'closed', outcome };
     },
 
-    /** A drift check over the last `window` of live predictions, recorded, plus today's performance row. */
+    /**
+     * A drift check over the last `window` of live predictions, recorded, plus today's performance
+     * row. It heartbeats while it reads rows and between features (the heartbeat timeout is short).
+     * Every attempt of one scheduled activity checks the same window (ending at the activity's
+     * first scheduling time) under the same check id, derived from the workflow, run and activity
+     * ids, and the events are inserted once per id: a retry cannot duplicate them.
+     */
     async checkModelDrift(input: {
       model: string;
       window: string;
       minSamples: number;
       share: number;
-      performance: { enabled: boolean; minOutcomes: number; alpha: number };
+      performance: {
+        enabled: boolean;
+        minOutcomes: number;
+        alpha: number;
+        method?: 'two-sample' | 'known-baseline' | 'cusum';
+      };
+      thresholds?: 'calibrated' | 'fixed';
     }): Promise<DriftCheckSummary> {
       return classifyErrors(async () => {
-        const to = new Date();
+        const context = Context.current();
+        const info = context.info;
+        const to = new Date(info.scheduledTimestampMs);
+        context.heartbeat('started');
         const result = await checkDrift(db, {
           model: input.model,
           source: 'predictions',
@@ -145,10 +161,20 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
           minSamples: input.minSamples,
           share: input.share,
           performance: input.performance,
+          ...(input.thresholds ? { thresholds: input.thresholds } : {}),
           record: true,
+          checkId: driftCheckIdOf(
+            info.workflowExecution?.workflowId ?? `standalone:${info.scheduledTimestampMs}`,
+            info.workflowExecution?.runId ?? '',
+            info.activityId,
+          ),
+          onProgress: (stage) => context.heartbeat(stage),
         });
-        Context.current().heartbeat();
-        await recordDailyPerformance(db, (await getModel(db, input.model)).model_id, to);
+        context.heartbeat('checked');
+        // With too few rows there is nothing for the daily row either: skip its query (issue 16).
+        if (result.status === 'checked') {
+          await recordDailyPerformance(db, (await getModel(db, input.model)).model_id, to);
+        }
         // The full report stays in drift_detection_events; history gets the summary only.
         const {
           report: _report,
@@ -156,10 +182,23 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
           version: _version,
           performance: _performance,
           malformedRows: _malformed,
+          thresholdNote: _note,
           ...summary
         } = result;
         return summary;
       });
     },
   };
+}
+
+/**
+ * The check id of one scheduled drift-check activity: a UUID (RFC 4122 layout, version 5 style)
+ * from SHA-256 of the workflow id, run id and activity id, which every retry of it shares.
+ */
+export function driftCheckIdOf(workflowId: string, runId: string, activityId: string): string {
+  const h = createHash('sha256').update(`drift-check\0${workflowId}\0${runId}\0${activityId}`).digest();
+  h[6] = (h[6]! & 0x0f) | 0x50;
+  h[8] = (h[8]! & 0x3f) | 0x80;
+  const x = h.subarray(0, 16).toString('hex');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20, 32)}`;
 }

@@ -1,13 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
-import type { Insertable } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import type { DriftDetectionEventTable } from '../db/tables/retraining.table';
+import type { ModelRow } from '../db/tables/registry.table';
+import type { Timeframe } from '../db/tables/market-bars.table';
 import { getAliases } from '../db/repositories/alias.repository';
+import { insertDriftEventsOnce } from '../db/repositories/drift-event.repository';
+import {
+  countBars,
+  countServedPredictions,
+  labelledOutcomesByBar,
+  loadBarsBefore,
+} from '../db/repositories/drift-inputs.repository';
 import { getModel } from '../db/repositories/model.repository';
 import { loadReferenceProfiles, getVersionById } from '../db/repositories/version.repository';
-import { computeFeatures } from '../ml';
-import { detectDrift, normalSf, type DriftReport, type ReferenceProfile } from '../stats';
+import { computeFeatures, FEATURE_WARMUP_BARS, type OhlcvBar } from '../ml';
+import {
+  accuracyCusum,
+  calibrateDriftThresholds,
+  detectDrift,
+  testAccuracyDrop,
+  type DriftCalibration,
+  type DriftReport,
+  type ReferenceProfile,
+} from '../stats';
 import type { DriftCheckSummary, FeatureDriftScore } from '../workflows/supervisor/supervisor-types';
 import { loadModelBars, PREDICTION_PROFILE } from './model-pipeline';
 import { loadServedPredictionColumns } from './served-predictions';
@@ -20,20 +36,58 @@ export interface DriftCheckInput {
   to: Date;
   minSamples: number;
   share: number;
-  performance?: { enabled: boolean; minOutcomes: number; alpha: number };
+  performance?: {
+    enabled: boolean;
+    minOutcomes: number;
+    alpha: number;
+    /**
+     * 'two-sample' (default): per-check test of the window (testAccuracyDrop); 'cusum': CUSUM of
+     * the bars since the champion was promoted (at most the last 30 days), valid however often it
+     * is looked at (accuracyCusum); 'known-baseline': the old per-check test, p₀ taken as exact.
+     */
+    method?: 'two-sample' | 'known-baseline' | 'cusum';
+  };
+  /**
+   * 'calibrated' (default): per-feature and share thresholds from the reference period's own
+   * variation, at the window's row count (calibrateDriftThresholds); 'fixed': the methods' fixed
+   * levels (the behaviour before calibration). A reference that cannot be recomputed falls back to
+   * fixed thresholds, and the result says so in `thresholdNote`.
+   */
+  thresholds?: 'calibrated' | 'fixed';
   /** Store drift_detection_events and today's model_performance_history. */
   record: boolean;
-  /** At most this many of the newest rows are used. @default 100000 */
+  /**
+   * At most this many of the newest rows are read (the rest of the window is not: a bound on the
+   * work of one check, documented in docs/concepts.md). @default 100000
+   */
   maxRows?: number;
+  /**
+   * The check's id, stored with its events. Pass an id derived from the caller (the activity does,
+   * from its workflow and activity ids) so a retried attempt writes its events once. @default random
+   */
+  checkId?: string;
+  /** Runs while rows are read and between features: the activity heartbeats here. */
+  onProgress?: (stage: string) => void;
 }
 
 export interface DriftCheckResult extends DriftCheckSummary {
   version: number | null;
   report: DriftReport | null;
   checkId: string;
-  performance?: { live: number; baseline: number; labelled: number; pValue: number };
+  performance?: {
+    live: number;
+    baseline: number;
+    labelled: number;
+    bars: number;
+    /** p-value of the per-check tests; for 'cusum' NaN (see `cusum`). */
+    pValue: number;
+    method: 'two-sample' | 'known-baseline' | 'cusum';
+    cusum?: { statistic: number; threshold: number; reference: number };
+  };
   /** Rows skipped because their feature vector does not fit the version's schema. */
   malformedRows?: number;
+  /** Why calibrated thresholds were not used, when they were asked for. */
+  thresholdNote?: string;
 }
 
 const toScore = (f: DriftReport['features'][number]): FeatureDriftScore => ({
@@ -44,29 +98,72 @@ const toScore = (f: DriftReport['features'][number]): FeatureDriftScore => ({
   drifted: f.drifted,
 });
 
+const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = {
+  '1m': 60_000,
+  '5m': 300_000,
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '4h': 14_400_000,
+  '1d': 86_400_000,
+};
+
 /**
  * Compares a window of live features (or features recomputed from bars) and predictions with the
  * champion's stored reference profiles, and tests live accuracy against the validation baseline.
+ *
+ * The rows of the window are counted first: with fewer than `minSamples` the check is undecided
+ * (`drifted: null`, with a `reason`) before the reference profiles, the reference period or the
+ * outcomes are read. A check is also undecided when no feature could be tested.
  */
 export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): Promise<DriftCheckResult> {
   const checkedAt = Date.now();
-  const checkId = randomUUID();
+  const checkId = input.checkId ?? randomUUID();
+  const progress = input.onProgress ?? (() => undefined);
   const model = await getModel(db, input.model);
   const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
-  const empty = {
+  const undecided = (
+    status: DriftCheckSummary['status'],
+    reason: string,
+    sampleSize: number,
+    version: number | null,
+  ): DriftCheckResult => ({
     checkedAt,
     checkId,
-    sampleSize: 0,
-    drifted: false,
+    status,
+    reason,
+    sampleSize,
+    drifted: null,
     share: 0,
     features: [],
     performanceDegraded: false,
     report: null,
-  };
-  if (!champion) return { ...empty, status: 'no-champion', version: null };
+    version,
+    windowStart: input.from.getTime(),
+    windowEnd: input.to.getTime(),
+  });
+  if (!champion) return undecided('no-champion', 'the model has no champion', 0, null);
   const version = await getVersionById(db, champion.versionId);
   const names = (version.feature_schema as { names: string[] }).names;
-  const profiles = (await loadReferenceProfiles(db, champion.versionId)) as Record<string, ReferenceProfile>;
+
+  // Count before loading anything large.
+  const available =
+    input.source === 'predictions'
+      ? await countServedPredictions(db, {
+          modelId: model.model_id,
+          versionId: champion.versionId,
+          from: input.from,
+          to: input.to,
+        })
+      : await countBars(db, model.symbol ?? '', (model.timeframe ?? '1h') as Timeframe, input);
+  const maxRows = input.maxRows ?? 100_000;
+  if (Math.min(available, maxRows) < input.minSamples) {
+    return undecided(
+      'insufficient-data',
+      `only ${available} rows in the window (need ${input.minSamples})`,
+      available,
+      version.version,
+    );
+  }
 
   let columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   let outputs: number[] = [];
@@ -78,21 +175,54 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
       names,
       from: input.from,
       to: input.to,
-      ...(input.maxRows !== undefined ? { maxRows: input.maxRows } : {}),
+      maxRows,
+      onPage: (rows) => progress(`read ${rows} predictions`),
     }));
   } else {
-    const bars = await loadModelBars(db, model, { from: input.from, to: input.to });
-    for (const row of computeFeatures(bars).rows) names.forEach((n, j) => columns[n]!.push(row.values[j]!));
+    const bars = await barsWithWarmup(db, model, input.from, input.to);
+    for (const row of featureRowsFrom(bars, input.from)) names.forEach((n, j) => columns[n]!.push(row[j]!));
+    progress(`recomputed features of ${bars.length} bars`);
   }
   const sampleSize = columns[names[0]!]?.length ?? 0;
-  if (sampleSize < input.minSamples)
-    return { ...empty, sampleSize, status: 'insufficient-data', version: version.version };
+  if (sampleSize < input.minSamples) {
+    return undecided(
+      'insufficient-data',
+      `only ${sampleSize} usable rows in the window (need ${input.minSamples})`,
+      sampleSize,
+      version.version,
+    );
+  }
 
+  const profiles = (await loadReferenceProfiles(db, champion.versionId)) as Record<string, ReferenceProfile>;
+  progress('loaded reference profiles');
   const featureProfiles = Object.fromEntries(names.filter((n) => profiles[n]).map((n) => [n, profiles[n]!]));
-  const report = detectDrift(featureProfiles, columns, {
-    share: input.share,
-    minRows: Math.min(input.minSamples, 30),
-  });
+  const policy = { share: input.share, minRows: Math.min(input.minSamples, 30) };
+  let calibration: DriftCalibration | undefined;
+  let thresholdNote: string | undefined;
+  if ((input.thresholds ?? 'calibrated') === 'calibrated' && Object.keys(featureProfiles).length > 0) {
+    try {
+      calibration = await calibrateOnTrainingWindow(
+        db,
+        model,
+        version,
+        featureProfiles,
+        names,
+        sampleSize,
+        policy,
+      );
+      progress('calibrated thresholds');
+    } catch (e) {
+      thresholdNote = `fixed thresholds: the reference period could not be used to calibrate (${(e as Error).message})`;
+    }
+  }
+  let report: DriftReport;
+  try {
+    report = detectDrift(featureProfiles, columns, policy, calibration, {
+      onFeature: (name) => progress(`tested ${name}`),
+    });
+  } catch (e) {
+    return undecided('untestable', (e as Error).message, sampleSize, version.version);
+  }
   let predictionDrift: FeatureDriftScore | undefined;
   if (outputs.length >= input.minSamples && profiles[PREDICTION_PROFILE]) {
     const p = detectDrift(
@@ -106,23 +236,74 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   let performanceDegraded = false;
   let performanceDetail: string | undefined;
   let performance: DriftCheckResult['performance'];
-  const baseline = (version.metrics as { holdout?: { metrics?: { accuracy?: number | null } } }).holdout
-    ?.metrics?.accuracy;
+  const holdout = (
+    version.metrics as {
+      holdout?: { metrics?: { accuracy?: number | null }; holdout?: { rows?: number } };
+    }
+  ).holdout;
+  const baseline = holdout?.metrics?.accuracy;
   if (input.performance?.enabled && typeof baseline === 'number') {
-    const { rows } = await sql<{ labelled: string; correct: string }>`
-      SELECT count(correct) AS labelled, count(*) FILTER (WHERE correct) AS correct FROM experiment_outcomes
-      WHERE version_id = ${champion.versionId} AND prediction_at BETWEEN ${input.from} AND ${input.to}`.execute(
-      db,
-    );
-    const labelled = Number(rows[0]?.labelled ?? 0);
-    if (labelled >= input.performance.minOutcomes) {
-      const live = Number(rows[0]!.correct) / labelled;
-      // One-sided test of live accuracy against the holdout accuracy the version was validated with.
-      const z = (live - baseline) / Math.sqrt(Math.max(baseline * (1 - baseline), 1e-9) / labelled);
-      const pValue = 1 - normalSf(z);
-      performanceDegraded = pValue < input.performance.alpha;
-      performance = { live, baseline, labelled, pValue };
-      performanceDetail = `live accuracy ${live.toFixed(4)} vs validation ${baseline.toFixed(4)} on ${labelled} outcomes (one-sided p = ${pValue.toExponential(2)})`;
+    const barMs = TIMEFRAME_MS[(model.timeframe ?? '1m') as Timeframe] ?? 60_000;
+    const bars = await labelledOutcomesByBar(db, {
+      versionId: champion.versionId,
+      from: input.from,
+      to: input.to,
+      barMs,
+    });
+    const labelled = bars.reduce((s, b) => s + b.n, 0);
+    const baselineRows = holdout?.holdout?.rows;
+    // A version stored without its holdout size can only be tested the old way; the detail says so.
+    const method =
+      typeof baselineRows === 'number' ? (input.performance.method ?? 'two-sample') : 'known-baseline';
+    if (labelled >= input.performance.minOutcomes && method === 'cusum') {
+      const since = Math.max(champion.updatedAt.getTime(), input.to.getTime() - 30 * 86_400_000);
+      const history = await labelledOutcomesByBar(db, {
+        versionId: champion.versionId,
+        from: new Date(since),
+        to: input.to,
+        barMs,
+      });
+      const c = accuracyCusum({
+        baseline,
+        baselineRows: baselineRows!,
+        bars: history,
+        alpha: input.performance.alpha,
+        horizonBars: Math.ceil((30 * 86_400_000) / barMs),
+      });
+      const live =
+        history.reduce((s, b) => s + b.correct, 0) /
+        Math.max(
+          1,
+          history.reduce((s, b) => s + b.n, 0),
+        );
+      performanceDegraded = c.alarm;
+      performance = {
+        live,
+        baseline,
+        labelled,
+        bars: c.bars,
+        pValue: Number.NaN,
+        method,
+        cusum: { statistic: c.statistic, threshold: c.threshold, reference: c.reference },
+      };
+      performanceDetail =
+        `accuracy CUSUM over ${c.bars} bars since ${new Date(since).toISOString()}: ${c.statistic.toFixed(2)} ` +
+        `${c.alarm ? '>' : '≤'} ${c.threshold.toFixed(2)} (reference ${c.reference.toFixed(4)}, the lower bound of the ` +
+        `validation accuracy ${baseline.toFixed(4)} on ${baselineRows} rows)`;
+    } else if (labelled >= input.performance.minOutcomes) {
+      const t = testAccuracyDrop({
+        baseline,
+        ...(typeof baselineRows === 'number' ? { baselineRows } : {}),
+        bars,
+        alpha: input.performance.alpha,
+        method: method === 'known-baseline' ? 'known-baseline' : 'two-sample',
+      });
+      performanceDegraded = t.degraded;
+      performance = { live: t.live, baseline, labelled, bars: t.bars, pValue: t.pValue, method };
+      performanceDetail =
+        `live accuracy ${t.live.toFixed(4)} on ${labelled} outcomes over ${t.bars} bars vs validation ` +
+        `${baseline.toFixed(4)}${typeof baselineRows === 'number' ? ` on ${baselineRows} rows` : ''} ` +
+        `(${method === 'two-sample' ? 'two-sample, bar-clustered' : 'baseline taken as exact'}, one-sided p = ${t.pValue.toExponential(2)})`;
     }
   }
 
@@ -140,10 +321,89 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     ...(performanceDetail ? { performanceDetail } : {}),
     ...(performance ? { performance } : {}),
     ...(malformed ? { malformedRows: malformed } : {}),
+    ...(thresholdNote ? { thresholdNote } : {}),
+    windowStart: input.from.getTime(),
+    windowEnd: input.to.getTime(),
+    thresholds: report.thresholds,
     report,
   };
   if (input.record) await recordDriftEvents(db, model.model_id, champion.versionId, input, result);
   return result;
+}
+
+/**
+ * Feature rows (schema order) of the bars in [from, to], each computed with the bars before it as
+ * warm-up, so a window of n bars gives n rows. Drift checks and drift reports use it for bars.
+ */
+export async function windowFeatureRows(
+  db: Kysely<Database>,
+  model: ModelRow,
+  from: Date,
+  to: Date,
+): Promise<number[][]> {
+  return featureRowsFrom(await barsWithWarmup(db, model, from, to), from);
+}
+
+/** The window's bars preceded by the warm-up bars before it, so the first row of the window has features. */
+async function barsWithWarmup(
+  db: Kysely<Database>,
+  model: ModelRow,
+  from: Date,
+  to: Date,
+): Promise<OhlcvBar[]> {
+  const bars = await loadModelBars(db, model, { from, to });
+  if (!model.symbol || !model.timeframe) return bars;
+  const warmup = await loadBarsBefore(
+    db,
+    model.symbol,
+    model.timeframe as Timeframe,
+    from,
+    FEATURE_WARMUP_BARS,
+  );
+  return [
+    ...warmup.map((r) => ({
+      ts: r.ts.toISOString(),
+      open: r.open,
+      high: r.high,
+      low: r.low,
+      close: r.close,
+      volume: r.volume,
+    })),
+    ...bars,
+  ];
+}
+
+/** Feature rows of the bars at or after `from` (the warm-up bars give values, not rows). */
+function featureRowsFrom(bars: OhlcvBar[], from: Date): number[][] {
+  if (bars.length <= FEATURE_WARMUP_BARS) return [];
+  const fromIso = from.toISOString();
+  return computeFeatures(bars)
+    .rows.filter((r) => r.ts >= fromIso)
+    .map((r) => r.values);
+}
+
+/** Thresholds calibrated on the champion's training period, recomputed from its bars. */
+async function calibrateOnTrainingWindow(
+  db: Kysely<Database>,
+  model: ModelRow,
+  version: { training_window_start: Date | null; training_window_end: Date | null },
+  profiles: Record<string, ReferenceProfile>,
+  names: readonly string[],
+  chunkRows: number,
+  policy: { share: number; minRows: number },
+): Promise<DriftCalibration> {
+  const start = version.training_window_start;
+  const end = version.training_window_end;
+  if (!start || !end) throw new Error('the version has no training window');
+  const rows = featureRowsFrom(
+    await barsWithWarmup(db, model, new Date(start), new Date(end)),
+    new Date(start),
+  );
+  const reference: Record<string, Float64Array> = {};
+  names.forEach((n, j) => {
+    if (profiles[n]) reference[n] = Float64Array.from(rows, (r) => r[j]!);
+  });
+  return calibrateDriftThresholds(profiles, reference, { chunkRows, policy });
 }
 
 async function recordDriftEvents(
@@ -174,6 +434,8 @@ async function recordDriftEvents(
       source: input.source,
       rawPValue: f.pValue ?? null,
       referenceRows: f.referenceRows,
+      thresholdSource: f.thresholdSource,
+      ...(f.effectiveRows ? { effectiveRows: f.effectiveRows } : {}),
     }),
   }));
   rows.push({
@@ -183,9 +445,14 @@ async function recordDriftEvents(
     method: 'share',
     statistic: result.share,
     p_value: null,
-    threshold: input.share,
-    is_significant: result.drifted,
-    details: JSON.stringify({ source: input.source, skipped: result.report?.skipped ?? [] }),
+    threshold: result.report?.shareThreshold ?? input.share,
+    is_significant: result.drifted === true,
+    details: JSON.stringify({
+      source: input.source,
+      skipped: result.report?.skipped ?? [],
+      thresholds: result.report?.thresholds ?? 'fixed',
+      ...(result.thresholdNote ? { thresholdNote: result.thresholdNote } : {}),
+    }),
   });
   if (result.predictionDrift) {
     rows.push({
@@ -205,17 +472,24 @@ async function recordDriftEvents(
       ...base,
       drift_type: 'performance_drift',
       metric_name: 'accuracy',
-      method: 'one-sided-z',
+      method:
+        result.performance.method === 'cusum'
+          ? 'cusum'
+          : result.performance.method === 'two-sample'
+            ? 'two-sample-z'
+            : 'one-sided-z',
       statistic: result.performance.live,
-      p_value: result.performance.pValue,
+      p_value: Number.isNaN(result.performance.pValue) ? null : result.performance.pValue,
       threshold: input.performance?.alpha ?? 0,
       is_significant: result.performanceDegraded,
       details: JSON.stringify({
         detail: result.performanceDetail,
         baseline: result.performance.baseline,
         labelled: result.performance.labelled,
+        bars: result.performance.bars,
+        ...(result.performance.cusum ? { cusum: result.performance.cusum } : {}),
       }),
     });
   }
-  await db.insertInto('drift_detection_events').values(rows).execute();
+  await insertDriftEventsOnce(db, result.checkId, rows);
 }

@@ -3,13 +3,14 @@ import type { Database } from '../db/database';
 import { getAliases } from '../db/repositories/alias.repository';
 import { loadBars } from '../db/repositories/market-bars.repository';
 import type { ReferenceProfileInput } from '../db/repositories/version.repository';
-import { getArtifact } from '../db/repositories/version.repository';
+import { getArtifact, getVersionById } from '../db/repositories/version.repository';
 import type { Timeframe } from '../db/tables/market-bars.table';
 import type { ModelRow } from '../db/tables/registry.table';
 import {
   evaluateGate,
   evaluatePredictions,
   MlInputError,
+  type ChampionContext,
   type GateResult,
   type LabelledDataset,
   type ModelEvaluation,
@@ -108,8 +109,30 @@ export async function evaluateCandidate(
   const infra = await measureOnnxInfra(input.onnx, task, holdout.x, { runs: 200, warmup: 20 });
   // The task comes from what the model predicts, so a regressor is never judged by classification floors.
   const gatePolicy = { ...((input.model.gate_policy ?? {}) as object), task };
-  const gate = evaluateGate(evaluation, champion?.evaluation, gatePolicy as never, infra);
+  const gate = evaluateGate(
+    evaluation,
+    champion?.evaluation,
+    gatePolicy as never,
+    infra,
+    championAlias ? await championTrainingWindow(db, championAlias.versionId) : {},
+  );
   return { evaluation, champion, infra, gate };
+}
+
+/**
+ * The rows the champion learnt from: its stored training window, cut at the start of its own
+ * holdout (retrained versions store the whole data window, holdout included, and the champion
+ * never trained on its holdout).
+ */
+async function championTrainingWindow(db: Kysely<Database>, versionId: string): Promise<ChampionContext> {
+  const version = await getVersionById(db, versionId);
+  if (!version.training_window_start || !version.training_window_end) return {};
+  const ownHoldoutFrom = Date.parse(
+    (version.metrics as { holdout?: { holdout?: { from?: string } } }).holdout?.holdout?.from ?? '',
+  );
+  const end = new Date(version.training_window_end).getTime();
+  const to = Number.isFinite(ownHoldoutFrom) ? Math.min(end, ownHoldoutFrom - 1) : end;
+  return { trainingWindow: { from: new Date(version.training_window_start), to: new Date(to) } };
 }
 
 /** What is stored as a version's metrics: everything but the per-row losses. */

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
+import { readServedPredictions } from '../db/repositories/drift-inputs.repository';
 
 export interface ServedPredictionColumns {
   /** Feature values by name, in the version's schema order. */
@@ -11,8 +12,9 @@ export interface ServedPredictionColumns {
 }
 
 /**
- * The newest served (non-shadow) predictions of one version in a time window, as columns.
- * Drift checks and drift reports read live traffic through this one query.
+ * The newest served (non-shadow) predictions of one version in a time window, as columns: at most
+ * `maxRows` (default 100,000), read in pages with `onPage` after each. Drift checks and drift
+ * reports read live traffic through this one function.
  */
 export async function loadServedPredictionColumns(
   db: Kysely<Database>,
@@ -23,19 +25,13 @@ export async function loadServedPredictionColumns(
     from: Date;
     to: Date;
     maxRows?: number;
+    onPage?: (rowsSoFar: number) => void;
   },
 ): Promise<ServedPredictionColumns> {
-  const rows = await db
-    .selectFrom('predictions')
-    .select(['features', 'output'])
-    .where('model_id', '=', input.modelId)
-    .where('version_id', '=', input.versionId)
-    .where('is_shadow', '=', false)
-    .where('created_at', '>=', input.from)
-    .where('created_at', '<=', input.to)
-    .orderBy('created_at', 'desc')
-    .limit(input.maxRows ?? 100_000)
-    .execute();
+  const rows = await readServedPredictions(db, input, {
+    maxRows: input.maxRows ?? 100_000,
+    ...(input.onPage ? { onPage: input.onPage } : {}),
+  });
   const columns: Record<string, number[]> = Object.fromEntries(input.names.map((n) => [n, [] as number[]]));
   const outputs: number[] = [];
   let malformed = 0;

@@ -3,11 +3,10 @@ import { loadServedPredictionColumns } from '../lifecycle/served-predictions';
 import type { Database } from '../db/database';
 import { getAliases } from '../db/repositories/alias.repository';
 import { getModel } from '../db/repositories/model.repository';
-import { loadReferenceProfiles } from '../db/repositories/version.repository';
+import { getVersionById, loadReferenceProfiles } from '../db/repositories/version.repository';
 import type { DriftType } from '../db/tables/retraining.table';
-import { checkDrift, type DriftCheckResult } from '../lifecycle/check-drift';
-import { loadModelBars, PREDICTION_PROFILE } from '../lifecycle/model-pipeline';
-import { computeFeatures } from '../ml';
+import { checkDrift, windowFeatureRows, type DriftCheckResult } from '../lifecycle/check-drift';
+import { PREDICTION_PROFILE } from '../lifecycle/model-pipeline';
 import type { ReferenceProfile } from '../stats';
 import { countIntoBins } from '../stats/drift/psi';
 
@@ -114,11 +113,7 @@ export async function loadCurrentColumns(
   const model = await getModel(db, input.model);
   const champion = (await getAliases(db, input.model)).find((a) => a.alias === 'champion');
   if (!champion) return { versionId: null, version: null, names: [], columns: {}, rows: 0 };
-  const version = await db
-    .selectFrom('model_versions')
-    .select(['feature_schema', 'version'])
-    .where('version_id', '=', champion.versionId)
-    .executeTakeFirstOrThrow();
+  const version = await getVersionById(db, champion.versionId);
   const names = [...((version.feature_schema as { names?: string[] }).names ?? [])];
   let columns: Record<string, number[]> = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   let rows = 0;
@@ -134,9 +129,9 @@ export async function loadCurrentColumns(
     columns = { ...served.columns, [PREDICTION_PROFILE]: served.outputs };
     rows = served.outputs.length;
   } else {
-    const bars = await loadModelBars(db, model, { from: input.from, to: input.to });
-    for (const row of computeFeatures(bars).rows) {
-      names.forEach((n, j) => columns[n]!.push(row.values[j]!));
+    // The bars before the window warm up its first features, as the check does.
+    for (const row of await windowFeatureRows(db, model, input.from, input.to)) {
+      names.forEach((n, j) => columns[n]!.push(row[j]!));
       rows++;
     }
   }

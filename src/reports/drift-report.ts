@@ -249,8 +249,11 @@ export function renderDriftReport(input: DriftReportInput): string {
   const source = input.window.source ?? 'predictions';
   const history = input.history ?? [];
   const verdict =
-    result.status !== 'checked'
-      ? badge(result.status === 'no-champion' ? 'no champion' : 'not enough data', 'warn')
+    result.status !== 'checked' || result.drifted === null
+      ? badge(
+          `no decision: ${result.status === 'no-champion' ? 'no champion' : result.status === 'insufficient-data' ? 'not enough data' : 'nothing testable'}`,
+          'warn',
+        )
       : result.drifted
         ? badge('DRIFT DETECTED', 'bad')
         : badge('no dataset drift', 'ok');
@@ -294,7 +297,9 @@ export function renderDriftReport(input: DriftReportInput): string {
       <div class="stat">
         <div class="label">Dataset</div>
         <div class="value">${verdict}</div>
-        <div class="note">drifted share ≥ policy share</div>
+        <div class="note">
+          ${result.reason ? result.reason : `drifted share ≥ ${fmtNumber(result.report?.shareThreshold ?? 0.5)} (${result.report?.thresholds ?? 'fixed'} thresholds)`}
+        </div>
       </div>
       <div class="stat">
         <div class="label">Drifted features</div>
@@ -327,7 +332,7 @@ export function renderDriftReport(input: DriftReportInput): string {
         </div>
       </div>
     </div>
-    ${result.status !== 'checked' ? html`<div class="flash flash-bad">${result.status === 'no-champion' ? 'The model has no champion: there is nothing to compare.' : `Only ${fmtInt(result.sampleSize)} rows in the window: too few for a decision.`}</div>` : ''}
+    ${result.status !== 'checked' ? html`<div class="flash flash-bad">${result.status === 'no-champion' ? 'The model has no champion: there is nothing to compare.' : result.status === 'insufficient-data' ? `Only ${fmtInt(result.sampleSize)} rows in the window: too few for a decision.` : `No decision: ${result.reason ?? 'nothing could be tested'}.`}</div>` : ''}
     <section class="card">
       <h2>Features</h2>
       ${driftTable(rows)}
@@ -349,8 +354,10 @@ export function renderDriftReport(input: DriftReportInput): string {
         computation uses them), so reference shares are close to equal by construction; a current bar far from
         its grey neighbour shows where the live distribution moved. Methods follow Evidently's defaults (KS
         below 1,000 reference rows, normalised Wasserstein above; χ² / Jensen–Shannon for categories),
-        p-values are Benjamini–Hochberg adjusted, and the dataset drifts when the drifted share reaches the
-        policy share.
+        p-values are Benjamini–Hochberg adjusted (KS on effective sample sizes). With calibrated thresholds
+        (the default) each feature drifts when its statistic is above mean + 3σ of the same statistic on
+        chunks of the training period of the window's size, and the dataset when the drifted share reaches the
+        larger of the policy share and the share calibrated the same way.
       </p>
     </section>
     <footer>Gal-Friday Intelligence · drift report · self-contained file</footer>

@@ -147,9 +147,11 @@ export const statusCommand: Command = {
 export const driftCheckCommand: Command = {
   path: ['drift', 'check'],
   summary: "Compare live features (or features recomputed from bars) with the champion's reference profiles",
-  usage: '<model> [--source predictions|bars] [--from DATE --to DATE] [--window 24h] [--record]',
+  usage:
+    '<model> [--source predictions|bars] [--from DATE --to DATE] [--window 24h] [--thresholds calibrated|fixed] [--record]',
   options: {
     source: { type: 'string' },
+    thresholds: { type: 'string' },
     from: { type: 'string' },
     to: { type: 'string' },
     window: { type: 'string' },
@@ -157,7 +159,7 @@ export const driftCheckCommand: Command = {
     'min-samples': { type: 'string' },
   },
   details:
-    "--source bars recomputes the model's features from stored market bars over the window (backfills,\nwhat-if checks). --record stores the result in drift_detection_events like a scheduled check does.",
+    "--source bars recomputes the model's features from stored market bars over the window (backfills,\nwhat-if checks; the bars before the window warm up its first features). --thresholds calibrated\n(default) sets each feature's threshold from the champion's training period at the window's size;\nfixed uses the methods' fixed levels. --record stores the result in drift_detection_events like a\nscheduled check does. An undecided check prints \"no decision\" and has \"drifted\": null in --json.",
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'drift check <model>');
     const { source, from, to, minSamples } = driftWindowOptions(values);
@@ -165,12 +167,20 @@ export const driftCheckCommand: Command = {
     await getModel(db, model).catch((error: Error) => {
       throw new CliError(error.message, ExitCode.NOT_FOUND);
     });
+    const thresholds = values.thresholds ?? 'calibrated';
+    if (thresholds !== 'calibrated' && thresholds !== 'fixed') {
+      throw new CliError(
+        `--thresholds must be calibrated or fixed, got ${String(thresholds)}`,
+        ExitCode.USAGE,
+      );
+    }
     const result = await checkDrift(db, {
       model,
       source,
       from,
       to,
       minSamples,
+      thresholds,
       share: 0.5,
       record: values.record === true,
       performance: { enabled: true, minOutcomes: 100, alpha: 0.01 },
@@ -186,6 +196,11 @@ export const driftCheckCommand: Command = {
       drifted: result.drifted,
       share: result.share,
       status: result.status,
+      ...(result.reason ? { reason: result.reason } : {}),
+      ...(result.report
+        ? { shareThreshold: result.report.shareThreshold, thresholds: result.report.thresholds }
+        : {}),
+      ...(result.thresholdNote ? { thresholdNote: result.thresholdNote } : {}),
       version: result.version,
       sampleSize: result.sampleSize,
       features,
@@ -193,10 +208,7 @@ export const driftCheckCommand: Command = {
       ...(result.performanceDetail ? { performance: result.performanceDetail } : {}),
     };
     if (result.status !== 'checked') {
-      ctx.print(
-        `${model}: no decision — ${result.status === 'no-champion' ? 'the model has no champion' : `only ${result.sampleSize} rows in the window (need ${minSamples})`}.`,
-        data,
-      );
+      ctx.print(`${model}: no decision (${result.status}) — ${result.reason ?? 'undecided'}.`, data);
       return ExitCode.REJECTED;
     }
     const table = features.map(
@@ -205,7 +217,8 @@ export const driftCheckCommand: Command = {
     );
     ctx.print(
       [
-        `${model} v${result.version} vs ${source} ${from.toISOString()} → ${to.toISOString()} (${result.sampleSize} rows): ${result.drifted ? 'DRIFTED' : 'stable'}, share ${result.share.toFixed(2)}`,
+        `${model} v${result.version} vs ${source} ${from.toISOString()} → ${to.toISOString()} (${result.sampleSize} rows): ${result.drifted ? 'DRIFTED' : 'stable'}, share ${result.share.toFixed(2)} (threshold ${(result.report?.shareThreshold ?? 0.5).toFixed(2)}, ${result.report?.thresholds ?? 'fixed'} thresholds)`,
+        ...(result.thresholdNote ? [`  ${result.thresholdNote}`] : []),
         `  ${'feature'.padEnd(20)} ${'method'.padEnd(14)} ${'statistic'.padStart(10)} ${'p-value'.padStart(10)}`,
         ...table,
         ...(result.predictionDrift

@@ -21,6 +21,17 @@ export interface GateCheck {
   detail: string;
 }
 
+/** What the gate needs to know about the champion beyond its scores. */
+export interface ChampionContext {
+  /** The period the champion was trained on (ISO times or Dates); its holdout rows must be after it. */
+  trainingWindow?: { from: string | Date | null; to: string | Date | null };
+}
+
+/** Bootstrap block length: the policy's, else max(horizon, ⌈n^{1/3}⌉) (dependent-data.md §2). */
+export function defaultBlockLength(rows: number, horizon: number | undefined): number {
+  return Math.max(horizon ?? 1, Math.ceil(Math.cbrt(Math.max(rows, 1))));
+}
+
 /** Outcome of {@link evaluateGate}: passed only when every check passed. */
 export interface GateResult {
   passed: boolean;
@@ -37,6 +48,8 @@ const LOWER_IS_BETTER: ReadonlySet<MetricName> = new Set<MetricName>([
 ]);
 
 const fmt = (v: number): string => String(Number(v.toPrecision(4)));
+/** 0.95 → "95", 0.975 → "97.5": the level the decision uses, not a rounded one. */
+const fmtLevel = (confidence: number): string => String(Number((confidence * 100).toPrecision(6)));
 
 function check(
   name: string,
@@ -75,12 +88,44 @@ function floorChecks(candidate: ModelEvaluation, policy: GatePolicy): GateCheck[
   return checks;
 }
 
+function overlapCheck(candidate: ModelEvaluation, context: ChampionContext): GateCheck | undefined {
+  const window = context.trainingWindow;
+  if (!window || !window.from || !window.to || !candidate.holdout.from || !candidate.holdout.to)
+    return undefined;
+  const trainFrom = new Date(window.from).getTime();
+  const trainTo = new Date(window.to).getTime();
+  const holdFrom = Date.parse(candidate.holdout.from);
+  const holdTo = Date.parse(candidate.holdout.to);
+  if (![trainFrom, trainTo, holdFrom, holdTo].every(Number.isFinite)) return undefined;
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const overlaps = holdFrom <= trainTo && holdTo >= trainFrom;
+  return check(
+    'champion.holdoutUnseen',
+    !overlaps,
+    null,
+    null,
+    overlaps
+      ? `holdout ${iso(holdFrom)} → ${iso(holdTo)} overlaps the champion's training window ${iso(trainFrom)} → ${iso(trainTo)}: the champion was trained on some of these rows, so its holdout loss is optimistic and the comparison is refused; evaluate on rows after ${iso(trainTo)}`
+      : `holdout starts after the champion's training window (ends ${iso(trainTo)})`,
+  );
+}
+
+/** How an interval of the improvement sits against 0, in words. */
+export function describeImprovementInterval(lower: number, upper: number): string {
+  if (lower > 0) return 'excludes 0: significantly better';
+  if (upper < 0) return 'excludes 0: significantly worse';
+  return 'includes 0';
+}
+
 function championChecks(
   candidate: ModelEvaluation,
   champion: ModelEvaluation,
   policy: GatePolicy,
+  context: ChampionContext,
 ): GateCheck[] {
   const c = policy.champion;
+  const overlap = overlapCheck(candidate, context);
+  if (overlap && !overlap.passed) return [overlap];
   const same =
     champion.task === candidate.task &&
     champion.lossName === candidate.lossName &&
@@ -105,10 +150,13 @@ function championChecks(
       null,
       `both scored on holdout ${candidate.holdout.fingerprint} (${candidate.holdout.rows} rows)`,
     ),
+    ...(overlap ? [overlap] : []),
   ];
+  const blockLength =
+    c.blockLength ?? defaultBlockLength(candidate.rowLoss.length, candidate.holdout.horizon);
   let ci: LossDifferenceInterval | undefined;
   try {
-    ci = lossDifferenceInterval(champion.rowLoss, candidate.rowLoss, c);
+    ci = lossDifferenceInterval(champion.rowLoss, candidate.rowLoss, { ...c, blockLength });
   } catch (e) {
     checks.push(
       check(
@@ -131,16 +179,30 @@ function championChecks(
         `mean ${candidate.lossName} improvement ${fmt(ci.mean)} ${improved ? '≥' : '<'} margin ${fmt(c.minImprovement)}`,
       ),
     );
-    const excludesZero = ci.lower > 0;
+    const better = ci.lower > 0;
     checks.push(
       check(
         'champion.lossImprovementCi',
-        excludesZero,
+        better,
         ci.lower,
         0,
-        `${Math.round(c.confidence * 100)}% paired bootstrap CI of the improvement [${fmt(ci.lower)}, ${fmt(ci.upper)}] ${excludesZero ? 'excludes' : 'includes'} 0 (${c.resamples} resamples, block ${c.blockLength})`,
+        `${fmtLevel(c.confidence)}% paired block-bootstrap CI of the improvement [${fmt(ci.lower)}, ${fmt(ci.upper)}] ${describeImprovementInterval(ci.lower, ci.upper)} (${c.resamples} resamples, block ${blockLength}${c.blockLength === undefined ? ` = max(horizon ${candidate.holdout.horizon ?? 1}, ⌈n^(1/3)⌉)` : ''})`,
       ),
     );
+    if (c.mde !== undefined) {
+      const futile = ci.upper < c.mde;
+      checks.push(
+        check(
+          'champion.futility',
+          !futile,
+          ci.upper,
+          c.mde,
+          futile
+            ? `futile: even the interval's upper bound ${fmt(ci.upper)} is below the minimum detectable improvement ${fmt(c.mde)}`
+            : `the interval's upper bound ${fmt(ci.upper)} reaches the minimum detectable improvement ${fmt(c.mde)}`,
+        ),
+      );
+    }
   }
   for (const { metric, maxDrop } of c.maxDrops) {
     const a = candidate.metrics[metric];
@@ -215,6 +277,7 @@ export function evaluateGate(
   champion: ModelEvaluation | undefined,
   policyInput: GatePolicyInput = {},
   infra?: InfraCheckInput,
+  championContext: ChampionContext = {},
 ): GateResult {
   const parsed = gatePolicySchema.safeParse(policyInput);
   if (!parsed.success) {
@@ -240,7 +303,7 @@ export function evaluateGate(
       check('champion.present', true, null, null, 'no champion: first version, comparison skipped'),
     );
   } else {
-    checks.push(...championChecks(candidate, champion, policy));
+    checks.push(...championChecks(candidate, champion, policy, championContext));
   }
   checks.push(...infraChecks(infra, policy));
   return { passed: checks.every((ch) => ch.passed), checks, policy };

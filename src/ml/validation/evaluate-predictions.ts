@@ -49,6 +49,8 @@ export interface HoldoutReference {
   fingerprint: string;
   from: string;
   to: string;
+  /** Bars ahead the labels look; labels of neighbouring rows overlap when above 1. Absent in older evaluations. */
+  horizon?: number;
 }
 
 /**
@@ -70,6 +72,7 @@ function holdoutReference(holdout: LabelledDataset): HoldoutReference {
     fingerprint: fingerprintNumbers([holdout.x.data, holdout.y]),
     from: holdout.ts[0] ?? '',
     to: holdout.ts.at(-1) ?? '',
+    horizon: holdout.horizon,
   };
 }
 

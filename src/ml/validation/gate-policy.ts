@@ -60,9 +60,12 @@ export const DEFAULT_REGRESSION_FLOORS: ReadonlyArray<{ metric: MetricName; min?
  * - `champion`: only when a champion evaluation is given (a first version passes on floors
  *   alone). Same holdout required; mean per-row loss (log-loss or squared error) must be at least
  *   `minImprovement` lower than the champion's, and the `confidence` paired-bootstrap CI of the
- *   per-row difference (champion − candidate) must lie above 0. `blockLength` > 1 resamples
- *   contiguous blocks because adjacent bars' losses are correlated. `maxDrops` bounds how much
- *   any other metric may get worse (e.g. AUC by at most 0.01).
+ *   per-row difference (champion − candidate) must lie above 0. The bootstrap resamples contiguous
+ *   blocks (default max(horizon, ⌈n^{1/3}⌉) rows) because adjacent bars' losses are correlated and
+ *   overlapping labels share outcomes. A holdout that overlaps the champion's training window is
+ *   refused (`champion.holdoutUnseen`): the champion would be scored on rows it learnt from. With
+ *   `mde`, an interval whose upper bound is below it fails `champion.futility`. `maxDrops` bounds
+ *   how much any other metric may get worse (e.g. AUC by at most 0.01).
  * - `infra`: the artifact loaded in onnxruntime and p99 single-row latency ≤ `maxP99LatencyMs`,
  *   as measured by the caller.
  *
@@ -81,7 +84,16 @@ export const gatePolicySchema = z
         minImprovement: z.number().min(0).default(0),
         confidence: z.number().gt(0.5).lt(1).default(0.95),
         resamples: z.number().int().min(100).max(100_000).default(2000),
-        blockLength: z.number().int().min(1).default(1),
+        /**
+         * Rows per bootstrap block. Default max(horizon, ⌈n^{1/3}⌉) for n holdout rows: blocks grow
+         * like n^{1/3} for dependent rows, and must span the label horizon when labels overlap.
+         */
+        blockLength: z.number().int().min(1).optional(),
+        /**
+         * Minimum improvement worth detecting (loss units). When set, a candidate whose interval's
+         * upper bound is below it fails `champion.futility`: even its best case is not worth a change.
+         */
+        mde: z.number().positive().optional(),
         seed: z.number().int().default(1),
         maxDrops: z.array(z.object({ metric: metricName, maxDrop: z.number().min(0) })).default([]),
       })

@@ -1,18 +1,15 @@
 import { StatsInputError } from '../errors';
 import { chiSquareTest } from './chi-square-test';
+import { standardise, type DriftCalibration } from './drift-calibration';
 import { resolveDriftPolicy, type DriftMethod, type DriftPolicy } from './drift-policy';
-import { jensenShannonDistance } from './jensen-shannon';
+import { effectiveSampleSize, lag1Autocorrelation } from './effective-sample-size';
+import { chooseMethod, featureStatistic } from './feature-statistic';
+import { ksPValue } from './ks-test';
+import { kstwoSf } from './kstwo';
 import { adjustPValues, type PValueCorrection } from './multiple-testing';
 import { assertReferenceProfile } from './profile-check';
-import {
-  alignedCounts,
-  ksFromSorted,
-  normalizedWassersteinFromSorted,
-  type CurrentColumn,
-} from './profile-statistics';
-import { psiFromCounts } from './psi';
+import { alignedCounts, type CurrentColumn } from './profile-statistics';
 import type { ReferenceProfile } from './reference-profile';
-import { toSortedSample } from './sorted-sample';
 
 /** The outcome for one tested feature. */
 export interface FeatureDrift {
@@ -28,10 +25,17 @@ export interface FeatureDrift {
   /** Distance score ('wasserstein' normalised by σ_ref, 'jensenshannon' base 2, 'psi'). */
   score?: number;
   threshold: number;
-  /** adjustedPValue < threshold, or score ≥ threshold. */
+  /**
+   * 'fixed': `threshold` is the method's p-value level or score level. 'calibrated': `threshold`
+   * is mean + k·σ of `statistic` on the reference's own chunks ({@link DriftCalibration}).
+   */
+  thresholdSource: 'fixed' | 'calibrated';
+  /** Fixed: adjustedPValue < threshold, or score ≥ threshold. Calibrated: statistic > threshold. */
   drifted: boolean;
   referenceRows: number;
   currentRows: number;
+  /** KS only: the effective sizes (reference, current) its p-value used, n·(1 − ρ)/(1 + ρ). */
+  effectiveRows?: [number, number];
 }
 
 /** A feature that could not be tested, and why. Skipped features do not count towards `share`. */
@@ -44,8 +48,17 @@ export interface SkippedFeature {
 
 /** Result of {@link detectDrift}. */
 export interface DriftReport {
-  /** share ≥ policy.share. */
+  /** share ≥ shareThreshold. */
   drifted: boolean;
+  /** policy.share, or with a calibration max(policy.share, the calibrated share threshold). */
+  shareThreshold: number;
+  /** How the thresholds were set. */
+  thresholds: 'fixed' | DriftCalibration['kind'];
+  /**
+   * With a calibration: the feature with the largest standardised statistic, its z and the
+   * calibrated threshold of the max; `triggered` when the max rule made the dataset drift.
+   */
+  maxStandardised?: { feature: string; z: number; threshold: number; triggered: boolean };
   /** driftedCount ÷ testedCount. */
   share: number;
   driftedCount: number;
@@ -70,6 +83,15 @@ export interface DriftReport {
  *    a test feature drifts when its adjusted p < threshold (0.05), a score feature when its
  *    score ≥ threshold (0.1; PSI 0.2).
  * 4. The dataset drifts when drifted ÷ tested ≥ `policy.share` (0.5).
+ * 5. KS p-values use effective sizes n·(1 − ρ)/(1 + ρ) of both samples (ρ the lag-1
+ *    autocorrelation of the current window, and of the reference when its profile stores it),
+ *    with the asymptotic distribution; `policy.effectiveSampleSize: false` gives the iid p-value.
+ * 6. With a `calibration` ({@link calibrateDriftThresholds}), each calibrated feature drifts when
+ *    its statistic is above mean + k·σ of the same statistic on the reference's own chunks, and
+ *    the dataset when the share reaches max(policy.share, the calibrated share threshold): the
+ *    thresholds then carry the series' autocorrelation and the features' correlation. With
+ *    `datasetRule` 'share-or-max' (default) the dataset also drifts when the largest standardised
+ *    statistic (statistic − null mean)/null std is above the max's own calibrated threshold.
  *
  * Where this differs from Evidently, on purpose: p-values are corrected (Evidently: none); KS drifts
  * on p < 0.05 (Evidently: ≤, which matters only at equality); χ² is the contingency test on both
@@ -92,9 +114,9 @@ export interface DriftReport {
  * detectDrift(
  *   profiles,
  *   { price: [5, 6, 7, 8, 9, 10, 11, 12, 13, 14], venue: ['a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'a', 'b'] },
- *   { minRows: 10 },
+ *   { minRows: 10, effectiveSampleSize: false },
  * );
- * // { drifted: false, share: 0, driftedCount: 0, testedCount: 2, correction: 'bh', skipped: [],
+ * // { drifted: false, share: 0, shareThreshold: 0.5, thresholds: 'fixed', driftedCount: 0, testedCount: 2, correction: 'bh', skipped: [],
  * //   features: [
  * //     { name: 'price', type: 'numeric', method: 'ks', statistic: 0.4, pValue: 0.41752365281777043,
  * //       adjustedPValue: 0.41752365281777043, threshold: 0.05, drifted: false, referenceRows: 10, currentRows: 10 },
@@ -106,6 +128,9 @@ export function detectDrift(
   profiles: Record<string, ReferenceProfile>,
   currentColumns: Record<string, CurrentColumn>,
   policy: DriftPolicy = {},
+  calibration?: DriftCalibration,
+  /** `onFeature` runs after each tested feature (a long check heartbeats there). */
+  hooks: { onFeature?: (name: string) => void } = {},
 ): DriftReport {
   if (profiles === null || typeof profiles !== 'object') {
     throw new StatsInputError('profiles', 'must be an object of reference profiles by feature name');
@@ -114,6 +139,7 @@ export function detectDrift(
     throw new StatsInputError('currentColumns', 'must be an object of columns by feature name');
   }
   const resolved = resolveDriftPolicy(policy);
+  const useEffectiveN = policy.effectiveSampleSize ?? true;
   const names = Object.keys(profiles);
   for (const name of resolved.methods.keys()) {
     if (!hasOwn(profiles, name)) {
@@ -142,10 +168,16 @@ export function detectDrift(
       });
       continue;
     }
-    const chosen = resolved.methods.get(name);
-    const method = chosen?.method ?? defaultMethod(profile, resolved.largeSampleRows);
-    const threshold = chosen?.threshold ?? resolved.thresholds[method];
-    features.push(testFeature(name, profile, column, method, threshold));
+    const { method, threshold } = chooseMethod(profile, name, resolved);
+    const feature = testFeature(name, profile, column, method, threshold, useEffectiveN);
+    const calibrated = calibration?.features[name];
+    if (calibrated !== undefined && calibrated.method === method) {
+      feature.threshold = calibrated.threshold;
+      feature.thresholdSource = 'calibrated';
+      feature.drifted = feature.statistic > calibrated.threshold;
+    }
+    features.push(feature);
+    hooks.onFeature?.(name);
   }
   for (const name of Object.keys(currentColumns)) {
     if (!hasOwn(profiles, name)) {
@@ -169,14 +201,33 @@ export function detectDrift(
   );
   tests.forEach((f, i) => {
     f.adjustedPValue = adjusted[i]!;
-    f.drifted = f.adjustedPValue < f.threshold;
+    if (f.thresholdSource === 'fixed') f.drifted = f.adjustedPValue < f.threshold;
   });
 
   const driftedCount = features.filter((f) => f.drifted).length;
   const share = driftedCount / features.length;
+  const shareThreshold = calibration ? Math.max(resolved.share, calibration.share.threshold) : resolved.share;
+  let maxStandardised: DriftReport['maxStandardised'];
+  if (calibration) {
+    for (const f of features) {
+      const nul = calibration.features[f.name];
+      if (f.thresholdSource !== 'calibrated' || nul === undefined) continue;
+      const z = standardise(f.statistic, nul);
+      if (maxStandardised === undefined || z > maxStandardised.z) {
+        maxStandardised = { feature: f.name, z, threshold: calibration.maxZ.threshold, triggered: false };
+      }
+    }
+  }
+  const byShare = share >= shareThreshold;
+  if (maxStandardised && (policy.datasetRule ?? 'share-or-max') === 'share-or-max') {
+    maxStandardised.triggered = !byShare && maxStandardised.z > maxStandardised.threshold;
+  }
   return {
-    drifted: share >= resolved.share,
+    drifted: byShare || maxStandardised?.triggered === true,
+    ...(maxStandardised ? { maxStandardised } : {}),
     share,
+    shareThreshold,
+    thresholds: calibration ? calibration.kind : 'fixed',
     driftedCount,
     testedCount: features.length,
     correction: resolved.correction,
@@ -185,49 +236,50 @@ export function detectDrift(
   };
 }
 
-function defaultMethod(profile: ReferenceProfile, largeSampleRows: number): DriftMethod {
-  const small = profile.n <= largeSampleRows;
-  if (profile.type === 'numeric') return small ? 'ks' : 'wasserstein';
-  return small ? 'chisquare' : 'jensenshannon';
-}
-
 function testFeature(
   name: string,
   profile: ReferenceProfile,
   column: CurrentColumn,
   method: DriftMethod,
   threshold: number,
+  useEffectiveN: boolean,
 ): FeatureDrift {
-  const argument = `currentColumns.${name}`;
   const base = {
     name,
     type: profile.type,
     method,
     threshold,
+    thresholdSource: 'fixed' as const,
     referenceRows: profile.n,
     currentRows: column.length,
   };
-  if (method === 'ks' || method === 'wasserstein') {
-    if (profile.type !== 'numeric') {
-      throw new StatsInputError(
-        `policy.methods.${name}`,
-        `'${method}' needs a numeric feature; "${name}" is categorical`,
-      );
-    }
-    const sorted = toSortedSample(column as ArrayLike<number>, argument);
-    if (method === 'ks') {
-      const { statistic, pValue } = ksFromSorted(profile, sorted);
+  if (method === 'ks') {
+    const d = featureStatistic(profile, column, method, name);
+    if (profile.type !== 'numeric' || !useEffectiveN) {
+      const { statistic, pValue } = ksPValue(d, profile.n, column.length);
       return { ...base, statistic, pValue, drifted: pValue < threshold };
     }
-    const score = normalizedWassersteinFromSorted(profile, sorted);
-    return { ...base, statistic: score, score, drifted: score >= threshold };
+    // Neighbouring rows of overlapping-window features are nearly the same value: the test's n is
+    // the number of independent values, not of rows (dependent-data.md §4).
+    const rhoCurrent = lag1Autocorrelation(column as ArrayLike<number>);
+    const nCur = effectiveSampleSize(column.length, rhoCurrent);
+    const nRef = effectiveSampleSize(profile.n, profile.lag1Autocorrelation ?? rhoCurrent);
+    const en = (nRef * nCur) / (nRef + nCur);
+    const pValue = Math.min(1, Math.max(0, kstwoSf(Math.max(1, Math.round(en)), d)));
+    return {
+      ...base,
+      statistic: d,
+      pValue,
+      drifted: pValue < threshold,
+      effectiveRows: [nRef, nCur],
+    };
   }
-  const [ref, cur] = alignedCounts(profile, column, argument);
   if (method === 'chisquare') {
+    const [ref, cur] = alignedCounts(profile, column, `currentColumns.${name}`);
     const { statistic, pValue } = chiSquareTest(ref, cur);
     return { ...base, statistic, pValue, drifted: pValue < threshold };
   }
-  const score = method === 'psi' ? psiFromCounts(ref, cur) : jensenShannonDistance(ref, cur);
+  const score = featureStatistic(profile, column, method, name);
   return { ...base, statistic: score, score, drifted: score >= threshold };
 }
 

@@ -37,6 +37,19 @@ export interface DriftPolicy {
    * @default 30
    */
   minRows?: number;
+  /**
+   * KS p-values from effective sizes n·(1 − ρ)/(1 + ρ) (lag-1 autocorrelation ρ) instead of the row
+   * counts. `false` is the iid test, which over-rejects on autocorrelated features.
+   * @default true
+   */
+  effectiveSampleSize?: boolean;
+  /**
+   * With calibrated thresholds, how the dataset decides: 'share' (drifted share ≥ the share
+   * threshold) or 'share-or-max' (also when the largest standardised statistic is above its
+   * calibrated threshold, see DriftCalibration.maxZ). Without a calibration always 'share'.
+   * @default 'share-or-max'
+   */
+  datasetRule?: 'share' | 'share-or-max';
   /** Per-feature method (and threshold) overriding the automatic choice. */
   methods?: Record<string, DriftMethod | DriftMethodOverride>;
   /** Per-method default thresholds overriding {@link DEFAULT_DRIFT_THRESHOLDS}. */
@@ -83,6 +96,16 @@ export function resolveDriftPolicy(policy: DriftPolicy = {}): ResolvedDriftPolic
     throw new StatsInputError(
       'policy.correction',
       `must be 'none', 'bonferroni' or 'bh', got ${describe(correction)}`,
+    );
+  }
+  if (
+    policy.datasetRule !== undefined &&
+    policy.datasetRule !== 'share' &&
+    policy.datasetRule !== 'share-or-max'
+  ) {
+    throw new StatsInputError(
+      'policy.datasetRule',
+      `must be 'share' or 'share-or-max', got ${describe(policy.datasetRule)}`,
     );
   }
   const largeSampleRows = policy.largeSampleRows ?? 1000;

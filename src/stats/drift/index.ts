@@ -32,4 +32,13 @@ export {
   type DriftMethodOverride,
   type DriftPolicy,
 } from './drift-policy';
+export { lag1Autocorrelation, effectiveSampleSize } from './effective-sample-size';
+export {
+  calibrateDriftThresholds,
+  type DriftCalibration,
+  type DriftCalibrationOptions,
+  type FeatureNull,
+} from './drift-calibration';
+export { accuracyCusum, type AccuracyCusum } from './accuracy-cusum';
+export { testAccuracyDrop, type AccuracyDropTest, type BarOutcomes } from './performance-trigger';
 export { detectDrift, type DriftReport, type FeatureDrift, type SkippedFeature } from './detect-drift';

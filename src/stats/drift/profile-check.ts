@@ -54,6 +54,10 @@ export function assertReferenceProfile(
       throw new StatsInputError(argument, 'sample must be in ascending order');
     }
   }
+  const lag1 = p.lag1Autocorrelation;
+  if (lag1 !== undefined && !(typeof lag1 === 'number' && lag1 >= -1 && lag1 <= 1)) {
+    throw new StatsInputError(argument, 'lag1Autocorrelation must be a number in [-1, 1]');
+  }
   for (const key of ['std', 'sampleKsError', 'sampleWassersteinError'] as const) {
     if (typeof p[key] !== 'number' || !Number.isFinite(p[key]) || (p[key] as number) < 0) {
       throw new StatsInputError(argument, `${key} must be a non-negative finite number`);

@@ -1,5 +1,6 @@
 import { StatsInputError } from '../errors';
 import { ksStatisticSorted } from './ks-test';
+import { lag1Autocorrelation } from './effective-sample-size';
 import { meanAndStd } from './moments';
 import { countSortedIntoBins, psiEdges } from './psi';
 import { toSortedSample } from './sorted-sample';
@@ -35,6 +36,11 @@ export interface NumericReferenceProfile {
   sampleKsError: number;
   /** W₁(sample, reference): bounds the Wasserstein error (triangle inequality); 0 if complete. */
   sampleWassersteinError: number;
+  /**
+   * Lag-1 autocorrelation of the values in the order given (time order for a training set), for the
+   * KS effective sample size. Absent in profiles written before it existed.
+   */
+  lag1Autocorrelation?: number;
 }
 
 /** What a categorical reference column is reduced to: its category counts. */
@@ -89,7 +95,7 @@ const MAX_SAMPLE_SIZE = 1_000_000;
  * fitReferenceProfile([3, 1, 2, 2], { psiBins: 2 });
  * // { version: 1, type: 'numeric', n: 4, mean: 2, std: 0.7071067811865476, min: 1, max: 3,
  * //   psiBins: 2, psiEdges: [2], psiCounts: [1, 3], sample: [1, 2, 2, 3],
- * //   sampleKsError: 0, sampleWassersteinError: 0 }
+ * //   sampleKsError: 0, sampleWassersteinError: 0, lag1Autocorrelation: -0.5 }
  * fitReferenceProfile(['b', 'a', 'b']);
  * // { version: 1, type: 'categorical', n: 3, categories: ['a', 'b'], counts: [1, 2] }
  * ```
@@ -128,6 +134,7 @@ export function fitReferenceProfile(
     sample: Array.from(sample),
     sampleKsError: complete ? 0 : ksStatisticSorted(sample, sorted),
     sampleWassersteinError: complete ? 0 : wassersteinSorted(sample, sorted),
+    lag1Autocorrelation: lag1Autocorrelation(values as ArrayLike<number>),
   };
 }
 

@@ -19,7 +19,12 @@ export const supervisorPolicySchema = z
     minDriftSamples: z.number().int().positive().default(200),
     /** Share of drifted features that makes the dataset drifted. @default 0.5 */
     driftShare: z.number().gt(0).lte(1).default(0.5),
-    /** N-of-M hysteresis: retrain only after `breaches` drifted checks among the last `window`. */
+    /**
+     * Drift thresholds: 'calibrated' from the reference period's own variation at the window's row
+     * count; 'fixed' the methods' fixed levels (the behaviour before calibration). @default 'calibrated'
+     */
+    driftThresholds: z.enum(['calibrated', 'fixed']).default('calibrated'),
+    /** N-of-M hysteresis over disjoint windows: retrain only after `breaches` drifted windows among the last `window`. */
     hysteresis: z
       .object({
         breaches: z.number().int().positive().default(2),
@@ -37,8 +42,14 @@ export const supervisorPolicySchema = z
         enabled: z.boolean().default(true),
         minOutcomes: z.number().int().positive().default(200),
         alpha: z.number().gt(0).lt(0.5).default(0.01),
+        /**
+         * 'two-sample': per check, the holdout accuracy's own error and bar-clustered live variance
+         * (default); 'cusum': a CUSUM of the bars since promotion, valid however often it is looked
+         * at; 'known-baseline': the holdout accuracy taken as exact (the old test).
+         */
+        method: z.enum(['two-sample', 'known-baseline', 'cusum']).default('two-sample'),
       })
-      .default({ enabled: true, minOutcomes: 200, alpha: 0.01 }),
+      .default({ enabled: true, minOutcomes: 200, alpha: 0.01, method: 'two-sample' }),
     /** Training data and trainer of a retraining. */
     retrain: z
       .object({

@@ -235,6 +235,7 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
           minSamples: policy.minDriftSamples,
           share: policy.driftShare,
           performance: policy.performance,
+          thresholds: policy.driftThresholds,
         });
         s0.recordDriftCheck(summary);
       } catch (error) {

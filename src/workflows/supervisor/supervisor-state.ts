@@ -266,33 +266,48 @@ export class SupervisorState {
     return false;
   }
 
-  /** Records a drift check; N drifted checks among the last M request a retraining. */
+  /**
+   * Records a drift check; N drifted windows among the last M disjoint ones request a retraining.
+   * An undecided check (status other than 'checked', or `drifted: null`) is no decision either way.
+   */
   recordDriftCheck(summary: DriftCheckSummary): void {
     const now = summary.checkedAt;
     this.s.lastDrift = summary;
     this.s.nextDriftCheckAt = this.countCheckAndScheduleNext(now);
-    if (summary.status !== 'checked') {
-      this.decide(now, 'drift-check', `no decision: ${summary.status} (${summary.sampleSize} predictions)`);
+    if (summary.status !== 'checked' || summary.drifted === null) {
+      this.decide(
+        now,
+        'drift-check',
+        `no decision: ${summary.status}${summary.reason ? ` — ${summary.reason}` : ''} (${summary.sampleSize} predictions)`,
+      );
       return;
     }
     const { breaches, window } = this.s.policy.hysteresis;
-    this.s.driftBreaches.push(summary.drifted);
-    while (this.s.driftBreaches.length > window) this.s.driftBreaches.shift();
-    const count = this.s.driftBreaches.filter(Boolean).length;
+    const step = applyDriftHysteresis(
+      this.s.driftWindows ?? this.s.driftBreaches.map((drifted) => ({ drifted })),
+      {
+        drifted: summary.drifted,
+        ...(summary.windowStart !== undefined ? { from: summary.windowStart } : {}),
+        ...(summary.windowEnd !== undefined ? { to: summary.windowEnd } : {}),
+      },
+      { breaches, window },
+    );
+    this.s.driftWindows = step.history;
+    this.s.driftBreaches = step.history.map((w) => w.drifted);
+    const count = step.breaches;
     const drifted = summary.features.filter((f) => f.drifted).map((f) => f.name);
     this.decide(
       now,
       'drift-check',
-      `${summary.drifted ? 'drifted' : 'stable'}: share ${summary.share.toFixed(2)}, ${count}/${window} recent checks drifted` +
+      `${summary.drifted ? 'drifted' : 'stable'}: share ${summary.share.toFixed(2)}, ${count}/${window} recent windows drifted` +
+        (step.counted ? '' : ' (window overlaps the last counted one: not counted)') +
         (drifted.length ? ` (${drifted.slice(0, 5).join(', ')}${drifted.length > 5 ? ', …' : ''})` : ''),
     );
-    if (summary.drifted && count >= breaches) {
-      // Start the count afresh so that one episode of drift asks for one retraining.
-      this.s.driftBreaches = [];
+    if (step.fire) {
       this.request(
         {
           trigger: 'drift',
-          reason: `drift in ${count} of the last ${window} checks: ${drifted.join(', ')}`,
+          reason: `drift in ${count} of the last ${window} disjoint windows: ${drifted.join(', ')}`,
           requestedBy: 'supervisor',
         },
         now,
@@ -341,4 +356,38 @@ export class SupervisorState {
       budgetLeftToday: Math.max(0, this.s.policy.maxRetrainsPerDay - this.automaticCountToday(now)),
     };
   }
+}
+
+/** One counted drift check: its verdict and, for checks that report it, its rows' window. */
+export interface DriftWindowVerdict {
+  drifted: boolean;
+  from?: number;
+  to?: number;
+}
+
+/**
+ * N-of-M hysteresis over disjoint windows (dependent-data.md §4). A drifted check counts only when
+ * its window starts at or after the end of the last counted drifted one, a stable check only after
+ * the end of the last counted one: consecutive hourly checks of a 24 h window see 96% the same
+ * rows, so counting each would count one piece of evidence many times.
+ * A check without a window (recorded before checks reported one) counts as before, so replayed
+ * histories decide as they did. When a drifted counted window brings the drifted count among the
+ * last `window` counted ones to `breaches`, it fires, and the count starts afresh so that one
+ * episode of drift asks for one retraining.
+ */
+export function applyDriftHysteresis(
+  history: readonly DriftWindowVerdict[],
+  check: DriftWindowVerdict,
+  policy: { breaches: number; window: number },
+): { history: DriftWindowVerdict[]; counted: boolean; breaches: number; fire: boolean } {
+  // A breach must not share rows with an earlier counted breach, a stable verdict with the last
+  // counted verdict. A drifted window may overlap a stable one: the breaches stay disjoint, and a
+  // change that starts inside a window is not made to wait a whole window to be counted.
+  const last = check.drifted ? history.filter((w) => w.drifted).at(-1) : history.at(-1);
+  const counted =
+    last === undefined || check.from === undefined || last.to === undefined || check.from >= last.to;
+  const next = counted ? [...history, check].slice(-policy.window) : [...history];
+  const breaches = next.filter((w) => w.drifted).length;
+  const fire = counted && check.drifted && breaches >= policy.breaches;
+  return { history: fire ? [] : next, counted, breaches, fire };
 }

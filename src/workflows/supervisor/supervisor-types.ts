@@ -32,9 +32,18 @@ export interface FeatureDriftScore {
 
 export interface DriftCheckSummary {
   checkedAt: number;
-  status: 'checked' | 'insufficient-data' | 'no-champion';
+  /** 'checked' decided; the others are undecided checks ('untestable': no feature could be tested). */
+  status: 'checked' | 'insufficient-data' | 'no-champion' | 'untestable';
+  /** Why an undecided check did not decide. */
+  reason?: string;
   sampleSize: number;
-  drifted: boolean;
+  /** null: the check did not decide (not "not drifted"). */
+  drifted: boolean | null;
+  /** The rows' time window (epoch ms): the hysteresis counts only disjoint windows. */
+  windowStart?: number;
+  windowEnd?: number;
+  /** 'fixed', 'reference-chunks' or 'block-bootstrap'. */
+  thresholds?: string;
   share: number;
   features: FeatureDriftScore[];
   predictionDrift?: FeatureDriftScore;
@@ -96,6 +105,8 @@ export interface SupervisorSnapshot {
   lastFinishedAt: number | null;
   automaticRetrains: { day: string; count: number };
   driftBreaches: boolean[];
+  /** The counted (disjoint) drift windows behind `driftBreaches`; absent in snapshots from before. */
+  driftWindows?: Array<{ drifted: boolean; from?: number; to?: number }>;
   lastDrift: DriftCheckSummary | null;
   nextDriftCheckAt: number;
   decisions: Decision[];

@@ -112,7 +112,7 @@ describe('the self-healing loop (real Temporal, real Postgres)', function () {
     assert.ok(drift, 'a significant dataset-level drift event was stored');
     const started = await job(model);
     assert.equal(started?.trigger, 'drift');
-    assert.match(started!.reason, /^drift in 1 of the last 1 checks/);
+    assert.match(started!.reason, /^drift in 1 of the last 1 disjoint windows/);
 
     await simulateArmOutcomes(
       database,

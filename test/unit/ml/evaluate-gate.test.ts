@@ -25,6 +25,7 @@ function evaluation(
   metrics: ModelEvaluation['metrics'],
   rowLoss: number[],
   fingerprint = 'holdout-1',
+  horizon = 1,
 ): ModelEvaluation {
   return {
     task: 'classification',
@@ -33,6 +34,7 @@ function evaluation(
       fingerprint,
       from: '2024-01-01T00:00:00.000Z',
       to: '2024-03-01T00:00:00.000Z',
+      horizon,
     },
     metrics,
     lossName: 'logLoss',
@@ -116,7 +118,7 @@ describe('ml/evaluate-gate', () => {
     assert.ok(ci.value! > 0);
     assert.match(
       ci.detail,
-      /^95% paired bootstrap CI of the improvement \[.*\] excludes 0 \(2000 resamples, block 1\)$/,
+      /^95% paired block-bootstrap CI of the improvement \[.*\] excludes 0: significantly better \(2000 resamples, block 13 = max\(horizon 1, ⌈n\^\(1\/3\)⌉\)\)$/,
     );
   });
 
@@ -207,7 +209,6 @@ describe('ml/evaluate-gate', () => {
       minImprovement: 0,
       confidence: 0.95,
       resamples: 2000,
-      blockLength: 1,
       seed: 1,
       maxDrops: [],
     });
@@ -243,6 +244,114 @@ describe('ml/evaluate-gate', () => {
     );
     assert.throws(() => lossDifferenceInterval([1, 2, 3], [1, 2, 3], { ...opts, blockLength: 2 }), {
       message: 'rowLoss: 3 rows give fewer than 2 blocks of 2; the bootstrap needs at least 2',
+    });
+  });
+
+  describe('dependence, overlap, futility and the interval sentence', () => {
+    it('defaults the block length to max(horizon, ⌈n^(1/3)⌉) and keeps an explicit one', () => {
+      const { champion, candidate } = pairedLosses(1000, 0.01, 7);
+      const ciOf = (result: ReturnType<typeof evaluateGate>) =>
+        result.checks.find((c) => c.name === 'champion.lossImprovementCi')!.detail;
+      assert.match(
+        ciOf(evaluateGate(evaluation(GOOD, candidate), evaluation(GOOD, champion), {}, INFRA_OK)),
+        /block 10 =/,
+      );
+      const h24 = evaluateGate(
+        evaluation(GOOD, candidate, 'holdout-1', 24),
+        evaluation(GOOD, champion, 'holdout-1', 24),
+        {},
+        INFRA_OK,
+      );
+      assert.match(ciOf(h24), /block 24 = max\(horizon 24/);
+      const explicit = evaluateGate(
+        evaluation(GOOD, candidate),
+        evaluation(GOOD, champion),
+        { champion: { blockLength: 1 } },
+        INFRA_OK,
+      );
+      assert.match(ciOf(explicit), /block 1\)$/);
+    });
+
+    it('refuses a holdout that overlaps the champion training window, with the reason', () => {
+      const { champion, candidate } = pairedLosses(1000, 0.02, 8);
+      const result = evaluateGate(evaluation(GOOD, candidate), evaluation(GOOD, champion), {}, INFRA_OK, {
+        trainingWindow: { from: '2023-06-01T00:00:00.000Z', to: '2024-02-01T00:00:00.000Z' },
+      });
+      assert.equal(result.passed, false);
+      const refused = result.checks.find((c) => c.name === 'champion.holdoutUnseen')!;
+      assert.equal(refused.passed, false);
+      assert.match(refused.detail, /overlaps the champion's training window .* comparison is refused/);
+      assert.equal(
+        result.checks.some((c) => c.name === 'champion.lossImprovementCi'),
+        false,
+      );
+      const after = evaluateGate(evaluation(GOOD, candidate), evaluation(GOOD, champion), {}, INFRA_OK, {
+        trainingWindow: { from: '2023-06-01T00:00:00.000Z', to: '2023-12-31T23:00:00.000Z' },
+      });
+      assert.equal(after.checks.find((c) => c.name === 'champion.holdoutUnseen')!.passed, true);
+      assert.equal(after.passed, true, JSON.stringify(after.checks.filter((c) => !c.passed)));
+    });
+
+    it('says significantly worse, includes 0 or significantly better as the interval is', () => {
+      const sentence = (edge: number, seed: number) => {
+        const { champion, candidate } = pairedLosses(2000, edge, seed);
+        return evaluateGate(
+          evaluation(GOOD, candidate),
+          evaluation(GOOD, champion),
+          {},
+          INFRA_OK,
+        ).checks.find((c) => c.name === 'champion.lossImprovementCi')!.detail;
+      };
+      assert.match(sentence(-0.02, 9), /\[-[\d.e-]+, -[\d.e-]+\] excludes 0: significantly worse/);
+      assert.match(sentence(0, 10), /includes 0 \(/);
+      assert.match(sentence(0.02, 11), /excludes 0: significantly better/);
+    });
+
+    it('stops for futility when the upper bound is below the MDE', () => {
+      const { champion, candidate } = pairedLosses(2000, 0.0005, 12);
+      const result = evaluateGate(
+        evaluation(GOOD, candidate),
+        evaluation(GOOD, champion),
+        { champion: { mde: 0.01 } },
+        INFRA_OK,
+      );
+      const futility = result.checks.find((c) => c.name === 'champion.futility')!;
+      assert.equal(futility.passed, false);
+      assert.match(
+        futility.detail,
+        /^futile: even the interval's upper bound .* is below the minimum detectable improvement 0.01$/,
+      );
+      const strong = pairedLosses(2000, 0.02, 13);
+      const ok = evaluateGate(
+        evaluation(GOOD, strong.candidate),
+        evaluation(GOOD, strong.champion),
+        { champion: { mde: 0.01 } },
+        INFRA_OK,
+      );
+      assert.equal(ok.checks.find((c) => c.name === 'champion.futility')!.passed, true);
+      // An interval that straddles the MDE is not futile: only its upper bound decides.
+      const near = pairedLosses(2000, 0.01, 15);
+      const straddle = evaluateGate(
+        evaluation(GOOD, near.candidate),
+        evaluation(GOOD, near.champion),
+        { champion: { mde: 0.01 } },
+        INFRA_OK,
+      );
+      const ci = straddle.checks.find((c) => c.name === 'champion.lossImprovementCi')!;
+      const check = straddle.checks.find((c) => c.name === 'champion.futility')!;
+      assert.ok(ci.value! < 0.01 && check.value! > 0.01, `interval ${ci.detail}`);
+      assert.equal(check.passed, true);
+    });
+
+    it('reports the interval at the level the decision uses', () => {
+      const { champion, candidate } = pairedLosses(1000, 0.02, 14);
+      const result = evaluateGate(
+        evaluation(GOOD, candidate),
+        evaluation(GOOD, champion),
+        { champion: { confidence: 0.975 } },
+        INFRA_OK,
+      );
+      assert.match(result.checks.find((c) => c.name === 'champion.lossImprovementCi')!.detail, /^97\.5% /);
     });
   });
 });

@@ -92,7 +92,7 @@ describe('SupervisorState', () => {
     s.recordDriftCheck(drift(T0 + 3 * HOUR, true));
     const request = s.nextToStart(T0 + 3 * HOUR);
     assert.equal(request?.trigger, 'drift');
-    assert.match(request!.reason, /drift in 2 of the last 3 checks: vol_20/);
+    assert.match(request!.reason, /drift in 2 of the last 3 disjoint windows: vol_20/);
   });
 
   it('forgets breaches that slid out of the window and ignores checks without data', () => {
