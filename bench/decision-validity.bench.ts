@@ -17,6 +17,7 @@ import { thompsonWeights } from '../src/routing/allocation/thompson';
 import { experimentPolicySchema, type ExperimentPolicy } from '../src/workflows/policies/experiment-policy';
 import type { LegacyPolicy } from './support/legacy-decisions';
 import { runSplitExperiment, type Outcome, type Process } from './support/split-experiment-simulation';
+import { printDriftRows } from './support/drift-validity';
 
 const RUNS = Number(process.env.DECISION_BENCH_RUNS ?? 200);
 const LOOK_EVERY = 200;
@@ -504,18 +505,9 @@ function createIncrementalSplit(process: Process, policy: ExperimentPolicy) {
   };
 }
 
-async function driftRows(): Promise<void> {
-  try {
-    // Joined by the coordinator: the drift helper's rows, printed when the module is there.
-    const path = './support/drift-validity';
-    const drift = (await import(path)) as { printDriftRows?: () => Promise<void> | void };
-    if (drift.printDriftRows) {
-      console.log('');
-      await drift.printDriftRows();
-    }
-  } catch {
-    console.log('\n(drift rows: bench/support/drift-validity.ts not present in this branch)');
-  }
+function driftRows(): void {
+  console.log('');
+  printDriftRows();
 }
 
 async function main(): Promise<void> {
@@ -530,7 +522,7 @@ async function main(): Promise<void> {
   section('aa', aaTable);
   section('power', powerTable);
   section('paired', pairedTable);
-  if (!only || only.includes('drift')) await driftRows();
+  if (!only || only.includes('drift')) driftRows();
   console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; DECISION_BENCH_RUNS=${RUNS})`);
 }
 
