@@ -2,11 +2,10 @@ import { createRng } from '../../stats';
 import { CheckpointMismatchError, MlInputError } from '../errors';
 import type { FeatureMatrix, FeatureRowsInput } from '../features/feature-matrix';
 import { fingerprintNumbers } from '../fingerprint';
-import { sigmoid } from '../logistic/logistic-regression-model';
 import { checkTrainingData } from '../training/check-training-data';
 import type { Trainer, TrainingProgress } from '../training/trainer';
 import type { GbdtModel, GbdtTree } from './gbdt-model';
-import { growTree } from './grow-tree';
+import { createTreeWorkspace, growTree } from './grow-tree';
 import { binMatrix, fitBinning } from './histogram-binning';
 
 /** Options for {@link createGbdtTrainer}. */
@@ -277,33 +276,51 @@ export function createGbdtTrainer(
     }
     return s / y.length;
   };
-  let trainLoss = meanLoss(raw, fitY);
-  const isDone = (): boolean =>
-    trees.length >= opts.nTrees || (valX !== undefined && roundsSinceBest >= opts.earlyStoppingRounds);
-
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
-
-  const nextTree = (): GbdtTree => {
-    const rng = treeRng(opts.seed, trees.length);
-    // 2. Gradients and hessians of the loss at the current scores.
-    for (let i = 0; i < n; i++) {
-      if (task === 'classification') {
-        const p = sigmoid(raw[i]!);
-        grad[i] = p - fitY[i]!;
+  // The mean fit loss and the gradients for the next tree, in one pass over the scores. For the
+  // classifier both come from e = exp(−|z|): the loss is max(z, 0) + log1p(e) − y·z as in
+  // meanLoss, and p = 1/(1+e) or e/(1+e) is exactly sigmoid(z), so nothing changes bit-wise.
+  const fitLossAndGradients = (): number => {
+    let s = 0;
+    if (task === 'classification') {
+      for (let i = 0; i < n; i++) {
+        const z = raw[i]!;
+        const y = fitY[i]!;
+        const e = Math.exp(-Math.abs(z));
+        s += Math.max(z, 0) + Math.log1p(e) - y * z;
+        const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+        grad[i] = p - y;
         hess[i] = Math.max(p * (1 - p), 1e-16);
-      } else {
-        grad[i] = raw[i]! - fitY[i]!;
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const d = raw[i]! - fitY[i]!;
+        s += d ** 2;
+        grad[i] = d;
         hess[i] = 1;
       }
     }
+    return s / n;
+  };
+  let trainLoss = fitLossAndGradients();
+  const isDone = (): boolean =>
+    trees.length >= opts.nTrees || (valX !== undefined && roundsSinceBest >= opts.earlyStoppingRounds);
+
+  const workspace = createTreeWorkspace(n, binning);
+  const sampleRows = new Uint32Array(n);
+  const inSample = new Uint8Array(n);
+  let rows = sampleRows.subarray(0, 0);
+
+  const nextTree = (): GbdtTree => {
+    const rng = treeRng(opts.seed, trees.length);
+    // 2. Gradients and hessians at the current scores are already in grad/hess (fitLossAndGradients).
     // 3. Row and feature sampling for this tree.
-    let rows: Uint32Array;
+    let count = 0;
     if (opts.subsample < 1) {
-      const picked: number[] = [];
-      for (let i = 0; i < n; i++) if (rng.next() < opts.subsample) picked.push(i);
-      rows = Uint32Array.from(picked);
-    } else rows = Uint32Array.from({ length: n }, (_, i) => i);
+      for (let i = 0; i < n; i++) if (rng.next() < opts.subsample) sampleRows[count++] = i;
+    } else for (; count < n; count++) sampleRows[count] = count;
+    rows = sampleRows.subarray(0, count);
     let features = Array.from({ length: f }, (_, j) => j);
     if (opts.colsample < 1) {
       const k = Math.max(1, Math.ceil(opts.colsample * f));
@@ -314,15 +331,41 @@ export function createGbdtTrainer(
       features = features.slice(0, k).sort((a, b) => a - b);
     }
     // 4. One depth-limited tree on the histograms.
-    return growTree({ binned, cols: f, binning, grad, hess, rows, features, params: opts });
+    return growTree({ binned, cols: f, binning, grad, hess, rows, features, params: opts, workspace });
+  };
+
+  /**
+   * Adds a fresh tree to the fit scores: rows it was grown on sit in its leaves' slices of `rows`
+   * already; only the rows left out of its sample are routed down the tree. Each score gets the
+   * same single addition as {@link addTree} would give it.
+   */
+  const addGrownTree = (tree: GbdtTree): void => {
+    for (const leaf of workspace.leaves) {
+      const v = tree.value[leaf.node]!;
+      for (let r = leaf.from; r < leaf.to; r++) {
+        const i = rows[r]!;
+        raw[i]! += v;
+        inSample[i] = 1;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      if (inSample[i] === 1) {
+        inSample[i] = 0;
+        continue;
+      }
+      let k = 0;
+      while (tree.feature[k]! >= 0)
+        k = binned[i * f + tree.feature[k]!]! <= tree.bin[k]! ? tree.left[k]! : tree.right[k]!;
+      raw[i]! += tree.value[k]!;
+    }
   };
 
   const step = (): TrainingProgress => {
     if (isDone()) throw new MlInputError('trainer', 'training is already done');
     const tree = nextTree();
     trees.push(tree);
-    addTree(tree, binned, f, raw);
-    trainLoss = meanLoss(raw, fitY);
+    addGrownTree(tree);
+    trainLoss = fitLossAndGradients();
     let validationLoss: number | undefined;
     if (valBinned !== undefined && valY !== undefined) {
       addTree(tree, valBinned, f, valRaw);

@@ -21,6 +21,55 @@ export interface TreeGrowthInput {
     l2: number;
     learningRate: number;
   };
+  /**
+   * Buffers reused from tree to tree (see {@link createTreeWorkspace}); without one, growTree
+   * allocates its own. After the call, `workspace.leaves` lists every leaf's slice of `rows`.
+   */
+  workspace?: TreeWorkspace;
+}
+
+/** Scratch memory of {@link growTree}, kept across the trees of one boosting run. */
+export interface TreeWorkspace {
+  /** Partition buffer, at least as long as the largest `rows`. */
+  scratch: Uint32Array;
+  /** Histograms not in use, all of one size. */
+  free: Float64Array[];
+  histSize: number;
+  /**
+   * Per row and feature, the feature's first histogram cell plus the bin (`j · maxBins + bin`),
+   * built on the first tree for the `binned` matrix it was given: the histogram loop then does one
+   * load per cell instead of two. Undefined when the cells do not fit 16 bits.
+   */
+  cells: Uint16Array | undefined;
+  cellsOf: Uint8Array | undefined;
+  /** Filled by growTree: leaf node id and the slice [from, to) of `rows` it holds. */
+  leaves: Array<{ node: number; from: number; to: number }>;
+}
+
+/**
+ * Scratch memory for growing trees on up to `rows` rows with the given binning.
+ *
+ * ### Examples
+ * ```ts
+ * const workspace = createTreeWorkspace(binned.length / cols, binning);
+ * growTree({ ...input, workspace }); // no per-tree allocation of partition buffers or histograms
+ * ```
+ */
+export function createTreeWorkspace(rows: number, binning: Binning): TreeWorkspace {
+  return {
+    scratch: new Uint32Array(rows),
+    free: [],
+    histSize: histogramSize(binning),
+    cells: undefined,
+    cellsOf: undefined,
+    leaves: [],
+  };
+}
+
+function histogramSize(binning: Binning): number {
+  let maxBins = 1;
+  for (const e of binning.edges) maxBins = Math.max(maxBins, e.length + 1);
+  return binning.edges.length * maxBins * 3;
 }
 
 interface PendingNode {
@@ -28,6 +77,9 @@ interface PendingNode {
   from: number;
   to: number;
   depth: number;
+  /** Gradient and hessian sums of the node's rows, added in row order. */
+  g: number;
+  h: number;
   hist: Float64Array | undefined;
 }
 
@@ -43,23 +95,81 @@ interface PendingNode {
  * ```
  */
 export function growTree(input: TreeGrowthInput): GbdtTree {
-  const { binned, cols: f, binning, grad, hess, rows, features, params } = input;
+  const { binned, cols: f, binning, grad, hess, rows, params } = input;
+  const workspace =
+    input.workspace !== undefined && input.workspace.scratch.length >= rows.length
+      ? input.workspace
+      : createTreeWorkspace(rows.length, binning);
+  const { scratch, free, histSize } = workspace;
+  const leaves: TreeWorkspace['leaves'] = [];
+  workspace.leaves = leaves;
   const nBins = binning.edges.map((e) => e.length + 1);
-  const maxBins = Math.max(...nBins);
-  // Histogram layout: [feature][bin][G, H, count], one Float64Array per node about to be split.
-  const histSize = f * maxBins * 3;
+  const maxBins = histSize / (3 * f);
+  const features = Int32Array.from(input.features);
+  const nFeatures = features.length;
+  const allFeatures = nFeatures === f;
+  // Offset of feature j's first bin in a histogram laid out [feature][bin][G, H, count].
+  const featureOffset = new Int32Array(f);
+  for (let j = 0; j < f; j++) featureOffset[j] = j * maxBins * 3;
+  const { minSamplesLeaf, minChildWeight, l2, maxDepth, learningRate } = params;
+  if (workspace.cellsOf !== binned && f * maxBins <= 0x10000) {
+    const cells = new Uint16Array(binned.length);
+    for (let base = 0; base < binned.length; base += f)
+      for (let j = 0; j < f; j++) cells[base + j] = j * maxBins + binned[base + j]!;
+    workspace.cells = cells;
+    workspace.cellsOf = binned;
+  }
+  const cells = workspace.cellsOf === binned ? workspace.cells : undefined;
+
+  const acquire = (): Float64Array => {
+    const hist = free.pop();
+    if (hist === undefined) return new Float64Array(histSize);
+    hist.fill(0);
+    return hist;
+  };
+  // One pass over the node's rows, reading each row's bins as one contiguous slice. Every bin
+  // adds its rows in row order, so the sums do not depend on how the loop is arranged.
   const buildHistogram = (from: number, to: number): Float64Array => {
-    const hist = new Float64Array(histSize);
-    for (let r = from; r < to; r++) {
-      const i = rows[r]!;
-      const g = grad[i]!;
-      const h = hess[i]!;
-      const rowBase = i * f;
-      for (const j of features) {
-        const o = (j * maxBins + binned[rowBase + j]!) * 3;
-        hist[o]! += g;
-        hist[o + 1]! += h;
-        hist[o + 2]! += 1;
+    const hist = acquire();
+    if (allFeatures && cells !== undefined) {
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const g = grad[i]!;
+        const h = hess[i]!;
+        const rowBase = i * f;
+        for (let j = 0; j < f; j++) {
+          const o = cells[rowBase + j]! * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
+        }
+      }
+    } else if (allFeatures) {
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const g = grad[i]!;
+        const h = hess[i]!;
+        const rowBase = i * f;
+        for (let j = 0; j < f; j++) {
+          const o = featureOffset[j]! + binned[rowBase + j]! * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
+        }
+      }
+    } else {
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const g = grad[i]!;
+        const h = hess[i]!;
+        const rowBase = i * f;
+        for (let k = 0; k < nFeatures; k++) {
+          const j = features[k]!;
+          const o = featureOffset[j]! + binned[rowBase + j]! * 3;
+          hist[o]! += g;
+          hist[o + 1]! += h;
+          hist[o + 2]! += 1;
+        }
       }
     }
     return hist;
@@ -67,7 +177,8 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
 
   // Breadth-first growth; each node owns a contiguous slice of `rows` and its histogram. A
   // child's histogram is built directly only for the smaller sibling; the larger one is the
-  // parent's minus it, which roughly halves the work below the root.
+  // parent's minus it, which roughly halves the work below the root. The children's gradient
+  // sums are taken during the partition, in the same row order as a separate pass would.
   const tree: GbdtTree = { feature: [], threshold: [], bin: [], left: [], right: [], value: [] };
   const newNode = (): number => {
     tree.feature.push(-1);
@@ -78,43 +189,46 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
     tree.value.push(0);
     return tree.feature.length - 1;
   };
-  const queue: PendingNode[] = [{ id: newNode(), from: 0, to: rows.length, depth: 0, hist: undefined }];
-  const scratch = new Uint32Array(rows.length);
+  let rootG = 0;
+  let rootH = 0;
+  for (let r = 0; r < rows.length; r++) {
+    rootG += grad[rows[r]!]!;
+    rootH += hess[rows[r]!]!;
+  }
+  const queue: PendingNode[] = [
+    { id: newNode(), from: 0, to: rows.length, depth: 0, g: rootG, h: rootH, hist: undefined },
+  ];
   for (let q = 0; q < queue.length; q++) {
     const node = queue[q]!;
-    const { id, from, to, depth } = node;
-    let G = 0;
-    let H = 0;
-    for (let r = from; r < to; r++) {
-      G += grad[rows[r]!]!;
-      H += hess[rows[r]!]!;
-    }
+    const { id, from, to, depth, g: G, h: H } = node;
     const count = to - from;
-    const canSplit = depth < params.maxDepth && count >= 2 * params.minSamplesLeaf;
+    const canSplit = depth < maxDepth && count >= 2 * minSamplesLeaf;
     const hist = canSplit ? (node.hist ?? buildHistogram(from, to)) : undefined;
+    if (!canSplit && node.hist !== undefined) free.push(node.hist);
     node.hist = undefined;
-    const parentScore = (G * G) / (H + params.l2);
+    const parentScore = (G * G) / (H + l2);
     let bestGain = 1e-12;
     let bestFeature = -1;
     let bestBin = -1;
     if (hist !== undefined) {
-      for (const j of features) {
+      for (let k = 0; k < nFeatures; k++) {
+        const j = features[k]!;
         const bins = nBins[j]!;
         let gl = 0;
         let hl = 0;
         let cl = 0;
-        for (let b = 0; b < bins - 1; b++) {
-          const o = (j * maxBins + b) * 3;
+        let o = featureOffset[j]!;
+        for (let b = 0; b < bins - 1; b++, o += 3) {
           gl += hist[o]!;
           hl += hist[o + 1]!;
           cl += hist[o + 2]!;
           const cr = count - cl;
-          if (cl < params.minSamplesLeaf) continue;
-          if (cr < params.minSamplesLeaf) break;
+          if (cl < minSamplesLeaf) continue;
+          if (cr < minSamplesLeaf) break;
           const hr = H - hl;
-          if (hl < params.minChildWeight || hr < params.minChildWeight) continue;
+          if (hl < minChildWeight || hr < minChildWeight) continue;
           const gr = G - gl;
-          const gain = (gl * gl) / (hl + params.l2) + (gr * gr) / (hr + params.l2) - parentScore;
+          const gain = (gl * gl) / (hl + l2) + (gr * gr) / (hr + l2) - parentScore;
           if (gain > bestGain) {
             bestGain = gain;
             bestFeature = j;
@@ -124,18 +238,37 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
       }
     }
     if (bestFeature < 0 || hist === undefined) {
-      tree.value[id] = Math.fround((-G / (H + params.l2)) * params.learningRate) + 0;
+      tree.value[id] = Math.fround((-G / (H + l2)) * learningRate) + 0;
+      leaves.push({ node: id, from, to });
+      if (hist !== undefined) free.push(hist);
       continue;
     }
-    // Stable partition: left rows keep their order, then right rows.
+    // Stable partition: left rows keep their order, then right rows. Branch-free, because the
+    // side of a row is a coin flip the CPU cannot predict: every row is written to both buffers
+    // and only the matching cursor moves. `side · g` is g or a signed zero, and adding a zero
+    // leaves a sum unchanged, so the sums equal those of a branching loop bit for bit.
     let l = from;
     let s = 0;
+    let gl = 0;
+    let hl = 0;
+    let gr = 0;
+    let hr = 0;
     for (let r = from; r < to; r++) {
       const i = rows[r]!;
-      if (binned[i * f + bestFeature]! <= bestBin) rows[l++] = i;
-      else scratch[s++] = i;
+      const left = ((bestBin - binned[i * f + bestFeature]!) >>> 31) ^ 1;
+      const right = 1 - left;
+      const g = grad[i]!;
+      const h = hess[i]!;
+      rows[l] = i;
+      scratch[s] = i;
+      l += left;
+      s += right;
+      gl += left * g;
+      hl += left * h;
+      gr += right * g;
+      hr += right * h;
     }
-    rows.set(scratch.subarray(0, s), l);
+    for (let r = 0; r < s; r++) rows[l + r] = scratch[r]!;
     tree.feature[id] = bestFeature;
     tree.bin[id] = bestBin;
     tree.threshold[id] = binning.edges[bestFeature]![bestBin]!;
@@ -144,17 +277,25 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
     tree.left[id] = left;
     tree.right[id] = right;
     const childDepth = depth + 1;
-    const leftNode: PendingNode = { id: left, from, to: l, depth: childDepth, hist: undefined };
-    const rightNode: PendingNode = { id: right, from: l, to, depth: childDepth, hist: undefined };
+    const leftNode: PendingNode = { id: left, from, to: l, depth: childDepth, g: gl, h: hl, hist: undefined };
+    const rightNode: PendingNode = {
+      id: right,
+      from: l,
+      to,
+      depth: childDepth,
+      g: gr,
+      h: hr,
+      hist: undefined,
+    };
     const childCanSplit = (c: PendingNode): boolean =>
-      childDepth < params.maxDepth && c.to - c.from >= 2 * params.minSamplesLeaf;
+      childDepth < maxDepth && c.to - c.from >= 2 * minSamplesLeaf;
     if (childCanSplit(leftNode) || childCanSplit(rightNode)) {
       const [small, large] = l - from <= to - l ? [leftNode, rightNode] : [rightNode, leftNode];
       const smallHist = buildHistogram(small.from, small.to);
       for (let k = 0; k < histSize; k++) hist[k] = hist[k]! - smallHist[k]!;
       small.hist = smallHist;
       large.hist = hist;
-    }
+    } else free.push(hist);
     queue.push(leftNode, rightNode);
   }
   return tree;

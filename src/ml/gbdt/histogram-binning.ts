@@ -88,6 +88,9 @@ export function binMatrix(binning: Binning, x: FeatureMatrix): Uint8Array {
     throw new MlInputError('x', `has ${cols} columns, the binning was fitted on ${binning.edges.length}`);
   }
   const out = new Uint8Array(n * cols);
-  for (let k = 0; k < n * cols; k++) out[k] = binOf(binning.edges[k % cols]!, x.data[k]!);
+  for (let j = 0; j < cols; j++) {
+    const edges = binning.edges[j]!;
+    for (let k = j; k < n * cols; k += cols) out[k] = binOf(edges, x.data[k]!);
+  }
   return out;
 }
