@@ -22,9 +22,10 @@ export interface DemoSettings {
 
 /**
  * Timings a person can watch: the regime shifts after about two minutes of live traffic, drift is
- * confirmed by three checks in a row (a minute), and the challenger's experiment is decided a few
+ * confirmed by two drifted disjoint windows, and the challenger's experiment is decided a few
  * minutes later. A retraining that comes too early to beat the champion is rejected and retried
- * after the cooldown.
+ * after the cooldown. Hysteresis counts disjoint windows only, so the window is short (40 s, two
+ * checks apart) and two drifted windows of the last three confirm the drift about 80 s after the shift.
  */
 export const DEMO_SETTINGS: DemoSettings = {
   historyBars: 3000,
@@ -33,9 +34,9 @@ export const DEMO_SETTINGS: DemoSettings = {
   units: 500,
   supervisorPolicy: {
     driftCheckInterval: '20s',
-    driftWindow: '90s',
+    driftWindow: '40s',
     minDriftSamples: 300,
-    hysteresis: { breaches: 3, window: 3 },
+    hysteresis: { breaches: 2, window: 3 },
     cooldown: '2m',
     maxRetrainsPerDay: 6,
     retrain: { trainer: 'logreg', windowBars: 1500 },
