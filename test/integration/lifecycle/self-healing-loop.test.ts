@@ -27,6 +27,9 @@ const FAST_POLICY: SupervisorPolicyInput = {
     analysisInterval: '1s',
     minSamplesPerVariant: 200,
     maxSamplesPerVariant: 20_000,
+    // The simulated arms differ by 16 points of accuracy: τ² is planned for an effect of that size
+    // (the default plans for 2 points, which 600 outcomes per arm cannot resolve).
+    minimumDetectableEffect: 0.1,
     maxDuration: '10m',
   },
 };
