@@ -1,8 +1,14 @@
 import { Context } from '@temporalio/activity';
 import {
   createExperiment,
+  endExperiment,
+  ExperimentEndedError,
   getExperiment,
-  setExperimentStatus,
+  LIVE_EXPERIMENT_STATUSES,
+  promoteWinner,
+  raiseExperimentCoverage,
+  setLiveExperimentStatus,
+  type PromoteWinnerInput,
 } from '../db/repositories/experiment.repository';
 import { loadArmAggregates } from '../db/repositories/experiment-metrics.repository';
 import { analyseArms } from '../lifecycle/analyse-arms';
@@ -26,6 +32,22 @@ export function createExperimentActivities({ db }: ActivityDeps) {
     if (!experiment)
       throw permanentFailure(`experiment ${experimentId} does not exist`, 'ExperimentNotFoundError');
     return experiment;
+  };
+  /** Like `load`, for work that only makes sense while the experiment is live (defect: a reset re-ran a finished one). */
+  const loadLive = async (experimentId: string) => {
+    const experiment = await load(experimentId);
+    if (!(LIVE_EXPERIMENT_STATUSES as readonly string[]).includes(experiment.status))
+      throw ended(new ExperimentEndedError(experimentId, experiment.status));
+    return experiment;
+  };
+  /** Runs a repository call, turning "the experiment has ended" into a permanent failure. */
+  const whileLive = async <T>(body: () => Promise<T>): Promise<T> => {
+    try {
+      return await classifyErrors(body);
+    } catch (error) {
+      if (error instanceof ExperimentEndedError) throw ended(error);
+      throw error;
+    }
   };
 
   return {
@@ -72,8 +94,9 @@ export function createExperimentActivities({ db }: ActivityDeps) {
 
     /** Marks the experiment running (routers start splitting traffic on the notification). */
     async startExperiment({ experimentId }: { experimentId: string }): Promise<ExperimentInfo> {
-      const experiment = await load(experimentId);
-      if (experiment.status === 'created') await setExperimentStatus(db, experimentId, 'running');
+      const experiment = await loadLive(experimentId);
+      if (experiment.status === 'created')
+        await whileLive(() => setLiveExperimentStatus(db, experimentId, 'running'));
       const fresh = await load(experimentId);
       return {
         experimentId,
@@ -100,7 +123,7 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       status: 'running' | 'paused';
       note: string;
     }): Promise<void> {
-      await setExperimentStatus(db, experimentId, status, { reason: note });
+      await whileLive(() => setLiveExperimentStatus(db, experimentId, status, { reason: note }));
     },
 
     async setExperimentCoverage({
@@ -110,12 +133,7 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       experimentId: string;
       coverage: number;
     }): Promise<void> {
-      await db
-        .updateTable('experiments')
-        .set({ coverage })
-        .where('experiment_id', '=', experimentId)
-        .where('coverage', '<=', coverage)
-        .execute();
+      await whileLive(() => raiseExperimentCoverage(db, experimentId, coverage));
     },
 
     /** One look: per-arm sums from the tables, then the always-valid test, SRM and guardrails. */
@@ -126,7 +144,7 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       experimentId: string;
       previousPValues: Record<string, number>;
     }): Promise<ExperimentAnalysis> {
-      const experiment = await load(experimentId);
+      const experiment = await loadLive(experimentId);
       const policy = experimentPolicySchema.parse(experiment.policy ?? {});
       // Heartbeat while the scans run: at 10^7 outcomes one look takes longer than the heartbeat timeout.
       const beat = setInterval(() => Context.current().heartbeat(), 10_000);
@@ -146,6 +164,10 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       );
     },
 
+    /**
+     * Ends the experiment (routers stop splitting on the notification). The first end wins: a retry,
+     * or a failure handler after the end was stored, changes nothing.
+     */
     async completeExperiment(input: {
       experimentId: string;
       status: 'completed' | 'stopped' | 'failed';
@@ -153,11 +175,26 @@ export function createExperimentActivities({ db }: ActivityDeps) {
       reason: string;
       results: unknown;
     }): Promise<void> {
-      await setExperimentStatus(db, input.experimentId, input.status, {
-        winner: input.winner,
-        reason: input.reason,
-        results: input.results,
-      });
+      await classifyErrors(() =>
+        endExperiment(db, input.experimentId, input.status, {
+          winner: input.winner,
+          reason: input.reason,
+          results: input.results,
+        }),
+      );
+    },
+
+    /**
+     * Champion → winner, challenger cleared, experiment completed: one transaction, so a database
+     * outage at any point leaves either the whole promotion or none of it, and retrying is safe.
+     * Fails permanently (type AliasConflictError) only when champion was moved by someone else.
+     */
+    async promoteWinner(input: PromoteWinnerInput): Promise<{ promoted: boolean }> {
+      return whileLive(() => promoteWinner(db, input));
     },
   };
+}
+
+function ended(error: ExperimentEndedError) {
+  return permanentFailure(error.message, error.name, { status: error.status });
 }

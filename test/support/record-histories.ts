@@ -19,15 +19,30 @@ import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { sql } from 'kysely';
 import { workflowIds } from '../../src/temporal/shared';
+import type { ExperimentPolicyInput } from '../../src/workflows/policies/experiment-policy';
 import type { SupervisorPolicyInput } from '../../src/workflows/policies/supervisor-policy';
 import {
+  changeAllocationUpdate,
+  concludeExperimentUpdate,
+  experimentStatusQuery,
+  experimentWorkflow,
   healthCheckWorkflow,
   modelSupervisorWorkflow,
+  pauseExperimentUpdate,
   requestRetrainingSignal,
+  resumeExperimentUpdate,
   retrainingWorkflow,
   setPolicyUpdate,
+  stopExperimentUpdate,
   supervisorStatusQuery,
 } from '../../src/workflows';
+import {
+  createChallengerExperiment,
+  feedArmOutcomes,
+  seedExperimentModel,
+  sleep,
+  startExperimentWorkflow,
+} from './experiment-fixtures';
 import {
   insertLivePredictions,
   seedChampion,
@@ -37,6 +52,7 @@ import {
   type TemporalHarness,
 } from './lifecycle-fixtures';
 import { createTestDatabase, stopTestStack, type TestDatabase } from './test-stack';
+import { MANIFEST_PATH, writeManifest } from './workflow-manifest';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
@@ -156,6 +172,33 @@ async function selfHealingLoop(
   if (names.supervisor) await ctx.write(names.supervisor, supervisor);
 }
 
+/** The experiment tests' timings (experiment-workflow.test.ts): one look a second. */
+const FAST_EXPERIMENT: ExperimentPolicyInput = {
+  analysisInterval: '1s',
+  minSamplesPerVariant: 100,
+  maxSamplesPerVariant: 600,
+  maxDuration: '10m',
+};
+
+/** A champion/challenger experiment of its own model, started; resolves once it has looked `looks` times. */
+async function runningExperiment(
+  ctx: Context,
+  model: string,
+  seed: number,
+  policy: ExperimentPolicyInput,
+  options: { coverage?: number } = {},
+) {
+  const looks = 1;
+  await seedExperimentModel(ctx.database, model, seed);
+  const experimentId = await createChallengerExperiment(ctx.database, model, policy, options);
+  const handle = await startExperimentWorkflow(ctx.harness, experimentId);
+  await waitFor(
+    `${looks} look(s) at ${model}`,
+    async () => (await handle.query(experimentStatusQuery)).looks >= looks,
+  );
+  return { experimentId, handle };
+}
+
 const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   /** The whole loop with a better challenger: promoted. */
   async promoted(ctx) {
@@ -268,6 +311,118 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
     await ctx.write('supervisor-continued-as-new-run-2', secondRun);
   },
 
+  /**
+   * Operator pause (LifecycleState paused), resume, a ramp of the allocation, then conclude: the winner
+   * is promoted in one transaction.
+   */
+  async 'experiment-operators'(ctx) {
+    const { handle } = await runningExperiment(ctx, 'replay-exp-ops', 1, FAST_EXPERIMENT, { coverage: 0.5 });
+    await handle.executeUpdate(pauseExperimentUpdate, { args: [{ reason: 'replay fixture' }] });
+    await sleep(2500);
+    await handle.executeUpdate(resumeExperimentUpdate);
+    const resumedAt = (await handle.query(experimentStatusQuery)).looks;
+    await waitFor(
+      'a look after the resume',
+      async () => (await handle.query(experimentStatusQuery)).looks > resumedAt,
+    );
+    await handle.executeUpdate(changeAllocationUpdate, { args: [{ coverage: 0.8 }] });
+    await handle.executeUpdate(concludeExperimentUpdate, {
+      args: [{ winner: 'challenger', reason: 'desk sign-off' }],
+    });
+    const result = await handle.result();
+    if (result.promotedVersion !== 2) throw new Error(`expected v2 promoted, got ${JSON.stringify(result)}`);
+    await ctx.write('experiment-paused-resumed-concluded', handle);
+  },
+
+  /** A better challenger decided by the test and promoted automatically (one promoteWinner transaction). */
+  async 'experiment-promoted-automatically'(ctx) {
+    const { experimentId, handle } = await runningExperiment(ctx, 'replay-exp-auto', 2, FAST_EXPERIMENT);
+    await feedArmOutcomes(
+      ctx.database,
+      experimentId,
+      { control: { accuracy: 0.5 }, challenger: { accuracy: 0.66 } },
+      600,
+      2,
+    );
+    const result = await handle.result();
+    if (result.promotedVersion !== 2) throw new Error(`expected v2 promoted, got ${JSON.stringify(result)}`);
+    await ctx.write('experiment-promoted-automatically', handle);
+  },
+
+  /** A sample-ratio mismatch holds the experiment (critical alert); an operator then stops it. */
+  async 'experiment-srm-held-stopped'(ctx) {
+    const { experimentId, handle } = await runningExperiment(ctx, 'replay-exp-srm', 3, FAST_EXPERIMENT);
+    await feedArmOutcomes(
+      ctx.database,
+      experimentId,
+      { control: { accuracy: 0.55, assignments: 3000 }, challenger: { accuracy: 0.55, assignments: 1200 } },
+      300,
+      4,
+    );
+    await waitFor('the hold', async () =>
+      (await handle.query(experimentStatusQuery)).state === 'held' ? true : undefined,
+    );
+    await handle.executeUpdate(stopExperimentUpdate, { args: [{ reason: 'router misconfigured' }] });
+    await handle.result();
+    await ctx.write('experiment-srm-held-stopped', handle);
+  },
+
+  /** A guardrail breach: stopped at once, alert, traffic back to control. */
+  async 'experiment-guardrail-rolled-back'(ctx) {
+    const { experimentId, handle } = await runningExperiment(ctx, 'replay-exp-guard', 4, {
+      ...FAST_EXPERIMENT,
+      minSamplesPerVariant: 1000,
+      maxSamplesPerVariant: 5000,
+      guardrails: { maxLoss: 0.5 },
+    });
+    await feedArmOutcomes(
+      ctx.database,
+      experimentId,
+      { control: { accuracy: 0.55 }, challenger: { accuracy: 0.55, meanReturn: -0.01 } },
+      300,
+      5,
+    );
+    const result = await handle.result();
+    if (result.status !== 'stopped')
+      throw new Error(`expected a guardrail stop, got ${JSON.stringify(result)}`);
+    await ctx.write('experiment-guardrail-rolled-back', handle);
+  },
+
+  /** Cancelled (as its retraining job's cancellation does): stored as stopped in a non-cancellable scope. */
+  async 'experiment-cancelled'(ctx) {
+    const { handle } = await runningExperiment(ctx, 'replay-exp-cancel', 5, FAST_EXPERIMENT);
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    await ctx.write('experiment-cancelled', handle);
+  },
+
+  /** Continue-as-new after two looks; the second run ends at the deadline carried from the first. */
+  async 'experiment-continued-as-new'(ctx) {
+    const model = 'replay-exp-can';
+    await seedExperimentModel(ctx.database, model, 6);
+    const experimentId = await createChallengerExperiment(ctx.database, model, {
+      ...FAST_EXPERIMENT,
+      maxDuration: '4s',
+    });
+    const handle = await ctx.harness.client.workflow.start(experimentWorkflow, {
+      workflowId: workflowIds.experiment(experimentId),
+      taskQueue: ctx.harness.taskQueue,
+      args: [{ experimentId, continueAsNewAfterLooks: 2 }],
+    });
+    const result = await handle.result();
+    if (result.status !== 'completed')
+      throw new Error(`expected futility at the deadline, got ${JSON.stringify(result)}`);
+    const firstRun = ctx.harness.client.workflow.getHandle(handle.workflowId, handle.firstExecutionRunId);
+    const events = (await firstRun.fetchHistory()).events ?? [];
+    const secondRunId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId;
+    if (!secondRunId) throw new Error('the experiment did not continue as new');
+    await ctx.write('experiment-continued-as-new-run-1', firstRun);
+    await ctx.write(
+      'experiment-continued-as-new-run-2',
+      ctx.harness.client.workflow.getHandle(handle.workflowId, secondRunId),
+    );
+  },
+
   /** The smallest end-to-end path: client → worker → activity → Postgres. */
   async 'health-check'(ctx) {
     const handle = await ctx.harness.client.workflow.start(healthCheckWorkflow, {
@@ -347,6 +502,12 @@ async function main(): Promise<void> {
     await harness.close();
     await database.drop();
     await stopTestStack();
+  }
+  // Every history now replays the current workflow code: that code is what they were recorded with.
+  // (After a partial run the others were not, so the manifest stays as it was.)
+  if (!only.length) {
+    writeManifest('recorded');
+    written.push(path.relative(process.cwd(), MANIFEST_PATH));
   }
   console.log(`wrote\n  ${written.join('\n  ')}`);
 }

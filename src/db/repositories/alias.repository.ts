@@ -39,85 +39,95 @@ export interface AliasMove {
  * Retrying a move that already happened is a no-op, so an activity may run it twice.
  */
 export async function moveAlias(db: Kysely<Database>, input: MoveAliasInput): Promise<AliasMove> {
-  return db.transaction().execute(async (trx) => {
-    const model = await getModel(trx, input.model);
-    // Lock the model row: serialises all alias moves of this model, including the first one.
-    await trx
-      .selectFrom('models')
-      .select('model_id')
-      .where('model_id', '=', model.model_id)
-      .forUpdate()
-      .execute();
-    let target: string | null = null;
-    if (input.version !== null) {
-      const row = await trx
-        .selectFrom('model_versions')
-        .select(['version_id', 'stage'])
-        .where('model_id', '=', model.model_id)
-        .where('version', '=', input.version)
-        .executeTakeFirst();
-      if (!row) throw new VersionNotFoundError(input.model, input.version);
-      target = row.version_id;
-    }
-    const current = await trx
-      .selectFrom('model_aliases')
-      .select('version_id')
-      .where('model_id', '=', model.model_id)
-      .where('alias', '=', input.alias)
-      .executeTakeFirst();
-    const currentId = current?.version_id ?? null;
-    if (currentId === target)
-      return { alias: input.alias, fromVersionId: currentId, toVersionId: target, changed: false };
-    if (input.expectedVersionId !== undefined && input.expectedVersionId !== currentId) {
-      throw new AliasConflictError(input.model, input.alias, input.expectedVersionId, currentId);
-    }
+  return db.transaction().execute((trx) => moveAliasInTransaction(trx, input));
+}
 
-    if (target === null) {
-      await trx
-        .deleteFrom('model_aliases')
-        .where('model_id', '=', model.model_id)
-        .where('alias', '=', input.alias)
-        .execute();
-    } else {
-      await trx
-        .insertInto('model_aliases')
-        .values({
-          model_id: model.model_id,
-          alias: input.alias,
-          version_id: target,
-          updated_at: sql<Date>`now()` as never,
-          updated_by: input.changedBy,
-        })
-        .onConflict((oc) =>
-          oc.columns(['model_id', 'alias']).doUpdateSet({
-            version_id: target,
-            updated_at: sql<Date>`now()` as never,
-            updated_by: input.changedBy,
-          }),
-        )
-        .execute();
-    }
+/**
+ * {@link moveAlias} inside a transaction the caller owns, so that an alias move can commit or roll
+ * back together with other writes (a promotion moves champion, clears challenger and ends the
+ * experiment as one unit).
+ */
+export async function moveAliasInTransaction(
+  trx: Transaction<Database>,
+  input: MoveAliasInput,
+): Promise<AliasMove> {
+  const model = await getModel(trx, input.model);
+  // Lock the model row: serialises all alias moves of this model, including the first one.
+  await trx
+    .selectFrom('models')
+    .select('model_id')
+    .where('model_id', '=', model.model_id)
+    .forUpdate()
+    .execute();
+  let target: string | null = null;
+  if (input.version !== null) {
+    const row = await trx
+      .selectFrom('model_versions')
+      .select(['version_id', 'stage'])
+      .where('model_id', '=', model.model_id)
+      .where('version', '=', input.version)
+      .executeTakeFirst();
+    if (!row) throw new VersionNotFoundError(input.model, input.version);
+    target = row.version_id;
+  }
+  const current = await trx
+    .selectFrom('model_aliases')
+    .select('version_id')
+    .where('model_id', '=', model.model_id)
+    .where('alias', '=', input.alias)
+    .executeTakeFirst();
+  const currentId = current?.version_id ?? null;
+  if (currentId === target)
+    return { alias: input.alias, fromVersionId: currentId, toVersionId: target, changed: false };
+  if (input.expectedVersionId !== undefined && input.expectedVersionId !== currentId) {
+    throw new AliasConflictError(input.model, input.alias, input.expectedVersionId, currentId);
+  }
+
+  if (target === null) {
     await trx
-      .updateTable('model_alias_history')
-      .set({ valid_to: sql<Date>`now()` as never })
+      .deleteFrom('model_aliases')
       .where('model_id', '=', model.model_id)
       .where('alias', '=', input.alias)
-      .where('valid_to', 'is', null)
       .execute();
+  } else {
     await trx
-      .insertInto('model_alias_history')
+      .insertInto('model_aliases')
       .values({
         model_id: model.model_id,
         alias: input.alias,
         version_id: target,
-        valid_from: sql<Date>`now()` as never,
-        changed_by: input.changedBy,
-        reason: input.reason ?? '',
+        updated_at: sql<Date>`now()` as never,
+        updated_by: input.changedBy,
       })
+      .onConflict((oc) =>
+        oc.columns(['model_id', 'alias']).doUpdateSet({
+          version_id: target,
+          updated_at: sql<Date>`now()` as never,
+          updated_by: input.changedBy,
+        }),
+      )
       .execute();
-    await syncStages(trx, model.model_id, [currentId, target]);
-    return { alias: input.alias, fromVersionId: currentId, toVersionId: target, changed: true };
-  });
+  }
+  await trx
+    .updateTable('model_alias_history')
+    .set({ valid_to: sql<Date>`now()` as never })
+    .where('model_id', '=', model.model_id)
+    .where('alias', '=', input.alias)
+    .where('valid_to', 'is', null)
+    .execute();
+  await trx
+    .insertInto('model_alias_history')
+    .values({
+      model_id: model.model_id,
+      alias: input.alias,
+      version_id: target,
+      valid_from: sql<Date>`now()` as never,
+      changed_by: input.changedBy,
+      reason: input.reason ?? '',
+    })
+    .execute();
+  await syncStages(trx, model.model_id, [currentId, target]);
+  return { alias: input.alias, fromVersionId: currentId, toVersionId: target, changed: true };
 }
 
 /** Recomputes the stage of the versions an alias move touched from the aliases they now hold. */

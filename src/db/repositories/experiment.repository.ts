@@ -9,6 +9,7 @@ import type {
   ExperimentVariantRow,
 } from '../tables/experiments.table';
 import { parseDuration } from '../../util/duration';
+import { moveAliasInTransaction } from './alias.repository';
 import { getModel } from './model.repository';
 
 export interface CreateExperimentInput {
@@ -23,6 +24,31 @@ export interface CreateExperimentInput {
   createdBy: string;
   /** Same key, same experiment: lets a retried activity create it once. */
   idempotencyKey?: string;
+}
+
+/** Statuses in which routers split traffic (or may again): at most one per model. */
+export const LIVE_EXPERIMENT_STATUSES = [
+  'created',
+  'running',
+  'paused',
+] as const satisfies ExperimentStatus[];
+export type TerminalExperimentStatus = Exclude<ExperimentStatus, (typeof LIVE_EXPERIMENT_STATUSES)[number]>;
+
+const isLive = (status: ExperimentStatus) => (LIVE_EXPERIMENT_STATUSES as readonly string[]).includes(status);
+
+/**
+ * Thrown when a write meant for a live experiment finds it ended (completed, stopped or failed): a
+ * reset or a stale retry must not bring a finished experiment back to life, so callers treat it as
+ * permanent.
+ */
+export class ExperimentEndedError extends Error {
+  override readonly name = 'ExperimentEndedError';
+  constructor(
+    readonly experimentId: string,
+    readonly status: ExperimentStatus,
+  ) {
+    super(`experiment ${experimentId} has already ended (${status}); it cannot be changed any more`);
+  }
 }
 
 function policyColumns(policy: unknown) {
@@ -86,7 +112,7 @@ export async function createExperiment(
       .selectFrom('experiments')
       .select(['experiment_id', 'name'])
       .where('model_id', '=', model.model_id)
-      .where('status', 'in', ['created', 'running', 'paused'])
+      .where('status', 'in', [...LIVE_EXPERIMENT_STATUSES])
       .executeTakeFirst();
     if (live) {
       throw new RegistryConflictError(
@@ -215,4 +241,175 @@ export async function setExperimentStatus(
     })
     .where('experiment_id', '=', experimentId)
     .execute();
+}
+
+/**
+ * Moves a live experiment between running and paused. Throws {@link ExperimentEndedError} when it has
+ * ended, so that no stale pause or resume can mark a finished experiment running again.
+ */
+export async function setLiveExperimentStatus(
+  db: Kysely<Database>,
+  experimentId: string,
+  status: 'running' | 'paused',
+  fields: { reason?: string } = {},
+): Promise<void> {
+  const updated = await db
+    .updateTable('experiments')
+    .set({
+      status,
+      ...(status === 'running' ? { started_at: sql<Date>`coalesce(started_at, now())` as never } : {}),
+      ...(fields.reason !== undefined ? { completion_reason: fields.reason } : {}),
+    })
+    .where('experiment_id', '=', experimentId)
+    .where('status', 'in', [...LIVE_EXPERIMENT_STATUSES])
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) === 0) await throwIfEnded(db, experimentId);
+}
+
+/** Raises the share of units enrolled in a live experiment (never lowers it). */
+export async function raiseExperimentCoverage(
+  db: Kysely<Database>,
+  experimentId: string,
+  coverage: number,
+): Promise<void> {
+  await throwIfEnded(db, experimentId);
+  await db
+    .updateTable('experiments')
+    .set({ coverage })
+    .where('experiment_id', '=', experimentId)
+    .where('coverage', '<=', coverage)
+    .where('status', 'in', [...LIVE_EXPERIMENT_STATUSES])
+    .execute();
+}
+
+/**
+ * Ends a live experiment. The first end wins: on an experiment that has already ended it changes
+ * nothing and says so (a retried activity, or a failure handler running after the end was stored).
+ */
+export async function endExperiment(
+  db: Kysely<Database>,
+  experimentId: string,
+  status: TerminalExperimentStatus,
+  fields: { winner?: string | null; reason?: string; results?: unknown } = {},
+): Promise<{ ended: boolean; status: ExperimentStatus }> {
+  const updated = await db
+    .updateTable('experiments')
+    .set(endColumns(status, fields))
+    .where('experiment_id', '=', experimentId)
+    .where('status', 'in', [...LIVE_EXPERIMENT_STATUSES])
+    .executeTakeFirst();
+  if (Number(updated.numUpdatedRows) > 0) return { ended: true, status };
+  const row = await db
+    .selectFrom('experiments')
+    .select('status')
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+  if (!row) throw new RegistryConflictError(`experiment ${experimentId} does not exist`);
+  return { ended: false, status: row.status };
+}
+
+export interface PromoteWinnerInput {
+  experimentId: string;
+  model: string;
+  /** The arm that won, its version, and the control arm's version (champion when the experiment began). */
+  winnerVariant: string;
+  winnerVersion: number;
+  winnerVersionId: string;
+  controlVersionId: string;
+  reason: string;
+  results: unknown;
+  changedBy: string;
+}
+
+/**
+ * A promotion as one transaction: champion moves from the control's version to the winner's
+ * (compare-and-set), the challenger alias is cleared if it still points at the winner, and the
+ * experiment is marked completed with its winner. Either all three are stored or none is.
+ *
+ * Idempotent: when a previous attempt committed (and only its answer was lost) it finds the
+ * experiment completed with this winner and changes nothing. Throws {@link AliasConflictError} when
+ * champion was moved by someone else meanwhile (a real conflict, which retrying cannot fix) and
+ * {@link ExperimentEndedError} when the experiment ended otherwise.
+ */
+export async function promoteWinner(
+  db: Kysely<Database>,
+  input: PromoteWinnerInput,
+): Promise<{ promoted: boolean }> {
+  return db.transaction().execute(async (trx) => {
+    // Locked first: a concurrent end (operator stop, another attempt) waits for this one and then
+    // sees it ended.
+    const row = await trx
+      .selectFrom('experiments')
+      .select(['status', 'winner_variant'])
+      .where('experiment_id', '=', input.experimentId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!row) throw new RegistryConflictError(`experiment ${input.experimentId} does not exist`);
+    if (!isLive(row.status)) {
+      if (row.status === 'completed' && row.winner_variant === input.winnerVariant)
+        return { promoted: false };
+      throw new ExperimentEndedError(input.experimentId, row.status);
+    }
+    await moveAliasInTransaction(trx, {
+      model: input.model,
+      alias: 'champion',
+      version: input.winnerVersion,
+      expectedVersionId: input.controlVersionId,
+      changedBy: input.changedBy,
+      reason: input.reason,
+    });
+    const challenger = await trx
+      .selectFrom('model_aliases')
+      .innerJoin('models', 'models.model_id', 'model_aliases.model_id')
+      .select('model_aliases.version_id')
+      .where('models.name', '=', input.model)
+      .where('model_aliases.alias', '=', 'challenger')
+      .executeTakeFirst();
+    // A challenger staged for something else since is not this experiment's to clear.
+    if (challenger?.version_id === input.winnerVersionId) {
+      await moveAliasInTransaction(trx, {
+        model: input.model,
+        alias: 'challenger',
+        version: null,
+        expectedVersionId: input.winnerVersionId,
+        changedBy: input.changedBy,
+        reason: 'promoted to champion',
+      });
+    }
+    await trx
+      .updateTable('experiments')
+      .set(
+        endColumns('completed', {
+          winner: input.winnerVariant,
+          reason: input.reason,
+          results: input.results,
+        }),
+      )
+      .where('experiment_id', '=', input.experimentId)
+      .execute();
+    return { promoted: true };
+  });
+}
+
+function endColumns(
+  status: TerminalExperimentStatus,
+  fields: { winner?: string | null; reason?: string; results?: unknown },
+) {
+  return {
+    status,
+    ended_at: sql<Date>`coalesce(ended_at, now())` as never,
+    ...(fields.winner !== undefined ? { winner_variant: fields.winner } : {}),
+    ...(fields.reason !== undefined ? { completion_reason: fields.reason } : {}),
+    ...(fields.results !== undefined ? { results: JSON.stringify(fields.results) } : {}),
+  };
+}
+
+async function throwIfEnded(db: Kysely<Database>, experimentId: string): Promise<void> {
+  const row = await db
+    .selectFrom('experiments')
+    .select('status')
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+  if (!row) throw new RegistryConflictError(`experiment ${experimentId} does not exist`);
+  if (!isLive(row.status)) throw new ExperimentEndedError(experimentId, row.status);
 }

@@ -81,3 +81,30 @@ export interface ConcludeInput {
   winner: string;
   reason?: string;
 }
+
+/**
+ * What an experiment's run hands to the next when it continues as new (its history would otherwise
+ * reach Temporal's limit): everything the decisions depend on. The deadline is `info.startedAt` plus
+ * the policy's maximum duration, so it is carried with `info` and never moves.
+ */
+export interface ExperimentCarriedState {
+  /** The experiment as `startExperiment` returned it, with the fully resolved policy and current coverage. */
+  info: ExperimentInfo;
+  state: 'running' | 'paused' | 'held';
+  /** Looks over all runs (SRM alerts are keyed by it). */
+  looks: number;
+  /** Always-valid p-values so far: the running minimum continues across runs. */
+  previousPValues: Record<string, number>;
+  analysis?: ExperimentAnalysis;
+}
+
+export interface ExperimentWorkflowInput {
+  experimentId: string;
+  /** Set only by the workflow itself when it continues as new. */
+  carried?: ExperimentCarriedState;
+  /**
+   * Continue as new after this many looks in one run, even if Temporal has not suggested it yet.
+   * @default 500 (about 5,500 events, well below the history limit); tests set a few.
+   */
+  continueAsNewAfterLooks?: number;
+}

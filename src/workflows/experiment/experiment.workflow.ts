@@ -1,29 +1,39 @@
 import {
+  ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
+  ContinueAsNew,
+  continueAsNew,
   isCancellation,
   defineQuery,
   defineUpdate,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { parseDuration } from '../../util/duration';
 import { ExperimentIdKey, LifecycleStateKey, ModelNameKey } from '../../temporal/search-attributes';
-import { analysisActivity, quickActivity } from '../activity-options';
+import { analysisActivity, PERMANENT_ERRORS, quickActivity } from '../activity-options';
 import { decideExperiment } from './experiment-decision';
 import type {
   ChangeAllocationInput,
   ConcludeInput,
   ExperimentAnalysis,
+  ExperimentCarriedState,
   ExperimentEnd,
   ExperimentInfo,
   ExperimentResult,
   ExperimentStatusView,
+  ExperimentWorkflowInput,
 } from './experiment-types';
+
+export type { ExperimentWorkflowInput } from './experiment-types';
 
 export const pauseExperimentUpdate = defineUpdate<ExperimentStatusView, [{ reason?: string }]>('pause');
 export const resumeExperimentUpdate = defineUpdate<ExperimentStatusView, []>('resume');
@@ -34,19 +44,46 @@ export const changeAllocationUpdate = defineUpdate<ExperimentStatusView, [Change
 export const concludeExperimentUpdate = defineUpdate<ExperimentStatusView, [ConcludeInput]>('conclude');
 export const experimentStatusQuery = defineQuery<ExperimentStatusView>('status');
 
-const {
-  startExperiment,
-  setExperimentState,
-  setExperimentCoverage,
-  completeExperiment,
-  moveModelAlias,
-  raiseAlert,
-} = proxyActivities<Activities>(quickActivity);
+/**
+ * The writes that end an experiment. A database failover of a few minutes must not fail them (a
+ * failed end leaves routers splitting traffic, a failed promotion used to be compensated half way),
+ * so attempts are unlimited, bounded by time; a permanent error (a real conflict, an experiment that
+ * has already ended) still ends them at once.
+ */
+const endingActivity = {
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '2 hours',
+  retry: {
+    initialInterval: '1 second',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...PERMANENT_ERRORS, 'ExperimentEndedError'],
+  },
+} satisfies ActivityOptions;
+
+const { startExperiment, setExperimentState, setExperimentCoverage, moveModelAlias, raiseAlert } =
+  proxyActivities<Activities>(quickActivity);
+const { completeExperiment, promoteWinner } = proxyActivities<Activities>(endingActivity);
 const { analyseExperiment } = proxyActivities<Activities>(analysisActivity);
 
-export interface ExperimentWorkflowInput {
-  experimentId: string;
-}
+/**
+ * Behaviour changes made while experiments may be running (docs/operations.md, "Upgrading workflows
+ * safely"): each is taken only by executions that reach it under this code, never by the replay of
+ * a history recorded before it.
+ */
+export const EXPERIMENT_PATCHES = {
+  /** A cancelled experiment is stored as stopped (it stayed running, and routers kept splitting). */
+  stoppedOnCancel: 'experiment-stopped-on-cancel',
+  /** A promotion is one idempotent transaction (it was three activities and a saga). */
+  promoteInOneTransaction: 'experiment-promote-in-one-transaction',
+  /** A pause or SRM hold that arrives during a look wins over what the look decided. */
+  pauseWinsOverLook: 'experiment-pause-wins-over-look',
+  /** Pause and resume update the LifecycleState search attribute. */
+  lifecycleOnPause: 'experiment-lifecycle-on-pause',
+  /** Long experiments continue as new, carrying their state. */
+  continueAsNew: 'experiment-continue-as-new',
+} as const;
+
+const DEFAULT_LOOKS_PER_RUN = 500;
 
 /**
  * One experiment (`experiment:<id>`): created → running → analysed on an interval with the always-valid
@@ -56,14 +93,17 @@ export interface ExperimentWorkflowInput {
  */
 export async function experimentWorkflow({
   experimentId,
+  carried,
+  continueAsNewAfterLooks = DEFAULT_LOOKS_PER_RUN,
 }: ExperimentWorkflowInput): Promise<ExperimentResult> {
-  let info: ExperimentInfo | undefined;
-  let state: ExperimentStatusView['state'] = 'starting';
-  let analysis: ExperimentAnalysis | undefined;
-  let looks = 0;
+  let info: ExperimentInfo | undefined = carried?.info;
+  let state: ExperimentStatusView['state'] = carried?.state ?? 'starting';
+  let analysis: ExperimentAnalysis | undefined = carried?.analysis;
+  let looks = carried?.looks ?? 0;
+  let looksThisRun = 0;
   let end: ExperimentEnd | undefined;
   let wake = false;
-  const previousPValues: Record<string, number> = {};
+  const previousPValues: Record<string, number> = { ...carried?.previousPValues };
   const view = (): ExperimentStatusView => ({
     experimentId,
     model: info?.model,
@@ -84,6 +124,8 @@ export async function experimentWorkflow({
     async (input) => {
       if (state === 'running') {
         state = 'paused';
+        if (patched(EXPERIMENT_PATCHES.lifecycleOnPause))
+          upsertSearchAttributes([{ key: LifecycleStateKey, value: 'paused' }]);
         await setExperimentState({
           experimentId,
           status: 'paused',
@@ -99,6 +141,8 @@ export async function experimentWorkflow({
     async () => {
       if (state === 'paused' || state === 'held') {
         state = 'running';
+        if (patched(EXPERIMENT_PATCHES.lifecycleOnPause))
+          upsertSearchAttributes([{ key: LifecycleStateKey, value: 'running' }]);
         await setExperimentState({ experimentId, status: 'running', note: 'resumed by operator' });
         wake = true;
       }
@@ -166,8 +210,24 @@ export async function experimentWorkflow({
   try {
     return await runExperiment();
   } catch (error) {
-    // Routers split traffic while the row says running: a failed workflow must not leave it so.
-    if (!isCancellation(error)) {
+    if (error instanceof ContinueAsNew) throw error;
+    // Routers split traffic while the row says running: neither a failed nor a cancelled workflow
+    // may leave it so. (Cancelling a retraining job cancels its experiment.)
+    if (isCancellation(error)) {
+      if (patched(EXPERIMENT_PATCHES.stoppedOnCancel)) {
+        await CancellationScope.nonCancellable(() =>
+          completeExperiment({
+            experimentId,
+            status: 'stopped',
+            winner: null,
+            reason: 'cancelled: the experiment workflow (or the job that started it) was cancelled',
+            results: analysis ?? null,
+          }),
+        );
+        upsertSearchAttributes([{ key: LifecycleStateKey, value: 'stopped' }]);
+        state = 'done';
+      }
+    } else {
       await CancellationScope.nonCancellable(() =>
         completeExperiment({
           experimentId,
@@ -182,22 +242,45 @@ export async function experimentWorkflow({
   }
 
   async function runExperiment(): Promise<ExperimentResult> {
-    info = await startExperiment({ experimentId });
-    state = 'running';
+    const experiment = info ?? (await startExperiment({ experimentId }));
+    info = experiment;
+    if (state === 'starting') state = 'running';
     upsertSearchAttributes([
       { key: ExperimentIdKey, value: experimentId },
-      { key: ModelNameKey, value: info.model },
-      { key: LifecycleStateKey, value: 'running' },
+      { key: ModelNameKey, value: experiment.model },
+      { key: LifecycleStateKey, value: state },
     ]);
-    const policy = info.policy;
+    // The policy arrives fully resolved (parsed with its defaults by the activity, so it is in the
+    // history, or carried from the previous run): changing a default never changes a replay.
+    const { policy, startedAt } = experiment;
     const interval = parseDuration(policy.analysisInterval);
     const maxDuration = parseDuration(policy.maxDuration);
-    const startedAt = info.startedAt;
 
     // The maximum duration is wall time from the start: pausing or holding does not extend the deadline,
     // so an experiment nobody resumes still ends.
     const deadline = startedAt + maxDuration;
     while (!end) {
+      if (
+        (looksThisRun >= continueAsNewAfterLooks || workflowInfo().continueAsNewSuggested) &&
+        patched(EXPERIMENT_PATCHES.continueAsNew)
+      ) {
+        // Updates in flight finish first (their activities belong to this run). A stop or conclude
+        // waits for the end, so it ends this run instead.
+        await condition(() => allHandlersFinished() || !!end);
+        if (end) break;
+        const next: ExperimentCarriedState = {
+          info: experiment,
+          state: state as ExperimentCarriedState['state'],
+          looks,
+          previousPValues,
+          ...(analysis ? { analysis } : {}),
+        };
+        return continueAsNew<typeof experimentWorkflow>({
+          experimentId,
+          carried: next,
+          continueAsNewAfterLooks,
+        });
+      }
       await condition(
         () => wake || !!end,
         Math.max(1, state === 'running' ? Math.min(interval, deadline - Date.now()) : deadline - Date.now()),
@@ -213,7 +296,11 @@ export async function experimentWorkflow({
       // An operator's stop or conclude that arrived during the look wins over what the look decided.
       if (end) break;
       looks++;
+      looksThisRun++;
       for (const c of analysis.comparisons) previousPValues[c.variant] = c.pValue;
+      // Likewise a pause that arrived during the look: the look is kept (its p-values are valid at
+      // any time), but nothing is decided on it while nobody wants decisions.
+      if (state !== 'running' && patched(EXPERIMENT_PATCHES.pauseWinsOverLook)) continue;
       const decision = decideExperiment(analysis, policy, Date.now() - startedAt, maxDuration);
       if (decision?.kind === 'srm') {
         state = 'held';
@@ -222,9 +309,9 @@ export async function experimentWorkflow({
         await raiseAlert({
           severity: 'critical',
           kind: 'sample_ratio_mismatch',
-          model: info.model,
+          model: experiment.model,
           experimentId,
-          message: `${info.model}: experiment ${experimentId} held — ${decision.reason}; check the routing before resuming`,
+          message: `${experiment.model}: experiment ${experimentId} held — ${decision.reason}; check the routing before resuming`,
           details: { srm: analysis.srm },
           dedupeKey: `srm:${experimentId}:${looks}`,
         });
@@ -235,7 +322,7 @@ export async function experimentWorkflow({
 
     state = 'finishing';
     upsertSearchAttributes([{ key: LifecycleStateKey, value: 'finishing' }]);
-    const result = await CancellationScope.nonCancellable(() => finish(info!, end!, analysis));
+    const result = await CancellationScope.nonCancellable(() => finish(experiment, end!, analysis));
     state = 'done';
     upsertSearchAttributes([
       { key: LifecycleStateKey, value: result.promotedVersion !== undefined ? 'promoted' : 'completed' },
@@ -284,9 +371,49 @@ async function finish(
     return base;
   }
 
-  // Saga: each step that succeeded registers how to undo it; a later failure undoes them in reverse.
-  const compensations: Array<() => Promise<unknown>> = [];
   const changedBy = workflowInfo().workflowId;
+  if (patched(EXPERIMENT_PATCHES.promoteInOneTransaction)) {
+    try {
+      await promoteWinner({
+        experimentId: info.experimentId,
+        model: info.model,
+        winnerVariant: winner.variant,
+        winnerVersion: winner.version,
+        winnerVersionId: winner.versionId,
+        controlVersionId: control.versionId,
+        reason: end.reason,
+        results: analysis ?? null,
+        changedBy,
+      });
+    } catch (error) {
+      // Nothing to undo (the transaction stored all or nothing). Only a real conflict — champion
+      // moved by someone else during the experiment — is answered here; anything else fails the run.
+      if (failureType(error) !== 'AliasConflictError') throw error;
+      const reason = `${end.reason}; not promoted: champion was moved by someone else during the experiment`;
+      await raiseAlert({
+        severity: 'warning',
+        kind: 'promotion_conflict',
+        model: info.model,
+        experimentId: info.experimentId,
+        message: `${info.model}: ${winner.variant} won experiment ${info.experimentId} but was not promoted — champion moved meanwhile`,
+        details: { winner: winner.variant, expectedChampionVersionId: control.versionId },
+        dedupeKey: `promotion_conflict:${info.experimentId}`,
+      });
+      await completeExperiment({
+        experimentId: info.experimentId,
+        status,
+        winner: winner.variant,
+        reason,
+        results: analysis ?? null,
+      });
+      return { ...base, reason };
+    }
+    return { ...base, promotedVersion: winner.version };
+  }
+
+  // Before EXPERIMENT_PATCHES.promoteInOneTransaction (kept for the replay of running experiments): a
+  // saga in which each step that succeeded registers how to undo it.
+  const compensations: Array<() => Promise<unknown>> = [];
   try {
     await moveModelAlias({
       model: info.model,
@@ -325,4 +452,11 @@ async function finish(
     throw error;
   }
   return { ...base, promotedVersion: winner.version };
+}
+
+/** The type of the application error an activity failed with (undefined for timeouts and the like). */
+function failureType(error: unknown): string | undefined {
+  return error instanceof ActivityFailure && error.cause instanceof ApplicationFailure
+    ? (error.cause.type ?? undefined)
+    : undefined;
 }

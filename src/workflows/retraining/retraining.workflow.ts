@@ -279,7 +279,11 @@ async function runJob(input: RetrainingInput, job: BegunJob, staged: Staged): Pr
   const outcome = await executeChild(experimentWorkflow, {
     workflowId: workflowIds.experiment(experimentId),
     args: [{ experimentId }],
-    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    // Cancel, not terminate: a terminated experiment could stop half way through its end, and a
+    // cancelled one stores itself as stopped. Never a second run of an experiment that has run
+    // (a reset of this job would otherwise start a finished experiment again).
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: [
       { key: ModelNameKey, value: input.model },
       { key: ExperimentIdKey, value: experimentId },

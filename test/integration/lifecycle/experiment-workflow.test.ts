@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { moveAlias } from '../../../src/db/repositories/alias.repository';
 import { getVersion } from '../../../src/db/repositories/version.repository';
 import type { ExperimentPolicyInput } from '../../../src/workflows/policies/experiment-policy';
 import {
@@ -180,6 +181,48 @@ describe('experimentWorkflow (real Temporal, real Postgres)', function () {
       );
       const history = await handle.describe();
       assert.equal(history.status.name, 'COMPLETED');
+    },
+  );
+
+  scenario(
+    'a winner whose champion was moved meanwhile is not promoted: nothing to undo, the end says why, an alert is raised',
+    async () => {
+      const model = 'exp-conflict';
+      const { experimentId, handle } = await setUp(model, 2, FAST);
+      await waitForLooks(handle, 1);
+      // An operator takes champion away from the control's version during the experiment.
+      await moveAlias(database.db, {
+        model,
+        alias: 'champion',
+        version: null,
+        changedBy: 'operator',
+        reason: 'manual',
+      });
+      await feedArmOutcomes(
+        database,
+        experimentId,
+        { control: { accuracy: 0.5 }, challenger: { accuracy: 0.66 } },
+        600,
+        2,
+      );
+
+      const result = await handle.result();
+      assert.equal(result.status, 'completed');
+      assert.equal(result.winner, 'challenger');
+      assert.equal(result.promotedVersion, undefined);
+      assert.match(
+        result.reason,
+        /; not promoted: champion was moved by someone else during the experiment$/,
+      );
+      const row = await experimentRow(database, experimentId);
+      assert.equal(row.status, 'completed');
+      assert.equal(row.completion_reason, result.reason);
+      assert.deepEqual(await aliasVersions(database, model), [['challenger', 2]]);
+      assert.deepEqual(await aliasMovesBy(database, experimentId), [], 'no move and no compensation');
+      assert.deepEqual(
+        (await alertsOf(database, experimentId)).map((a) => [a.kind, a.severity]),
+        [['promotion_conflict', 'warning']],
+      );
     },
   );
 

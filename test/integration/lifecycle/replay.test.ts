@@ -26,6 +26,31 @@ function load(file: string): History {
 const workflowTypeOf = (history: History) =>
   history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
 
+const decode = (payload: { data?: Uint8Array | null } | null | undefined): unknown =>
+  payload?.data ? JSON.parse(Buffer.from(payload.data).toString('utf8')) : undefined;
+
+/** The branches of the experiment workflow a history went through, read from its events. */
+function experimentBranchesOf(history: History): Set<string> {
+  const branches = new Set<string>();
+  for (const event of history.events ?? []) {
+    const update = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name;
+    if (update) branches.add(update);
+    const scheduled = event.activityTaskScheduledEventAttributes;
+    if (scheduled?.activityType?.name === 'raiseAlert') {
+      const kind = (decode(scheduled.input?.payloads?.[0]) as { kind?: string } | undefined)?.kind;
+      if (kind === 'sample_ratio_mismatch') branches.add('srm-hold');
+      if (kind === 'guardrail_breach') branches.add('guardrail-rollback');
+    }
+    if (scheduled?.activityType?.name === 'promoteWinner') branches.add('promotion');
+    if (event.workflowExecutionCanceledEventAttributes) branches.add('cancellation');
+    if (event.workflowExecutionContinuedAsNewEventAttributes) branches.add('continue-as-new');
+    const started = event.workflowExecutionStartedEventAttributes;
+    if (started && (decode(started.input?.payloads?.[0]) as { carried?: unknown } | undefined)?.carried)
+      branches.add('carried-state');
+  }
+  return branches;
+}
+
 describe('replay of recorded workflow histories (determinism, no server)', function () {
   this.timeout(60_000);
 
@@ -55,6 +80,33 @@ describe('replay of recorded workflow histories (determinism, no server)', funct
         `no history of ${type} in ${HISTORIES_DIR}; run test/support/record-histories.ts`,
       );
     }
+  });
+
+  it('has a recorded history of every branch of the experiment workflow', () => {
+    const covered = new Set<string>();
+    for (const file of files) {
+      const history = load(file);
+      if (workflowTypeOf(history) === 'experimentWorkflow')
+        for (const branch of experimentBranchesOf(history)) covered.add(branch);
+    }
+    const branches = [
+      'pause',
+      'resume',
+      'stop',
+      'conclude',
+      'changeAllocation',
+      'srm-hold',
+      'guardrail-rollback',
+      'promotion',
+      'cancellation',
+      'continue-as-new',
+      'carried-state',
+    ];
+    assert.deepEqual(
+      branches.filter((b) => !covered.has(b)),
+      [],
+      `experiment branches without a recorded history; run test/support/record-histories.ts`,
+    );
   });
 
   for (const file of files) {

@@ -1,0 +1,215 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { createExperiment } from '../../../src/db/repositories/experiment.repository';
+import { loadRoutingConfigRows } from '../../../src/db/repositories/routing-config.repository';
+import { workflowIds } from '../../../src/temporal/shared';
+import { experimentStatusQuery, retrainingWorkflow } from '../../../src/workflows';
+import { experimentRow } from '../../support/experiment-fixtures';
+import { seedChampion, startHarness, waitFor, type TemporalHarness } from '../../support/lifecycle-fixtures';
+import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
+
+/** A market whose regime changes after the champion's training window: the candidate passes its gate. */
+const SHIFTED_MARKET = {
+  seed: 3,
+  bars: 3200,
+  trainBars: 2000,
+  shift: { atBar: 2000, regime: 'mean-reverting' as const, volatilityMultiplier: 2.5 },
+};
+
+/**
+ * A retraining job and its experiment child under operator actions (issue 15):
+ * - `temporal workflow cancel --workflow-id retrain:<m>:<n>` during the experiment (defect 3): the
+ *   child is cancelled with it and must store itself as stopped, so that routers stop splitting and
+ *   the model can have its next experiment;
+ * - a reset of a finished job (defect 11): the replayed job must not start its experiment again.
+ */
+describe('a retraining job and its experiment child (real Temporal, real Postgres)', function () {
+  this.timeout(180_000);
+  let database: TestDatabase;
+  let harness: TemporalHarness;
+
+  before(async function () {
+    this.timeout(180_000);
+    database = await createTestDatabase();
+    harness = await startHarness(database);
+  });
+  after(async function () {
+    this.timeout(60_000);
+    await harness?.close();
+    await database?.drop();
+  });
+
+  async function startJob(model: string, experiment: Record<string, unknown>) {
+    return harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining(model, 1),
+      taskQueue: harness.taskQueue,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'experiment child test',
+          requestedBy: 'test',
+          trainer: 'logreg',
+          windowBars: 1000,
+          experiment: { analysisInterval: '1s', minSamplesPerVariant: 100, ...experiment },
+        },
+      ],
+    });
+  }
+
+  it('a terminated job cancels its experiment (REQUEST_CANCEL), which then stores itself as stopped', async () => {
+    const model = 'terminate-job';
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const job = await startJob(model, { maxDuration: '1h' });
+    const experiment = await waitFor(
+      'the job to start its experiment',
+      () =>
+        database.db
+          .selectFrom('experiments')
+          .innerJoin('models', 'models.model_id', 'experiments.model_id')
+          .select(['experiments.experiment_id'])
+          .where('models.name', '=', model)
+          .where('experiments.status', '=', 'running')
+          .executeTakeFirst(),
+      150_000,
+    );
+    const experimentHandle = harness.client.workflow.getHandle(
+      workflowIds.experiment(experiment.experiment_id),
+    );
+    await waitFor('a look at the experiment', async () => {
+      const view = await experimentHandle.query(experimentStatusQuery);
+      return view.looks >= 1;
+    });
+    // `temporal workflow terminate`: the job runs no more code; the parent close policy acts for it.
+    await job.terminate('test: terminate the job during its experiment');
+    const row = await waitFor(
+      'the experiment to be stored as stopped',
+      async () => {
+        const r = await experimentRow(database, experiment.experiment_id);
+        return r.status === 'stopped' ? r : undefined;
+      },
+      10_000,
+      100,
+    );
+    assert.match(row.completion_reason ?? '', /^cancelled/);
+    await waitFor(
+      'the experiment workflow to end as cancelled',
+      async () => ((await experimentHandle.describe()).status.name === 'CANCELLED' ? true : undefined),
+      10_000,
+    );
+  });
+
+  it('a reset of a finished job does not run its experiment again (REJECT_DUPLICATE)', async () => {
+    const model = 'reset-job';
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    // No traffic: the experiment ends for futility after 2 s and the job rejects the challenger.
+    const job = await startJob(model, { maxDuration: '2s' });
+    await job.result();
+    const history = await job.fetchHistory();
+    const startChild = history.events!.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!;
+    const experimentWorkflowId = startChild.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId!;
+    const experimentId = experimentWorkflowId.replace(/^experiment:/, '');
+    const experimentBefore = await harness.client.workflow.getHandle(experimentWorkflowId).describe();
+    const rowBefore = await experimentRow(database, experimentId);
+    assert.equal(rowBefore.status, 'completed');
+
+    // What "Reset" in the UI or `temporal workflow reset` does: back to the workflow task that
+    // started the child, which the new run then executes again.
+    const resetTo = [...history.events!]
+      .reverse()
+      .find((e) => Number(e.eventId) < Number(startChild.eventId) && e.workflowTaskCompletedEventAttributes)!;
+    const { runId } = await harness.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: job.workflowId, runId: job.firstExecutionRunId },
+      reason: 'test: reset a finished job',
+      workflowTaskFinishEventId: resetTo.eventId,
+      requestId: randomUUID(),
+    });
+    const resetRun = harness.client.workflow.getHandle(job.workflowId, runId!);
+    await resetRun.result().catch(() => undefined);
+    const resetHistory = await resetRun.fetchHistory();
+    assert.ok(
+      resetHistory.events!.some((e) => e.startChildWorkflowExecutionFailedEventAttributes),
+      'the reset run tried to start the experiment again and was refused',
+    );
+
+    const experimentAfter = await harness.client.workflow.getHandle(experimentWorkflowId).describe();
+    assert.equal(experimentAfter.runId, experimentBefore.runId, 'no second run of the experiment');
+    assert.deepEqual(await experimentRow(database, experimentId), rowBefore, 'the stored end is untouched');
+  });
+
+  it('ends the experiment as stopped within seconds; routers stop splitting; a new experiment can start', async () => {
+    const model = 'cancel-job';
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    // Nobody sends traffic and the experiment would run for an hour: only the cancel ends it.
+    const job = await startJob(model, { maxDuration: '1h' });
+    const experiment = await waitFor(
+      'the job to start its experiment',
+      () =>
+        database.db
+          .selectFrom('experiments')
+          .innerJoin('models', 'models.model_id', 'experiments.model_id')
+          .select(['experiments.experiment_id'])
+          .where('models.name', '=', model)
+          .where('experiments.status', '=', 'running')
+          .executeTakeFirst(),
+      150_000,
+    );
+    const experimentHandle = harness.client.workflow.getHandle(
+      workflowIds.experiment(experiment.experiment_id),
+    );
+    await waitFor('a look at the experiment', async () => {
+      const view = await experimentHandle.query(experimentStatusQuery);
+      return view.looks >= 1;
+    });
+    const live = await loadRoutingConfigRows(database.db);
+    assert.ok(
+      live.experiments.some((e) => e.experimentId === experiment.experiment_id),
+      'routers split traffic while it runs',
+    );
+
+    // What `temporal workflow cancel` does.
+    const cancelledAt = Date.now();
+    await job.cancel();
+    const row = await waitFor(
+      'the experiment to be stored as stopped',
+      async () => {
+        const r = await experimentRow(database, experiment.experiment_id);
+        return r.status === 'stopped' ? r : undefined;
+      },
+      10_000,
+      100,
+    );
+    const tookMs = Date.now() - cancelledAt;
+    assert.ok(tookMs < 10_000, `stopped ${tookMs} ms after the cancel`);
+    assert.match(row.completion_reason ?? '', /^cancelled/);
+    assert.ok(row.ended_at);
+    await waitFor(
+      'the experiment workflow to end as cancelled',
+      async () => ((await experimentHandle.describe()).status.name === 'CANCELLED' ? true : undefined),
+      10_000,
+    );
+    await assert.rejects(job.result(), /cancel/i);
+
+    const after = await loadRoutingConfigRows(database.db);
+    assert.deepEqual(
+      after.experiments.filter((e) => e.experimentId === experiment.experiment_id),
+      [],
+      'routers no longer split traffic for it',
+    );
+
+    // The one-live-experiment-per-model rule no longer blocks the model.
+    const next = await createExperiment(database.db, {
+      model,
+      name: `${model}: the next experiment`,
+      variants: [
+        { variant: 'control', version: 1, weight: 0.5, isControl: true },
+        { variant: 'challenger', version: 2, weight: 0.5, isControl: false },
+      ],
+      policy: {},
+      createdBy: 'test',
+    });
+    assert.equal(next.status, 'created');
+  });
+});
