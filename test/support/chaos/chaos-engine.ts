@@ -4,6 +4,8 @@ import { upsertBars } from '../../../src/db/repositories/market-bars.repository'
 import { computeFeatures, type OhlcvBar } from '../../../src/ml';
 import { createRng } from '../../../src/stats';
 
+const PREDICTIONS_PER_BAR = 4;
+
 export interface ChaosEngineOptions {
   db: () => Kysely<Database>;
   routerUrl: string;
@@ -37,7 +39,8 @@ export function startChaosEngine(options: ChaosEngineOptions): ChaosEngine {
   const unsent: Array<{ predictionId: string; correct: boolean; return: number; signalGenerated: boolean }> =
     [];
   const counters = { predictions: 0, outcomes: 0, errors: 0 };
-  let previous: { predictionId: string; output: number; close: number } | undefined;
+  let previous: Array<{ predictionId: string; output: number; close: number }> = [];
+  let barsToStore: OhlcvBar[] = [];
   let next = options.start;
   let stopped = false;
   const headers = { 'content-type': 'application/json', authorization: `Bearer ${options.engineToken}` };
@@ -57,48 +60,85 @@ export function startChaosEngine(options: ChaosEngineOptions): ChaosEngine {
   const tick = async (): Promise<void> => {
     const bar = options.bars[next];
     if (!bar) return;
-    await upsertBars(options.db(), options.symbol, '1h', [{ ...bar, ts: new Date(bar.ts) }]);
-    if (previous) {
-      const change = bar.close / previous.close - 1;
-      const predictedUp = previous.output >= 0.5;
+    // Bars are stored ten at a time (retraining reads them; one round trip a bar would pace the engine).
+    barsToStore.push(bar);
+    if (barsToStore.length >= 10) {
+      await upsertBars(
+        options.db(),
+        options.symbol,
+        '1h',
+        barsToStore.map((b) => ({ ...b, ts: new Date(b.ts) })),
+      );
+      barsToStore = [];
+    }
+    for (const made of previous) {
+      const change = bar.close / made.close - 1;
+      const predictedUp = made.output >= 0.5;
       unsent.push({
-        predictionId: previous.predictionId,
+        predictionId: made.predictionId,
         correct: predictedUp === change > 0,
         return: (predictedUp ? 1 : -1) * change,
-        signalGenerated: Math.abs(previous.output - 0.5) > 0.05,
+        signalGenerated: Math.abs(made.output - 0.5) > 0.05,
       });
-      previous = undefined;
     }
+    previous = [];
     const row = computeFeatures(options.bars.slice(Math.max(0, next - 40), next + 1)).rows.at(-1);
     next++;
     if (row) {
-      const prediction = (await post('/v1/predict', {
-        model: options.model,
-        unitId: `acct-${Math.floor(rng.next() * options.units)}`,
-        features: row.values,
-      })) as { predictionId: string; output: number };
-      counters.predictions++;
-      previous = { predictionId: prediction.predictionId, output: prediction.output, close: bar.close };
-    }
-    if (unsent.length) {
-      const batch = unsent.splice(0, 500);
-      try {
-        const answer = (await post('/v1/outcomes', { outcomes: batch })) as {
-          results: Array<{ predictionId: string; status: string }>;
-        };
-        for (const result of answer.results) {
-          if (result.status === 'recorded' || result.status === 'duplicate') {
-            acknowledged.add(result.predictionId.toLowerCase());
-            counters.outcomes++;
-          }
-        }
-      } catch (error) {
-        // Not acknowledged: it is the engine's to send again (unless the router lost the prediction).
-        if (unsent.length < 5_000) unsent.unshift(...batch);
-        throw error;
+      // Several accounts trade each bar, as the engine's units do.
+      const answers = await Promise.allSettled(
+        Array.from({ length: PREDICTIONS_PER_BAR }, () =>
+          post('/v1/predict', {
+            model: options.model,
+            unitId: `acct-${Math.floor(rng.next() * options.units)}`,
+            features: row.values,
+          }),
+        ),
+      );
+      for (const answer of answers) {
+        if (answer.status !== 'fulfilled') continue;
+        const prediction = answer.value as { predictionId: string; output: number };
+        counters.predictions++;
+        previous.push({ predictionId: prediction.predictionId, output: prediction.output, close: bar.close });
       }
+      const failed = answers.find((a) => a.status === 'rejected');
+      if (failed) throw failed.reason;
     }
   };
+
+  // Outcomes go in their own loop: a report waits for its prediction's log and a commit, and must
+  // not pace the predictions.
+  const sendOutcomes = async (): Promise<void> => {
+    const batch = unsent.splice(0, 500);
+    try {
+      const answer = (await post('/v1/outcomes', { outcomes: batch })) as {
+        results: Array<{ predictionId: string; status: string }>;
+      };
+      for (const result of answer.results) {
+        if (result.status === 'recorded' || result.status === 'duplicate') {
+          acknowledged.add(result.predictionId.toLowerCase());
+          counters.outcomes++;
+        }
+      }
+    } catch (error) {
+      // Not acknowledged: it is the engine's to send again (unless the router lost the prediction).
+      if (unsent.length < 20_000) unsent.unshift(...batch);
+      throw error;
+    }
+  };
+  const outcomeLoop = (async () => {
+    while (!stopped || unsent.length) {
+      if (unsent.length) {
+        try {
+          await sendOutcomes();
+        } catch {
+          counters.errors++;
+          if (stopped) return;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      } else await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
 
   const loop = (async () => {
     while (!stopped && next < options.bars.length) {
@@ -118,6 +158,7 @@ export function startChaosEngine(options: ChaosEngineOptions): ChaosEngine {
     async stop() {
       stopped = true;
       await loop;
+      await outcomeLoop;
     },
   };
 }

@@ -5,6 +5,7 @@ import { upsertBars } from '../../../src/db/repositories/market-bars.repository'
 import { trainModelVersion } from '../../../src/lifecycle/train-model-version';
 import { generateSyntheticMarket } from '../../../src/ml';
 import { createRng } from '../../../src/stats';
+import { listExperiments } from '../../../src/db/repositories/experiment.repository';
 import { recentJobs } from '../../../src/db/repositories/retraining-job.repository';
 import { ensureSupervisor, requestManualRetraining } from '../../../src/temporal/lifecycle-client';
 import { workflowIds } from '../../../src/temporal/shared';
@@ -67,6 +68,9 @@ export interface RunReport {
   faults: string[];
   violations: string[];
   jobs: number;
+  /** Experiments by how they ended, e.g. "completed:challenger", "stopped". */
+  experiments: string[];
+  predictions: number;
   outcomesAcknowledged: number;
   seconds: number;
 }
@@ -94,6 +98,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       reports.push(report);
       options.log(
         `chaos: run ${run} ${report.model}: ${report.faults.length} faults, ${report.jobs} jobs, ` +
+          `experiments [${report.experiments.join(', ')}], ${report.predictions} predictions, ` +
+          `${report.outcomesAcknowledged} outcomes acknowledged, ` +
           `${report.violations.length} violations, ${report.seconds} s` +
           (report.violations.length ? `\n  ${report.violations.join('\n  ')}` : ''),
       );
@@ -165,6 +171,7 @@ async function oneRun(stack: ChaosStack, run: number, options: ChaosOptions): Pr
     engineToken: stack.engineToken,
   };
 
+  const monitor = monitorRouter(stack, model, violations);
   // The fault window: at exponential gaps, a SIGKILL (restarted after a short outage) or an operator action.
   const faultsEnd = Date.now() + options.runMs;
   for (;;) {
@@ -195,6 +202,7 @@ async function oneRun(stack: ChaosStack, run: number, options: ChaosOptions): Pr
   }
   await sleep(Math.max(0, faultsEnd - Date.now()));
   await stack.ensureUp();
+  await monitor.stop();
   // Traffic stops, so drift stops; a running experiment ends at its maximum duration at the latest.
   await engine.stop();
   const maxDurationMs = parseDuration(CHAOS_POLICY.experiment!.maxDuration as string);
@@ -250,8 +258,57 @@ async function oneRun(stack: ChaosStack, run: number, options: ChaosOptions): Pr
     faults,
     violations: [...new Set(violations)],
     jobs,
+    experiments: (await listExperiments(stack.db.db, { model })).map(
+      (e) => `${e.status}${e.winner_variant ? `:${e.winner_variant}` : ''}`,
+    ),
+    predictions: engine.stats().predictions,
     outcomesAcknowledged: engine.acknowledged.size,
     seconds: Math.round((Date.now() - started) / 1000),
+  };
+}
+
+/** Time a router may take to stop splitting for an experiment whose workflow closed (reload, a restart of PostgreSQL). */
+const ROUTER_GRACE_MS = 15_000;
+
+/**
+ * During the fault window, every two seconds: the experiment the router serves for the model must
+ * have a running workflow, or one that closed less than {@link ROUTER_GRACE_MS} ago.
+ */
+function monitorRouter(stack: ChaosStack, model: string, violations: string[]): { stop(): Promise<void> } {
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      await sleep(2_000);
+      try {
+        const response = await fetch(`${stack.routerUrl}/admin/config`, {
+          headers: { authorization: `Bearer ${stack.adminToken}` },
+          signal: AbortSignal.timeout(3_000),
+        });
+        if (!response.ok) continue;
+        const config = (await response.json()) as {
+          models: Array<{ name: string; experiment: { experimentId: string } | null }>;
+        };
+        const experimentId = config.models.find((m) => m.name === model)?.experiment?.experimentId;
+        if (!experimentId) continue;
+        const description = await stack.client.workflow
+          .getHandle(workflowIds.experiment(experimentId))
+          .describe();
+        const closedAt = description.closeTime?.getTime();
+        if (description.status.name !== 'RUNNING' && closedAt && Date.now() - closedAt > ROUTER_GRACE_MS)
+          violations.push(
+            `router splits traffic for experiment ${experimentId}, ${description.status.name} for ` +
+              `${Math.round((Date.now() - closedAt) / 1000)} s`,
+          );
+      } catch {
+        // A process is down (the run killed it): the next sample asks again.
+      }
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+    },
   };
 }
 
@@ -286,6 +343,7 @@ export function formatTable(reports: RunReport[]): string {
         .map(([k, n]) => `${k} ×${n}`)
         .join(', ') || 'none'
     }`,
-    `jobs: ${reports.reduce((n, r) => n + r.jobs, 0)}, acknowledged outcomes: ${reports.reduce((n, r) => n + r.outcomesAcknowledged, 0)}`,
+    `jobs: ${reports.reduce((n, r) => n + r.jobs, 0)}, experiments: ${reports.reduce((n, r) => n + r.experiments.length, 0)} ` +
+      `(promoted ${reports.reduce((n, r) => n + r.experiments.filter((e) => e.startsWith('completed:challenger')).length, 0)}), acknowledged outcomes: ${reports.reduce((n, r) => n + r.outcomesAcknowledged, 0)}`,
   ].join('\n');
 }
