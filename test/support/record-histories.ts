@@ -21,8 +21,10 @@ import { sql } from 'kysely';
 import { workflowIds } from '../../src/temporal/shared';
 import type { ExperimentPolicyInput } from '../../src/workflows/policies/experiment-policy';
 import type { SupervisorPolicyInput } from '../../src/workflows/policies/supervisor-policy';
+import { getAliases } from '../../src/db/repositories/alias.repository';
 import {
   changeAllocationUpdate,
+  checkDriftNowUpdate,
   concludeExperimentUpdate,
   experimentStatusQuery,
   experimentWorkflow,
@@ -30,6 +32,7 @@ import {
   modelSupervisorWorkflow,
   pauseExperimentUpdate,
   requestRetrainingSignal,
+  requestRetrainingUpdate,
   resumeExperimentUpdate,
   retrainingWorkflow,
   setPolicyUpdate,
@@ -259,56 +262,147 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
    * from the carried state.
    */
   async 'continued-as-new'(ctx) {
-    const model = 'replay-can';
-    const { harness } = ctx;
-    await seedChampion(ctx.database, { model, seed: 21, bars: 3000, trainBars: 2000 });
-    const policy: SupervisorPolicyInput = {
-      ...FAST_POLICY,
-      experiment: { ...FAST_POLICY.experiment, maxDuration: '2s' },
-    };
-    const handle = await harness.client.workflow.signalWithStart(modelSupervisorWorkflow, {
+    await continuedAsNew(ctx, 'replay-can', 'supervisor-continued-as-new');
+  },
+
+  /** The same, with the current supervisor (reconciliation, jitter): a second pair of runs. */
+  async 'continued-as-new-reconciling'(ctx) {
+    await continuedAsNew(ctx, 'replay-can-2', 'supervisor-reconciling-continued-as-new');
+  },
+
+  /**
+   * What operators and faults send a supervisor: payloads it refuses (no input, `{}`, a trigger in
+   * the wrong case), a manual request by update, a second one merged into the running job, a drift
+   * request merged by signal, `checkDriftNow`, a nested setPolicy patch, then the job terminated:
+   * reconciled at the next request, which starts job 2. Job 2 finds the experiment job 1 left live
+   * and fails before training, reporting in its `finally`.
+   */
+  async 'operator-messages'(ctx) {
+    const model = 'replay-ops';
+    const { harness, database } = ctx;
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const handle = await harness.client.workflow.start(modelSupervisorWorkflow, {
       workflowId: workflowIds.supervisor(model),
       taskQueue: harness.taskQueue,
-      args: [{ model, policy, continueAsNewAfter: 4 }],
-      signal: requestRetrainingSignal,
-      signalArgs: [{ trigger: 'manual', reason: 'replay fixture', requestedBy: 'record-histories' }],
+      args: [{ model, policy: { ...FAST_POLICY, driftCheckInterval: '1h' } }],
     });
+    await harness.client.workflow.getHandle(handle.workflowId).signal('requestRetraining');
+    await handle.signal(requestRetrainingSignal, {} as never);
     await handle.signal(requestRetrainingSignal, {
-      trigger: 'manual',
-      reason: 'second click',
+      trigger: 'Manual',
+      reason: 'wrong case',
+      requestedBy: 'record-histories',
+    } as never);
+    const first = await handle.executeUpdate(requestRetrainingUpdate, {
+      args: [{ reason: 'replay fixture', requestedBy: 'record-histories' }],
+    });
+    const merged = await handle.executeUpdate(requestRetrainingUpdate, {
+      args: [{ reason: 'second click', requestedBy: 'record-histories' }],
+    });
+    if (!merged.merged) throw new Error(`expected a merge, got ${JSON.stringify(merged)}`);
+    await handle.signal(requestRetrainingSignal, {
+      trigger: 'drift',
+      reason: 'merged by signal',
       requestedBy: 'record-histories',
     });
-    await handle.executeUpdate(setPolicyUpdate, { args: [{ minDriftSamples: 50 }] });
-    const firstRunId = handle.signaledRunId;
-    const firstRun = harness.client.workflow.getHandle(handle.workflowId, firstRunId);
-    const secondRunId = await waitFor(
-      'the supervisor to continue as new',
-      async () => {
-        const events = (await firstRun.fetchHistory()).events ?? [];
-        return events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
-      },
-      60_000,
-    );
-    const secondRun = harness.client.workflow.getHandle(handle.workflowId, secondRunId);
-    // The second run starts from the carried state (SupervisorState.restore); let it continue as new too,
-    // so that both recorded runs are closed. (Whether the job reports to the first or the second run
-    // depends on timing; both paths replay.)
+    await handle.executeUpdate(checkDriftNowUpdate);
+    await handle.executeUpdate(setPolicyUpdate, { args: [{ hysteresis: { breaches: 1 } }] });
+    // Terminated during its experiment: the experiment child goes with it (parent close policy) but its
+    // row stays live, which is what makes job 2 fail before training.
     await waitFor(
-      'the second run to continue as new',
-      async () => {
-        const events = (await secondRun.fetchHistory()).events ?? [];
-        return events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes ? true : undefined;
-      },
-      60_000,
+      'job 1 to run its experiment',
+      () =>
+        database.db
+          .selectFrom('experiments')
+          .innerJoin('models', 'models.model_id', 'experiments.model_id')
+          .select('experiments.experiment_id')
+          .where('models.name', '=', model)
+          .where('experiments.status', '=', 'running')
+          .executeTakeFirst(),
+      120_000,
     );
-    const job = await waitFor('the manual retraining to end', async () => {
-      const row = await jobOf(ctx.database, model);
-      return row && TERMINAL.includes(row.status) ? row : undefined;
+    await harness.client.workflow.getHandle(first.workflowId).terminate('replay fixture: terminated');
+    const second = await handle.executeUpdate(requestRetrainingUpdate, {
+      args: [{ reason: 'after the termination', requestedBy: 'record-histories' }],
     });
-    await harness.client.workflow.getHandle(job.workflow_id!).result();
-    await terminateWhenIdle(harness.client.workflow.getHandle(handle.workflowId), 'history recorded');
-    await ctx.write('supervisor-continued-as-new-run-1', firstRun);
-    await ctx.write('supervisor-continued-as-new-run-2', secondRun);
+    if (second.jobNumber !== 2) throw new Error(`expected job 2, got ${JSON.stringify(second)}`);
+    // Job 2 fails at once on the experiment job 1 left live. (Should job 1's experiment have ended with
+    // it, job 2 trains and experiments instead: cancel it then, which ends it just as well.)
+    const job2 = harness.client.workflow.getHandle(second.workflowId);
+    const ended = await Promise.race([
+      job2.result().then(
+        () => true,
+        () => true,
+      ),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), 60_000)),
+    ]);
+    if (!ended) {
+      await job2.cancel();
+      await job2.result().catch(() => undefined);
+    }
+    await waitFor('the supervisor to hear of job 2', async () => {
+      const status = await handle.query(supervisorStatusQuery);
+      return status.lastOutcome?.workflowId === second.workflowId && status.running === null;
+    });
+    await terminateWhenIdle(handle, 'history recorded');
+    await ctx.write('supervisor-operator-messages', handle);
+    await ctx.write(
+      'retraining-failed-live-experiment',
+      harness.client.workflow.getHandle(second.workflowId),
+    );
+  },
+
+  /**
+   * A job cancelled during its experiment: LifecycleState cancelled, the challenger alias given back
+   * and the row ended in a non-cancellable scope, the supervisor told in the `finally`.
+   */
+  async 'cancelled-in-experiment'(ctx) {
+    const model = 'replay-cancel';
+    const { harness, database } = ctx;
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const handle = await harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining(model, 1),
+      taskQueue: harness.taskQueue,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'replay fixture',
+          requestedBy: 'record-histories',
+          windowBars: 1000,
+          experiment: { ...FAST_POLICY.experiment, maxDuration: '1h' },
+        },
+      ],
+    });
+    await waitFor(
+      'the job to stage its challenger',
+      async () => (await getAliases(database.db, model)).some((a) => a.alias === 'challenger'),
+      120_000,
+    );
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    await ctx.write('retraining-cancelled-in-experiment', handle);
+  },
+
+  /** A job whose first step fails (its model does not exist): failed, not left `preparing`. */
+  async 'failed-at-first-step'(ctx) {
+    const handle = await ctx.harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining('replay-missing', 1),
+      taskQueue: ctx.harness.taskQueue,
+      args: [
+        {
+          model: 'replay-missing',
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'replay fixture',
+          requestedBy: 'record-histories',
+          supervisorWorkflowId: workflowIds.supervisor('replay-missing'),
+        },
+      ],
+    });
+    await handle.result().catch(() => undefined);
+    await ctx.write('retraining-failed-at-first-step', handle);
   },
 
   /**
@@ -433,6 +527,63 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
     await ctx.write('health-check', handle);
   },
 };
+
+/**
+ * A supervisor that continues as new (test hook `continueAsNewAfter`) after a policy update and a
+ * second manual request coalesced into the first; both runs are written (`<name>-run-1`, `-run-2`),
+ * the second one starting from the carried state.
+ */
+async function continuedAsNew(ctx: Context, model: string, name: string): Promise<void> {
+  const { harness } = ctx;
+  await seedChampion(ctx.database, { model, seed: 21, bars: 3000, trainBars: 2000 });
+  const policy: SupervisorPolicyInput = {
+    ...FAST_POLICY,
+    experiment: { ...FAST_POLICY.experiment, maxDuration: '2s' },
+  };
+  const handle = await harness.client.workflow.signalWithStart(modelSupervisorWorkflow, {
+    workflowId: workflowIds.supervisor(model),
+    taskQueue: harness.taskQueue,
+    args: [{ model, policy, continueAsNewAfter: 4 }],
+    signal: requestRetrainingSignal,
+    signalArgs: [{ trigger: 'manual', reason: 'replay fixture', requestedBy: 'record-histories' }],
+  });
+  await handle.signal(requestRetrainingSignal, {
+    trigger: 'manual',
+    reason: 'second click',
+    requestedBy: 'record-histories',
+  });
+  await handle.executeUpdate(setPolicyUpdate, { args: [{ minDriftSamples: 50 }] });
+  const firstRunId = handle.signaledRunId;
+  const firstRun = harness.client.workflow.getHandle(handle.workflowId, firstRunId);
+  const secondRunId = await waitFor(
+    'the supervisor to continue as new',
+    async () => {
+      const events = (await firstRun.fetchHistory()).events ?? [];
+      return events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
+    },
+    60_000,
+  );
+  const secondRun = harness.client.workflow.getHandle(handle.workflowId, secondRunId);
+  // The second run starts from the carried state (SupervisorState.restore); let it continue as new too,
+  // so that both recorded runs are closed. (Whether the job reports to the first or the second run
+  // depends on timing; both paths replay.)
+  await waitFor(
+    'the second run to continue as new',
+    async () => {
+      const events = (await secondRun.fetchHistory()).events ?? [];
+      return events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes ? true : undefined;
+    },
+    60_000,
+  );
+  const job = await waitFor('the manual retraining to end', async () => {
+    const row = await jobOf(ctx.database, model);
+    return row && TERMINAL.includes(row.status) ? row : undefined;
+  });
+  await harness.client.workflow.getHandle(job.workflow_id!).result();
+  await terminateWhenIdle(harness.client.workflow.getHandle(handle.workflowId), 'history recorded');
+  await ctx.write(`${name}-run-1`, firstRun);
+  await ctx.write(`${name}-run-2`, secondRun);
+}
 
 /**
  * ProtoJSON of histories, as `historyToJSON`/`historyFromJSON` of @temporalio/common/lib/proto-utils

@@ -1,10 +1,17 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createActivities, type Activities } from '../../../src/activities';
+import type { DashboardContext } from '../../../src/dashboard/context';
+import { modelPage } from '../../../src/dashboard/pages/model.page';
+import { overviewPage } from '../../../src/dashboard/pages/overview.page';
 import { getAliases } from '../../../src/db/repositories/alias.repository';
 import { createExperiment } from '../../../src/db/repositories/experiment.repository';
 import { getArtifact, registerVersion } from '../../../src/db/repositories/version.repository';
@@ -15,11 +22,13 @@ import {
   modelSupervisorWorkflow,
   requestRetrainingSignal,
   requestRetrainingUpdate,
+  retrainingWorkflow,
   supervisorStatusQuery,
 } from '../../../src/workflows';
 import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
-import type { SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
+import type { JobReconciliation, SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
 import { seedChampion, waitFor } from '../../support/lifecycle-fixtures';
+import { runCli } from '../../support/run-cli';
 import { getWorkflowBundle } from '../../support/workflow-bundle';
 import { createTestDatabase, getTestStack, type TestDatabase } from '../../support/test-stack';
 
@@ -153,6 +162,22 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
     assert.match(refused.rejected!.recent[4]!.error, /^reason: must not be empty/);
     const health = await describeSupervisorHealth(client, model);
     assert.deepEqual(health.problems, [], 'refusals leave the workflow task healthy');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-faults-'));
+    try {
+      const out = await runCli(['status', model], {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: (await getTestStack()).temporalAddress,
+        GALFRIDAY_TASK_QUEUE: taskQueue,
+        GALFRIDAY_DATA_DIR: dir,
+      });
+      assert.match(
+        out.stdout,
+        /refused messages: 5, last .* signal requestRetraining: reason: must not be empty \(payload \{"trigger":"manual"/,
+        out.stdout + out.stderr,
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
 
     await handle.signal(requestRetrainingSignal, { trigger: 'manual', reason: 'valid', requestedBy: 'ana' });
     const started = await waitFor('job 1 to start', async () => (await status(model)).running ?? undefined);
@@ -367,5 +392,149 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
       'the challenger alias was cleared',
     );
     await handle.terminate('test done');
+  });
+
+  it('shows a supervisor whose workflow task fails as unhealthy, in galfriday status, with one alert', async () => {
+    const model = 'faults-wedged';
+    await seedChampion(database, { model, ...MARKET });
+    await startWorker({});
+    // A carried state the code cannot use (as a bad deploy or a corrupted continue-as-new would give):
+    // the workflow task throws on every attempt, and the UI still shows the workflow as Running.
+    await client.workflow.start(modelSupervisorWorkflow, {
+      workflowId: workflowIds.supervisor(model),
+      taskQueue,
+      args: [{ model, state: { model, decisions: [] } as never }],
+    });
+    const health = await waitFor(
+      'the workflow task to fail twice',
+      async () => {
+        const h = await describeSupervisorHealth(client, model);
+        return h.workflowTaskFailing ? h : undefined;
+      },
+      60_000,
+      500,
+    );
+    assert.equal(health.status, 'RUNNING');
+    assert.ok(health.workflowTaskFailing!.attempt > 1);
+    assert.ok(health.workflowTaskFailing!.message, 'the last failure message is read from history');
+    const stack = await getTestStack();
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'galfriday-faults-'));
+    try {
+      const env = {
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+        GALFRIDAY_TASK_QUEUE: taskQueue,
+        GALFRIDAY_DATA_DIR: dir,
+      };
+      const out = await runCli(['status', model], env);
+      assert.equal(out.code, 0, out.stderr);
+      assert.match(out.stdout, /UNHEALTHY: supervisor workflow task failing \(attempt \d+\)/);
+      await runCli(['status', model], env);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    const alerts = await database.db
+      .selectFrom('alerts')
+      .innerJoin('models', 'models.model_id', 'alerts.model_id')
+      .select(['alerts.kind', 'alerts.severity', 'alerts.message'])
+      .where('models.name', '=', model)
+      .execute();
+    assert.deepEqual(
+      alerts.map((a) => [a.kind, a.severity]),
+      [['supervisor_unhealthy', 'critical']],
+      'one alert however often it is looked at',
+    );
+    // The dashboard shows it too: the overview's Supervisor column and the model page.
+    const ctx: DashboardContext = {
+      db: database.db,
+      temporal: async () => client,
+      namespace: 'default',
+      temporalUiUrl: undefined,
+      workflowUrl: (id) => id,
+      workflowListUrl: () => '',
+      principal: { kind: 'bearer', operator: 'test' },
+      url: new URL('http://localhost/ui'),
+      now: () => new Date(),
+    };
+    const overview = String((await overviewPage(ctx)).content);
+    assert.match(overview, /Unhealthy supervisors<\/div>\s*<div class="value">[1-9]/);
+    assert.match(overview, /supervisor workflow task failing \(attempt \d+\)/);
+    const page = String((await modelPage(ctx, model))!.content);
+    assert.match(page, /data-testid="supervisor-health"[\s\S]*unhealthy/);
+    await client.workflow.getHandle(workflowIds.supervisor(model)).terminate('test done');
+  });
+
+  it('alerts once on a job running past jobTimeout, and shows it in the health', async () => {
+    const model = 'faults-stuck';
+    await seedChampion(database, { model, ...MARKET });
+    await startWorker({ prepareTrainingData: hang });
+    const handle = await client.workflow.start(modelSupervisorWorkflow, {
+      workflowId: workflowIds.supervisor(model),
+      taskQueue,
+      args: [{ model, policy: { ...POLICY, jobTimeout: '2s' } }],
+    });
+    const job = await handle.executeUpdate(requestRetrainingUpdate, {
+      args: [{ reason: 'will hang', requestedBy: 'ana' }],
+    });
+    await new Promise((r) => setTimeout(r, 2_500));
+    // Any wake reconciles; a merged request is one.
+    await handle.signal(requestRetrainingSignal, { trigger: 'drift', reason: 'wake', requestedBy: 'test' });
+    await waitFor('the stuck decision', async () =>
+      (await status(model)).decisions.some((d) => d.kind === 'stuck' && d.detail.includes(job.workflowId)),
+    );
+    await handle.signal(requestRetrainingSignal, {
+      trigger: 'drift',
+      reason: 'wake again',
+      requestedBy: 'test',
+    });
+    const health = await describeSupervisorHealth(client, model);
+    assert.equal(health.stuckJob?.workflowId, job.workflowId);
+    assert.match(health.problems.join('\n'), /past jobTimeout 2s/);
+    const alerts = await waitFor('the stuck alert', async () => {
+      const rows = await database.db
+        .selectFrom('alerts')
+        .select(['kind', 'dedupe_key'])
+        .where('kind', '=', 'retraining_stuck')
+        .where('dedupe_key', '=', `retraining_stuck:${job.workflowId}`)
+        .execute();
+      return rows.length ? rows : undefined;
+    });
+    assert.equal(alerts.length, 1);
+    await client.workflow.getHandle(job.workflowId).terminate('test done');
+    await handle.terminate('test done');
+  });
+
+  it('reconcileRetrainingJob: a timed-out job is ended as failed, a running one left alone', async () => {
+    const model = 'faults-timeout';
+    await seedChampion(database, { model, ...MARKET });
+    await startWorker({ prepareTrainingData: hang });
+    const workflowId = workflowIds.retraining(model, 1);
+    const job = await client.workflow.start(retrainingWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [{ model, jobNumber: 1, trigger: 'manual', reason: 'will time out', requestedBy: 'test' }],
+      workflowExecutionTimeout: '4s',
+    });
+    const reconcile = (id: string): Promise<JobReconciliation> =>
+      new MockActivityEnvironment(undefined, { client }).run(
+        createActivities({ db: database.db }).reconcileRetrainingJob,
+        { workflowId: id },
+      );
+    await waitFor('the job row', () => jobRow(workflowId));
+    assert.deepEqual(await reconcile(workflowId), { state: 'running' });
+    await assert.rejects(job.result());
+    const found = await reconcile(workflowId);
+    assert.equal(found.state, 'closed');
+    if (found.state !== 'closed') throw new Error('unreachable');
+    assert.equal(found.outcome.status, 'failed');
+    assert.match(found.outcome.detail, /^workflow timed out/);
+    const row = await jobRow(workflowId);
+    assert.equal(row?.status, 'failed');
+    assert.match(
+      row?.error_message ?? '',
+      /^workflow timed out.*\(ended by the supervisor's reconciliation\)$/,
+    );
+    const missing = await reconcile(workflowIds.retraining(model, 99));
+    assert.equal(missing.state === 'closed' && missing.outcome.status, 'failed', 'a job nobody can find');
   });
 });

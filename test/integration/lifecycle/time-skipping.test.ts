@@ -126,6 +126,8 @@ describe('lifecycle timers on the time-skipping test server', function () {
           throw ApplicationFailure.nonRetryable('no market data in this test');
         },
         finishRetrainingJob: async () => undefined,
+        // Jobs here always report; had one vanished, this is where the supervisor would learn it.
+        reconcileRetrainingJob: async () => ({ state: 'running' }),
       }),
       taskQueue,
     );
