@@ -24,6 +24,7 @@ import type { SupervisorPolicyInput } from '../../src/workflows/policies/supervi
 import { getAliases } from '../../src/db/repositories/alias.repository';
 import {
   changeAllocationUpdate,
+  checkDriftNowUpdate,
   concludeExperimentUpdate,
   experimentStatusQuery,
   experimentWorkflow,

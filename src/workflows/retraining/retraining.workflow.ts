@@ -74,14 +74,19 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
   let job: BegunJob | undefined;
   const staged: Staged = {};
   try {
-    job = await beginRetrainingJob({
-      workflowId: workflowInfo().workflowId,
-      model: input.model,
-      jobNumber: input.jobNumber,
-      trigger: input.trigger,
-      reason: input.reason,
-      requestedBy: input.requestedBy,
-    });
+    const begin = () =>
+      beginRetrainingJob({
+        workflowId: workflowInfo().workflowId,
+        model: input.model,
+        jobNumber: input.jobNumber,
+        trigger: input.trigger,
+        reason: input.reason,
+        requestedBy: input.requestedBy,
+      });
+    // A cancellation during this short step takes effect at the next one, once the row is known.
+    job = patched(RETRAINING_PATCHES.beginNotCancellable)
+      ? await CancellationScope.nonCancellable(begin)
+      : await begin();
     if (job.liveExperiment) {
       // The one-live-experiment-per-model index would refuse our challenger at staging, hours of
       // training later: fail now, with the reason on the job.

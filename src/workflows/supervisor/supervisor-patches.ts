@@ -22,6 +22,12 @@ export const RETRAINING_PATCHES = {
    * write did, the challenger alias cleared on failure and cancellation, LifecycleState `cancelled`.
    */
   compensation: 'retraining-always-reports-and-compensates',
+  /**
+   * beginRetrainingJob runs to its end even when the job is cancelled meanwhile: a cancelled activity
+   * could still insert the pending row after the workflow gave up on it, and with no jobId the
+   * compensation could not end that row, so it stayed `pending` for ever (found by the chaos run).
+   */
+  beginNotCancellable: 'retraining-begin-not-cancellable',
 } as const;
 
 export const SCHEDULE_PATCHES = {
