@@ -28,7 +28,6 @@ import {
   concludeExperimentUpdate,
   experimentStatusQuery,
   experimentWorkflow,
-  checkDriftNowUpdate,
   healthCheckWorkflow,
   modelSupervisorWorkflow,
   pauseExperimentUpdate,
