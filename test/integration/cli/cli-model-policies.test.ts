@@ -208,12 +208,16 @@ describe('galfriday models train/register --gate/--supervisor, and camelCase --j
       ['models promote', ['models', 'promote', 'eth-strict', '1', '--alias', 'shadow', '--json']],
       ['models policy', ['models', 'policy', 'eth-strict', '--gate', path.join(dir, 'open.json'), '--json']],
       ['alerts list', ['alerts', 'list', '--all', '--json']],
+      ['migrate', ['migrate', '--json']],
     ];
     for (const [label, args] of outputs) {
       const run = await runCli(args, env);
       assert.equal(run.code, 0, `${label}: ${out(run)}`);
       assert.deepEqual(snakeKeys(run.json()), [], label);
     }
+    // No stack runs on this data directory: `stack` answers (exit 3) with its JSON all the same.
+    const stack = await runCli(['stack', '--json'], env);
+    assert.deepEqual([stack.json(), snakeKeys(stack.json())], [{ running: false }, []]);
     const version = (await runCli(['models', 'show', 'eth-strict', '--version', '1', '--json'], env)).json<
       Record<string, unknown>
     >();
