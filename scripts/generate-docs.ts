@@ -448,6 +448,17 @@ export function renderCliMarkdown(registry: readonly Command[], help: string): s
       registry.map((c) => [`[${code(commandName(c))}](#${slug(c)})`, c.summary]),
     ),
     'Every command also takes `--json` (machine-readable output on stdout; notes and progress go to stderr) and `--help`. Values are given as `--name VALUE`; unknown options are a usage error (exit 2).',
+    '## JSON output',
+    [
+      'Under `--json` every command prints one JSON value on stdout in the shape of the API, never a raw database row:',
+      '',
+      '- keys are camelCase (`versionId`, `parentVersionId`, `createdAt`, `alertId`), the same names the routing API and the dashboard use;',
+      '- times are ISO 8601 strings in UTC; ids are strings; a value that is absent is `null`, not a missing key;',
+      '- artifact bytes are never printed (`sha256` names them; `models export` writes them);',
+      '- JSON that the user wrote or a trainer produced is shown as stored, keys and all: gate and supervisor policies, `hyperparameters`, `metrics`, `featureSchema`, alert `details`.',
+      '',
+      '`test/integration/cli/cli-model-policies.test.ts` checks the `models`, `data` and `alerts` outputs for snake_case keys.',
+    ].join('\n'),
   ];
   for (const command of registry) {
     out.push(

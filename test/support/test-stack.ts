@@ -22,6 +22,15 @@ export interface TestStack {
   config(overrides?: NodeJS.ProcessEnv): Config;
 }
 
+/**
+ * `npm run test:unit` sets GALFRIDAY_TEST_NO_SERVERS=1: a unit test that asks for a server then
+ * fails, naming what it asked for, instead of quietly starting one.
+ */
+export function refuseServersInUnitRun(what: string): void {
+  if (process.env.GALFRIDAY_TEST_NO_SERVERS === '1')
+    throw new Error(`${what} asked for under GALFRIDAY_TEST_NO_SERVERS=1: unit tests start no server`);
+}
+
 let starting: Promise<{ stack: TestStack; stop: () => Promise<void> }> | undefined;
 
 /**
@@ -29,6 +38,7 @@ let starting: Promise<{ stack: TestStack; stop: () => Promise<void> }> | undefin
  * the first time an integration test asks; the root hook stops them after the run.
  */
 export async function getTestStack(): Promise<TestStack> {
+  refuseServersInUnitRun('PostgreSQL and the Temporal dev server');
   starting ??= startTestStack();
   return (await starting).stack;
 }

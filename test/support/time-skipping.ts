@@ -3,6 +3,7 @@ import { loadConfig } from '../../src/config/config';
 import { ensureTimeSkippingServer } from '../../src/temporal/time-skipping-server';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/shared';
 import { installTemporalRuntime } from '../../src/workers/runtime';
+import { refuseServersInUnitRun } from './test-stack';
 
 /**
  * Temporal's time-skipping test server (Java, from Maven Central; built into the cache by
@@ -10,6 +11,7 @@ import { installTemporalRuntime } from '../../src/workers/runtime';
  * timeouts; updates and integration tests use the real dev server instead.
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  refuseServersInUnitRun("Temporal's time-skipping test server");
   installTemporalRuntime('WARN');
   const path = await ensureTimeSkippingServer(loadConfig({}).cacheDir, (line) => console.log(line));
   const env = await TestWorkflowEnvironment.createTimeSkipping({

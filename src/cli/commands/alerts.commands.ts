@@ -20,7 +20,18 @@ export const alertsListCommand: Command = {
             )
             .join('\n')
         : 'No open alerts.',
-      rows,
+      // camelCase API shape (docs/cli.md), not the raw rows.
+      rows.map((a) => ({
+        alertId: a.alert_id,
+        severity: a.severity,
+        kind: a.kind,
+        model: a.model,
+        experimentId: a.experiment_id,
+        message: a.message,
+        createdAt: a.created_at,
+        acknowledgedAt: a.acknowledged_at,
+        acknowledgedBy: a.acknowledged_by,
+      })),
     );
   },
 };

@@ -12,7 +12,9 @@ import {
   getVersion,
   listVersions,
   registerVersion,
+  type ModelVersionSummary,
 } from '../../db/repositories/version.repository';
+import { ModelNotFoundError } from '../../db/errors';
 import type { ModelAlias } from '../../db/tables/registry.table';
 import { TRAINERS, type TrainerName } from '../../lifecycle/model-pipeline';
 import { trainModelVersion } from '../../lifecycle/train-model-version';
@@ -24,14 +26,101 @@ import { createProgress } from '../progress';
 import { dateOption, intOption, positional, symbolOption, timeframeOption } from './options';
 
 const ALIASES: readonly ModelAlias[] = ['champion', 'challenger', 'shadow'];
+/**
+ * A version as `--json` shows it: camelCase API shape (docs/cli.md), never the raw database row,
+ * and without the artifact bytes.
+ */
+function versionJson(v: ModelVersionSummary) {
+  return {
+    versionId: v.version_id,
+    version: v.version,
+    parentVersionId: v.parent_version_id,
+    stage: v.stage,
+    trainer: v.trainer,
+    hyperparameters: v.hyperparameters,
+    metrics: v.metrics,
+    featureSchema: v.feature_schema,
+    trainingWindowStart: v.training_window_start,
+    trainingWindowEnd: v.training_window_end,
+    sha256: v.onnx_sha256,
+    createdBy: v.created_by,
+    workflowId: v.workflow_id,
+    idempotencyKey: v.idempotency_key,
+    createdAt: v.created_at,
+  };
+}
+
 const fmt = (v: unknown) => (typeof v === 'number' ? String(Number(v.toPrecision(4))) : String(v));
+
+/** A model's policies as read from `--gate` and `--supervisor` files, validated, as stored. */
+interface PolicyFiles {
+  gatePolicy?: unknown;
+  supervisorPolicy?: unknown;
+}
+
+const POLICY_OPTIONS = { gate: { type: 'string' }, supervisor: { type: 'string' } } as const;
+
+async function readJsonFile(file: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new CliError(
+      `cannot read ${file}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`,
+      ExitCode.NOT_FOUND,
+    );
+  });
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new CliError(`${file} is not JSON: ${(error as Error).message}`, ExitCode.USAGE);
+  }
+}
+
+/**
+ * Reads and validates `--gate gate.json` and `--supervisor supervisor.json` before anything touches
+ * the database, so a bad file stores nothing. The error names the file and the field. What is stored
+ * is the file's JSON as written (defaults are applied when the policy is read), as `models policy`
+ * has always done; `models train` and `models register` share this.
+ */
+async function readPolicyFiles(values: Record<string, unknown>): Promise<PolicyFiles> {
+  const policies: PolicyFiles = {};
+  const gateFile = values.gate as string | undefined;
+  if (gateFile) {
+    const gate = await readJsonFile(gateFile);
+    const parsed = gatePolicySchema.safeParse(gate);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new CliError(
+        `${gateFile}: gate policy field gate.${issue.path.join('.') || '(root)'}: ${issue.message}`,
+        ExitCode.USAGE,
+      );
+    }
+    policies.gatePolicy = gate;
+  }
+  const supervisorFile = values.supervisor as string | undefined;
+  if (supervisorFile) {
+    const supervisor = await readJsonFile(supervisorFile);
+    try {
+      parseSupervisorPolicy(supervisor);
+    } catch (error) {
+      // parseSupervisorPolicy says `policy.<field>: <problem>`.
+      throw new CliError(
+        `${supervisorFile}: supervisor policy field ${(error as Error).message}`,
+        ExitCode.USAGE,
+      );
+    }
+    policies.supervisorPolicy = supervisor;
+  }
+  return policies;
+}
+
+const hasPolicies = (p: PolicyFiles) => p.gatePolicy !== undefined || p.supervisorPolicy !== undefined;
 
 export const modelsTrainCommand: Command = {
   path: ['models', 'train'],
   summary: 'Train on stored bars, validate against the gate and champion, register the version',
   usage:
-    '<name> --symbol S --timeframe 1d --target prob_up|price_change_pct --trainer logreg|gbdt [--from DATE --to DATE]',
+    '<name> --symbol S --timeframe 1d --target prob_up|price_change_pct --trainer logreg|gbdt [--from DATE --to DATE] [--gate gate.json] [--supervisor supervisor.json]',
   options: {
+    ...POLICY_OPTIONS,
     symbol: { type: 'string' },
     timeframe: { type: 'string' },
     target: { type: 'string' },
@@ -40,7 +129,7 @@ export const modelsTrainCommand: Command = {
     to: { type: 'string' },
   },
   details:
-    'The last 20% of the window is the holdout. The first version that passes its floors becomes champion;\nlater ones are registered and can be promoted or tried in an experiment. A refused candidate exits with 4.',
+    "The last 20% of the window is the holdout. The first version that passes its floors becomes champion;\nlater ones are registered and can be promoted or tried in an experiment. A refused candidate exits with 4.\n--gate and --supervisor store the model's policies (as `models policy` does) before training, so this\nversion is already judged by the given gate; they are stored even when the candidate is refused.",
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const target = (values.target as string | undefined) ?? 'prob_up';
@@ -49,7 +138,19 @@ export const modelsTrainCommand: Command = {
     const trainer = (values.trainer as string | undefined) ?? 'logreg';
     if (!TRAINERS.includes(trainer as TrainerName))
       throw new CliError(`--trainer must be one of ${TRAINERS.join(', ')}, got "${trainer}"`, ExitCode.USAGE);
+    const policies = await readPolicyFiles(values);
     const { db } = await ctx.database();
+    // An existing model gets its policies now; a new one is created by trainModelVersion with the
+    // gate (so its first version is judged by it) and gets the rest right after.
+    let forNewModel: PolicyFiles | undefined;
+    if (hasPolicies(policies)) {
+      try {
+        await setModelPolicies(db, name, policies);
+      } catch (error) {
+        if (!(error instanceof ModelNotFoundError)) throw error;
+        forNewModel = policies;
+      }
+    }
     let progress: ReturnType<typeof createProgress> | undefined;
     const result = await trainModelVersion(db, {
       model: name,
@@ -60,6 +161,7 @@ export const modelsTrainCommand: Command = {
       from: dateOption(values, 'from'),
       to: dateOption(values, 'to'),
       createdBy: `cli:${process.env.USER ?? 'unknown'}`,
+      ...(forNewModel?.gatePolicy !== undefined ? { gatePolicy: forNewModel.gatePolicy } : {}),
       onProgress: (p) => {
         progress ??= createProgress(`training ${name}`, p.maxIterations, !ctx.json);
         progress.update(
@@ -69,6 +171,8 @@ export const modelsTrainCommand: Command = {
       },
     });
     progress?.finish();
+    if (forNewModel?.supervisorPolicy !== undefined)
+      await setModelPolicies(db, name, { supervisorPolicy: forNewModel.supervisorPolicy });
     const metrics = result.evaluation.evaluation.metrics;
     const checks = result.evaluation.gate.checks.map(
       (c) => `  ${c.passed ? 'pass' : 'FAIL'}  ${c.name}: ${c.detail}`,
@@ -99,8 +203,10 @@ export const modelsTrainCommand: Command = {
 export const modelsRegisterCommand: Command = {
   path: ['models', 'register'],
   summary: 'Register an ONNX model trained elsewhere after checking it against a feature schema',
-  usage: '<name> --onnx file.onnx --features schema.json [--target prob_up] [--symbol S --timeframe 1d]',
+  usage:
+    '<name> --onnx file.onnx --features schema.json [--target prob_up] [--symbol S --timeframe 1d] [--gate gate.json] [--supervisor supervisor.json]',
   options: {
+    ...POLICY_OPTIONS,
     onnx: { type: 'string' },
     features: { type: 'string' },
     target: { type: 'string' },
@@ -108,7 +214,7 @@ export const modelsRegisterCommand: Command = {
     timeframe: { type: 'string' },
   },
   details:
-    'schema.json is {"version": "…", "names": ["ret_1", …]} in input-column order. Input/output names,\ntypes and shapes must match it; what differs is listed and nothing is stored.',
+    'schema.json is {"version": "…", "names": ["ret_1", …]} in input-column order. Input/output names,\ntypes and shapes must match it; what differs is listed and nothing is stored.\n--gate and --supervisor store the model\'s policies, as `models policy` does.',
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     const onnxPath = values.onnx as string | undefined;
@@ -128,6 +234,7 @@ export const modelsRegisterCommand: Command = {
         );
       });
     const [bytes, schemaText] = await Promise.all([read(onnxPath), read(schemaPath)]);
+    const policies = await readPolicyFiles(values);
     let schema: { version: string; names: string[] };
     try {
       schema = JSON.parse(schemaText.toString('utf8'));
@@ -169,6 +276,7 @@ export const modelsRegisterCommand: Command = {
       ...(values.symbol ? { symbol: symbolOption(values) } : {}),
       ...(values.timeframe ? { timeframe: timeframeOption(values) } : {}),
     });
+    if (hasPolicies(policies)) await setModelPolicies(db, name, policies);
     const { version } = await registerVersion(db, {
       model: name,
       trainer: 'external',
@@ -231,7 +339,8 @@ export const modelsShowCommand: Command = {
     const model = await getModel(db, name);
     if (values.version !== undefined) {
       const version = await getVersion(db, name, intOption(values, 'version', { min: 1, max: 1e9 }));
-      ctx.print(JSON.stringify(version, null, 2), version);
+      const shown = versionJson(version);
+      ctx.print(JSON.stringify(shown, null, 2), shown);
       return;
     }
     const [versions, aliases] = await Promise.all([listVersions(db, name), getAliases(db, name)]);
@@ -259,13 +368,14 @@ export const modelsShowCommand: Command = {
           timeframe: model.timeframe,
           featureSchema: model.feature_schema,
         },
+        // aliases: one entry per alias; versions: oldest first.
         aliases: aliases.map((a) => ({
           alias: a.alias,
           version: a.version,
           updatedAt: a.updatedAt,
           updatedBy: a.updatedBy,
         })),
-        versions,
+        versions: versions.map(versionJson),
       },
     );
   },
@@ -381,42 +491,13 @@ export const modelsPolicyCommand: Command = {
   path: ['models', 'policy'],
   summary: "Set a model's gate policy and/or supervisor policy from JSON files (validated before storing)",
   usage: '<name> [--gate gate.json] [--supervisor supervisor.json]',
-  options: { gate: { type: 'string' }, supervisor: { type: 'string' } },
+  options: POLICY_OPTIONS,
   details: 'A running supervisor keeps its policy until restarted or updated with its setPolicy update.',
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
     if (!values.gate && !values.supervisor)
       throw new CliError('give --gate and/or --supervisor', ExitCode.USAGE);
-    const readJson = async (file: string) => {
-      const text = await readFile(file, 'utf8').catch(() => {
-        throw new CliError(`cannot read ${file}`, ExitCode.NOT_FOUND);
-      });
-      try {
-        return JSON.parse(text) as unknown;
-      } catch (error) {
-        throw new CliError(`${file} is not JSON: ${(error as Error).message}`, ExitCode.USAGE);
-      }
-    };
-    const policies: { gatePolicy?: unknown; supervisorPolicy?: unknown } = {};
-    if (values.gate) {
-      const gate = await readJson(values.gate as string);
-      const parsed = gatePolicySchema.safeParse(gate);
-      if (!parsed.success)
-        throw new CliError(
-          `gate.${parsed.error.issues[0]!.path.join('.')}: ${parsed.error.issues[0]!.message}`,
-          ExitCode.USAGE,
-        );
-      policies.gatePolicy = gate;
-    }
-    if (values.supervisor) {
-      const supervisor = await readJson(values.supervisor as string);
-      try {
-        parseSupervisorPolicy(supervisor);
-      } catch (error) {
-        throw new CliError((error as Error).message, ExitCode.USAGE);
-      }
-      policies.supervisorPolicy = supervisor;
-    }
+    const policies = await readPolicyFiles(values);
     const { db } = await ctx.database();
     await setModelPolicies(db, name, policies);
     ctx.print(

@@ -36,12 +36,12 @@ describe('galfriday alerts list / ack', function () {
     await raiseRouterAlert(database.db, broken);
     const listed = await runCli(['alerts', 'list', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
-    const [open] = listed.json<Array<{ alert_id: string; kind: string }>>();
+    const [open] = listed.json<Array<{ alertId: string; kind: string }>>();
     assert.equal(open?.kind, 'model_version_broken');
 
-    const ack = await runCli(['alerts', 'ack', open!.alert_id], env);
+    const ack = await runCli(['alerts', 'ack', open!.alertId], env);
     assert.equal(ack.code, 0, ack.stderr);
-    const again = await runCli(['alerts', 'ack', open!.alert_id], env);
+    const again = await runCli(['alerts', 'ack', open!.alertId], env);
     assert.equal(again.code, ExitCode.NOT_FOUND);
     assert.match(again.stderr, /already acknowledged by cli:/);
     assert.equal((await runCli(['alerts', 'ack', '987654'], env)).code, ExitCode.NOT_FOUND);
@@ -49,9 +49,9 @@ describe('galfriday alerts list / ack', function () {
 
     // The version broke again: a new open alert, the acknowledged one kept in the history.
     assert.equal(await raiseRouterAlert(database.db, broken), true);
-    const reopened = (await runCli(['alerts', 'list', '--json'], env)).json<Array<{ alert_id: string }>>();
+    const reopened = (await runCli(['alerts', 'list', '--json'], env)).json<Array<{ alertId: string }>>();
     assert.equal(reopened.length, 1);
-    assert.notEqual(reopened[0]!.alert_id, open!.alert_id);
+    assert.notEqual(reopened[0]!.alertId, open!.alertId);
     assert.equal((await runCli(['alerts', 'list', '--all', '--json'], env)).json<unknown[]>().length, 2);
   });
 });
