@@ -32,6 +32,7 @@ export const RETENTION_TARGETS = {
   predictions: { variable: 'GALFRIDAY_RETENTION_PREDICTIONS', default: '90d' },
   assignments: { variable: 'GALFRIDAY_RETENTION_ASSIGNMENTS', default: '90d' },
   outcomes: { variable: 'GALFRIDAY_RETENTION_OUTCOMES', default: '180d' },
+  unmatched_outcomes: { variable: 'GALFRIDAY_RETENTION_UNMATCHED_OUTCOMES', default: '180d' },
   closed_alerts: { variable: 'GALFRIDAY_RETENTION_CLOSED_ALERTS', default: '180d' },
   training_runs: { variable: 'GALFRIDAY_RETENTION_TRAINING_RUNS', default: '30d' },
   training_datasets: { variable: 'GALFRIDAY_RETENTION_TRAINING_DATASETS', default: '180d' },

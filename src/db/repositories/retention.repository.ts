@@ -27,7 +27,7 @@ const LIVE_EXPERIMENT = sql`SELECT 1 FROM experiments e
  * partitioned by time probes every partition. Retention runs daily in the background; outcomes
  * arrive on the hot path. Details in docs/operations.md.
  *
- * Keys: predictions, assignments and outcomes are keyed by the router's Keys: predictions, assignments and outcomes are keyed by the router's
+ * Keys: predictions, assignments and outcomes are keyed by the router's
  * UUIDv7 (time-ordered), drift events and alerts by an identity; the training tables are small.
  */
 export const RETENTION_RULES: Readonly<Record<RetentionTarget, RetentionRule>> = {
@@ -56,6 +56,14 @@ export const RETENTION_RULES: Readonly<Record<RetentionTarget, RetentionRule>> =
     keyType: 'uuid',
     prunable: (cutoff) =>
       sql`t.recorded_at < ${cutoff} AND (t.experiment_id IS NULL OR NOT EXISTS (${LIVE_EXPERIMENT}))`,
+  },
+  // Acknowledged outcomes whose prediction was never found, matched or not: kept as long as the
+  // outcomes themselves, so an operator can still match an old one against an exported log.
+  unmatched_outcomes: {
+    table: 'unmatched_outcomes',
+    key: 'prediction_id',
+    keyType: 'uuid',
+    prunable: (cutoff) => sql`t.received_at < ${cutoff}`,
   },
   // Open alerts are kept however old: someone still has to look at them.
   closed_alerts: {

@@ -122,6 +122,20 @@ async function seed(database: TestDatabase) {
     if (expectKept) keep('experiment_outcomes', id);
   }
 
+  // Unmatched outcomes go by age whether matched or not.
+  for (const [age, matched, expectKept] of [
+    [200, false, false],
+    [200, true, false],
+    [100, false, true],
+  ] as const) {
+    const id = randomUUID();
+    await sql`
+      INSERT INTO unmatched_outcomes (prediction_id, correct, reason, received_at, matched_at, matched_as_duplicate)
+      VALUES (${id}, true, 'no_prediction', ${daysAgo(age)}, ${matched ? daysAgo(age) : null},
+              ${matched ? false : null})`.execute(db);
+    if (expectKept) keep('unmatched_outcomes', id);
+  }
+
   for (const [age, acknowledgedAge, expectKept] of [
     [300, 200, false],
     [300, null, true],
@@ -173,6 +187,7 @@ const TABLES: Array<[string, string]> = [
   ['predictions', 'prediction_id'],
   ['experiment_assignments', 'assignment_id'],
   ['experiment_outcomes', 'prediction_id'],
+  ['unmatched_outcomes', 'prediction_id'],
   ['alerts', 'alert_id'],
   ['training_runs', 'job_id'],
   ['training_datasets', 'job_id'],
