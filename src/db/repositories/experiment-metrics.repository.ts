@@ -234,6 +234,9 @@ export async function loadPairedBars(
            sh.output AS shadow_output, o.correct, o.trade_return
     FROM predictions sh
     JOIN predictions s ON s.prediction_id = sh.served_prediction_id
+    -- Only the other arm's version is the twin: a \`shadow\` alias on a third version is not.
+    JOIN experiment_variants ov ON ov.experiment_id = s.experiment_id AND ov.variant <> s.variant
+                               AND ov.version_id = sh.version_id
     JOIN experiment_outcomes o ON o.prediction_id = s.prediction_id
     WHERE sh.is_shadow AND s.experiment_id = ${experimentId}
       AND (o.correct IS NOT NULL OR o.trade_return IS NOT NULL)
