@@ -1,5 +1,12 @@
 import assert from 'node:assert/strict';
-import { loadPairedBars } from '../../../src/db/repositories/experiment-metrics.repository';
+import {
+  loadArmAggregates,
+  loadPairedBars,
+  loadPeriodAggregates,
+} from '../../../src/db/repositories/experiment-metrics.repository';
+import { analyseArms, pairedComparisonOf } from '../../../src/lifecycle/analyse-arms';
+import { parseDuration } from '../../../src/util/duration';
+import { experimentPolicySchema } from '../../../src/workflows/policies/experiment-policy';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 import {
   coefficientsOf,
@@ -137,6 +144,48 @@ describe('routing service: challenger experiments score the other arm in shadow'
     const twin = shadows.find((s) => s.version_id === model.versionIds.get(2))!;
     assert.equal(bars.length, 1, 'one bar, paired with the challenger only');
     assert.ok(Math.abs(bars[0]!.challenger - twin.output) < 1e-6);
+  });
+
+  it('the experiment analysis then compares the arms paired on the same bars, not by the split fallback', async () => {
+    const model = await seedModel(database.db, { versions: 2, champion: 1 });
+    const experimentId = await startExperiment(database.db, model, {
+      arms: [
+        { variant: 'control', version: 1, weight: 0.5, isControl: true },
+        { variant: 'challenger', version: 2, weight: 0.5 },
+      ],
+    });
+    router = await startTestRouter(database.url);
+    const ids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const answer: Awaited<ReturnType<TestRouter['post']>> = await router.post('/v1/predict', {
+        model: 'btc-1h',
+        unitId: `acct-${i}`,
+        features: featuresFor(i),
+      });
+      ids.push(answer.body.predictionId);
+    }
+    await waitFor(async () => {
+      await router!.post('/admin/flush', undefined, router!.adminToken);
+      return (await shadowRows()).length >= ids.length ? true : undefined;
+    });
+    const recorded = await router.post('/v1/outcomes', {
+      outcomes: ids.map((predictionId, i) => ({ predictionId, correct: i % 3 !== 0 })),
+    });
+    assert.ok(recorded.body.results.every((r: { status: string }) => r.status === 'recorded'));
+    // What the analyseExperiment activity computes at a look, from the same repositories.
+    const policy = experimentPolicySchema.parse({});
+    assert.equal(policy.comparison, 'paired');
+    const analysis = analyseArms(await loadArmAggregates(database.db, experimentId), policy, {}, Date.now(), {
+      strategy: 'hash',
+      periods: await loadPeriodAggregates(database.db, experimentId, parseDuration(policy.analysisPeriod)),
+      paired: {
+        variant: 'challenger',
+        state: pairedComparisonOf(await loadPairedBars(database.db, experimentId, 'challenger'), policy)!,
+      },
+    });
+    assert.ok(analysis.paired, 'a paired analysis');
+    assert.equal(analysis.paired.bars, ids.length, 'every served bar with an outcome is paired');
+    assert.equal(analysis.paired.variant, 'challenger');
   });
 
   for (const failure of ['broken', 'failsToRun'] as const) {
