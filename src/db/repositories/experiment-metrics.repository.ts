@@ -142,8 +142,9 @@ export async function loadUnitStatistics(
 
 /**
  * Per-period (bar) sums of each arm, in time order: routing decisions and outcomes bucketed by
- * ⌊epoch ms / periodMs⌋ of the prediction time. Served weights of adaptive strategies are not logged
- * by the router, so `servedWeight` is left unset (the per-epoch SRM then says it could not check).
+ * ⌊epoch ms / periodMs⌋ of the prediction time. For adaptive strategies, `servedWeight` is the weight
+ * the router logged for the allocation epoch that served the whole period (experiment_served_weights,
+ * written by the router's AdaptiveReweighter); a period spanning a weight change is left unset.
  */
 export async function loadPeriodAggregates(
   db: Kysely<Database>,
@@ -196,7 +197,95 @@ export async function loadPeriodAggregates(
       returnSum: Number(r.return_sum),
     };
   }
+  await attachServedWeights(db, experimentId, periodMs, periods);
   return periods;
+}
+
+/** One logged allocation epoch of an adaptive experiment, with the interval its weights were served. */
+interface ServedEpoch {
+  start: number;
+  end: number;
+  /** From the first router's apply time to the next epoch's (the old weights serve until then). */
+  servedFrom: number;
+  servedUntil: number;
+  weights: Map<string, number>;
+}
+
+// A period gets `servedWeight` only when one set of logged weights was served over all of it: a
+// period with a weight change inside it, or a part whose weights were not logged (configured weights
+// before the first epoch, a router down), is left unset and the per-epoch SRM skips it.
+async function attachServedWeights(
+  db: Kysely<Database>,
+  experimentId: string,
+  periodMs: number,
+  periods: PeriodAggregates[],
+): Promise<void> {
+  if (periods.length === 0) return;
+  const { rows } = await sql<{
+    epoch_start: Date;
+    epoch_end: Date;
+    applied_at: Date;
+    variant: string;
+    weight: number;
+  }>`
+    SELECT epoch_start, epoch_end, applied_at, variant, weight FROM experiment_served_weights
+    WHERE experiment_id = ${experimentId} ORDER BY epoch_start, variant`.execute(db);
+  if (rows.length === 0) return;
+  const epochs: ServedEpoch[] = [];
+  for (const r of rows) {
+    const start = new Date(r.epoch_start).getTime();
+    let last = epochs[epochs.length - 1];
+    if (!last || last.start !== start) {
+      const applied = Math.max(start, new Date(r.applied_at).getTime());
+      last = {
+        start,
+        end: new Date(r.epoch_end).getTime(),
+        servedFrom: applied,
+        servedUntil: 0,
+        weights: new Map(),
+      };
+      epochs.push(last);
+    }
+    last.weights.set(r.variant, Number(r.weight));
+  }
+  for (let i = 0; i < epochs.length; i++) {
+    const next = epochs[i + 1];
+    epochs[i]!.servedUntil =
+      next !== undefined && next.start === epochs[i]!.end ? next.servedFrom : epochs[i]!.end;
+  }
+  let first = 0;
+  for (const period of periods) {
+    const from = period.start;
+    const until = period.start + periodMs;
+    while (first < epochs.length && epochs[first]!.servedUntil <= from) first++;
+    let covered = from;
+    let weights: Map<string, number> | null = null;
+    let consistent = true;
+    for (let i = first; i < epochs.length && epochs[i]!.servedFrom < until && consistent; i++) {
+      const e = epochs[i]!;
+      if (e.servedFrom > covered) consistent = false;
+      else if (weights === null) weights = e.weights;
+      else consistent = sameWeights(weights, e.weights);
+      covered = Math.max(covered, e.servedUntil);
+    }
+    if (!consistent || weights === null || covered < until) continue;
+    for (const [variant, weight] of weights) {
+      const arm = (period.arms[variant] ??= {
+        decisions: 0,
+        labelled: 0,
+        correct: 0,
+        returnsN: 0,
+        returnSum: 0,
+      });
+      arm.servedWeight = weight;
+    }
+  }
+}
+
+function sameWeights(a: Map<string, number>, b: Map<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, w] of a) if (!(Math.abs(w - (b.get(k) ?? NaN)) < 1e-9)) return false;
+  return true;
 }
 
 /** One bar scored by both versions: the served prediction, its shadow twin and the outcome. */
@@ -234,6 +323,9 @@ export async function loadPairedBars(
            sh.output AS shadow_output, o.correct, o.trade_return
     FROM predictions sh
     JOIN predictions s ON s.prediction_id = sh.served_prediction_id
+    -- Only the other arm's version is the twin: a \`shadow\` alias on a third version is not.
+    JOIN experiment_variants ov ON ov.experiment_id = s.experiment_id AND ov.variant <> s.variant
+                               AND ov.version_id = sh.version_id
     JOIN experiment_outcomes o ON o.prediction_id = s.prediction_id
     WHERE sh.is_shadow AND s.experiment_id = ${experimentId}
       AND (o.correct IS NOT NULL OR o.trade_return IS NOT NULL)

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DatabaseDeadlineError, destroyConnection } from '../connection';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../database';
 
 // The router's batched logs, written with COPY FROM STDIN in PostgreSQL's binary format. A row is
 // encoded when it is appended, straight into the log's off-heap buffer (see EncodedRowQueue), so a
@@ -385,4 +387,32 @@ export function copyPredictions(pool: pg.Pool, payload: Buffer, options: CopyLog
  */
 export function copyAssignments(pool: pg.Pool, payload: Buffer, options: CopyLogOptions = {}): Promise<void> {
   return copyLog(pool, 'experiment_assignments', 'assignment_id', ASSIGNMENT_COLUMNS, payload, options);
+}
+
+/**
+ * The weights an adaptive experiment serves for one allocation epoch (migration 019). Idempotent:
+ * every router computes the same weights for an epoch, the first insert wins (with its apply time).
+ *
+ * ### Examples
+ * ```ts
+ * await recordServedWeights(db, { experimentId, epochStartMs: 1_700_000_000_000, epochEndMs: 1_700_003_600_000, weights: { control: 0.2, challenger: 0.8 } });
+ * ```
+ */
+export async function recordServedWeights(
+  db: Kysely<Database>,
+  input: {
+    experimentId: string;
+    epochStartMs: number;
+    epochEndMs: number;
+    weights: Readonly<Record<string, number>>;
+  },
+): Promise<void> {
+  const entries = Object.entries(input.weights);
+  if (entries.length === 0) return;
+  const start = new Date(input.epochStartMs);
+  const end = new Date(input.epochEndMs);
+  await sql`
+    INSERT INTO experiment_served_weights (experiment_id, epoch_start, epoch_end, variant, weight)
+    VALUES ${sql.join(entries.map(([variant, weight]) => sql`(${input.experimentId}, ${start}, ${end}, ${variant}, ${weight})`))}
+    ON CONFLICT (experiment_id, epoch_start, variant) DO NOTHING`.execute(db);
 }

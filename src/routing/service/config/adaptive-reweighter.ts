@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../../db/database';
 import { armStatistics } from '../../../db/repositories/routing-outcome.repository';
+import { recordServedWeights } from '../../../db/repositories/routing-log.repository';
 import { compileAssigner } from '../../allocation';
 import type { RouterLogger } from '../observability/router-logger';
 import { adaptiveEpoch, computeAdaptiveWeights } from './adaptive-weights';
@@ -25,8 +26,8 @@ export interface AdaptiveReweighterOptions {
 
 /**
  * Recomputes the weights of thompson and epsilon_greedy experiments once per epoch (see
- * adaptive-weights.ts) off the hot path, and swaps a newly compiled assigner into the live
- * experiment route. A failed computation (PostgreSQL down) keeps the previous weights.
+ * adaptive-weights.ts) off the hot path, swaps a newly compiled assigner into the live
+ * experiment route, and records the epoch's served weights (experiment_served_weights). A failed computation (PostgreSQL down) keeps the previous weights.
  *
  * ### Examples
  * ```ts
@@ -99,6 +100,33 @@ export class AdaptiveReweighter {
     return this.refreshDue(true);
   }
 
+  // The served weights per epoch are what the per-epoch SRM of the analysis compares counts with.
+  // Failing to record them only leaves that epoch unchecked; the weights are served regardless.
+  private async recordServed(
+    route: ExperimentRoute,
+    epoch: number,
+    interval: number,
+    weights: readonly number[],
+  ): Promise<void> {
+    try {
+      await recordServedWeights(this.options.db, {
+        experimentId: route.experimentId,
+        epochStartMs: epoch * interval,
+        epochEndMs: (epoch + 1) * interval,
+        weights: Object.fromEntries(route.arms.map((a, i) => [a.variant, weights[i] ?? 0])),
+      });
+    } catch (error) {
+      this.options.logger.warn(
+        'could not record the served adaptive weights; this epoch goes unchecked for SRM',
+        {
+          experimentId: route.experimentId,
+          epoch,
+          error: (error as Error).message,
+        },
+      );
+    }
+  }
+
   private async refresh(route: ExperimentRoute, epoch: number, interval: number): Promise<void> {
     this.running.add(route.experimentId);
     try {
@@ -131,6 +159,7 @@ export class AdaptiveReweighter {
         updated: result.updated,
       });
       this.lastFailure.delete(route.experimentId);
+      await this.recordServed(route, epoch, interval, result.weights);
       if (
         previous === undefined ||
         previous.weights.some((w, i) => Math.abs(w - (result.weights[i] ?? 0)) > 1e-6)

@@ -17,7 +17,9 @@ import { thenMaybe } from '../../../util/maybe-async';
 /**
  * `POST /v1/predict`: route the unit (experiment arm or champion), score the routed version with
  * onnxruntime, log prediction and assignment to the batched logs, optionally run a strategy on the
- * output, and, after answering, score the shadow version if one is set. A broken routed version is
+ * output, and, after answering, score in shadow the other arm's version of a two-arm experiment
+ * (linked to the served prediction by `served_prediction_id`) and the `shadow` alias's version if one
+ * is set. A broken routed version is
  * replaced by the champion (flagged in `fallback`); the prediction is then attributed to the
  * champion, not to the experiment arm.
  *
@@ -174,9 +176,25 @@ function reply(context: RoutingContext, request: RoutedRequest, { served, output
       .inc();
   }
 
+  // In a challenger experiment (two arms) the other arm's version is scored on the same features, so
+  // every served bar carries both versions' scores for the paired comparison. The `shadow` alias is
+  // scored too unless it is one of the two. Both run after the reply is written.
+  const twin = attributed ? otherArm(experiment!, arm) : null;
   const shadow = model.shadow;
-  if (shadow !== null && shadow.versionId !== served.versionId) {
-    setImmediate(() => void scoreShadow(context, model, shadow, vector, body.unitId, predictionId));
+  const aliasShadow =
+    shadow !== null && shadow.versionId !== served.versionId && shadow.versionId !== twin?.version.versionId
+      ? shadow
+      : null;
+  if (twin !== null || aliasShadow !== null) {
+    setImmediate(() => {
+      if (twin !== null)
+        void scoreShadow(context, model, twin.version, vector, body.unitId, predictionId, {
+          experimentId: experiment!.experimentId,
+          variant: twin.variant,
+        });
+      if (aliasShadow !== null)
+        void scoreShadow(context, model, aliasShadow, vector, body.unitId, predictionId, null);
+    });
   }
 
   return {
@@ -247,8 +265,22 @@ function fallBack(
   );
 }
 
+// The arm whose version runs in shadow beside the served one: only in a two-arm (champion vs
+// challenger) experiment, where "the other version" is unambiguous.
+function otherArm(
+  experiment: NonNullable<ModelRoute['experiment']>,
+  served: ExperimentArm,
+): ExperimentArm | null {
+  const arms = experiment.arms;
+  if (arms.length !== 2) return null;
+  const other = arms[0] === served ? arms[1]! : arms[0]!;
+  return other.version.versionId === served.version.versionId ? null : other;
+}
+
 // Shadow scores are recorded for paired comparison with the served prediction and never returned;
-// a failing shadow only marks its version broken (and alerts), it never affects the response.
+// a failing shadow only marks its own version broken (and alerts), it never affects the response.
+// An experiment twin is attributed to its experiment and arm (still `is_shadow`, so counts of routed
+// decisions skip it), which is how the paired comparison tells it from the `shadow` alias's score.
 async function scoreShadow(
   context: RoutingContext,
   model: ModelRoute,
@@ -256,6 +288,7 @@ async function scoreShadow(
   vector: readonly number[],
   unitId: string,
   servedPredictionId: string,
+  attribution: { experimentId: string; variant: string } | null,
 ): Promise<void> {
   try {
     const output = await scoreVersion(context, shadow, vector);
@@ -265,8 +298,8 @@ async function scoreShadow(
       predictionId,
       modelId: model.modelId,
       versionId: shadow.versionId,
-      experimentId: null,
-      variant: null,
+      experimentId: attribution?.experimentId ?? null,
+      variant: attribution?.variant ?? null,
       unitId,
       features: vector,
       output,
