@@ -14,6 +14,7 @@ describe('loadConfig: retention and worker settings', () => {
         predictions: 90 * DAY,
         assignments: 90 * DAY,
         outcomes: 180 * DAY,
+        unmatched_outcomes: 180 * DAY,
         closed_alerts: 180 * DAY,
         training_runs: 30 * DAY,
         training_datasets: 180 * DAY,
@@ -36,7 +37,7 @@ describe('loadConfig: retention and worker settings', () => {
     assert.equal(config.retention.maxAgeMs.drift_events, 90 * DAY);
     assert.equal(config.retention.everyMs, null);
     assert.equal(config.retention.batchSize, 250);
-    assert.equal(new Set(Object.values(RETENTION_TARGETS).map((t) => t.variable)).size, 7);
+    assert.equal(new Set(Object.values(RETENTION_TARGETS).map((t) => t.variable)).size, 8);
   });
 
   it('refuses values it cannot use, naming the variable', () => {
