@@ -26,7 +26,8 @@ function analysis(n: number, pValue: number, srmMismatch = false): ExperimentAna
       totalReturn: 0,
       maxDrawdown: 0,
     })),
-    comparisons: [{ variant: 'challenger', diff: 0.1, pValue, ci: null }],
+    // The decision needs the interval beside the p-value (a comparison without one decides nothing).
+    comparisons: [{ variant: 'challenger', diff: 0.1, pValue, ci: [0.05, 0.15] }],
     srm: { chi2: srmMismatch ? 50 : 0, pValue: srmMismatch ? 1e-9 : 1, mismatch: srmMismatch },
     guardrailBreaches: [],
   };

@@ -27,6 +27,8 @@ const FAST: ExperimentPolicyInput = {
   analysisInterval: '1s',
   minSamplesPerVariant: 100,
   maxSamplesPerVariant: 20_000,
+  // τ² is planned for the simulated 20-point effect (the default plans for 2 points).
+  minimumDetectableEffect: 0.1,
   maxDuration: '10m',
 };
 
