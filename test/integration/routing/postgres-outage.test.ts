@@ -200,10 +200,19 @@ describe('routing service: PostgreSQL outage', function () {
       const ready = await bounded.get('/readyz', null);
       assert.deepEqual(ready.body.bufferedRows, { predictions: 20, assignments: 20 });
       const metrics = (await bounded.get('/metrics')).text;
-      for (const log of ['predictions', 'assignments']) {
+      // In this two-arm experiment every predict also logs the other arm's twin score (is_shadow),
+      // appended right after its reply: 100 prediction rows for 50 predicts, of which 20 are kept,
+      // but one assignment per predict.
+      for (const [log, dropped] of [
+        ['predictions', 80],
+        ['assignments', 30],
+      ] as const) {
         assert.match(
           metrics,
-          new RegExp(`^galfriday_router_log_dropped_rows_total\\{log="${log}",reason="overflow"\\} 30$`, 'm'),
+          new RegExp(
+            `^galfriday_router_log_dropped_rows_total\\{log="${log}",reason="overflow"\\} ${dropped}$`,
+            'm',
+          ),
         );
       }
 
@@ -214,7 +223,8 @@ describe('routing service: PostgreSQL outage', function () {
         20_000,
         'the buffered rows to be written after the restart',
       );
-      // The first 20 waited and were written; the 30 beyond the bound were dropped, not queued.
+      // The first 20 rows (10 served predictions and their twins) waited and were written; the rows
+      // beyond the bound were dropped, not queued.
       const stored = new Set(
         (
           await database!.db
@@ -226,7 +236,21 @@ describe('routing service: PostgreSQL outage', function () {
       );
       assert.deepEqual(
         servedDuringOutage.map((id) => stored.has(id)),
-        servedDuringOutage.map((_, i) => i < 20),
+        servedDuringOutage.map((_, i) => i < 10),
+      );
+      const twins = new Set(
+        (
+          await database!.db
+            .selectFrom('predictions')
+            .select(sql<string>`served_prediction_id::text`.as('id'))
+            .where('is_shadow', '=', true)
+            .where(sql<string>`served_prediction_id::text`, 'in', servedDuringOutage)
+            .execute()
+        ).map((r) => r.id),
+      );
+      assert.deepEqual(
+        servedDuringOutage.map((id) => twins.has(id)),
+        servedDuringOutage.map((_, i) => i < 10),
       );
     } finally {
       await bounded.close();
