@@ -17,6 +17,7 @@ import { createExperiment } from '../../../src/db/repositories/experiment.reposi
 import { getArtifact, registerVersion } from '../../../src/db/repositories/version.repository';
 import { LifecycleStateKey } from '../../../src/temporal/search-attributes';
 import { workflowIds } from '../../../src/temporal/shared';
+import { trainingTaskQueue } from '../../../src/temporal/task-queues';
 import { describeSupervisorHealth } from '../../../src/temporal/supervisor-health';
 import {
   modelSupervisorWorkflow,
@@ -56,6 +57,8 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
   let overrides: Partial<Activities> = {};
   let taskQueue: string;
   let worker: Worker;
+  /** Polls `<queue>-training`, where the retraining workflow sends trainCandidate. */
+  let trainingWorker: Worker;
   let running: Promise<void>;
 
   before(async () => {
@@ -92,10 +95,15 @@ describe('supervisor and retraining faults (real Temporal, real Postgres)', func
       workflowBundle: await getWorkflowBundle(),
       activities,
     });
-    running = worker.run();
+    trainingWorker = await Worker.create({
+      connection: native,
+      taskQueue: trainingTaskQueue(taskQueue),
+      activities: { trainCandidate: activities.trainCandidate },
+    });
+    running = Promise.allSettled([worker.run(), trainingWorker.run()]).then(() => undefined);
   }
   afterEach(async () => {
-    if (worker?.getState() === 'RUNNING') worker.shutdown();
+    for (const w of [worker, trainingWorker]) if (w?.getState() === 'RUNNING') w.shutdown();
     await running?.catch(() => undefined);
   });
 
