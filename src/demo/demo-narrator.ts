@@ -1,5 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
+import { listSignificantDatasetDriftSince } from '../db/repositories/drift-event.repository';
+import { listJobProgressForModels } from '../db/repositories/retraining-job.repository';
 import { workflowIds } from '../temporal/shared';
 import { workflowUrl } from '../temporal/ui-links';
 
@@ -28,31 +30,14 @@ export function startNarrator(options: NarratorOptions): { stop(): void } {
   const startedAt = new Date();
 
   const poll = async () => {
-    const drift = await sql<{ name: string; check_id: string; statistic: number }>`
-      SELECT m.name, d.check_id, d.statistic FROM drift_detection_events d JOIN models m USING (model_id)
-      WHERE d.metric_name = 'dataset' AND d.is_significant AND d.detected_at >= ${startedAt} AND m.name IN (${sql.join(options.models)})
-      ORDER BY d.detected_at`.execute(options.db);
-    for (const d of drift.rows) {
+    const drift = await listSignificantDatasetDriftSince(options.db, options.models, startedAt);
+    for (const d of drift) {
       once(
         `drift:${d.name}`,
         `▲ Drift on ${d.name}: ${(d.statistic * 100).toFixed(0)}% of features drifted${link(workflowIds.supervisor(d.name))}`,
       );
     }
-    const jobs = await options.db
-      .selectFrom('retraining_jobs as j')
-      .innerJoin('models as m', 'm.model_id', 'j.model_id')
-      .leftJoin('model_versions as v', 'v.version_id', 'j.new_version_id')
-      .select([
-        'm.name',
-        'j.workflow_id',
-        'j.trigger',
-        'j.status',
-        'j.error_message',
-        'v.version',
-        'j.experiment_id',
-      ])
-      .where('m.name', 'in', options.models)
-      .execute();
+    const jobs = await listJobProgressForModels(options.db, options.models);
     for (const j of jobs) {
       const id = j.workflow_id ?? '';
       once(`job:${id}`, `● Retraining ${id} started (trigger: ${j.trigger})${link(id)}`);

@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely';
 import { ensureSupervisor } from '../temporal/lifecycle-client';
 import type { Database } from '../db/database';
 import { upsertBars } from '../db/repositories/market-bars.repository';
+import { findModel } from '../db/repositories/model.repository';
 import { trainModelVersion } from '../lifecycle/train-model-version';
 import { generateSyntheticMarket } from '../ml';
 import { workflowListUrl } from '../temporal/ui-links';
@@ -62,11 +63,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
         volatilityMultiplier: 2.5,
       },
     });
-    const registered = await options.db
-      .selectFrom('models')
-      .select('model_id')
-      .where('name', '=', model)
-      .executeTakeFirst();
+    const registered = await findModel(options.db, model);
     if (!registered) {
       options.log(
         `Demo: storing ${settings.historyBars} bars of ${symbol} and training champion v1 of ${model}…`,

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { getExperimentStatusAndWorkflow } from '../../db/repositories/experiment.repository';
 import { getModel } from '../../db/repositories/model.repository';
 import { loadDriftReportData } from '../../reports/drift-data';
 import { renderDriftReport } from '../../reports/drift-report';
@@ -95,11 +96,7 @@ export const reportExperimentCommand: Command = {
       );
     const { db } = await ctx.database();
     let live: ExperimentStatusView | undefined;
-    const stored = await db
-      .selectFrom('experiments')
-      .select(['status', 'workflow_id'])
-      .where('experiment_id', '=', id.toLowerCase())
-      .executeTakeFirst();
+    const stored = await getExperimentStatusAndWorkflow(db, id.toLowerCase());
     if (!stored)
       throw new CliError(`no experiment ${id} (see \`galfriday experiments list\`)`, ExitCode.NOT_FOUND);
     if (stored.status === 'running' || stored.status === 'paused' || stored.status === 'created') {

@@ -174,6 +174,18 @@ export interface ExperimentWithVariants extends ExperimentRow {
   variants: Array<ExperimentVariantRow & { version: number }>;
 }
 
+/** Just the stored status and workflow id of an experiment (cheap: no join, no variants). */
+export async function getExperimentStatusAndWorkflow(
+  db: Kysely<Database>,
+  experimentId: string,
+): Promise<Pick<ExperimentRow, 'status' | 'workflow_id'> | undefined> {
+  return db
+    .selectFrom('experiments')
+    .select(['status', 'workflow_id'])
+    .where('experiment_id', '=', experimentId)
+    .executeTakeFirst();
+}
+
 export async function getExperiment(
   db: Kysely<Database>,
   experimentId: string,

@@ -56,11 +56,19 @@ export async function ensureModel(db: Kysely<Database>, input: CreateModelInput)
   return existing;
 }
 
+/** The model registered under `name`, or undefined when there is none (for callers that treat absence as normal). */
+export async function findModel(
+  db: Kysely<Database> | Transaction<Database>,
+  name: string,
+): Promise<ModelRow | undefined> {
+  return db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
 export async function getModel(
   db: Kysely<Database> | Transaction<Database>,
   name: string,
 ): Promise<ModelRow> {
-  const row = await db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
+  const row = await findModel(db, name);
   if (!row) throw new ModelNotFoundError(name);
   return row;
 }

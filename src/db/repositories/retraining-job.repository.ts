@@ -164,3 +164,36 @@ export async function recentJobs(db: Kysely<Database>, model: string, limit = 5)
     .limit(limit)
     .execute();
 }
+
+export interface JobProgress {
+  name: string;
+  workflow_id: string | null;
+  trigger: RetrainingTrigger;
+  status: RetrainingStatus;
+  error_message: string | null;
+  /** The challenger's version number, once the job has registered one. */
+  version: number | null;
+  experiment_id: string | null;
+}
+
+/** Every retraining job of the named models with its challenger's version (for progress narration). */
+export async function listJobProgressForModels(
+  db: Kysely<Database>,
+  models: readonly string[],
+): Promise<JobProgress[]> {
+  return db
+    .selectFrom('retraining_jobs as j')
+    .innerJoin('models as m', 'm.model_id', 'j.model_id')
+    .leftJoin('model_versions as v', 'v.version_id', 'j.new_version_id')
+    .select([
+      'm.name',
+      'j.workflow_id',
+      'j.trigger',
+      'j.status',
+      'j.error_message',
+      'v.version',
+      'j.experiment_id',
+    ])
+    .where('m.name', 'in', models)
+    .execute();
+}
