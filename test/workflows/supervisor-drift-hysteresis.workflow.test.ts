@@ -61,10 +61,17 @@ describe('workflow (stubbed activities): supervisor drift hysteresis', function 
         taskQueue,
         args: [{ model, policy: { driftCheckInterval: '1h', hysteresis: { breaches: 2, window: 3 } } }],
       });
+      // The day's sleep is a call the server holds until that (skipped) time: it is cancelled and has
+      // ended before the teardown closes the connection, or its retry after the server's exit throws
+      // "Channel has been shut down" as an uncaught error into whichever test runs next.
+      const sleeping = new AbortController();
+      const dayPassed = env.connection
+        .withAbortSignal(sleeping.signal, () => env.sleep('1d'))
+        .then(() => false);
       try {
         // The test server skips to the next timer by itself while nothing runs, so the hourly
         // checks come on their own; what is asserted is the order of checks and job starts.
-        const started = await Promise.race([jobStarted.then(() => true), env.sleep('1d').then(() => false)]);
+        const started = await Promise.race([jobStarted.then(() => true), dayPassed]);
         assert.ok(started, 'no retraining started in a day of drifted checks');
         assert.deepEqual(checksAtJobStart, [3], 'one job, started right after the third check');
         const status: SupervisorStatus = await supervisor.query(supervisorStatusQuery);
@@ -77,6 +84,8 @@ describe('workflow (stubbed activities): supervisor drift hysteresis', function 
         assert.match(requested[0]!.detail, /drift in 2 of the last 3 (disjoint )?(checks|windows): ret_1/);
       } finally {
         await supervisor.terminate('test over');
+        sleeping.abort();
+        await dayPassed.catch(() => false);
       }
     });
   });
