@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { loadServedPredictionColumns } from '../lifecycle/served-predictions';
 import type { Database } from '../db/database';
 import { getAliases } from '../db/repositories/alias.repository';
+import { listRecentDriftEvents } from '../db/repositories/drift-event.repository';
 import { getModel } from '../db/repositories/model.repository';
 import { getVersionById, loadReferenceProfiles } from '../db/repositories/version.repository';
 import type { DriftType } from '../db/tables/retraining.table';
@@ -159,29 +160,7 @@ export async function loadDriftHistory(
   modelId: string,
   options: { since?: Date; limit?: number } = {},
 ): Promise<DriftEventPoint[]> {
-  let query = db
-    .selectFrom('drift_detection_events as e')
-    .leftJoin('model_versions as v', 'v.version_id', 'e.version_id')
-    .select([
-      'e.check_id',
-      'e.detected_at',
-      'e.drift_type',
-      'e.metric_name',
-      'e.method',
-      'e.statistic',
-      'e.p_value',
-      'e.threshold',
-      'e.is_significant',
-      'e.sample_size',
-      'v.version',
-    ])
-    .where('e.model_id', '=', modelId);
-  if (options.since) query = query.where('e.detected_at', '>=', options.since);
-  const rows = await query
-    .orderBy('e.detected_at', 'desc')
-    .orderBy('e.event_id', 'desc')
-    .limit(options.limit ?? 2_000)
-    .execute();
+  const rows = await listRecentDriftEvents(db, modelId, options);
   return rows.reverse().map((r) => ({
     checkId: r.check_id,
     at: r.detected_at,

@@ -1,6 +1,10 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
-import { loadArmAggregates } from '../db/repositories/experiment-metrics.repository';
+import {
+  loadArmAggregates,
+  loadOutcomeCountsByBucket,
+  loadRoutedCountsByBucket,
+} from '../db/repositories/experiment-metrics.repository';
 import { getExperiment, type ExperimentWithVariants } from '../db/repositories/experiment.repository';
 import { analyseArms, type ArmAggregates } from '../lifecycle/analyse-arms';
 import { experimentPolicySchema, type ExperimentPolicy } from '../workflows/policies/experiment-policy';
@@ -44,33 +48,9 @@ export async function reconstructLooks(
   );
   const width = (end - start) / buckets;
   const id = experiment.experiment_id;
-  const bucketOf = (column: string) =>
-    sql<number>`least(greatest(floor((extract(epoch from ${sql.ref(column)}) * 1000 - ${start}) / ${width}), 0), ${buckets - 1})::int`;
-
-  const outcomes = await sql<{
-    variant: string;
-    bucket: number;
-    labelled: string;
-    correct: string;
-    returns_n: string;
-    return_sum: number;
-    return_sum_sq: number;
-  }>`
-    SELECT variant, ${bucketOf('recorded_at')} AS bucket,
-           count(correct) AS labelled, count(*) FILTER (WHERE correct) AS correct,
-           count(trade_return) AS returns_n, coalesce(sum(trade_return), 0) AS return_sum,
-           coalesce(sum(trade_return * trade_return), 0) AS return_sum_sq
-    FROM experiment_outcomes WHERE experiment_id = ${id}
-    GROUP BY 1, 2`.execute(db);
-  const routed = await sql<{ variant: string; bucket: number; n: string }>`
-    SELECT variant, ${bucketOf('at')} AS bucket, count(*) AS n FROM (
-      -- One routing decision may be in both tables under one id (as loadArmAggregates counts it).
-      SELECT id, variant, min(at) AS at FROM (
-        SELECT assignment_id AS id, variant, assigned_at AS at FROM experiment_assignments WHERE experiment_id = ${id}
-        UNION ALL
-        SELECT prediction_id, variant, created_at FROM predictions WHERE experiment_id = ${id} AND NOT is_shadow
-      ) u GROUP BY id, variant
-    ) d GROUP BY 1, 2`.execute(db);
+  const slices = { start, width, buckets };
+  const outcomes = await loadOutcomeCountsByBucket(db, id, slices);
+  const routed = await loadRoutedCountsByBucket(db, id, slices);
 
   const arms: ArmAggregates[] = experiment.variants.map((v) => ({
     variant: v.variant,
@@ -92,7 +72,7 @@ export async function reconstructLooks(
     });
     byBucket.set(bucket, list);
   };
-  for (const r of outcomes.rows) {
+  for (const r of outcomes) {
     push(r.bucket, r.variant, (a) => {
       a.labelled += Number(r.labelled);
       a.correct += Number(r.correct);
@@ -101,7 +81,7 @@ export async function reconstructLooks(
       a.returnSumSq += r.return_sum_sq;
     });
   }
-  for (const r of routed.rows) push(r.bucket, r.variant, (a) => (a.assignments += Number(r.n)));
+  for (const r of routed) push(r.bucket, r.variant, (a) => (a.assignments += Number(r.n)));
 
   const looks: ExperimentLook[] = [];
   const previous: Record<string, number> = {};

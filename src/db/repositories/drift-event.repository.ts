@@ -104,3 +104,19 @@ export async function listRecentDriftEvents(
     .limit(options.limit ?? 2_000)
     .execute();
 }
+
+/** The latest dataset-level drift verdict of each model that has one. */
+export async function latestDatasetDriftPerModel(
+  db: Kysely<Database>,
+): Promise<Array<{ model_id: string; is_significant: boolean; statistic: number; detected_at: Date }>> {
+  const { rows } = await sql<{
+    model_id: string;
+    is_significant: boolean;
+    statistic: number;
+    detected_at: Date;
+  }>`
+    SELECT DISTINCT ON (model_id) model_id, is_significant, statistic, detected_at
+    FROM drift_detection_events WHERE metric_name = 'dataset'
+    ORDER BY model_id, detected_at DESC, event_id DESC`.execute(db);
+  return rows;
+}

@@ -344,3 +344,67 @@ export async function loadPairedBars(
     };
   });
 }
+
+/** Equal time slices over an experiment: slice i covers [start + i·width, start + (i+1)·width) in ms. */
+export interface TimeBuckets {
+  start: number;
+  width: number;
+  buckets: number;
+}
+
+/** An arm's outcome counts and return sums of one time slice (counts arrive as bigint strings). */
+export interface BucketedOutcomeCounts {
+  variant: string;
+  bucket: number;
+  labelled: string;
+  correct: string;
+  returns_n: string;
+  return_sum: number;
+  return_sum_sq: number;
+}
+
+/** An arm's routed units of one time slice (count as a bigint string). */
+export interface BucketedRoutedCount {
+  variant: string;
+  bucket: number;
+  n: string;
+}
+
+/** The slice of a timestamp column; rows before the start fall in the first slice, after the end in the last. */
+function bucketOf(column: string, b: TimeBuckets) {
+  return sql<number>`least(greatest(floor((extract(epoch from ${sql.ref(column)}) * 1000 - ${b.start}) / ${b.width}), 0), ${b.buckets - 1})::int`;
+}
+
+/** Per arm and time slice (by `recorded_at`): labelled and correct outcomes and return sums. */
+export async function loadOutcomeCountsByBucket(
+  db: Kysely<Database>,
+  experimentId: string,
+  b: TimeBuckets,
+): Promise<BucketedOutcomeCounts[]> {
+  const outcomes = await sql<BucketedOutcomeCounts>`
+    SELECT variant, ${bucketOf('recorded_at', b)} AS bucket,
+           count(correct) AS labelled, count(*) FILTER (WHERE correct) AS correct,
+           count(trade_return) AS returns_n, coalesce(sum(trade_return), 0) AS return_sum,
+           coalesce(sum(trade_return * trade_return), 0) AS return_sum_sq
+    FROM experiment_outcomes WHERE experiment_id = ${experimentId}
+    GROUP BY 1, 2`.execute(db);
+  return outcomes.rows;
+}
+
+/** Per arm and time slice (by assignment / prediction time): routed units. */
+export async function loadRoutedCountsByBucket(
+  db: Kysely<Database>,
+  experimentId: string,
+  b: TimeBuckets,
+): Promise<BucketedRoutedCount[]> {
+  const routed = await sql<BucketedRoutedCount>`
+    SELECT variant, ${bucketOf('at', b)} AS bucket, count(*) AS n FROM (
+      -- One routing decision may be in both tables under one id (as loadArmAggregates counts it).
+      SELECT id, variant, min(at) AS at FROM (
+        SELECT assignment_id AS id, variant, assigned_at AS at FROM experiment_assignments WHERE experiment_id = ${experimentId}
+        UNION ALL
+        SELECT prediction_id, variant, created_at FROM predictions WHERE experiment_id = ${experimentId} AND NOT is_shadow
+      ) u GROUP BY id, variant
+    ) d GROUP BY 1, 2`.execute(db);
+  return routed.rows;
+}
