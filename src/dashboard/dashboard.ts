@@ -21,7 +21,9 @@ import {
   type Principal,
   type SessionEpochs,
 } from './auth';
+import { countOpenAlerts } from '../db/repositories/alert.repository';
 import { endOperatorSessions, sessionEpochOf } from '../db/repositories/dashboard-session.repository';
+import { findModel } from '../db/repositories/model.repository';
 import type { DashboardContext, PageResult } from './context';
 import { cookie, HttpError, isHttps, readForm, redirect, safeNext, sendHtml } from './http';
 import { errorPage, page, type PageChrome, type Section } from './layout';
@@ -102,13 +104,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
   const chromeFor = async (principal: Principal | null, flash: Flash | null): Promise<PageChrome> => {
     let openAlerts = 0;
     if (principal) {
-      const row = await options.db
-        .selectFrom('alerts')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('acknowledged_at', 'is', null)
-        .executeTakeFirst()
-        .catch(() => undefined);
-      openAlerts = Number(row?.n ?? 0);
+      openAlerts = await countOpenAlerts(options.db).catch(() => 0);
     }
     return {
       principal,
@@ -306,11 +302,7 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     name: string,
     fail: (status: number, title: string, message: string) => Promise<void>,
   ): Promise<void> {
-    const exists = await options.db
-      .selectFrom('models')
-      .select('model_id')
-      .where('name', '=', name)
-      .executeTakeFirst();
+    const exists = await findModel(options.db, name);
     if (!exists) return fail(404, 'No such model', `There is no model named “${name}”.`);
     let windowMs: number;
     try {

@@ -1,6 +1,8 @@
 import { aliasHistory, getAliases } from '../../db/repositories/alias.repository';
 import { listExperiments } from '../../db/repositories/experiment.repository';
-import { loadReferenceProfiles } from '../../db/repositories/version.repository';
+import { listRecentDailyPerformance } from '../../db/repositories/model-performance.repository';
+import { findModel } from '../../db/repositories/model.repository';
+import { listLatestVersions, loadReferenceProfiles } from '../../db/repositories/version.repository';
 import { legend, lineChart, timelineChart, type TimelineSegment } from '../../reports/charts';
 import {
   histogramOf,
@@ -60,7 +62,7 @@ function stageTone(stage: string): BadgeTone {
 /** `/ui/models/<name>`: aliases over time, versions, drift per feature, performance; null = no such model. */
 export async function modelPage(ctx: DashboardContext, name: string): Promise<PageResult | null> {
   const { db, url } = ctx;
-  const model = await db.selectFrom('models').selectAll().where('name', '=', name).executeTakeFirst();
+  const model = await findModel(db, name);
   if (!model) return null;
   const now = ctx.now();
   const encoded = encodeURIComponent(model.name);
@@ -96,23 +98,7 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
   const moves = [...history].reverse().slice(0, 8);
 
   // --- versions
-  const versions = await db
-    .selectFrom('model_versions')
-    .select([
-      'version_id',
-      'version',
-      'stage',
-      'trainer',
-      'metrics',
-      'created_at',
-      'created_by',
-      'parent_version_id',
-      'workflow_id',
-    ])
-    .where('model_id', '=', model.model_id)
-    .orderBy('version', 'desc')
-    .limit(50)
-    .execute();
+  const versions = await listLatestVersions(db, model.model_id, 50);
   const metricsOf = (m: unknown) =>
     ((m as { holdout?: { metrics?: Record<string, number | null> } })?.holdout?.metrics ?? {}) as Record<
       string,
@@ -202,24 +188,7 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
   };
 
   // --- performance
-  const perf = await db
-    .selectFrom('model_performance_history as p')
-    .innerJoin('model_versions as v', 'v.version_id', 'p.version_id')
-    .select([
-      'p.evaluation_date',
-      'v.version',
-      'p.predictions_made',
-      'p.outcomes_labelled',
-      'p.accuracy',
-      'p.f1_score',
-      'p.total_return',
-      'p.sharpe_ratio',
-      'p.max_drawdown',
-    ])
-    .where('p.model_id', '=', model.model_id)
-    .orderBy('p.evaluation_date', 'desc')
-    .limit(120)
-    .execute();
+  const perf = await listRecentDailyPerformance(db, model.model_id, 120);
   const perfVersions = [...new Set(perf.map((p) => p.version))].sort((a, b) => a - b);
   const perfSeries = perfVersions.map((version) => ({
     name: `v${version}`,

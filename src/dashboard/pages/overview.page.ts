@@ -1,4 +1,7 @@
-import { sql } from 'kysely';
+import { countOpenAlertsByModel } from '../../db/repositories/alert.repository';
+import { listAllAliasVersions } from '../../db/repositories/alias.repository';
+import { latestDatasetDriftPerModel } from '../../db/repositories/drift-event.repository';
+import { listLiveExperimentsOfAllModels } from '../../db/repositories/experiment.repository';
 import { listModels } from '../../db/repositories/model.repository';
 import { badge, fmtInt, fmtTime, html, type RawHtml } from '../../reports/html';
 import { statusTone } from '../../reports/experiment-report';
@@ -45,31 +48,10 @@ export function supervisorHealthBadge(health: SupervisorHealth | undefined): Raw
 export async function overviewPage(ctx: DashboardContext): Promise<{ title: string; content: RawHtml }> {
   const { db } = ctx;
   const models = await listModels(db);
-  const aliases = await db
-    .selectFrom('model_aliases as a')
-    .innerJoin('model_versions as v', 'v.version_id', 'a.version_id')
-    .select(['a.model_id', 'a.alias', 'v.version', 'a.updated_at'])
-    .execute();
-  const live = await db
-    .selectFrom('experiments')
-    .select(['experiment_id', 'model_id', 'name', 'status'])
-    .where('status', 'in', ['created', 'running', 'paused'])
-    .execute();
-  const alerts = await db
-    .selectFrom('alerts')
-    .select(['model_id', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('acknowledged_at', 'is', null)
-    .groupBy('model_id')
-    .execute();
-  const { rows: drift } = await sql<{
-    model_id: string;
-    is_significant: boolean;
-    statistic: number;
-    detected_at: Date;
-  }>`
-    SELECT DISTINCT ON (model_id) model_id, is_significant, statistic, detected_at
-    FROM drift_detection_events WHERE metric_name = 'dataset'
-    ORDER BY model_id, detected_at DESC, event_id DESC`.execute(db);
+  const aliases = await listAllAliasVersions(db);
+  const live = await listLiveExperimentsOfAllModels(db);
+  const alerts = await countOpenAlertsByModel(db);
+  const drift = await latestDatasetDriftPerModel(db);
 
   const health = await Promise.all(models.map((m) => supervisorHealthOf(ctx, m)));
   const unhealthy = health.filter((h) => h?.problems.length).length;

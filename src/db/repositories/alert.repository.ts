@@ -181,3 +181,25 @@ export async function acknowledgeAlert(
     .executeTakeFirst();
   return row === undefined ? { outcome: 'missing' } : { outcome: 'already', by: row.acknowledged_by };
 }
+
+/** How many alerts no operator has acknowledged yet (across every model). */
+export async function countOpenAlerts(db: Kysely<Database>): Promise<number> {
+  const row = await db
+    .selectFrom('alerts')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('acknowledged_at', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** Unacknowledged alerts per model (model_id null: alerts about no model); n is a bigint string. */
+export async function countOpenAlertsByModel(
+  db: Kysely<Database>,
+): Promise<Array<{ model_id: string | null; n: string }>> {
+  return db
+    .selectFrom('alerts')
+    .select(['model_id', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('acknowledged_at', 'is', null)
+    .groupBy('model_id')
+    .execute();
+}

@@ -277,3 +277,14 @@ export async function rollbackChampion(
   });
   return { ...move, version: previous.version };
 }
+
+/** Every alias of every model with the version number it points at. */
+export async function listAllAliasVersions(
+  db: Kysely<Database>,
+): Promise<Array<{ model_id: string; alias: ModelAlias; version: number; updated_at: Date }>> {
+  return db
+    .selectFrom('model_aliases as a')
+    .innerJoin('model_versions as v', 'v.version_id', 'a.version_id')
+    .select(['a.model_id', 'a.alias', 'v.version', 'a.updated_at'])
+    .execute();
+}

@@ -186,6 +186,17 @@ export async function getExperimentStatusAndWorkflow(
     .executeTakeFirst();
 }
 
+/** The experiments of every model that are created, running or paused. */
+export async function listLiveExperimentsOfAllModels(
+  db: Kysely<Database>,
+): Promise<Array<Pick<ExperimentRow, 'experiment_id' | 'model_id' | 'name' | 'status'>>> {
+  return db
+    .selectFrom('experiments')
+    .select(['experiment_id', 'model_id', 'name', 'status'])
+    .where('status', 'in', ['created', 'running', 'paused'])
+    .execute();
+}
+
 export async function getExperiment(
   db: Kysely<Database>,
   experimentId: string,

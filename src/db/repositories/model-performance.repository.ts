@@ -1,5 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../database';
+import type { ModelPerformanceHistoryTable } from '../tables/retraining.table';
 
 /** One version's raw counts over a day of live (non-shadow) predictions; counts arrive as bigint strings. */
 export interface DailyVersionCounts {
@@ -78,5 +79,44 @@ export async function upsertDailyPerformance(
         .columns(['version_id', 'evaluation_date'])
         .doUpdateSet({ ...values, updated_at: sql<Date>`now()` as never }),
     )
+    .execute();
+}
+
+/** One day of one version in model_performance_history, as the model page charts it. */
+export type DailyPerformancePoint = Pick<
+  Selectable<ModelPerformanceHistoryTable>,
+  | 'evaluation_date'
+  | 'predictions_made'
+  | 'outcomes_labelled'
+  | 'accuracy'
+  | 'f1_score'
+  | 'total_return'
+  | 'sharpe_ratio'
+  | 'max_drawdown'
+> & { version: number };
+
+/** A model's newest `limit` daily performance rows (every version), newest day first. */
+export async function listRecentDailyPerformance(
+  db: Kysely<Database>,
+  modelId: string,
+  limit: number,
+): Promise<DailyPerformancePoint[]> {
+  return db
+    .selectFrom('model_performance_history as p')
+    .innerJoin('model_versions as v', 'v.version_id', 'p.version_id')
+    .select([
+      'p.evaluation_date',
+      'v.version',
+      'p.predictions_made',
+      'p.outcomes_labelled',
+      'p.accuracy',
+      'p.f1_score',
+      'p.total_return',
+      'p.sharpe_ratio',
+      'p.max_drawdown',
+    ])
+    .where('p.model_id', '=', modelId)
+    .orderBy('p.evaluation_date', 'desc')
+    .limit(limit)
     .execute();
 }

@@ -185,6 +185,57 @@ export async function listVersions(db: Kysely<Database>, model: string): Promise
     .execute();
 }
 
+/** A version as the model page lists it (no artifact, no features). */
+export type VersionListing = Pick<
+  ModelVersionRow,
+  | 'version_id'
+  | 'version'
+  | 'stage'
+  | 'trainer'
+  | 'metrics'
+  | 'created_at'
+  | 'created_by'
+  | 'parent_version_id'
+  | 'workflow_id'
+>;
+
+/** A model's newest `limit` versions, newest first. */
+export async function listLatestVersions(
+  db: Kysely<Database>,
+  modelId: string,
+  limit: number,
+): Promise<VersionListing[]> {
+  return db
+    .selectFrom('model_versions')
+    .select([
+      'version_id',
+      'version',
+      'stage',
+      'trainer',
+      'metrics',
+      'created_at',
+      'created_by',
+      'parent_version_id',
+      'workflow_id',
+    ])
+    .where('model_id', '=', modelId)
+    .orderBy('version', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** The version numbers of the given version ids (ids not found are absent). */
+export async function versionNumbersOf(
+  db: Kysely<Database>,
+  versionIds: string[],
+): Promise<Array<{ version_id: string; version: number }>> {
+  return db
+    .selectFrom('model_versions')
+    .select(['version_id', 'version'])
+    .where('version_id', 'in', versionIds)
+    .execute();
+}
+
 export async function setStage(db: Kysely<Database>, versionId: string, stage: ModelStage): Promise<void> {
   await db.updateTable('model_versions').set({ stage }).where('version_id', '=', versionId).execute();
 }
