@@ -259,21 +259,18 @@ export class ChaosStack {
     for (;;) {
       if (!running(child))
         throw new Error(`the Temporal dev server exited:\n${this.temporalTail.join('\n')}`);
+      // Lazy, so that a probe that fails to connect is closed too (Connection.connect leaves its channel open).
+      const connection = Connection.lazy({ address: this.temporalAddress, connectTimeout: 1_000 });
       try {
-        const connection = await Connection.connect({
-          address: this.temporalAddress,
-          connectTimeout: 1_000,
-        });
-        try {
-          await connection.workflowService.getSystemInfo({});
-          return;
-        } finally {
-          await connection.close();
-        }
+        await connection.ensureConnected();
+        await connection.workflowService.getSystemInfo({});
+        return;
       } catch {
         if (Date.now() > deadline)
           throw new Error(`the Temporal dev server did not answer:\n${this.temporalTail.join('\n')}`);
         await sleep(250);
+      } finally {
+        await connection.close();
       }
     }
   }
