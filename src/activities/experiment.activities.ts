@@ -15,6 +15,8 @@ import {
   loadPairedBars,
   loadPeriodAggregates,
 } from '../db/repositories/experiment-metrics.repository';
+import { linkJobExperiment } from '../db/repositories/retraining-job.repository';
+import { versionNumbersOf } from '../db/repositories/version.repository';
 import { analyseArms, pairedComparisonOf } from '../lifecycle/analyse-arms';
 import { parseDuration } from '../util/duration';
 import { experimentPolicySchema, type ExperimentPolicyInput } from '../workflows/policies/experiment-policy';
@@ -58,11 +60,7 @@ export function createExperimentActivities({ db }: ActivityDeps) {
   return {
     /** Champion vs challenger for a retraining job; one experiment per job however often it is retried. */
     async createChallengerExperiment(input: CreateChallengerExperimentInput): Promise<string> {
-      const versions = await db
-        .selectFrom('model_versions')
-        .select(['version_id', 'version'])
-        .where('version_id', 'in', [input.controlVersionId, input.treatmentVersionId])
-        .execute();
+      const versions = await versionNumbersOf(db, [input.controlVersionId, input.treatmentVersionId]);
       const versionOf = (id: string) => versions.find((v) => v.version_id === id)!.version;
       const policy = experimentPolicySchema.parse(input.policy);
       const experiment = await classifyErrors(() =>
@@ -89,11 +87,7 @@ export function createExperimentActivities({ db }: ActivityDeps) {
           idempotencyKey: `retraining-experiment:${input.jobId}`,
         }),
       );
-      await db
-        .updateTable('retraining_jobs')
-        .set({ experiment_id: experiment.experiment_id })
-        .where('job_id', '=', input.jobId)
-        .execute();
+      await linkJobExperiment(db, input.jobId, experiment.experiment_id);
       return experiment.experiment_id;
     },
 

@@ -1,11 +1,15 @@
 import { Context } from '@temporalio/activity';
-import { sql } from 'kysely';
 import { getAliases } from '../db/repositories/alias.repository';
+import { newestBarsWindow } from '../db/repositories/market-bars.repository';
 import { getModel } from '../db/repositories/model.repository';
 import {
   finishJob,
   findLiveExperiment,
+  getJobWithModelName,
   insertPendingJob,
+  markJobRunningOverWindow,
+  setJobNewVersion,
+  setJobPerformanceComparison,
   type TerminalRetrainingStatus,
 } from '../db/repositories/retraining-job.repository';
 import {
@@ -14,7 +18,11 @@ import {
   loadTrainingDataset,
   type TrainingDatasetSummary,
 } from '../db/repositories/training-dataset.repository';
-import { storeTrainedCandidate } from '../db/repositories/training-run.repository';
+import {
+  getTrainingRun,
+  recordTrainingRunEvaluation,
+  storeTrainedCandidate,
+} from '../db/repositories/training-run.repository';
 import { registerVersion } from '../db/repositories/version.repository';
 import type { RetrainingTrigger } from '../db/tables/retraining.table';
 import {
@@ -53,13 +61,7 @@ export interface TrainingHeartbeat {
 
 export function createRetrainingActivities({ db }: ActivityDeps) {
   const loadJob = async (jobId: string) => {
-    const job = await db
-      .selectFrom('retraining_jobs')
-      .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
-      .selectAll('retraining_jobs')
-      .select('models.name as model')
-      .where('job_id', '=', jobId)
-      .executeTakeFirst();
+    const job = await getJobWithModelName(db, jobId);
     if (!job) throw permanentFailure(`retraining job ${jobId} does not exist`, 'DataValidationError');
     return job;
   };
@@ -165,11 +167,7 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           `model ${job.model} predicts ${target}; the built-in trainers predict prob_up or price_change_pct`,
         );
       }
-      const { rows } = await sql<{ from: Date | null; to: Date | null; n: string }>`
-        SELECT min(ts) AS from, max(ts) AS to, count(*) AS n FROM (
-          SELECT ts FROM market_bars WHERE symbol = ${model.symbol} AND timeframe = ${model.timeframe}
-          ORDER BY ts DESC LIMIT ${windowBars}) newest`.execute(db);
-      const window = rows[0]!;
+      const window = await newestBarsWindow(db, model.symbol, model.timeframe, windowBars);
       if (Number(window.n) < MIN_TRAINING_BARS || !window.from || !window.to) {
         throw permanentFailure(
           `only ${window.n} bars of ${model.symbol} ${model.timeframe} stored; at least ${MIN_TRAINING_BARS} are needed`,
@@ -190,17 +188,7 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
         });
         // A concurrent attempt that kept its data first also fixed the window; leave both as they are.
         if (!stored) return;
-        await trx
-          .updateTable('retraining_jobs')
-          .set({
-            status: 'running',
-            started_at: sql<Date>`coalesce(started_at, now())` as never,
-            data_window_start: window.from,
-            data_window_end: window.to,
-            updated_at: sql<Date>`now()` as never,
-          })
-          .where('job_id', '=', jobId)
-          .execute();
+        await markJobRunningOverWindow(trx, jobId, { from: window.from!, to: window.to! });
       });
       return summary((await findTrainingDataset(db, jobId))!);
     },
@@ -284,11 +272,7 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       jobId: string;
     }): Promise<{ passed: boolean; failedChecks: string[] }> {
       const job = await loadJob(jobId);
-      const run = await db
-        .selectFrom('training_runs')
-        .selectAll()
-        .where('job_id', '=', jobId)
-        .executeTakeFirst();
+      const run = await getTrainingRun(db, jobId);
       if (!run) throw permanentFailure(`job ${jobId} has no trained candidate`);
       const { model, data } = await datasetsOf(job, run.kind);
       Context.current().heartbeat();
@@ -296,16 +280,11 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
         evaluateCandidate(db, { model, data, onnx: run.onnx, kind: run.kind }),
       );
       const metrics = storableMetrics(result);
-      await db
-        .updateTable('training_runs')
-        .set({ evaluation: JSON.stringify(metrics), gate: JSON.stringify(result.gate) })
-        .where('job_id', '=', jobId)
-        .execute();
-      await db
-        .updateTable('retraining_jobs')
-        .set({ performance_comparison: JSON.stringify(metrics) })
-        .where('job_id', '=', jobId)
-        .execute();
+      await recordTrainingRunEvaluation(db, jobId, {
+        metrics: JSON.stringify(metrics),
+        gate: JSON.stringify(result.gate),
+      });
+      await setJobPerformanceComparison(db, jobId, JSON.stringify(metrics));
       return {
         passed: result.gate.passed,
         failedChecks: result.gate.checks.filter((c) => !c.passed).map((c) => `${c.name}: ${c.detail}`),
@@ -315,11 +294,7 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
     /** Registers the validated candidate as a new version (once per job) with its reference profiles. */
     async registerCandidate({ jobId }: { jobId: string }): Promise<{ versionId: string; version: number }> {
       const job = await loadJob(jobId);
-      const run = await db
-        .selectFrom('training_runs')
-        .selectAll()
-        .where('job_id', '=', jobId)
-        .executeTakeFirst();
+      const run = await getTrainingRun(db, jobId);
       if (!run?.evaluation) throw permanentFailure(`job ${jobId} has no validated candidate`);
       const { data } = await datasetsOf(job, run.kind);
       const trainPredictions = predictModel(run.params as ModelParams, data.train.x);
@@ -341,11 +316,7 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           referenceProfiles: referenceProfilesOf(data.train, trainPredictions),
         }),
       );
-      await db
-        .updateTable('retraining_jobs')
-        .set({ new_version_id: version.version_id })
-        .where('job_id', '=', jobId)
-        .execute();
+      await setJobNewVersion(db, jobId, version.version_id);
       return { versionId: version.version_id, version: version.version };
     },
 

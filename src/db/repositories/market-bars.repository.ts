@@ -82,3 +82,17 @@ export async function loadBars(
   if (window.to) query = query.where('ts', '<=', window.to);
   return query.orderBy('ts').execute();
 }
+
+/** Span and count of the newest `limit` stored bars of a series (from/to null when there are none; n is a bigint string). */
+export async function newestBarsWindow(
+  db: Kysely<Database>,
+  symbol: string,
+  timeframe: string,
+  limit: number,
+): Promise<{ from: Date | null; to: Date | null; n: string }> {
+  const { rows } = await sql<{ from: Date | null; to: Date | null; n: string }>`
+        SELECT min(ts) AS from, max(ts) AS to, count(*) AS n FROM (
+          SELECT ts FROM market_bars WHERE symbol = ${symbol} AND timeframe = ${timeframe}
+          ORDER BY ts DESC LIMIT ${limit}) newest`.execute(db);
+  return rows[0]!;
+}

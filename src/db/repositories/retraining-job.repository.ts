@@ -1,6 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database';
-import type { RetrainingStatus, RetrainingTrigger } from '../tables/retraining.table';
+import type { RetrainingJobRow, RetrainingStatus, RetrainingTrigger } from '../tables/retraining.table';
 
 /** The states a job row ends in; the row's CHECK gives each of them an end time. */
 export type TerminalRetrainingStatus = Exclude<RetrainingStatus, 'pending' | 'running'>;
@@ -195,5 +195,77 @@ export async function listJobProgressForModels(
       'j.experiment_id',
     ])
     .where('m.name', 'in', models)
+    .execute();
+}
+
+/** Records which experiment a retraining job started for its challenger. */
+export async function linkJobExperiment(
+  db: Kysely<Database>,
+  jobId: string,
+  experimentId: string,
+): Promise<void> {
+  await db
+    .updateTable('retraining_jobs')
+    .set({ experiment_id: experimentId })
+    .where('job_id', '=', jobId)
+    .execute();
+}
+
+/** A retraining job row with its model's name, or undefined when there is no such job. */
+export async function getJobWithModelName(
+  db: Kysely<Database>,
+  jobId: string,
+): Promise<(RetrainingJobRow & { model: string }) | undefined> {
+  return db
+    .selectFrom('retraining_jobs')
+    .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
+    .selectAll('retraining_jobs')
+    .select('models.name as model')
+    .where('job_id', '=', jobId)
+    .executeTakeFirst();
+}
+
+/** Marks a job running (keeping its first start time) over the data window it prepared. */
+export async function markJobRunningOverWindow(
+  db: Kysely<Database> | Transaction<Database>,
+  jobId: string,
+  window: { from: Date; to: Date },
+): Promise<void> {
+  await db
+    .updateTable('retraining_jobs')
+    .set({
+      status: 'running',
+      started_at: sql<Date>`coalesce(started_at, now())` as never,
+      data_window_start: window.from,
+      data_window_end: window.to,
+      updated_at: sql<Date>`now()` as never,
+    })
+    .where('job_id', '=', jobId)
+    .execute();
+}
+
+/** Stores the candidate-vs-champion validation metrics on the job (`metrics` is JSON text). */
+export async function setJobPerformanceComparison(
+  db: Kysely<Database>,
+  jobId: string,
+  metrics: string,
+): Promise<void> {
+  await db
+    .updateTable('retraining_jobs')
+    .set({ performance_comparison: metrics })
+    .where('job_id', '=', jobId)
+    .execute();
+}
+
+/** Records the version a job registered for its challenger. */
+export async function setJobNewVersion(
+  db: Kysely<Database>,
+  jobId: string,
+  versionId: string,
+): Promise<void> {
+  await db
+    .updateTable('retraining_jobs')
+    .set({ new_version_id: versionId })
+    .where('job_id', '=', jobId)
     .execute();
 }

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../database';
 import type { TrainingRunTable } from '../tables/retraining.table';
 
@@ -88,4 +88,25 @@ export async function storeTrainedCandidate(
     .returning('job_id')
     .executeTakeFirst();
   return stored !== undefined;
+}
+
+/** The trained candidate stored for a job, or undefined when none has been trained yet. */
+export async function getTrainingRun(
+  db: Kysely<Database>,
+  jobId: string,
+): Promise<Selectable<TrainingRunTable> | undefined> {
+  return db.selectFrom('training_runs').selectAll().where('job_id', '=', jobId).executeTakeFirst();
+}
+
+/** Stores a candidate's validation metrics and gate verdict (both JSON text). */
+export async function recordTrainingRunEvaluation(
+  db: Kysely<Database>,
+  jobId: string,
+  evaluation: { metrics: string; gate: string },
+): Promise<void> {
+  await db
+    .updateTable('training_runs')
+    .set({ evaluation: evaluation.metrics, gate: evaluation.gate })
+    .where('job_id', '=', jobId)
+    .execute();
 }
