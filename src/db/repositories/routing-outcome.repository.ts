@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
+import { resolveAndInsertOutcomes } from './outcome-resolution';
 import type { UnmatchedOutcomeReason } from '../tables/unmatched-outcomes.table';
 
 /**
@@ -70,29 +71,7 @@ export async function recordOutcomes(
     WITH input AS (
       SELECT * FROM unnest(${ids}::uuid[], ${correct}::bool[], ${returns}::float8[], ${signals}::bool[], ${reasons}::text[])
              WITH ORDINALITY AS i(id, correct, trade_return, signal_generated, reason, item_index)
-    ), resolved AS (
-      -- A served prediction wins over an assignment with the same id: /v1/predict logs both under
-      -- one id, and when it fell back to the champion the prediction row says who really served it.
-      SELECT i.id, i.item_index,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.model_id ELSE v.model_id END AS model_id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.version_id ELSE v.version_id END AS version_id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.experiment_id ELSE a.experiment_id END AS experiment_id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.variant ELSE a.variant END AS variant,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.created_at ELSE a.assigned_at END AS prediction_at,
-             i.correct, i.trade_return, i.signal_generated
-      FROM input i
-      LEFT JOIN predictions p ON p.prediction_id = i.id AND NOT p.is_shadow
-      LEFT JOIN experiment_assignments a ON a.assignment_id = i.id AND p.prediction_id IS NULL
-      LEFT JOIN experiment_variants v ON v.experiment_id = a.experiment_id AND v.variant = a.variant
-      WHERE p.prediction_id IS NOT NULL OR v.experiment_id IS NOT NULL
-    ), inserted AS (
-      INSERT INTO experiment_outcomes
-        (prediction_id, model_id, version_id, experiment_id, variant, correct, trade_return, signal_generated, prediction_at)
-      SELECT id, model_id, version_id, experiment_id, variant, correct, trade_return, signal_generated, prediction_at
-      FROM resolved
-      ON CONFLICT (prediction_id) DO NOTHING
-      RETURNING prediction_id
-    ), held AS (
+    ), ${resolveAndInsertOutcomes('input', ['item_index'])}, held AS (
       -- Acknowledged all the same: kept until a prediction with this id is logged (or an operator
       -- matches it). A repeated report of an unmatched outcome keeps the first.
       INSERT INTO unmatched_outcomes (prediction_id, correct, trade_return, signal_generated, reason)

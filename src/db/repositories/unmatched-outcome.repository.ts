@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../database';
+import { resolveAndInsertOutcomes } from './outcome-resolution';
 
 /**
  * What one matching pass did: outcomes stored in experiment_outcomes now, and outcomes whose
@@ -40,27 +41,7 @@ export async function matchUnmatchedOutcomes(
       ORDER BY u.received_at DESC
       LIMIT ${limit}::int
       FOR UPDATE SKIP LOCKED
-    ), resolved AS (
-      SELECT o.id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.model_id ELSE v.model_id END AS model_id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.version_id ELSE v.version_id END AS version_id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.experiment_id ELSE a.experiment_id END AS experiment_id,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.variant ELSE a.variant END AS variant,
-             CASE WHEN p.prediction_id IS NOT NULL THEN p.created_at ELSE a.assigned_at END AS prediction_at,
-             o.correct, o.trade_return, o.signal_generated
-      FROM open o
-      LEFT JOIN predictions p ON p.prediction_id = o.id AND NOT p.is_shadow
-      LEFT JOIN experiment_assignments a ON a.assignment_id = o.id AND p.prediction_id IS NULL
-      LEFT JOIN experiment_variants v ON v.experiment_id = a.experiment_id AND v.variant = a.variant
-      WHERE p.prediction_id IS NOT NULL OR v.experiment_id IS NOT NULL
-    ), inserted AS (
-      INSERT INTO experiment_outcomes
-        (prediction_id, model_id, version_id, experiment_id, variant, correct, trade_return, signal_generated, prediction_at)
-      SELECT id, model_id, version_id, experiment_id, variant, correct, trade_return, signal_generated, prediction_at
-      FROM resolved
-      ON CONFLICT (prediction_id) DO NOTHING
-      RETURNING prediction_id
-    )
+    ), ${resolveAndInsertOutcomes('open')}
     UPDATE unmatched_outcomes u
     SET matched_at = now(), matched_as_duplicate = (ins.prediction_id IS NULL)
     FROM resolved r LEFT JOIN inserted ins ON ins.prediction_id = r.id
