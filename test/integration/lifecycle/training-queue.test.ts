@@ -182,7 +182,8 @@ describe('training on its own task queue (real Temporal, real Postgres)', functi
         },
       ],
     });
-    const deadline = Date.now() + 30_000;
+    // Preparing the data comes first; under the full suite's load on 2 cores that has taken over 30 s.
+    const deadline = Date.now() + 75_000;
     for (;;) {
       const pending = (await handle.describe()).raw.pendingActivities ?? [];
       // PENDING_ACTIVITY_STATE_STARTED: a worker is running it now.
