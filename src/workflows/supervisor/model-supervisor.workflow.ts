@@ -90,6 +90,7 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
     jitter: patched(SUPERVISOR_PATCHES.jitter),
   };
   const deepPolicyMerge = patched(SUPERVISOR_PATCHES.deepPolicyMerge);
+  const driftCheckBesideLoop = patched(SUPERVISOR_PATCHES.driftCheckBesideLoop);
   // Handlers are registered before the first await so that the signal of a signal-with-start and
   // early queries find them; what arrives before the state is loaded is applied right after.
   let state: SupervisorState | undefined = input.state
@@ -218,37 +219,29 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
     { key: LifecycleStateKey, value: 'supervising' },
   ]);
 
+  /** True while a drift check started beside the loop has not ended. */
+  let driftCheckInFlight = false;
   let iterations = 0;
   for (;;) {
     await startRetrainingIfDue(s0);
-    const timeout = Math.max(0, s0.nextWakeAt(now()) - now());
-    await condition(() => wake, timeout);
+    const wakeAt = s0.nextWakeAt(now(), driftCheckInFlight);
+    if (Number.isFinite(wakeAt)) await condition(() => wake, Math.max(0, wakeAt - now()));
+    else await condition(() => wake);
     wake = false;
     if (behaviour.reconcile && s0.running) await reconcileRunningJob(s0);
     reconcileAsked = false;
-    if (driftRequested || now() >= s0.nextDriftCheckAt) {
-      const policy = s0.policy;
-      try {
-        const summary = await checkModelDrift({
-          model: input.model,
-          window: policy.driftWindow,
-          minSamples: policy.minDriftSamples,
-          share: policy.driftShare,
-          performance: policy.performance,
-          thresholds: policy.driftThresholds,
+    if (driftCheckBesideLoop) {
+      // The loop goes on serving requests and reports while the check runs; its end wakes the loop.
+      if (!driftCheckInFlight && (driftRequested || now() >= s0.nextDriftCheckAt)) {
+        driftCheckInFlight = true;
+        void runDriftCheck(s0).then(() => {
+          driftCheckInFlight = false;
+          driftRequested = false;
+          wake = true;
         });
-        s0.recordDriftCheck(summary);
-      } catch (error) {
-        // The entity outlives any one check: a failed check is a decision to look at, not the end.
-        s0.driftCheckFailed(
-          now(),
-          error instanceof Error
-            ? error.cause instanceof Error
-              ? error.cause.message
-              : error.message
-            : String(error),
-        );
       }
+    } else if (driftRequested || now() >= s0.nextDriftCheckAt) {
+      await runDriftCheck(s0);
       driftRequested = false;
     }
     iterations++;
@@ -256,14 +249,40 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
       workflowInfo().continueAsNewSuggested ||
       (input.continueAsNewAfter !== undefined && iterations >= input.continueAsNewAfter);
     // An update waiting for its job to start is served by this loop: leave at a later wake instead of
-    // waiting here for a handler that waits for us.
-    if (leaving && (!behaviour.reconcile || allHandlersFinished())) {
+    // waiting here for a handler that waits for us. A check in flight ends first: its verdict is state.
+    if (leaving && !driftCheckInFlight && (!behaviour.reconcile || allHandlersFinished())) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof modelSupervisorWorkflow>({
         model: input.model,
         state: s0.snapshot(),
         continueAsNewAfter: input.continueAsNewAfter,
       });
+    }
+  }
+
+  /** One drift check with the policy as it is now; never throws. */
+  async function runDriftCheck(s: SupervisorState): Promise<void> {
+    const policy = s.policy;
+    try {
+      const summary = await checkModelDrift({
+        model: input.model,
+        window: policy.driftWindow,
+        minSamples: policy.minDriftSamples,
+        share: policy.driftShare,
+        performance: policy.performance,
+        thresholds: policy.driftThresholds,
+      });
+      s.recordDriftCheck(summary);
+    } catch (error) {
+      // The entity outlives any one check: a failed check is a decision to look at, not the end.
+      s.driftCheckFailed(
+        now(),
+        error instanceof Error
+          ? error.cause instanceof Error
+            ? error.cause.message
+            : error.message
+          : String(error),
+      );
     }
   }
 

@@ -14,6 +14,12 @@ export const SUPERVISOR_PATCHES = {
   jitter: 'supervisor-drift-check-jitter',
   /** setPolicy lays a patch over the current policy field by field, nested objects too. */
   deepPolicyMerge: 'supervisor-set-policy-deep-merge',
+  /**
+   * The drift check runs beside the loop instead of inside it. While the loop awaited it, a check
+   * whose worker died held every request for its heartbeat timeout and retry (a minute or more): a
+   * manual request got no job, and its Update no answer, until then (found by the chaos run, 5 of 18).
+   */
+  driftCheckBesideLoop: 'supervisor-drift-check-beside-loop',
 } as const;
 
 export const RETRAINING_PATCHES = {

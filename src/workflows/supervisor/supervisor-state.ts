@@ -340,9 +340,12 @@ export class SupervisorState {
     this.decide(now, 'policy', 'policy updated');
   }
 
-  /** When the workflow must wake up next without a message: drift check due, or cooldown over. */
-  nextWakeAt(now: number): number {
-    let wake = this.s.nextDriftCheckAt;
+  /**
+   * When the workflow must wake up next without a message: drift check due, or cooldown over. A check
+   * already in flight is not due again: its end wakes the workflow (Infinity when nothing else is due).
+   */
+  nextWakeAt(now: number, driftCheckInFlight = false): number {
+    let wake = driftCheckInFlight ? Number.POSITIVE_INFINITY : this.s.nextDriftCheckAt;
     const cooldownEnd = this.cooldownEndsAt();
     if (this.s.pending && !this.s.running && cooldownEnd !== null && cooldownEnd > now)
       wake = Math.min(wake, cooldownEnd);
