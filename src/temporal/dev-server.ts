@@ -16,6 +16,13 @@ export interface DevServerOptions {
   /** @default '127.0.0.1' */
   ip?: string;
   onLog?: (line: string) => void;
+  /**
+   * Concurrent long polls the namespace accepts (dynamic config `frontend.namespaceCount`, 1200 by
+   * default). Every worker holds up to ~20 (its workflow and activity pollers, twice with a training
+   * worker); a process running many workers at once, as the test suite does, needs more, or polls are
+   * refused with "namespace concurrent poller limit exceeded" and tasks wait unclaimed.
+   */
+  maxConcurrentPolls?: number;
 }
 
 export interface RunningTemporal {
@@ -29,6 +36,12 @@ function searchAttributeArgs(): string[] {
     '--search-attribute',
     `${name}=${type}`,
   ]);
+}
+
+function dynamicConfigArgs(options: DevServerOptions): string[] {
+  return options.maxConcurrentPolls === undefined
+    ? []
+    : ['--dynamic-config-value', `frontend.namespaceCount=${options.maxConcurrentPolls}`];
 }
 
 /**
@@ -69,6 +82,7 @@ export async function startTemporalDevServer(options: DevServerOptions): Promise
     '--log-level',
     'warn',
     ...searchAttributeArgs(),
+    ...dynamicConfigArgs(options),
   ];
   // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker.
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -147,7 +161,7 @@ async function startWithSdkDownload(
       uiPort: options.uiPort,
       dbFilename: options.dbFile,
       namespace: options.namespace,
-      extraArgs: searchAttributeArgs(),
+      extraArgs: [...searchAttributeArgs(), ...dynamicConfigArgs(options)],
     },
   });
   return { address, uiUrl, stop: () => env.teardown() };

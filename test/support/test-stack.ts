@@ -77,6 +77,10 @@ async function startTestStack() {
       port: await freePort(),
       uiPort: await freePort(),
       namespace: 'default',
+      // The suite runs dozens of workers against this one server (several per test file, worker
+      // processes in the chaos and durability tests); past 1200 long polls the server refused new
+      // ones and a test's training waited unclaimed for minutes (reproduced with 150 idle workers).
+      maxConcurrentPolls: 20_000,
     });
     const postgresUrl = postgres.url;
     const runningTemporal = temporal;
