@@ -1,4 +1,5 @@
-import type { Client } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { getExperiment, listExperiments } from '../../../src/db/repositories/experiment.repository';
 import { recentJobs } from '../../../src/db/repositories/retraining-job.repository';
 import type { DatabaseHandle } from '../../../src/db/connection';
@@ -22,6 +23,8 @@ export const OPERATOR_ACTIONS = [
   'ramp',
   'cancel-job',
   'terminate-job',
+  'reset-job',
+  'reset-experiment',
   'signal-no-input',
   'signal-empty',
   'signal-bad-trigger',
@@ -85,6 +88,21 @@ async function perform(action: OperatorAction, { client, db, taskQueue, model, r
       else await handle.terminate('chaos: operator terminates the job');
       return `${action} ${job.workflow_id}`;
     }
+    case 'reset-job': {
+      // Running or ended: an operator resets from the UI whichever job looks wrong to them.
+      const job = (await recentJobs(db.db, model, 1))[0];
+      if (!job?.workflow_id) return 'no job';
+      return resetToRandomPoint(client, client.workflow.getHandle(job.workflow_id), rng);
+    }
+    case 'reset-experiment': {
+      const latest = (await listExperiments(db.db, { model }))[0];
+      if (!latest) return 'no experiment';
+      return resetToRandomPoint(
+        client,
+        client.workflow.getHandle(workflowIds.experiment(latest.experiment_id)),
+        rng,
+      );
+    }
     default: {
       const live = (await listExperiments(db.db, { model })).find(
         (e) => e.status === 'running' || e.status === 'paused',
@@ -117,4 +135,27 @@ async function perform(action: OperatorAction, { client, db, taskQueue, model, r
       return `${action} ${live.experiment_id}`;
     }
   }
+}
+
+/**
+ * What "Reset" in the Web UI (or `temporal workflow reset --type FirstWorkflowTask|LastWorkflowTask`)
+ * does: the current run ends and a new one replays the history up to a completed workflow task, then
+ * runs again from there, activities and children included.
+ */
+async function resetToRandomPoint(client: Client, handle: WorkflowHandle, rng: Rng): Promise<string> {
+  const { runId } = await handle.describe();
+  const completed = ((await handle.fetchHistory()).events ?? []).filter(
+    (e) => e.workflowTaskCompletedEventAttributes,
+  );
+  if (!completed.length) return 'nothing to reset to';
+  const first = rng.next() < 0.5;
+  const point = first ? completed[0]! : completed.at(-1)!;
+  await client.workflowService.resetWorkflowExecution({
+    namespace: client.options.namespace,
+    workflowExecution: { workflowId: handle.workflowId, runId },
+    workflowTaskFinishEventId: point.eventId,
+    requestId: randomUUID(),
+    reason: 'chaos: operator resets the workflow',
+  });
+  return `reset ${handle.workflowId} to its ${first ? 'first' : 'last'} workflow task`;
 }
