@@ -224,23 +224,23 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
   let iterations = 0;
   for (;;) {
     await startRetrainingIfDue(s0);
+    // A retraining the last check asked for starts first, then the next check if one is due; the loop
+    // goes on serving requests and reports while the check runs, and the check's end wakes it.
+    if (driftCheckBesideLoop && !driftCheckInFlight && (driftRequested || now() >= s0.nextDriftCheckAt)) {
+      driftCheckInFlight = true;
+      void runDriftCheck(s0).then(() => {
+        driftCheckInFlight = false;
+        driftRequested = false;
+        wake = true;
+      });
+    }
     const wakeAt = s0.nextWakeAt(now(), driftCheckInFlight);
     if (Number.isFinite(wakeAt)) await condition(() => wake, Math.max(0, wakeAt - now()));
     else await condition(() => wake);
     wake = false;
     if (behaviour.reconcile && s0.running) await reconcileRunningJob(s0);
     reconcileAsked = false;
-    if (driftCheckBesideLoop) {
-      // The loop goes on serving requests and reports while the check runs; its end wakes the loop.
-      if (!driftCheckInFlight && (driftRequested || now() >= s0.nextDriftCheckAt)) {
-        driftCheckInFlight = true;
-        void runDriftCheck(s0).then(() => {
-          driftCheckInFlight = false;
-          driftRequested = false;
-          wake = true;
-        });
-      }
-    } else if (driftRequested || now() >= s0.nextDriftCheckAt) {
+    if (!driftCheckBesideLoop && (driftRequested || now() >= s0.nextDriftCheckAt)) {
       await runDriftCheck(s0);
       driftRequested = false;
     }
@@ -272,7 +272,7 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
         performance: policy.performance,
         thresholds: policy.driftThresholds,
       });
-      s.recordDriftCheck(summary);
+      s.recordDriftCheck(summary, driftCheckBesideLoop ? now() : summary.checkedAt);
     } catch (error) {
       // The entity outlives any one check: a failed check is a decision to look at, not the end.
       s.driftCheckFailed(

@@ -270,8 +270,13 @@ export class SupervisorState {
    * Records a drift check; N drifted windows among the last M disjoint ones request a retraining.
    * An undecided check (status other than 'checked', or `drifted: null`) is no decision either way.
    */
-  recordDriftCheck(summary: DriftCheckSummary): void {
-    const now = summary.checkedAt;
+  /**
+   * `at` is the workflow's time when the check ended. Runs recorded before it was passed scheduled the
+   * next check from the worker's clock (`checkedAt`): a worker clock behind the server's, or a
+   * time-skipping test server, made the next check due at once.
+   */
+  recordDriftCheck(summary: DriftCheckSummary, at: number = summary.checkedAt): void {
+    const now = at;
     this.s.lastDrift = summary;
     this.s.nextDriftCheckAt = this.countCheckAndScheduleNext(now);
     if (summary.status !== 'checked' || summary.drifted === null) {
