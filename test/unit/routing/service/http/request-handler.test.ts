@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
-import { createBearerAuth } from '../../../../../src/routing/service/http/bearer-auth';
+import { createBearerAuth } from '../../../../../src/http/bearer-auth';
 import { createRequestHandler } from '../../../../../src/routing/service/http/request-handler';
 import type { RouteDefinition } from '../../../../../src/routing/service/http/route-definition';
 import { createRouterLogger } from '../../../../../src/routing/service/observability/router-logger';
