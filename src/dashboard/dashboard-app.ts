@@ -142,7 +142,6 @@ export async function buildDashboardApp(options: DashboardOptions): Promise<Fast
   };
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.headers(SECURITY_HEADERS);
     request.principal = await auth.authenticate(request);
     request.flash = auth.openFlash(request.cookies[FLASH_COOKIE]);
     if (request.routeOptions.config.public === true || !request.url.startsWith('/ui')) return;
@@ -174,7 +173,8 @@ export async function buildDashboardApp(options: DashboardOptions): Promise<Fast
       );
     }
   });
-  // A shown message is used up; a redirect carries the next one.
+  // Every response, errors included, gets the security headers. A shown message is used up; a
+  // redirect carries the next one.
   app.addHook('onSend', async (request, reply) => {
     if (request.flash !== null && reply.statusCode !== 303) setCookie(request, reply, FLASH_COOKIE, '', 0);
     reply.headers(SECURITY_HEADERS);
@@ -195,18 +195,8 @@ export async function buildDashboardApp(options: DashboardOptions): Promise<Fast
       );
     }
     onError(error, { method: request.method, path: request.url.split('?')[0]! });
-    return sendHtml(
-      reply,
-      500,
-      errorPage(
-        500,
-        'Something went wrong',
-        'The page could not be built. The details are in the server log.',
-        {
-          principal: null,
-        },
-      ),
-    );
+    const message = 'The page could not be built. The details are in the server log.';
+    return sendHtml(reply, 500, errorPage(500, 'Something went wrong', message, { principal: null }));
   });
 
   registerDashboardRoutes(app, kit);

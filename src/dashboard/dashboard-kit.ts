@@ -23,7 +23,7 @@ export interface DashboardKit {
   readonly auth: DashboardAuth;
   readonly now: () => Date;
   contextFor(request: FastifyRequest): DashboardContext;
-  /** A full page with the top bar, status 200 unless given. */
+  /** A full page with the top bar (status 200). */
   show(request: FastifyRequest, reply: FastifyReply, section: Section, result: PageResult): Promise<void>;
   /** An error page with the top bar. */
   fail(
