@@ -1,43 +1,13 @@
 import fastifyCookie from '@fastify/cookie';
-import type { Client } from '@temporalio/client';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
-import { countOpenAlerts } from '../db/repositories/alert.repository';
 import { endOperatorSessions, sessionEpochOf } from '../db/repositories/dashboard-session.repository';
-import { workflowListUrl, workflowUrl } from '../temporal/ui-links';
-import {
-  createDashboardAuth,
-  FLASH_COOKIE,
-  sameOrigin,
-  type Flash,
-  type Principal,
-  type SessionEpochs,
-} from './auth';
-import { formOf, UNSUPPORTED_FORM, type DashboardKit } from './dashboard-kit';
+import { createDashboardAuth, FLASH_COOKIE, sameOrigin } from './auth';
+import { createDashboardKit, formOf, UNSUPPORTED_FORM, type DashboardOptions } from './dashboard-kit';
 import { registerDashboardRoutes } from './dashboard-routes';
-import { isHttps, SECURITY_HEADERS } from './http';
-import { errorPage, page, type PageChrome } from './layout';
+import { SECURITY_HEADERS } from './http';
+import { errorPage } from './layout';
 
-export interface DashboardOptions {
-  db: Kysely<Database>;
-  /** Opens (or returns the already open) Temporal client; called only when a page needs it. */
-  temporal: () => Promise<Client>;
-  namespace: string;
-  /** Base URL of the Temporal Web UI for links; omit or '' for none. */
-  temporalUiUrl?: string;
-  /**
-   * The routing service's admin token, the only credential the dashboard accepts; during a rotation
-   * the current and the next one (sessions are signed with the first).
-   */
-  adminToken: string | readonly string[];
-  /** Where session epochs are kept. @default the `dashboard_session_epochs` table of `db` */
-  sessionEpochs?: SessionEpochs;
-  /** Where unexpected errors go (their details never reach the page). @default console.error */
-  onError?: (error: unknown, context: { method: string; path: string }) => void;
-  /** Clock, for tests. */
-  now?: () => Date;
-}
+export type { DashboardOptions } from './dashboard-kit';
 
 /** Largest form body the dashboard reads (its forms hold a token, a reason and a CSRF field). */
 export const FORM_BODY_LIMIT = 16 * 1024;
@@ -70,7 +40,6 @@ export async function buildDashboardApp(options: DashboardOptions): Promise<Fast
     },
   );
   const now = options.now ?? (() => new Date());
-  const uiUrl = options.temporalUiUrl ? options.temporalUiUrl.replace(/\/+$/, '') : undefined;
   const onError =
     options.onError ??
     ((error: unknown, where: { method: string; path: string }) =>
@@ -95,51 +64,8 @@ export async function buildDashboardApp(options: DashboardOptions): Promise<Fast
   app.decorateRequest('principal', null);
   app.decorateRequest('flash', null);
 
-  const chromeFor = async (principal: Principal | null, flash: Flash | null): Promise<PageChrome> => ({
-    principal,
-    flash,
-    openAlerts: principal ? await countOpenAlerts(options.db).catch(() => 0) : 0,
-    ...(principal && uiUrl ? { temporalListUrl: workflowListUrl(uiUrl, options.namespace) } : {}),
-  });
-  const sendHtml: DashboardKit['sendHtml'] = (reply, status, body, headers = {}) =>
-    reply.code(status).type('text/html; charset=utf-8').headers(headers).send(body);
-  const setCookie: DashboardKit['setCookie'] = (request, reply, name, value, maxAgeSeconds) =>
-    reply.setCookie(name, value, {
-      path: '/ui',
-      httpOnly: true,
-      sameSite: 'strict',
-      maxAge: maxAgeSeconds,
-      secure: isHttps(request.raw),
-    });
-  const kit: DashboardKit = {
-    options,
-    auth,
-    now,
-    contextFor(request) {
-      return {
-        db: options.db,
-        temporal: options.temporal,
-        namespace: options.namespace,
-        temporalUiUrl: uiUrl,
-        workflowUrl: (id) => (uiUrl ? workflowUrl(uiUrl, options.namespace, id) : '#'),
-        workflowListUrl: (query) => (uiUrl ? workflowListUrl(uiUrl, options.namespace, query) : '#'),
-        principal: request.principal!,
-        url: new URL(request.url, 'http://dashboard.invalid'),
-        now,
-      };
-    },
-    async show(request, reply, section, result) {
-      const chrome = await chromeFor(request.principal, request.flash);
-      sendHtml(reply, 200, page(result.title, section, chrome, result.content));
-    },
-    async fail(request, reply, status, title, message) {
-      sendHtml(reply, status, errorPage(status, title, message, await chromeFor(request.principal, null)));
-    },
-    sendHtml,
-    back: (request, reply, location, message) =>
-      setCookie(request, reply, FLASH_COOKIE, auth.sealFlash(message), 60).redirect(location, 303),
-    setCookie,
-  };
+  const kit = createDashboardKit(options, auth, now);
+  const { sendHtml } = kit;
 
   app.addHook('onRequest', async (request, reply) => {
     request.principal = await auth.authenticate(request);
@@ -176,7 +102,8 @@ export async function buildDashboardApp(options: DashboardOptions): Promise<Fast
   // Every response, errors included, gets the security headers. A shown message is used up; a
   // redirect carries the next one.
   app.addHook('onSend', async (request, reply) => {
-    if (request.flash !== null && reply.statusCode !== 303) setCookie(request, reply, FLASH_COOKIE, '', 0);
+    if (request.flash !== null && reply.statusCode !== 303)
+      kit.setCookie(request, reply, FLASH_COOKIE, '', 0);
     reply.headers(SECURITY_HEADERS);
   });
 

@@ -1,8 +1,13 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import type { DashboardAuth, Flash, Principal } from './auth';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database';
+import { countOpenAlerts } from '../db/repositories/alert.repository';
+import { workflowListUrl, workflowUrl } from '../temporal/ui-links';
+import { FLASH_COOKIE, type DashboardAuth, type Flash, type Principal, type SessionEpochs } from './auth';
 import type { DashboardContext, PageResult } from './context';
-import type { DashboardOptions } from './dashboard-app';
-import type { Section } from './layout';
+import { isHttps } from './http';
+import { errorPage, page, type PageChrome, type Section } from './layout';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,35 +22,101 @@ declare module 'fastify' {
   }
 }
 
-/** What route handlers of the dashboard use besides the request: rendering, redirects, context. */
-export interface DashboardKit {
-  readonly options: DashboardOptions;
-  readonly auth: DashboardAuth;
-  readonly now: () => Date;
-  contextFor(request: FastifyRequest): DashboardContext;
-  /** A full page with the top bar (status 200). */
-  show(request: FastifyRequest, reply: FastifyReply, section: Section, result: PageResult): Promise<void>;
-  /** An error page with the top bar. */
-  fail(
-    request: FastifyRequest,
+export interface DashboardOptions {
+  db: Kysely<Database>;
+  /** Opens (or returns the already open) Temporal client; called only when a page needs it. */
+  temporal: () => Promise<Client>;
+  namespace: string;
+  /** Base URL of the Temporal Web UI for links; omit or '' for none. */
+  temporalUiUrl?: string;
+  /**
+   * The routing service's admin token, the only credential the dashboard accepts; during a rotation
+   * the current and the next one (sessions are signed with the first).
+   */
+  adminToken: string | readonly string[];
+  /** Where session epochs are kept. @default the `dashboard_session_epochs` table of `db` */
+  sessionEpochs?: SessionEpochs;
+  /** Where unexpected errors go (their details never reach the page). @default console.error */
+  onError?: (error: unknown, context: { method: string; path: string }) => void;
+  /** Clock, for tests. */
+  now?: () => Date;
+}
+
+/**
+ * What route handlers of the dashboard use besides the request: the options, auth, rendering with
+ * the top bar, redirects with a one-shot message, cookies, and each page's context.
+ *
+ * ### Examples
+ * ```ts
+ * const kit = createDashboardKit(options, createDashboardAuth(token, epochs), () => new Date());
+ * await kit.fail(request, reply, 404, 'Not found', 'There is no such page.');
+ * ```
+ */
+export function createDashboardKit(options: DashboardOptions, auth: DashboardAuth, now: () => Date) {
+  const uiUrl = options.temporalUiUrl ? options.temporalUiUrl.replace(/\/+$/, '') : undefined;
+  const chromeFor = async (principal: Principal | null, flash: Flash | null): Promise<PageChrome> => ({
+    principal,
+    flash,
+    openAlerts: principal ? await countOpenAlerts(options.db).catch(() => 0) : 0,
+    ...(principal && uiUrl ? { temporalListUrl: workflowListUrl(uiUrl, options.namespace) } : {}),
+  });
+  const sendHtml = (
     reply: FastifyReply,
     status: number,
-    title: string,
-    message: string,
-  ): Promise<void>;
-  /** HTML as it is (no top bar), e.g. the login page or a report download. */
-  sendHtml(reply: FastifyReply, status: number, body: string, headers?: Record<string, string>): FastifyReply;
-  /** 303 to `location`, with a one-shot message for the page there. */
-  back(request: FastifyRequest, reply: FastifyReply, location: string, message: Flash): FastifyReply;
-  /** Sets (or, with maxAgeSeconds 0, clears) one of the dashboard's cookies. */
-  setCookie(
+    body: string,
+    headers: Record<string, string> = {},
+  ) => reply.code(status).type('text/html; charset=utf-8').headers(headers).send(body);
+  const setCookie = (
     request: FastifyRequest,
     reply: FastifyReply,
     name: string,
     value: string,
     maxAgeSeconds: number,
-  ): FastifyReply;
+  ) =>
+    reply.setCookie(name, value, {
+      path: '/ui',
+      httpOnly: true,
+      sameSite: 'strict',
+      maxAge: maxAgeSeconds,
+      secure: isHttps(request.raw),
+    });
+  return {
+    options,
+    auth,
+    now,
+    contextFor(request: FastifyRequest): DashboardContext {
+      return {
+        db: options.db,
+        temporal: options.temporal,
+        namespace: options.namespace,
+        temporalUiUrl: uiUrl,
+        workflowUrl: (id) => (uiUrl ? workflowUrl(uiUrl, options.namespace, id) : '#'),
+        workflowListUrl: (query) => (uiUrl ? workflowListUrl(uiUrl, options.namespace, query) : '#'),
+        principal: request.principal!,
+        url: new URL(request.url, 'http://dashboard.invalid'),
+        now,
+      };
+    },
+    /** A full page with the top bar (status 200). */
+    async show(request: FastifyRequest, reply: FastifyReply, section: Section, result: PageResult) {
+      const chrome = await chromeFor(request.principal, request.flash);
+      sendHtml(reply, 200, page(result.title, section, chrome, result.content));
+    },
+    /** An error page with the top bar. */
+    async fail(request: FastifyRequest, reply: FastifyReply, status: number, title: string, message: string) {
+      sendHtml(reply, status, errorPage(status, title, message, await chromeFor(request.principal, null)));
+    },
+    /** HTML as it is (no top bar), e.g. the login page or a report download. */
+    sendHtml,
+    /** 303 to `location`, with a one-shot message for the page there. */
+    back: (request: FastifyRequest, reply: FastifyReply, location: string, message: Flash) =>
+      setCookie(request, reply, FLASH_COOKIE, auth.sealFlash(message), 60).redirect(location, 303),
+    /** Sets (or, with maxAgeSeconds 0, clears) one of the dashboard's cookies. */
+    setCookie,
+  };
 }
+
+export type DashboardKit = ReturnType<typeof createDashboardKit>;
 
 /** The methods a dashboard path may be asked with; the ones it does not serve get a 405. */
 const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
