@@ -3,7 +3,7 @@ import { serveDashboard } from '../../dashboard';
 import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { intOption } from './options';
+import { listenOptions } from './options';
 
 export const dashboardCommand: Command = {
   path: ['dashboard'],
@@ -26,17 +26,15 @@ export const dashboardCommand: Command = {
         ExitCode.UNAVAILABLE,
       );
     }
-    const host = typeof values.host === 'string' ? values.host : undefined;
-    if (host === '') throw new CliError('--host must not be empty', ExitCode.USAGE);
-    const port = values.port === undefined ? undefined : intOption(values, 'port', { min: 0, max: 65_535 });
+    const listen = listenOptions(values);
+    const { host, port } = listen;
     const temporalAddress = ctx.config.temporalAddress ?? stack?.temporalAddress;
     const temporalUiUrl = ctx.config.temporalUiUrl ?? stack?.temporalUiUrl;
     try {
       await serveDashboard({
         config: ctx.config,
         databaseUrl,
-        ...(host !== undefined ? { host } : {}),
-        ...(port !== undefined ? { port } : {}),
+        ...listen,
         ...(temporalAddress !== undefined ? { temporalAddress } : {}),
         ...(temporalUiUrl !== undefined ? { temporalUiUrl } : {}),
         onListening: (dashboard) =>

@@ -4,7 +4,7 @@ import { StrategyConfigError } from '../../routing/service/signal/strategy-confi
 import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { intOption } from './options';
+import { listenOptions } from './options';
 
 export const routerCommand: Command = {
   path: ['router'],
@@ -29,15 +29,13 @@ export const routerCommand: Command = {
         ExitCode.UNAVAILABLE,
       );
     }
-    const host = typeof values.host === 'string' ? values.host : undefined;
-    if (host === '') throw new CliError('--host must not be empty', ExitCode.USAGE);
-    const port = values.port === undefined ? undefined : intOption(values, 'port', { min: 0, max: 65_535 });
+    const listen = listenOptions(values);
+    const { host, port } = listen;
     try {
       await serveRouter({
         config: ctx.config,
         databaseUrl,
-        ...(host !== undefined ? { host } : {}),
-        ...(port !== undefined ? { port } : {}),
+        ...listen,
         // Under --json stdout carries only the command's answer; the router's log goes to stderr.
         ...(ctx.json ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
         onListening: (router) =>
