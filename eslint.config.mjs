@@ -70,6 +70,26 @@ export default tseslint.config(
     },
   },
   {
+    // The router is the trading engine's hot path and hosts nothing else: the operator dashboard,
+    // report rendering (a drift report runs a full drift check) and Temporal run in other processes.
+    // (src/routing/allocation has the stricter block below, which replaces this one there.)
+    files: ['src/routing/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/dashboard', '**/dashboard/**', '**/reports', '**/reports/**', '@temporalio/*'],
+              message:
+                'src/routing is the hot path: the dashboard, reports and Temporal live in their own process',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Pure maths and the hot-path allocation: no builtins, no database, no Temporal, no I/O
     // module, not even for types, so that they stay callable from any process and from benches.
     files: ['src/stats/**/*.ts', 'src/routing/allocation/**/*.ts', 'src/routing/allocation.ts'],

@@ -458,8 +458,8 @@ async function main(): Promise<void> {
     if (pinned && !pin(child.pid!, serverCpuList))
       throw new Error('taskset could not pin the server process');
     const server = child;
-    const urls = await new Promise<{ bare: string; router: string }>((resolve, reject) => {
-      server.once('message', (m) => resolve(m as { bare: string; router: string }));
+    const urls = await new Promise<{ bare: string; router: string; fastify: string }>((resolve, reject) => {
+      server.once('message', (m) => resolve(m as { bare: string; router: string; fastify: string }));
       server.once('exit', (code) => reject(new Error(`server process exited (${code})`)));
     });
     serverCpu = () =>
@@ -542,6 +542,7 @@ async function main(): Promise<void> {
     };
     const bare = { url: urls.bare, path: '/v1/route', bodiesFile: routeFile, requests: bareRequests };
     const route = { url: urls.router, path: '/v1/route', bodiesFile: routeFile, requests: routeRequests };
+    const fastifyRoute = { ...route, url: urls.fastify };
     const predict = {
       url: urls.router,
       path: '/v1/predict',
@@ -552,11 +553,13 @@ async function main(): Promise<void> {
     // Warm both servers (JIT, ONNX sessions, pools) before measuring.
     await measure({ key: 'warm-up', ...bare, seconds: 2 });
     await measure({ key: 'warm-up', ...route, seconds: 2 });
+    await measure({ key: 'warm-up', ...fastifyRoute, seconds: 2 });
     await measure({ key: 'warm-up', ...predict, seconds: 2 });
 
     const runs: Run[] = [
       { key: 'bare node:http, max', ...bare },
       { key: 'POST /v1/route, max', ...route },
+      { key: 'Fastify POST /v1/route, max', ...fastifyRoute },
       { key: 'bare node:http @ 5,000 req/s', ...bare, rate: 5_000 },
       { key: 'POST /v1/route @ 5,000 req/s', ...route, rate: 5_000 },
       { key: 'POST /v1/predict, max', ...predict },
@@ -607,15 +610,32 @@ async function main(): Promise<void> {
           tail = `; in the server: ${(100 * over1).toFixed(2)}% > 1 ms, ${(100 * over2).toFixed(2)}% > 2 ms`;
         }
         console.log(
-          `  round ${round}: ${run.key}: ${measured.rps.toFixed(0)} req/s, p99 ${measured.p99.toFixed(3)} ms, ${measured.cpuPerRequestUs.toFixed(1)} µs CPU/req${tail}`,
+          `  round ${round}: ${run.key}: ${measured.rps.toFixed(0)} req/s, p99 ${measured.p99.toFixed(3)} ms, ${measured.cpuPerRequestUs.toFixed(1)} µs CPU/req, ${measured.non2xx} non-2xx, ${measured.errors} errors${tail}`,
         );
       }
     }
-    if (only !== null) return; // a diagnostic run: the per-round lines above are its output
     const median = (values: number[]): number => {
       const sorted = [...values].sort((a, b) => a - b);
       return sorted[Math.floor(sorted.length / 2)]!;
     };
+    // Issue 17's test for moving the engine API onto Fastify: the same route table, handlers, auth
+    // and metrics on both, back to back in each round; the move needs a median ratio of at least 0.9.
+    const fastifySamples = samples.get('Fastify POST /v1/route, max');
+    const nodeSamples = samples.get('POST /v1/route, max');
+    if (fastifySamples !== undefined && nodeSamples !== undefined) {
+      const ratios = fastifySamples.map((r, i) => r.rps / nodeSamples[i]!.rps).sort((a, b) => a - b);
+      // Server CPU per request is the capacity figure that the load generator's share of a busy host
+      // does not move: its ratio is the throughput ratio a saturated core would show.
+      const capacity = fastifySamples
+        .map((r, i) => nodeSamples[i]!.cpuPerRequestUs / r.cpuPerRequestUs)
+        .sort((a, b) => a - b);
+      console.log(
+        `Fastify /v1/route throughput = ${median(ratios).toFixed(3)}× the node:http router's (median of ${ratios.length} rounds; ` +
+          `per round ${ratios.map((r) => r.toFixed(3)).join(', ')}); single-core capacity (server CPU per request) ${median(capacity).toFixed(3)}× ` +
+          `(per round ${capacity.map((r) => r.toFixed(3)).join(', ')}; ${median(fastifySamples.map((r) => r.cpuPerRequestUs)).toFixed(1)} µs vs ${median(nodeSamples.map((r) => r.cpuPerRequestUs)).toFixed(1)} µs); move at ≥ 0.9×`,
+      );
+    }
+    if (only !== null) return; // a diagnostic run: the per-round lines above are its output
     const results: Measured[] = runs.map(({ key }) => {
       const list = samples.get(key)!;
       const pick = (field: keyof Omit<Measured, 'label'>): number =>

@@ -1,6 +1,6 @@
 'use strict';
-// The servers under test of bench/router-http.bench.ts: the routing service and a bare node:http
-// server returning a fixed JSON body, in one process forked by the bench.
+// The servers under test of bench/router-http.bench.ts: the routing service, the same routes on
+// Fastify, and a bare node:http server returning a fixed JSON body, in one process forked by the bench.
 //
 // Plain JavaScript over the compiled build (dist/), as `npm start` and the Docker image run it:
 // loading the sources through ts-node or a transpile hook keeps the TypeScript compiler in the heap
@@ -18,6 +18,7 @@ const { PerformanceObserver, monitorEventLoopDelay, performance } = require('nod
 const root = path.resolve(__dirname, '../..');
 const { loadConfig } = require(path.join(root, 'dist/config/config'));
 const { startRoutingService } = require(path.join(root, 'dist/routing/service'));
+const { startFastifyEngine } = require('./fastify-engine-server');
 
 async function main() {
   const databaseUrl = process.env.BENCH_DATABASE_URL;
@@ -38,8 +39,10 @@ async function main() {
     port: 0,
     tokens: { engineToken: process.env.BENCH_ENGINE_TOKEN, adminToken: process.env.BENCH_ADMIN_TOKEN },
   });
+  // The same route table on Fastify (same context, auth and metrics), the candidate of issue 17.
+  const fastify = await startFastifyEngine(router.app);
   if (process.env.BENCH_TRACE === '1') trace();
-  process.send({ bare: `http://127.0.0.1:${bare.address().port}`, router: router.url });
+  process.send({ bare: `http://127.0.0.1:${bare.address().port}`, router: router.url, fastify: fastify.url });
   process.on('message', (message) => {
     if (message === 'cpu') {
       const usage = process.cpuUsage();
@@ -47,6 +50,7 @@ async function main() {
     }
     if (message === 'stop') {
       bare.close();
+      void fastify.close();
       void router.stop().then(() => process.exit(0));
     }
   });

@@ -89,6 +89,16 @@ export const configVariables = {
   },
   ROUTER_HOST: { schema: z.string().min(1), expects: 'an interface address to bind', default: '127.0.0.1' },
   ROUTER_PORT: { schema: port, expects: 'a TCP port from 1 to 65535', default: '8080' },
+  DASHBOARD_HOST: {
+    schema: z.string().min(1),
+    expects: 'an interface address for the operator dashboard to bind',
+    default: '127.0.0.1',
+  },
+  DASHBOARD_PORT: {
+    schema: port,
+    expects: 'a TCP port from 1 to 65535 for the operator dashboard',
+    default: '8081',
+  },
   GALFRIDAY_PG_PORT: {
     schema: port,
     expects: 'a TCP port from 1 to 65535 for the embedded PostgreSQL',
@@ -220,6 +230,9 @@ export interface Config {
   readonly dataDir: string;
   readonly routerHost: string;
   readonly routerPort: number;
+  /** Where the operator dashboard (its own process, or beside the router under `npm start`) listens. */
+  readonly dashboardHost: string;
+  readonly dashboardPort: number;
   readonly embeddedPostgresPort: number;
   readonly temporalPort: number;
   readonly temporalUiPort: number;
@@ -306,6 +319,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     dataDir: path.resolve(cwd, dataDir),
     routerHost: read(env, 'ROUTER_HOST') as string,
     routerPort: read(env, 'ROUTER_PORT') as number,
+    dashboardHost: read(env, 'DASHBOARD_HOST') as string,
+    dashboardPort: read(env, 'DASHBOARD_PORT') as number,
     embeddedPostgresPort: read(env, 'GALFRIDAY_PG_PORT') as number,
     temporalPort: read(env, 'TEMPORAL_PORT') as number,
     temporalUiPort: read(env, 'TEMPORAL_UI_PORT') as number,

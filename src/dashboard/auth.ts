@@ -1,5 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
+import { createBearerAuth } from '../http/bearer-auth';
 
 /** Name of the session cookie (HttpOnly, SameSite=Strict, Path=/ui). */
 export const SESSION_COOKIE = 'gf_ui_session';
@@ -28,16 +29,10 @@ function equalBuffers(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** Cookies of a request (first value wins), without decoding surprises. */
-export function parseCookies(header: string | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq < 1) continue;
-    const name = part.slice(0, eq).trim();
-    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
-  }
-  return cookies;
+/** What authentication reads of a request: its headers and its parsed cookies (@fastify/cookie). */
+export interface AuthenticatedRequest {
+  readonly headers: IncomingHttpHeaders;
+  readonly cookies: { readonly [name: string]: string | undefined };
 }
 
 /**
@@ -65,10 +60,10 @@ export interface SessionEpochs {
  * bumps the operator's epoch in {@link SessionEpochs} (shared by every process), which ends every
  * cookie issued before, copies included; and replacing the admin token changes the key, which ends
  * every session. During a rotation both admin tokens log in and work as bearer tokens; sessions are
- * signed with the current one (the first). Token comparison is constant-time: both sides are HMACed
- * with a per-process random key to equal-length digests, then compared with
- * `crypto.timingSafeEqual`. Each session's CSRF token is an HMAC of its nonce, checked on every POST
- * made with the cookie (alongside SameSite=Strict and an Origin check).
+ * signed with the current one (the first). Tokens are compared by the engine API's own constant-time
+ * matcher ({@link createBearerAuth}). Each session's CSRF token is an HMAC of its nonce, checked on
+ * every POST made with the cookie (alongside SameSite=Strict and an Origin check): stateless, so any
+ * dashboard process checks it, and it ends with its session at logout.
  */
 export function createDashboardAuth(
   adminTokens: string | readonly string[],
@@ -80,16 +75,11 @@ export function createDashboardAuth(
     throw new Error('the dashboard needs the admin token (at least 8 characters)');
   }
   const sessionKey = createHmac('sha256', tokens[0]!).update('galfriday-dashboard-session-v2').digest();
-  const compareKey = randomBytes(32);
-  const expected = tokens.map((t) => createHmac('sha256', compareKey).update(t, 'utf8').digest());
+  const bearer = createBearerAuth({ admin: tokens });
   const mac = (text: string) => createHmac('sha256', sessionKey).update(text, 'utf8').digest();
 
-  const tokenMatches = (candidate: string | undefined): boolean => {
-    if (typeof candidate !== 'string' || candidate.length === 0 || candidate.length > 4096) return false;
-    const digest = createHmac('sha256', compareKey).update(candidate, 'utf8').digest();
-    // Every accepted token is compared, whichever matches.
-    return expected.map((e) => equalBuffers(digest, e)).includes(true);
-  };
+  const tokenMatches = (candidate: string | undefined): boolean =>
+    typeof candidate === 'string' && bearer.scopeOfToken(candidate) === 'admin';
   const csrfOf = (nonce: string) => b64(mac(`csrf|${nonce}`));
 
   async function readSession(value: string | undefined): Promise<Principal | null> {
@@ -118,13 +108,12 @@ export function createDashboardAuth(
     tokenMatches,
 
     /** Who is asking: a valid bearer token, a valid session cookie, or nobody (null). */
-    async authenticate(req: IncomingMessage): Promise<Principal | null> {
+    async authenticate(req: AuthenticatedRequest): Promise<Principal | null> {
       const header = req.headers.authorization;
       if (header !== undefined) {
-        const match = /^bearer\s+(.+)$/i.exec(header);
-        return match && tokenMatches(match[1]!.trim()) ? { kind: 'bearer', operator: 'api' } : null;
+        return bearer.scopeOf(header) === 'admin' ? { kind: 'bearer', operator: 'api' } : null;
       }
-      return readSession(parseCookies(req.headers.cookie).get(SESSION_COOKIE));
+      return readSession(req.cookies[SESSION_COOKIE]);
     },
 
     /** A fresh session cookie value for `operator`, valid until it expires or the operator logs out. */
@@ -183,7 +172,7 @@ export interface Flash {
  * Whether a state-changing request comes from a page of this site: `Sec-Fetch-Site` (when sent) must
  * not be cross-site, and `Origin` (when sent) must name the host the request was made to.
  */
-export function sameOrigin(req: IncomingMessage): boolean {
+export function sameOrigin(req: { readonly headers: IncomingHttpHeaders }): boolean {
   const site = req.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return false;
   const origin = req.headers.origin;

@@ -17,7 +17,6 @@ async function run(): Promise<void> {
       undefined,
     );
   }
-  // The dashboard's Temporal connection comes from TEMPORAL_ADDRESS by default.
   await serveRouter({ config, databaseUrl: config.databaseUrl });
 }
 

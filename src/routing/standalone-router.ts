@@ -1,7 +1,7 @@
-import { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config/config';
 import { connectDatabase } from '../db/connection';
 import { migrate } from '../db/migrator';
+import { terminationSignals } from '../util/termination-signals';
 import { startRoutingService, type RunningRoutingService } from './service';
 
 /**
@@ -19,10 +19,6 @@ export interface StandaloneRouterOptions {
   readonly host?: string;
   /** @default config.routerPort */
   readonly port?: number;
-  /** Temporal frontend for the dashboard's experiment controls. @default TEMPORAL_ADDRESS */
-  readonly temporalAddress?: string;
-  /** @default TEMPORAL_UI_URL */
-  readonly temporalUiUrl?: string;
   /** Told once the router listens (its URL, tokens). */
   readonly onListening?: (router: RunningRoutingService) => void;
   /** Resolves when the router should stop. @default the first SIGINT or SIGTERM */
@@ -45,37 +41,6 @@ export class RouterDatabaseError extends Error {
   constructor(override readonly cause: Error) {
     super(cause.message);
   }
-}
-
-/**
- * Resolves with the first SIGINT or SIGTERM; the listeners stay until `release()`, so that a second
- * signal during the stop is noted (`onRepeat`) instead of killing the process before the batched
- * logs are written (the stop is bounded by the shutdown timeout anyway).
- */
-function terminationSignals(onRepeat: (signal: string) => void): {
-  first: Promise<string>;
-  release(): void;
-} {
-  let received: string | undefined;
-  let resolveFirst!: (signal: string) => void;
-  const first = new Promise<string>((resolve) => (resolveFirst = resolve));
-  const onSignal = (signal: string): void => {
-    if (received === undefined) {
-      received = signal;
-      resolveFirst(signal);
-    } else {
-      onRepeat(signal);
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    first,
-    release() {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    },
-  };
 }
 
 /**
@@ -103,17 +68,6 @@ export async function serveRouter(options: StandaloneRouterOptions): Promise<voi
   } finally {
     await migrator.close();
   }
-  const address = options.temporalAddress;
-  let temporal: Promise<Client> | undefined;
-  // A failed connection is not kept: the dashboard's next action tries again.
-  const connectTemporal = (): Promise<Client> =>
-    (temporal ??= Connection.connect({ address: address!, connectTimeout: 5_000 }).then(
-      (connection) => new Client({ connection, namespace: config.temporalNamespace }),
-      (error: unknown) => {
-        temporal = undefined;
-        throw error;
-      },
-    ));
   let router: RunningRoutingService | undefined;
   const signals =
     options.stopWhen === undefined
@@ -127,9 +81,7 @@ export async function serveRouter(options: StandaloneRouterOptions): Promise<voi
       databaseUrl: options.databaseUrl,
       ...(options.host !== undefined ? { host: options.host } : {}),
       ...(options.port !== undefined ? { port: options.port } : {}),
-      ...(options.temporalUiUrl !== undefined ? { temporalUiUrl: options.temporalUiUrl } : {}),
       ...(options.log !== undefined ? { log: options.log } : {}),
-      ...(address !== undefined ? { temporal: connectTemporal } : {}),
     });
   } catch (error) {
     signals?.release();
@@ -143,6 +95,5 @@ export async function serveRouter(options: StandaloneRouterOptions): Promise<voi
     await running.stop();
   } finally {
     signals?.release();
-    if (temporal !== undefined) await (await temporal.catch(() => undefined))?.connection.close();
   }
 }

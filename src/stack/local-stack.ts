@@ -1,12 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import type { Config } from '../config/config';
 import { connectDatabase, type DatabaseHandle } from '../db/connection';
 import { migrate } from '../db/migrator';
 import { resolveTemporalCli } from '../temporal/cli-resolver';
 import { startTemporalDevServer } from '../temporal/dev-server';
+import { startDashboard, type RunningDashboard } from '../dashboard';
 import { startRoutingService, type RunningRoutingService } from '../routing/service';
 import { createGalfridayWorker } from '../workers/create-worker';
 import { startEmbeddedPostgres } from './embedded-postgres';
@@ -22,6 +22,8 @@ export interface LocalStack {
   readonly worker: Worker | undefined;
   /** The routing service, when started (`router: true`). */
   readonly router: RunningRoutingService | undefined;
+  /** The operator dashboard, on its own port, when started (`dashboard: true`). */
+  readonly dashboard: RunningDashboard | undefined;
   /** Stops everything this stack started, in reverse order; safe to call twice. */
   stop(): Promise<void>;
 }
@@ -31,13 +33,15 @@ export interface LocalStackOptions {
   worker?: boolean;
   /** Start the routing service in this process. @default true */
   router?: boolean;
+  /** Start the operator dashboard in this process, on DASHBOARD_PORT. @default true */
+  dashboard?: boolean;
   log?: (line: string) => void;
 }
 
 /**
  * Brings up what the system needs: Postgres (DATABASE_URL, or an embedded server under the data
- * directory), the schema, Temporal (TEMPORAL_ADDRESS, or a dev server with its UI), a worker and
- * the routing service.
+ * directory), the schema, Temporal (TEMPORAL_ADDRESS, or a dev server with its UI), a worker, the
+ * routing service and, on a port of its own with its own pool, the operator dashboard.
  */
 export async function startLocalStack(config: Config, options: LocalStackOptions = {}): Promise<LocalStack> {
   const log = options.log ?? (() => undefined);
@@ -104,28 +108,27 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
     }
     let router: RunningRoutingService | undefined;
     if (options.router !== false) {
-      const address = temporalAddress;
-      let dashboardClient: Promise<Client> | undefined;
-      router = await startRoutingService({
+      router = await startRoutingService({ config, databaseUrl, log });
+      const started = router;
+      cleanups.push(() => started.stop());
+    }
+    let dashboard: RunningDashboard | undefined;
+    if (options.dashboard !== false) {
+      dashboard = await startDashboard({
         config,
         databaseUrl,
-        log,
+        temporalAddress,
         ...(temporalUiUrl ? { temporalUiUrl } : {}),
-        temporal: () =>
-          (dashboardClient ??= Connection.connect({ address }).then(
-            (c) => new Client({ connection: c, namespace: config.temporalNamespace }),
-          )),
+        log,
       });
-      cleanups.push(async () => {
-        if (dashboardClient) await (await dashboardClient.catch(() => undefined))?.connection.close();
-      });
-      const started = router;
+      const started = dashboard;
       cleanups.push(() => started.stop());
     }
     return {
       databaseUrl,
       database,
       router,
+      dashboard,
       temporalAddress,
       temporalUiUrl,
       startedPostgres: !config.databaseUrl,

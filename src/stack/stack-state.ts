@@ -10,6 +10,8 @@ export interface StackState {
   temporalNamespace: string;
   temporalUiUrl: string | undefined;
   routerUrl: string | undefined;
+  /** Base URL of the operator dashboard (its pages are under /ui); absent in files of older stacks. */
+  dashboardUrl?: string | undefined;
 }
 
 const STATE_FILE = 'stack.json';

@@ -45,7 +45,7 @@ async function run(): Promise<void> {
       process.once(signal, () => process.exit(130));
       return;
     }
-    log(`\n${signal}: stopping the router, the worker, Temporal and PostgreSQL…`);
+    log(`\n${signal}: stopping the dashboard, the router, the worker, Temporal and PostgreSQL…`);
     stopping = (demo?.stop() ?? Promise.resolve())
       .then(() => connection.close())
       .then(() => stack.stop())
@@ -66,6 +66,7 @@ async function run(): Promise<void> {
     temporalNamespace: config.temporalNamespace,
     temporalUiUrl: stack.temporalUiUrl,
     routerUrl: stack.router?.url,
+    dashboardUrl: stack.dashboard?.url,
   });
 
   const workflowId = workflowIds.healthCheck(new Date().toISOString().replace(/[:.]/g, '-'));
@@ -90,6 +91,7 @@ async function run(): Promise<void> {
     );
     for (const line of tokenLines(stack.router, generatedTokens, config)) log(line);
   }
+  if (stack.dashboard) log(`  Dashboard     ${stack.dashboard.url}/ui  (log in with the admin token)`);
   log(`  PostgreSQL    ${stack.startedPostgres ? 'embedded, ' : ''}${redact(stack.databaseUrl)}`);
   log(`  Data          ${config.dataDir}`);
   if (wantDemo && stack.router && !stopping) {

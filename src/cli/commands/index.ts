@@ -36,12 +36,14 @@ import { schedulesDeleteCommand, schedulesListCommand, schedulesSetCommand } fro
 import { reportDriftCommand, reportExperimentCommand } from './report.commands';
 import { retentionRunCommand } from './retention.commands';
 import { routerCommand } from './router.command';
+import { dashboardCommand } from './dashboard.command';
 import { stackCommand } from './stack.command';
 
 /** Every command, in the order `galfriday --help` lists them. */
 export const commands: Command[] = [
   stackCommand,
   routerCommand,
+  dashboardCommand,
   healthCommand,
   dataImportCommand,
   dataSynthCommand,

@@ -96,3 +96,14 @@ export function driftWindowOptions(values: Values): {
     throw new CliError('--min-samples must be a positive whole number', ExitCode.USAGE);
   return { source, from, to, minSamples };
 }
+
+/**
+ * `--host` and `--port` of a command that runs a server in the foreground (`router`, `dashboard`):
+ * each undefined when not given; 0 picks a free port.
+ */
+export function listenOptions(values: Values): { host?: string; port?: number } {
+  const host = typeof values.host === 'string' ? values.host : undefined;
+  if (host === '') throw new CliError('--host must not be empty', ExitCode.USAGE);
+  const port = values.port === undefined ? undefined : intOption(values, 'port', { min: 0, max: 65_535 });
+  return { ...(host !== undefined ? { host } : {}), ...(port !== undefined ? { port } : {}) };
+}

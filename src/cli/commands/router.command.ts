@@ -4,7 +4,7 @@ import { StrategyConfigError } from '../../routing/service/signal/strategy-confi
 import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
-import { intOption } from './options';
+import { listenOptions } from './options';
 
 export const routerCommand: Command = {
   path: ['router'],
@@ -12,7 +12,8 @@ export const routerCommand: Command = {
   usage: '[--host ADDRESS] [--port N]',
   options: { host: { type: 'string' }, port: { type: 'string' } },
   details: [
-    'Uses DATABASE_URL (and TEMPORAL_ADDRESS for the dashboard controls), or the running `npm start` stack.',
+    'Uses DATABASE_URL, or the running `npm start` stack. The operator dashboard is its own process:',
+    '`galfriday dashboard`.',
     'Instances agree on every routing decision (deterministic hashing) and pick up configuration',
     'changes within a second, so several can run behind a load balancer. Ctrl-C drains the router,',
     'writes its batched logs and exits.',
@@ -28,19 +29,13 @@ export const routerCommand: Command = {
         ExitCode.UNAVAILABLE,
       );
     }
-    const host = typeof values.host === 'string' ? values.host : undefined;
-    if (host === '') throw new CliError('--host must not be empty', ExitCode.USAGE);
-    const port = values.port === undefined ? undefined : intOption(values, 'port', { min: 0, max: 65_535 });
-    const temporalAddress = ctx.config.temporalAddress ?? stack?.temporalAddress;
-    const temporalUiUrl = ctx.config.temporalUiUrl ?? stack?.temporalUiUrl;
+    const listen = listenOptions(values);
+    const { host, port } = listen;
     try {
       await serveRouter({
         config: ctx.config,
         databaseUrl,
-        ...(host !== undefined ? { host } : {}),
-        ...(port !== undefined ? { port } : {}),
-        ...(temporalAddress !== undefined ? { temporalAddress } : {}),
-        ...(temporalUiUrl !== undefined ? { temporalUiUrl } : {}),
+        ...listen,
         // Under --json stdout carries only the command's answer; the router's log goes to stderr.
         ...(ctx.json ? { log: (line: string) => void process.stderr.write(`${line}\n`) } : {}),
         onListening: (router) =>
@@ -48,7 +43,6 @@ export const routerCommand: Command = {
             [
               `Router listening on ${router.url} (Ctrl-C to stop)`,
               `  API docs     ${router.url}/openapi.json`,
-              `  Dashboard    ${router.url}/ui`,
               `  Tokens       GALFRIDAY_ENGINE_TOKEN / GALFRIDAY_ADMIN_TOKEN, or ${path.join(ctx.config.dataDir, TOKENS_FILE)}`,
             ].join('\n'),
             { url: router.url },

@@ -19,6 +19,7 @@ export const stackCommand: Command = {
         `  Temporal     ${state.temporalAddress}${state.temporalUiUrl ? `  UI ${state.temporalUiUrl}` : ''}`,
         `  PostgreSQL   ${state.databaseUrl.replace(/\/\/([^:/@]+):[^@]+@/, '//$1:***@')}`,
         ...(state.routerUrl ? [`  Router       ${state.routerUrl}`] : []),
+        ...(state.dashboardUrl ? [`  Dashboard    ${state.dashboardUrl}/ui`] : []),
       ].join('\n'),
       { running: true, ...state, databaseUrl: undefined },
     );

@@ -18,10 +18,8 @@ import { RouterAlerts } from './alerts/router-alerts';
 import { AdaptiveReweighter } from './config/adaptive-reweighter';
 import { ConfigStore } from './config/config-store';
 import type { RoutingSnapshot } from './config/routing-snapshot';
-import { createBearerAuth } from './http/bearer-auth';
+import { createBearerAuth } from '../../http/bearer-auth';
 import { createRequestHandler } from './http/request-handler';
-import { Client, Connection } from '@temporalio/client';
-import { createDashboard } from '../../dashboard';
 import type { RouteDefinition } from './http/route-definition';
 import { ModelSessionCache } from './inference/model-session-cache';
 import { loadModelSession } from './inference/onnx-model-session';
@@ -40,7 +38,7 @@ import {
   type StrategiesFileInput,
   type Strategy,
 } from './signal/strategy-config';
-import { acceptedTokens, ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
+import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
 
 /**
  * Name of the strategies file looked up in the data directory when no strategies are passed in.
@@ -63,13 +61,6 @@ export const STRATEGIES_FILE = 'strategies.json';
 export interface RoutingAppOptions {
   readonly config: Config;
   readonly databaseUrl: string;
-  /**
-   * Temporal client for the dashboard's experiment controls (pause, stop, conclude go through the
-   * workflows). @default a lazy connection to TEMPORAL_ADDRESS, or an error on use when it is unset
-   */
-  readonly temporal?: () => Promise<Client>;
-  /** Temporal Web UI base URL for the dashboard's links. @default TEMPORAL_UI_URL */
-  readonly temporalUiUrl?: string;
   /** Where log lines go (one JSON object per line). @default stdout */
   readonly log?: (line: string) => void;
   /** Strategies passed in, instead of reading `<dataDir>/strategies.json`. */
@@ -305,55 +296,13 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
     draining: () => draining,
   };
   const routes = createRoutes(context);
-  const apiHandler = createRequestHandler({
+  const handler = createRequestHandler({
     routes,
     auth: createBearerAuth(tokens),
     metrics,
     logger,
     isDraining: () => draining,
   });
-  // The dashboard (/ui) sits on the admin side: it does its own auth with the admin token (bearer or
-  // login cookie) and answers only its own paths, so it runs before the API's auth and routing.
-  let temporalClient: Promise<Client> | undefined;
-  const dashboard = createDashboard({
-    db: database.db,
-    temporal:
-      options.temporal ??
-      (() => {
-        const address = options.config.temporalAddress;
-        if (!address)
-          return Promise.reject(
-            new Error('no Temporal server configured for the dashboard controls (set TEMPORAL_ADDRESS)'),
-          );
-        temporalClient ??= Connection.connect({ address }).then(
-          (connection) => new Client({ connection, namespace: options.config.temporalNamespace }),
-        );
-        return temporalClient;
-      }),
-    namespace: options.config.temporalNamespace,
-    temporalUiUrl: options.temporalUiUrl ?? options.config.temporalUiUrl,
-    adminToken: acceptedTokens(tokens).admin,
-    onError: (error, where) =>
-      logger.error('dashboard request failed', {
-        ...where,
-        error: error instanceof Error ? error.message : String(error),
-      }),
-  });
-  const handler = (req: IncomingMessage, res: ServerResponse): void => {
-    if (!req.url?.startsWith('/ui')) return apiHandler(req, res);
-    dashboard.handle(req, res).then(
-      (handled) => {
-        if (!handled) apiHandler(req, res);
-      },
-      (error: unknown) => {
-        logger.error('dashboard request failed', {
-          error: error instanceof Error ? error.message : String(error),
-        });
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end('internal error');
-      },
-    );
-  };
 
   let stopped: Promise<void> | undefined;
   return {
@@ -383,7 +332,6 @@ export async function buildRoutingApp(options: RoutingAppOptions): Promise<Routi
         reweighter.stop();
         probe.stop();
         matcher.stop();
-        if (temporalClient) await (await temporalClient.catch(() => undefined))?.connection.close();
         await store.stop();
         const deadline = tuning.shutdownTimeoutMs;
         const [lostPredictions, lostAssignments] = await Promise.all([

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import http, { type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createDashboard } from '../../../src/dashboard';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { FastifyInstance } from 'fastify';
+import { buildDashboardApp } from '../../../src/dashboard';
 import {
   createDashboardAuth,
   sameOrigin,
@@ -17,7 +17,16 @@ import { createTestDatabase, type TestDatabase } from '../../support/test-stack'
 
 const TOKEN = 'admin-token-for-the-security-test';
 
-const request = (headers: Record<string, string>) => ({ headers, socket: {} }) as unknown as IncomingMessage;
+/** A request as authentication sees it: its headers and its cookies, parsed as @fastify/cookie does. */
+const request = (headers: IncomingHttpHeaders) => ({
+  headers,
+  cookies: Object.fromEntries(
+    (headers.cookie ?? '')
+      .split(';')
+      .filter((part) => part.includes('='))
+      .map((part) => [part.slice(0, part.indexOf('=')).trim(), part.slice(part.indexOf('=') + 1).trim()]),
+  ),
+});
 
 /** Session epochs in memory, shared by the auth instances given the same map (one "database"). */
 function memoryEpochs(store = new Map<string, number>()): SessionEpochs {
@@ -231,19 +240,19 @@ describe('dashboard security primitives', () => {
 describe('dashboard sessions end at logout and at token rotation (real PostgreSQL)', function () {
   this.timeout(30_000);
   let database: TestDatabase;
-  const servers: http.Server[] = [];
+  const apps: FastifyInstance[] = [];
 
   before(async () => {
     database = await createTestDatabase();
   });
   after(async () => {
-    for (const server of servers) await new Promise((resolve) => server.close(resolve));
+    for (const app of apps) await app.close();
     await database.drop();
   });
 
-  /** A dashboard process of its own (as on another router), answering on a free port. */
-  async function dashboardServer(adminToken: string | string[]): Promise<string> {
-    const dashboard = createDashboard({
+  /** A dashboard process of its own (as on another host), answering requests injected in-process. */
+  async function dashboardApp(adminToken: string | string[]): Promise<FastifyInstance> {
+    const app = await buildDashboardApp({
       db: database.db,
       temporal: () => Promise.reject(new Error('no Temporal in this test')),
       namespace: 'default',
@@ -252,72 +261,165 @@ describe('dashboard sessions end at logout and at token rotation (real PostgreSQ
         throw error;
       },
     });
-    const server = http.createServer((req, res) => {
-      void dashboard.handle(req, res).then((handled) => {
-        if (!handled) res.writeHead(404).end();
-      });
-    });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    apps.push(app);
+    return app;
   }
 
-  async function login(base: string, name: string, token = TOKEN): Promise<string> {
-    const response = await fetch(`${base}/ui/login`, {
+  const postForm = (app: FastifyInstance, url: string, fields: Record<string, string>, cookie?: string) =>
+    app.inject({
       method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token, name, next: '/ui/alerts' }).toString(),
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+      payload: new URLSearchParams(fields).toString(),
     });
-    assert.equal(response.status, 303, await response.text());
-    const set = response.headers.get('set-cookie') ?? '';
+
+  async function login(app: FastifyInstance, name: string, token = TOKEN): Promise<string> {
+    const response = await postForm(app, '/ui/login', { token, name, next: '/ui/alerts' });
+    assert.equal(response.statusCode, 303, response.body);
+    const set = String(response.headers['set-cookie'] ?? '');
     const value = new RegExp(`${SESSION_COOKIE}=([^;]+)`).exec(set)?.[1];
     assert.ok(value, set);
     return `${SESSION_COOKIE}=${value}`;
   }
-  const alertsPage = (base: string, cookie: string) =>
-    fetch(`${base}/ui/alerts`, { redirect: 'manual', headers: { cookie } });
+  const alertsPage = (app: FastifyInstance, cookie: string) =>
+    app.inject({ url: '/ui/alerts', headers: { cookie } });
+
+  it('answers every path with the security headers, and unknown methods with a 405 naming the allowed ones', async () => {
+    const app = await dashboardApp(TOKEN);
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    for (const [method, url, status] of [
+      ['GET', '/ui/login', 303],
+      ['GET', '/ui', 200],
+      ['GET', '/ui/', 200],
+      ['HEAD', '/ui/alerts', 200],
+      ['GET', '/ui/nothing/here', 404],
+      ['GET', '/v1/route', 404],
+      ['DELETE', '/ui/alerts', 405],
+      ['GET', '/ui/alerts/1/ack', 405],
+      ['PUT', '/ui/login', 405],
+    ] as const) {
+      const response = await app.inject({ method, url, headers: bearer });
+      assert.equal(response.statusCode, status, `${method} ${url}`);
+      assert.match(String(response.headers['content-security-policy']), /default-src 'none'/, url);
+      assert.equal(response.headers['x-frame-options'], 'DENY', url);
+      assert.equal(response.headers['cache-control'], 'no-store', url);
+      if (status === 405) assert.ok(response.headers.allow, `${method} ${url} names the allowed methods`);
+      if (method === 'HEAD' || status === 303) assert.equal(response.body, '');
+      else assert.match(String(response.headers['content-type']), /^text\/html; charset=utf-8/, url);
+    }
+    assert.equal(
+      (await app.inject({ method: 'GET', url: '/ui/alerts/1/ack', headers: bearer })).headers.allow,
+      'POST',
+    );
+  });
+
+  it('sends visitors to the login page, refuses wrong tokens, and takes only small url-encoded forms', async () => {
+    const app = await dashboardApp(TOKEN);
+    const visitor = await app.inject({ url: '/ui/experiments?status=running' });
+    assert.equal(visitor.statusCode, 303);
+    assert.equal(
+      visitor.headers.location,
+      `/ui/login?next=${encodeURIComponent('/ui/experiments?status=running')}`,
+    );
+    const wrong = await app.inject({ url: '/ui', headers: { authorization: 'Bearer not-the-admin-token' } });
+    assert.equal(wrong.statusCode, 401);
+    assert.equal(wrong.headers['www-authenticate'], 'Bearer realm="galfriday-ui"');
+    assert.equal((await app.inject({ method: 'POST', url: '/ui/alerts/1/ack' })).statusCode, 401);
+    const bearer = { authorization: `Bearer ${TOKEN}` };
+    const json = await app.inject({
+      method: 'POST',
+      url: '/ui/alerts/1/ack',
+      headers: { ...bearer, 'content-type': 'application/json' },
+      payload: '{}',
+    });
+    assert.equal(json.statusCode, 415);
+    assert.match(json.body, /forms must be sent as application\/x-www-form-urlencoded/);
+    const empty = await app.inject({ method: 'POST', url: '/ui/alerts/1/ack', headers: bearer });
+    assert.equal(empty.statusCode, 415, 'a POST without a form');
+    const huge = await app.inject({
+      method: 'POST',
+      url: '/ui/alerts/1/ack',
+      headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `reason=${'x'.repeat(20_000)}`,
+    });
+    assert.equal(huge.statusCode, 413);
+    assert.match(huge.body, /form too large/);
+    // A bearer client needs no CSRF token; the alert does not exist, so the answer is a 404 page.
+    const ack = await app.inject({
+      method: 'POST',
+      url: '/ui/alerts/999999/ack',
+      headers: { ...bearer, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '',
+    });
+    assert.equal(ack.statusCode, 404);
+    assert.match(ack.body, /There is no alert #999999/);
+  });
+
+  it('refuses a session POST without its CSRF token or from another origin', async () => {
+    const app = await dashboardApp(TOKEN);
+    const ada = await login(app, 'Ada');
+    const csrf = /name="csrf" value="([^"]+)"/.exec((await alertsPage(app, ada)).body)?.[1];
+    assert.ok(csrf);
+    const ack = (fields: Record<string, string>, headers: Record<string, string> = {}) =>
+      app.inject({
+        method: 'POST',
+        url: '/ui/alerts/999999/ack',
+        headers: { cookie: ada, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        payload: new URLSearchParams(fields).toString(),
+      });
+    assert.equal((await ack({})).statusCode, 403, 'no CSRF token');
+    assert.equal((await ack({ csrf: `${csrf}x` })).statusCode, 403, 'a wrong CSRF token');
+    assert.equal((await ack({ csrf }, { origin: 'http://evil.example' })).statusCode, 403, 'another origin');
+    assert.equal((await ack({ csrf })).statusCode, 404, 'with its token the request goes through');
+    const crossLogin = await app.inject({
+      method: 'POST',
+      url: '/ui/login',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+      payload: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    assert.equal(crossLogin.statusCode, 403);
+    const cookie = String(
+      (await postForm(app, '/ui/login', { token: TOKEN, name: 'Ada' })).headers['set-cookie'],
+    );
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    assert.match(cookie, /Path=\/ui/);
+  });
 
   it('refuses a cookie from before the logout, on every dashboard, copies included', async () => {
-    const a = await dashboardServer(TOKEN);
-    const b = await dashboardServer(TOKEN);
+    const a = await dashboardApp(TOKEN);
+    const b = await dashboardApp(TOKEN);
     const ada = await login(a, 'Ada');
     const grace = await login(b, 'Grace');
-    assert.equal((await alertsPage(b, ada)).status, 200, 'any dashboard accepts the session');
-    const page = await (await alertsPage(a, ada)).text();
+    assert.equal((await alertsPage(b, ada)).statusCode, 200, 'any dashboard accepts the session');
+    const page = (await alertsPage(a, ada)).body;
     const csrf = /name="csrf" value="([^"]+)"/.exec(page)?.[1];
     assert.ok(csrf);
-    const logout = await fetch(`${a}/ui/logout`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { cookie: ada, 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ csrf }).toString(),
-    });
-    assert.equal(logout.status, 303);
-    for (const base of [a, b]) {
-      const replayed = await alertsPage(base, ada);
-      assert.equal(replayed.status, 303, 'the old cookie is refused after logout');
-      assert.match(replayed.headers.get('location') ?? '', /^\/ui\/login/);
+    const logout = await postForm(a, '/ui/logout', { csrf }, ada);
+    assert.equal(logout.statusCode, 303);
+    for (const app of [a, b]) {
+      const replayed = await alertsPage(app, ada);
+      assert.equal(replayed.statusCode, 303, 'the old cookie is refused after logout');
+      assert.match(String(replayed.headers.location ?? ''), /^\/ui\/login/);
     }
-    assert.equal((await alertsPage(a, grace)).status, 200, 'another operator stays logged in');
-    assert.equal((await alertsPage(a, await login(b, 'Ada'))).status, 200, 'logging in again works');
+    assert.equal((await alertsPage(a, grace)).statusCode, 200, 'another operator stays logged in');
+    assert.equal((await alertsPage(a, await login(b, 'Ada'))).statusCode, 200, 'logging in again works');
     assert.equal(await sessionEpochOf(database.db, 'Ada'), 1);
   });
 
   it('refuses a cookie after the admin token changed', async () => {
-    const before = await dashboardServer(TOKEN);
+    const before = await dashboardApp(TOKEN);
     const cookie = await login(before, 'Ada');
-    const during = await dashboardServer([TOKEN, `${TOKEN}-new`]);
-    assert.equal((await alertsPage(during, cookie)).status, 200, 'both tokens accepted during the rotation');
-    assert.equal((await alertsPage(during, await login(during, 'Grace', `${TOKEN}-new`))).status, 200);
-    const after = await dashboardServer(`${TOKEN}-new`);
-    assert.equal((await alertsPage(after, cookie)).status, 303, 'refused once the token changed');
-    const refused = await fetch(`${after}/ui/login`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ token: TOKEN, name: 'Ada' }).toString(),
-    });
-    assert.equal(refused.status, 401, 'the old token no longer logs in');
+    const during = await dashboardApp([TOKEN, `${TOKEN}-new`]);
+    assert.equal(
+      (await alertsPage(during, cookie)).statusCode,
+      200,
+      'both tokens accepted during the rotation',
+    );
+    assert.equal((await alertsPage(during, await login(during, 'Grace', `${TOKEN}-new`))).statusCode, 200);
+    const after = await dashboardApp(`${TOKEN}-new`);
+    assert.equal((await alertsPage(after, cookie)).statusCode, 303, 'refused once the token changed');
+    const refused = await postForm(after, '/ui/login', { token: TOKEN, name: 'Ada' });
+    assert.equal(refused.statusCode, 401, 'the old token no longer logs in');
   });
 });

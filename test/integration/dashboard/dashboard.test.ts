@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { createDashboard } from '../../../src/dashboard';
+import { buildDashboardApp } from '../../../src/dashboard';
 import { moveAlias } from '../../../src/db/repositories/alias.repository';
 import type { FeatureSchema } from '../../../src/db/repositories/model.repository';
 import {
@@ -41,7 +40,7 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
   let page: Page;
   let database: TestDatabase;
   let harness: TemporalHarness;
-  let server: http.Server;
+  let app: FastifyInstance;
   let base: string;
   let experimentId: string;
   let handle: WorkflowHandle<typeof experimentWorkflow>;
@@ -156,7 +155,8 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     }
 
     const stack = await getTestStack();
-    const dashboard = createDashboard({
+    // Its own Fastify app on its own port, as `npm start` and `galfriday dashboard` run it.
+    app = await buildDashboardApp({
       db: database.db,
       temporal: async () => harness.client,
       namespace: 'default',
@@ -164,15 +164,7 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
       adminToken: ADMIN_TOKEN,
       onError: (error) => errors.push(error),
     });
-    // Mounted exactly as the router mounts it: the dashboard first, everything else after.
-    server = http.createServer((req, res) => {
-      void (async () => {
-        if (await dashboard.handle(req, res)) return;
-        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not the dashboard');
-      })();
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    base = await app.listen({ host: '127.0.0.1', port: 0 });
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, deviceScaleFactor: 1 });
     page = await context.newPage();
   });
@@ -185,7 +177,7 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     }
     await context?.close().catch(() => undefined);
     await browser?.close().catch(() => undefined);
-    await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+    await app?.close();
     await harness?.close();
     await database?.drop();
   });
@@ -209,7 +201,7 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     await offline.close();
   }
 
-  it('sends a visitor to the login page, refuses a wrong token, and leaves other paths to the router', async () => {
+  it('sends a visitor to the login page, refuses a wrong token, and serves nothing but the dashboard', async () => {
     await page.goto(`${base}/ui/experiments`);
     assert.equal(new URL(page.url()).pathname, '/ui/login');
     assert.equal(new URL(page.url()).searchParams.get('next'), '/ui/experiments');
@@ -220,7 +212,8 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     assert.deepEqual(await context.cookies(), [], 'no session for a wrong token');
 
     const other = await fetch(`${base}/v1/route`);
-    assert.equal(await other.text(), 'not the dashboard');
+    assert.equal(other.status, 404, 'the engine API is the router’s, on another process');
+    assert.match(await other.text(), /There is no such page/);
     const bearer = await fetch(`${base}/ui`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
     assert.equal(bearer.status, 200);
     assert.match(await bearer.text(), new RegExp(MODEL));

@@ -39,10 +39,12 @@ describe('npm start', function () {
       assert.equal(body.executions[0]?.status, 'WORKFLOW_EXECUTION_STATUS_COMPLETED');
       const health = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/healthz`);
       assert.equal(health.status, 200);
-      // The dashboard is mounted on the router's admin side.
-      const login = await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/ui/login`);
+      // The dashboard is its own app on its own port, printed with the others; not on the router.
+      assert.match(stack.output(), new RegExp(`Dashboard +http://127\\.0\\.0\\.1:${env.DASHBOARD_PORT}/ui`));
+      const login = await fetch(`http://127.0.0.1:${env.DASHBOARD_PORT}/ui/login`);
       assert.equal(login.status, 200);
       assert.match(await login.text(), /<form/);
+      assert.equal((await fetch(`http://127.0.0.1:${env.ROUTER_PORT}/ui/login`)).status, 404);
       // Generated on this first start, and shown on this start only.
       const printedToken = /Engine token {2}(\S{16,})/.exec(stack.output())?.[1];
       const printedAdminToken = /Admin token {3}(\S{16,})/.exec(stack.output())?.[1];

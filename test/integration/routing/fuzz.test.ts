@@ -28,9 +28,6 @@ const ENDPOINTS: Array<{ method: string; path: string }> = [
   { method: 'POST', path: '/admin/reload' },
   { method: 'POST', path: '/admin/flush' },
   { method: 'GET', path: '/openapi.json' },
-  { method: 'GET', path: '/ui' },
-  { method: 'GET', path: '/ui/experiments/not-a-uuid' },
-  { method: 'POST', path: '/ui/login' },
 ];
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng.next() * items.length)]!;

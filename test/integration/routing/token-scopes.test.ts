@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { loadConfig } from '../../../src/config/config';
+import { startDashboard } from '../../../src/dashboard';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 import { seedModel, startTestRouter, type TestRouter } from './support/routing-fixtures';
 
@@ -36,6 +38,21 @@ describe('routing service: a read-only metrics token, and token rotation without
   // Tokens come from the environment through loadConfig and ensureTokens, as in production.
   const start = (env: Record<string, string>) => startTestRouter(database.url, { tokens: undefined, env });
   const status = async (path: string, token: string) => (await router!.get(path, token)).status;
+  // The dashboard is its own process, taking the router's admin tokens from the same variables.
+  const dashboardStatus = async (env: Record<string, string>, token: string) => {
+    const dashboard = await startDashboard({
+      config: loadConfig({ ...env, DATABASE_URL: database.url }),
+      databaseUrl: database.url,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      return (await dashboard.app.inject({ url: '/ui', headers: { authorization: `Bearer ${token}` } }))
+        .statusCode;
+    } finally {
+      await dashboard.stop();
+    }
+  };
 
   it('reads /metrics with the metrics token or the admin token, and nothing else with the metrics token', async () => {
     router = await start(OLD);
@@ -50,8 +67,9 @@ describe('routing service: a read-only metrics token, and token rotation without
       403,
     );
     // The dashboard (pause, conclude) takes the admin token only.
-    assert.equal(await status('/ui', OLD.GALFRIDAY_METRICS_TOKEN), 401);
-    assert.equal(await status('/ui', OLD.GALFRIDAY_ADMIN_TOKEN), 200);
+    assert.equal(await dashboardStatus(OLD, OLD.GALFRIDAY_METRICS_TOKEN), 401);
+    assert.equal(await dashboardStatus(OLD, OLD.GALFRIDAY_ENGINE_TOKEN), 401);
+    assert.equal(await dashboardStatus(OLD, OLD.GALFRIDAY_ADMIN_TOKEN), 200);
   });
 
   it('accepts the old and the new token of every scope during a rotation, and refuses a removed one', async () => {
@@ -64,7 +82,7 @@ describe('routing service: a read-only metrics token, and token rotation without
       );
     for (const token of [OLD.GALFRIDAY_ADMIN_TOKEN, NEXT.GALFRIDAY_ADMIN_TOKEN_NEXT]) {
       assert.equal(await status('/admin/config', token), 200, token);
-      assert.equal(await status('/ui', token), 200, token);
+      assert.equal(await dashboardStatus({ ...OLD, ...NEXT }, token), 200, token);
     }
     for (const token of [OLD.GALFRIDAY_METRICS_TOKEN, NEXT.GALFRIDAY_METRICS_TOKEN_NEXT])
       assert.equal(await status('/metrics', token), 200, token);
@@ -86,7 +104,12 @@ describe('routing service: a read-only metrics token, and token rotation without
       401,
     );
     assert.equal(await status('/admin/config', OLD.GALFRIDAY_ADMIN_TOKEN), 401);
-    assert.equal(await status('/ui', OLD.GALFRIDAY_ADMIN_TOKEN), 401);
+    const rotated = {
+      GALFRIDAY_ENGINE_TOKEN: NEXT.GALFRIDAY_ENGINE_TOKEN_NEXT,
+      GALFRIDAY_ADMIN_TOKEN: NEXT.GALFRIDAY_ADMIN_TOKEN_NEXT,
+    };
+    assert.equal(await dashboardStatus(rotated, OLD.GALFRIDAY_ADMIN_TOKEN), 401);
+    assert.equal(await dashboardStatus(rotated, NEXT.GALFRIDAY_ADMIN_TOKEN_NEXT), 200);
     assert.equal(await status('/metrics', OLD.GALFRIDAY_METRICS_TOKEN), 401);
     assert.equal(await status('/metrics', NEXT.GALFRIDAY_METRICS_TOKEN_NEXT), 200);
   });

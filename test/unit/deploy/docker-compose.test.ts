@@ -21,8 +21,8 @@ describe('docker-compose.yml', () => {
   };
   const appServices = Object.entries(compose.services).filter(([, s]) => s.build !== undefined);
 
-  it("runs the worker and the router from this project's Dockerfile", () => {
-    assert.deepEqual(appServices.map(([name]) => name).sort(), ['router', 'worker']);
+  it("runs the worker, the router and the dashboard from this project's Dockerfile", () => {
+    assert.deepEqual(appServices.map(([name]) => name).sort(), ['dashboard', 'router', 'worker']);
     assert.ok(existsSync(path.join(ROOT, 'Dockerfile')));
   });
 
@@ -45,14 +45,19 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('publishes the router on ROUTER_PORT, the Temporal UI on the loopback only, and nothing else', () => {
+  it('publishes the router on ROUTER_PORT, the dashboard and the Temporal UI on the loopback only, and nothing else', () => {
     const router = compose.services.router!;
     assert.deepEqual(router.ports, [`${router.environment!.ROUTER_PORT}:${router.environment!.ROUTER_PORT}`]);
     assert.ok(configVariables.ROUTER_PORT.schema.safeParse(router.environment!.ROUTER_PORT).success);
     // The UI has no authentication: reachable from the docker host (a tunnel, a proxy), not from the network.
     assert.deepEqual(compose.services['temporal-ui']!.ports, ['127.0.0.1:8233:8080']);
+    // The dashboard's experiment controls act on Temporal: operators reach it through a tunnel or a proxy.
+    const dashboard = compose.services.dashboard!;
+    const dashboardPort = String(dashboard.environment!.DASHBOARD_PORT);
+    assert.ok(configVariables.DASHBOARD_PORT.schema.safeParse(dashboardPort).success);
+    assert.deepEqual(dashboard.ports, [`127.0.0.1:${dashboardPort}:${dashboardPort}`]);
     for (const [name, service] of Object.entries(compose.services)) {
-      if (name === 'router' || name === 'temporal-ui') continue;
+      if (name === 'router' || name === 'temporal-ui' || name === 'dashboard') continue;
       // Temporal's 7233 lets anyone reaching it start, signal or terminate workflows; PostgreSQL holds everything.
       assert.equal(service.ports, undefined, `${name} publishes ${JSON.stringify(service.ports)}`);
       assert.equal(service.expose, undefined, `${name} exposes ${JSON.stringify(service.expose)}`);

@@ -5,7 +5,7 @@ import { RouterError } from '../errors/router-error';
 import type { HistogramChild, CounterChild } from '../observability/metrics-registry';
 import type { RouterLogger } from '../observability/router-logger';
 import type { RouterMetrics } from '../observability/router-metrics';
-import { scopeGrants, type createBearerAuth } from './bearer-auth';
+import { scopeGrants, type BearerAuth } from '../../../http/bearer-auth';
 import { CLIENT_CLOSED_REQUEST, ClientAbortedError } from './client-aborted-error';
 import { readBody } from './read-body';
 import type { Reply, RouteDefinition } from './route-definition';
@@ -83,7 +83,7 @@ export function validationError(error: z.ZodError): RouterError {
  */
 export interface RequestHandlerOptions {
   readonly routes: readonly RouteDefinition<never>[];
-  readonly auth: ReturnType<typeof createBearerAuth>;
+  readonly auth: BearerAuth;
   readonly metrics: RouterMetrics;
   readonly logger: RouterLogger;
   /** True while the service drains: every response then carries `Connection: close`. */

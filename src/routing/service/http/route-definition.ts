@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { RouterErrorCode } from '../errors/router-error-codes';
-import type { AuthScope } from './bearer-auth';
+import type { AuthScope } from '../../../http/bearer-auth';
 
 /**
  * What a handler answers: a JSON body (serialised by the dispatcher) or raw text.

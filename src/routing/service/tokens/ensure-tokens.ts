@@ -6,7 +6,7 @@ import { ConfigError, type Config } from '../../../config/config';
 
 /**
  * The bearer tokens of the routing service, one per scope: the engine token (predict, route,
- * outcomes, signal), the admin token (`/admin/*`, `/ui`, and `/metrics`) and the read-only metrics
+ * outcomes, signal), the admin token (`/admin/*`, the dashboard, and `/metrics`) and the read-only metrics
  * token (`/metrics` only, for Prometheus). During a rotation each scope also accepts its `next`
  * token, so clients can move to the new one before the old one is withdrawn.
  *

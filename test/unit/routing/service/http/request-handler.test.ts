@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { inject } from 'light-my-request';
 import { z } from 'zod';
-import { createBearerAuth } from '../../../../../src/routing/service/http/bearer-auth';
+import { createBearerAuth } from '../../../../../src/http/bearer-auth';
 import { createRequestHandler } from '../../../../../src/routing/service/http/request-handler';
 import type { RouteDefinition } from '../../../../../src/routing/service/http/route-definition';
 import { createRouterLogger } from '../../../../../src/routing/service/observability/router-logger';
@@ -15,8 +14,7 @@ const ADMIN = 'admin-token-for-the-handler-test';
 // code and the machine: the client must get a generic 500, the log must get the details.
 describe('request handler: an unexpected error', () => {
   const logged: string[] = [];
-  let server: http.Server;
-  let url: string;
+  let handler: ReturnType<typeof createRequestHandler>;
 
   before(async () => {
     const failing: RouteDefinition<{ n: number }> = {
@@ -34,29 +32,25 @@ describe('request handler: an unexpected error', () => {
         return Promise.reject(new TypeError('cannot read properties of undefined (reading "weights")'));
       },
     };
-    const handler = createRequestHandler({
+    handler = createRequestHandler({
       routes: [failing as unknown as RouteDefinition<never>],
       auth: createBearerAuth({ engineToken: ENGINE, adminToken: ADMIN }),
       metrics: createRouterMetrics(),
       logger: createRouterLogger('error', (line) => logged.push(line)),
     });
-    server = http.createServer(handler);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  });
-  after(() => {
-    server.close();
   });
 
   it('answers a generic 500 without message, stack or path, whether thrown or rejected, and logs the details', async () => {
     for (const n of [1, 2]) {
-      const response = await fetch(`${url}/v1/fail`, {
+      // In-process: the node:http listener gets a request and a response object, no socket.
+      const response = await inject(handler, {
         method: 'POST',
+        url: '/v1/fail',
         headers: { authorization: `Bearer ${ENGINE}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ n }),
+        payload: JSON.stringify({ n }),
       });
-      assert.equal(response.status, 500);
-      const text = await response.text();
+      assert.equal(response.statusCode, 500);
+      const text = response.body;
       assert.deepEqual(JSON.parse(text), {
         error: { code: 'ROUTER_ERR_INTERNAL', message: 'internal error; see the router log' },
       });

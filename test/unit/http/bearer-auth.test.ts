@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createBearerAuth, scopeGrants } from '../../../../../src/routing/service/http/bearer-auth';
+import { createBearerAuth, scopeGrants } from '../../../src/http/bearer-auth';
 
 describe('bearer auth', () => {
   const auth = createBearerAuth({
@@ -10,6 +10,19 @@ describe('bearer auth', () => {
   it('maps each token to its own scope, the scheme case-insensitively', () => {
     assert.equal(auth.scopeOf('Bearer engine-token-0123456789'), 'engine');
     assert.equal(auth.scopeOf('bearer admin-token-0123456789abcdef'), 'admin');
+  });
+
+  it('checks a bare token (the dashboard login form) with the same matcher, for the scopes it was given', () => {
+    assert.equal(auth.scopeOfToken('admin-token-0123456789abcdef'), 'admin');
+    assert.equal(auth.scopeOfToken('engine-token-0123456789'), 'engine');
+    const dashboard = createBearerAuth({
+      admin: ['admin-token-0123456789abcdef', 'admin-next-token-0123456789'],
+    });
+    assert.equal(dashboard.scopeOfToken('admin-next-token-0123456789'), 'admin', 'both tokens of a rotation');
+    assert.equal(dashboard.scopeOf('Bearer admin-token-0123456789abcdef'), 'admin');
+    for (const token of ['', 'engine-token-0123456789', 'admin-token-0123456789abcde', 'x'.repeat(600)])
+      assert.equal(dashboard.scopeOfToken(token), null, token);
+    assert.throws(() => createBearerAuth({ admin: [] }), /at least one token/);
   });
 
   it('knows nothing else: missing header, other schemes, prefixes, extensions, other lengths', () => {

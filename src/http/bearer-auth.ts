@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import { acceptedTokens, type RouterTokens, type TokenScope } from '../tokens/ensure-tokens';
+import { acceptedTokens, type RouterTokens, type TokenScope } from '../routing/service/tokens/ensure-tokens';
 
 /**
  * Who may call an endpoint: anyone, the trading engine, an operator, or a metrics scraper (the
@@ -44,8 +44,10 @@ function padded(token: string, slot: number): { bytes: Buffer; length: number } 
 }
 
 /**
- * Resolves an `Authorization: Bearer …` header to the scope of its token, in constant time. Each
- * scope accepts its current token and, during a rotation, its next one.
+ * The one bearer-token check of every HTTP surface (the engine API and the operator dashboard):
+ * resolves an `Authorization: Bearer …` header, or a token typed into the dashboard's login form,
+ * to the scope of its token, in constant time. Each scope accepts its current token and, during a
+ * rotation, its next one.
  *
  * ### Examples
  * ```ts
@@ -54,38 +56,53 @@ function padded(token: string, slot: number): { bytes: Buffer; length: number } 
  * auth.scopeOf('Bearer m…'); // 'metrics'
  * auth.scopeOf('Bearer nope'); // null
  * auth.scopeOf(undefined); // null
+ * createBearerAuth({ admin: ['a…', 'b…'] }).scopeOfToken('b…'); // 'admin'
  * ```
  */
-export function createBearerAuth(tokens: RouterTokens): {
-  scopeOf(header: string | undefined): TokenScope | null;
-} {
-  const accepted = acceptedTokens(tokens);
+export function createBearerAuth(
+  tokens: RouterTokens | Partial<Record<TokenScope, readonly string[]>>,
+): BearerAuth {
+  const accepted: Partial<Record<TokenScope, readonly string[]>> =
+    'adminToken' in tokens ? acceptedTokens(tokens) : tokens;
   const all = (['engine', 'admin', 'metrics'] as const).flatMap((scope) =>
-    accepted[scope].map((token) => ({ scope, token })),
+    (accepted[scope] ?? []).map((token) => ({ scope, token })),
   );
+  if (all.length === 0) throw new Error('a bearer check needs at least one token');
   const longest = Math.max(...all.map((t) => Buffer.byteLength(t.token)));
   const slot = SLOT_STEP * Math.ceil((longest + 1) / SLOT_STEP);
   const known = all.map(({ scope, token }) => ({ scope, ...padded(token, slot) }));
   const scratch = Buffer.alloc(slot);
+  const scopeOfToken = (token: string): TokenScope | null => {
+    // UTF-8 takes at least a byte per UTF-16 unit, so a token this long cannot be a known one.
+    if (token.length === 0 || token.length > slot) return null;
+    scratch.fill(0);
+    // write() stops at the buffer end, so an over-long token cannot overflow; its length then
+    // differs from every known one.
+    scratch.write(token, 0, 'utf8');
+    const length = Buffer.byteLength(token, 'utf8');
+    let found: TokenScope | null = null;
+    // No early exit: every accepted token is compared, whichever matches.
+    for (const k of known) {
+      const match = timingSafeEqual(scratch, k.bytes) && length === k.length;
+      if (match) found = k.scope;
+    }
+    return found;
+  };
   return {
+    scopeOfToken,
     scopeOf(header) {
-      // UTF-8 takes at least a byte per UTF-16 unit, so a header this long cannot hold a known token.
       if (header === undefined || header.length < 8 || header.length - 7 > slot) return null;
       // RFC 6750: the scheme is case-insensitive.
       if (header.charCodeAt(6) !== 32 || header.slice(0, 6).toLowerCase() !== 'bearer') return null;
-      const token = header.slice(7);
-      scratch.fill(0);
-      // write() stops at the buffer end, so an over-long token cannot overflow; its length then
-      // differs from every known one.
-      scratch.write(token, 0, 'utf8');
-      const length = Buffer.byteLength(token, 'utf8');
-      let found: TokenScope | null = null;
-      // No early exit: every accepted token is compared, whichever matches.
-      for (const k of known) {
-        const match = timingSafeEqual(scratch, k.bytes) && length === k.length;
-        if (match) found = k.scope;
-      }
-      return found;
+      return scopeOfToken(header.slice(7));
     },
   };
+}
+
+/** What {@link createBearerAuth} gives: the scope of a header, or of a bare token. */
+export interface BearerAuth {
+  /** The scope of an `Authorization` header's bearer token; null when missing, malformed or unknown. */
+  scopeOf(header: string | undefined): TokenScope | null;
+  /** The scope of a token given without its scheme (the dashboard's login form). */
+  scopeOfToken(token: string): TokenScope | null;
 }
