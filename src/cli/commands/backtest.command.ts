@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { BacktestHeartbeat, BacktestJobInput } from '../../activities/backtest.activities';
 import path from 'node:path';
 import { loadModelBars } from '../../lifecycle/model-pipeline';
 import {
@@ -7,6 +10,10 @@ import {
   type BacktestReport,
 } from '../../lifecycle/backtest/run-backtest';
 import { renderBacktestReport } from '../../reports/backtest-report';
+import { backtestTaskQueue } from '../../temporal/backtest-queue';
+import { workflowUrl } from '../../temporal/ui-links';
+import { backtestWorkflow } from '../../workflows/backtest/backtest.workflow';
+import type { CliContext } from '../cli-context';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { createProgress } from '../progress';
@@ -161,6 +168,92 @@ export function backtestSummaryText(report: BacktestReport): string {
   ].join('\n');
 }
 
+async function runInProcess(
+  ctx: CliContext,
+  options: BacktestOptions,
+  from: Date | undefined,
+  to: Date | undefined,
+): Promise<BacktestReport> {
+  const { db } = await ctx.database();
+  const bars = await loadModelBars(
+    db,
+    { name: options.symbol, symbol: options.symbol, timeframe: options.timeframe },
+    { ...(from ? { from } : {}), ...(to ? { to } : {}) },
+  );
+  if (bars.length === 0)
+    throw new CliError(
+      `no ${options.symbol} ${options.timeframe} bars stored${from || to ? ' in the window' : ''}; import some with \`galfriday data import\``,
+      ExitCode.NOT_FOUND,
+    );
+  const progress = createProgress('backtest', 1, !ctx.json);
+  const report = await runBacktest(bars, options, (p) =>
+    progress.update(p.done / Math.max(1, p.total), p.stage),
+  );
+  progress.finish();
+  return report;
+}
+
+/** The id of a backtest: the same question asked twice follows the one job. */
+function backtestWorkflowId(input: BacktestJobInput): string {
+  const hash = createHash('sha256').update(JSON.stringify(input)).digest('hex').slice(0, 12);
+  return `backtest:${input.options.symbol}:${input.options.timeframe}:${hash}`;
+}
+
+/**
+ * Starts the backtest as a durable workflow (or joins the one already running the same question)
+ * and follows its activity's heartbeats with a progress bar until it returns its report.
+ */
+async function runDurably(
+  ctx: CliContext,
+  options: BacktestOptions,
+  from: Date | undefined,
+  to: Date | undefined,
+): Promise<BacktestReport> {
+  const client = await ctx.temporal();
+  const input: BacktestJobInput = {
+    options,
+    ...(from ? { from: from.toISOString() } : {}),
+    ...(to ? { to: to.toISOString() } : {}),
+  };
+  const workflowId = backtestWorkflowId(input);
+  const handle = await client.workflow.start(backtestWorkflow, {
+    workflowId,
+    taskQueue: backtestTaskQueue(ctx.config.taskQueue),
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
+  const ui = await ctx.temporalUiUrl();
+  ctx.note(
+    `Backtest ${workflowId} runs as a durable job${ui ? `: ${workflowUrl(ui, ctx.config.temporalNamespace, workflowId)}` : ''}`,
+  );
+  const progress = createProgress('backtest', 1, !ctx.json);
+  let finished = false;
+  const result = handle.result().finally(() => (finished = true));
+  const follow = (async () => {
+    while (!finished) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (finished) break;
+      const description = await handle.describe().catch(() => undefined);
+      const payload = description?.raw.pendingActivities?.[0]?.heartbeatDetails?.payloads?.[0];
+      if (!payload) continue;
+      const beat = defaultPayloadConverter.fromPayload<BacktestHeartbeat>(payload);
+      progress.update(beat.progress.done / Math.max(1, beat.progress.total), beat.progress.stage);
+    }
+  })();
+  try {
+    return await result;
+  } catch (error) {
+    const cause = (error as { cause?: Error & { cause?: Error } }).cause;
+    throw new CliError(
+      `backtest ${workflowId} failed: ${cause?.cause?.message ?? cause?.message ?? (error as Error).message}`,
+      ExitCode.FAILURE,
+    );
+  } finally {
+    await follow;
+    progress.finish();
+  }
+}
+
 export const backtestCommand: Command = {
   path: ['backtest'],
   summary: 'Replay stored bars through the lifecycle policy and baselines: decisions, P&L, incidents',
@@ -200,22 +293,12 @@ export const backtestCommand: Command = {
   async run(ctx, { values }) {
     const { options, from, to } = await backtestOptionsFrom(values);
     const reportFile = values.report as string | undefined;
-    const { db } = await ctx.database();
-    const bars = await loadModelBars(
-      db,
-      { name: options.symbol, symbol: options.symbol, timeframe: options.timeframe! },
-      { ...(from ? { from } : {}), ...(to ? { to } : {}) },
-    );
-    if (bars.length === 0)
-      throw new CliError(
-        `no ${options.symbol} ${options.timeframe} bars stored${from || to ? ' in the window' : ''}; import some with \`galfriday data import\``,
-        ExitCode.NOT_FOUND,
-      );
-    const progress = createProgress('backtest', 1, !ctx.json);
-    const report = await runBacktest(bars, options, (p) =>
-      progress.update(p.done / Math.max(1, p.total), `${p.stage}`),
-    );
-    progress.finish();
+    const durable =
+      values.local !== true &&
+      (ctx.config.temporalAddress ?? (await ctx.stack())?.temporalAddress) !== undefined;
+    const report = durable
+      ? await runDurably(ctx, options, from, to)
+      : await runInProcess(ctx, options, from, to);
     if (reportFile) {
       const target = path.resolve(reportFile);
       await writeFile(target, renderBacktestReport(report, { generatedAt: new Date() }), 'utf8').catch(

@@ -292,6 +292,21 @@ export function walkStrategy(
   return new StrategyWalk({ ...prepared.ctx, ...options }, spec, name).run();
 }
 
+/** {@link walkStrategy} yielding to the event loop as it goes (the backtest activity heartbeats). */
+export function walkStrategyAsync(
+  prepared: PreparedBacktest,
+  index: number,
+  options: { onChunk?: (bar: number) => void; signal?: AbortSignal } = {},
+): Promise<WalkResult> {
+  const { name, spec } = prepared.strategies[index]!;
+  return new StrategyWalk(prepared.ctx, spec, name).runAsync(options);
+}
+
+/** One walked strategy as the report shows it. */
+export function summariseWalk(prepared: PreparedBacktest, walk: WalkResult): StrategyReport {
+  return summarise(prepared, walk, prepared.options.incidents);
+}
+
 /** Walks one strategy and summarises it. */
 export function runStrategy(
   prepared: PreparedBacktest,

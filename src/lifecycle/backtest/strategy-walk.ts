@@ -247,6 +247,32 @@ export class StrategyWalk {
   run(): WalkResult {
     const { startBar, endBar } = this.ctx;
     for (let t = startBar; t <= endBar; t++) this.step(t);
+    return this.finish();
+  }
+
+  /**
+   * The same walk, giving the event loop back every `chunkBars` bars (an activity's heartbeats and
+   * cancellation get through) and calling `onChunk` there; stops with an error once `signal` aborts.
+   */
+  async runAsync(options: {
+    chunkBars?: number;
+    onChunk?: (bar: number) => void;
+    signal?: AbortSignal;
+  }): Promise<WalkResult> {
+    const { startBar, endBar } = this.ctx;
+    const chunk = options.chunkBars ?? 200;
+    for (let t = startBar; t <= endBar; t++) {
+      this.step(t);
+      if ((t - startBar) % chunk === chunk - 1) {
+        options.onChunk?.(t);
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (options.signal?.aborted) throw new Error('backtest cancelled');
+      }
+    }
+    return this.finish();
+  }
+
+  private finish(): WalkResult {
     // Alarms still waiting when the bars run out led nowhere within the backtest.
     this.result.counts.alarmsLedNowhere += this.pendingAlarms + this.jobAlarms;
     return this.result;
@@ -397,7 +423,8 @@ export class StrategyWalk {
     this.seenDecisions = decisions;
     for (const d of decisions.slice(from)) {
       this.result.decisions.push({ ...d });
-      if (d.kind !== 'drift-check') this.event(this.barAt(d.at), 'supervisor', `${d.kind}: ${d.detail}`);
+      if (d.kind !== 'drift-check' && d.kind !== 'coalesced')
+        this.event(this.barAt(d.at), 'supervisor', `${d.kind}: ${d.detail}`);
       const c = this.result.counts;
       if (d.kind === 'requested') {
         c.retrainingsRequested++;

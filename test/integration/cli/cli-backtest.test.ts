@@ -92,7 +92,7 @@ describe('galfriday backtest (real Postgres, in process)', function () {
     }
     const every = json.strategies[2]!;
     assert.ok(
-      every.counts.retrainingsStarted >= 9,
+      every.counts.retrainingsStarted >= 8,
       `every:5d retrained ${every.counts.retrainingsStarted} times`,
     );
     assert.ok(json.strategies[0]!.drift!.checks > 0);
