@@ -103,7 +103,12 @@ function perYearTable(report: BacktestReport): RawHtml {
  * per-year table and the policy's timeline.
  */
 export function renderBacktestReport(report: BacktestReport, options: { generatedAt: Date }): string {
-  const at = report.equityAt.map((t) => Date.parse(t));
+  // Years as the x axis: the time axis of the chart kit ticks in days at most, and a backtest spans years.
+  const year = (iso: string) => 1970 + Date.parse(iso) / (365.25 * 86_400_000);
+  const span = year(report.traded.to) - year(report.traded.from);
+  const xFormat = (v: number) =>
+    span > 3 ? String(Math.round(v)) : new Date((v - 1970) * 365.25 * 86_400_000).toISOString().slice(0, 10);
+  const at = report.equityAt.map(year);
   const domain: [number, number] = [at[0] ?? 0, at.at(-1) ?? 1];
   const series: LineSeries[] = report.strategies.map((s, i) => ({
     name: s.name,
@@ -114,7 +119,7 @@ export function renderBacktestReport(report: BacktestReport, options: { generate
   const events = (policy?.timeline ?? [])
     .filter((e) => e.kind === 'promoted' || e.kind === 'retraining-started')
     .map((e) => ({
-      x: Date.parse(e.at),
+      x: year(e.at),
       colour: e.kind === 'promoted' ? PROMOTION_COLOUR : TRIGGER_COLOUR,
       label: `${e.at.slice(0, 10)} ${e.detail}`,
     }));
@@ -122,26 +127,31 @@ export function renderBacktestReport(report: BacktestReport, options: { generate
   const equity = lineChart({
     series,
     ariaLabel: 'cumulative P&L of every strategy',
-    x: 'time',
+    x: 'linear',
+    xFormat,
     width,
     height: 300,
     yLabel: 'cumulative P&L',
     markersUpTo: 0,
   });
   const driftSeries = policy?.drift?.series ?? [];
+  const checked = driftSeries.filter((p) => p.status === 'checked');
+  // The markers are placed on the drift chart's own x range (the chart spans its points).
+  const driftDomain: [number, number] = checked.length
+    ? [year(checked[0]!.at), year(checked.at(-1)!.at)]
+    : domain;
   const driftChart = markers(
     lineChart({
       series: [
         {
           name: 'drifted share',
           colour: PALETTE[0]!,
-          points: driftSeries
-            .filter((p) => p.status === 'checked')
-            .map((p) => ({ x: Date.parse(p.at), y: p.share })),
+          points: checked.map((p) => ({ x: year(p.at), y: p.share })),
         },
       ],
       ariaLabel: 'drifted share of features over time with triggers and promotions',
-      x: 'time',
+      x: 'linear',
+      xFormat,
       width,
       height: 220,
       yDomain: [0, 1],
@@ -150,10 +160,7 @@ export function renderBacktestReport(report: BacktestReport, options: { generate
       markersUpTo: 0,
     }),
     events,
-    [
-      driftSeries.length ? Date.parse(driftSeries[0]!.at) : domain[0],
-      driftSeries.length ? Date.parse(driftSeries.at(-1)!.at) : domain[1],
-    ],
+    driftDomain,
     width,
     220,
   );
@@ -172,6 +179,7 @@ export function renderBacktestReport(report: BacktestReport, options: { generate
     </div>
     <section class="card">
       <h2>Strategies</h2>
+      <div style="overflow-x:auto">
       <table>
         <thead>
           <tr>

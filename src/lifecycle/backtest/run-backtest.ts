@@ -236,9 +236,15 @@ export async function prepareBacktest(
     if ((t - startBar) % freshEvery === 0 && t > startBar) {
       const from = Math.max(0, t - 1 - windowBars + 1);
       const key = `${kind}:${from}:${t - 1}`;
-      const reused = trained.get(key) ?? trainVersion(market, kind, 0, from, t - 1, 'data-window');
-      trained.set(key, reused);
-      model = reused.version;
+      let reused = trained.get(key);
+      try {
+        reused ??= trainVersion(market, kind, 0, from, t - 1, 'data-window');
+        trained.set(key, reused);
+        model = reused.version;
+      } catch (error) {
+        // A window the trainer refuses keeps the previous fresh model.
+        if (!(error instanceof MlInputError)) throw error;
+      }
       onProgress?.({ done: 0, total: 1, stage: `fresh reference ${t - startBar}/${endBar - startBar}` });
     }
     fresh[t] = scoreOf(market, model, t);

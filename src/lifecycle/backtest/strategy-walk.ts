@@ -1,4 +1,4 @@
-import type { GateResult, InfraCheckInput, ModelKind } from '../../ml';
+import { MlInputError, type GateResult, type InfraCheckInput, type ModelKind } from '../../ml';
 import { proposeTradeSignal } from '../../routing/service/signal/propose-trade-signal';
 import type { Strategy } from '../../routing/service/signal/strategy-config';
 import type { BarOutcomes } from '../../stats';
@@ -71,6 +71,7 @@ export interface TimelineEvent {
   kind:
     | 'champion'
     | 'retraining-started'
+    | 'retraining-failed'
     | 'gate-rejected'
     | 'experiment-started'
     | 'experiment-ended'
@@ -109,6 +110,8 @@ export interface WalkResult {
     coalesced: number;
     skippedForBudget: number;
     gateRejections: number;
+    /** Retrainings whose training failed for good (as a job's activity would fail). */
+    failedRetrainings: number;
     experiments: number;
     promotions: number;
     rollbacks: number;
@@ -216,6 +219,7 @@ export class StrategyWalk {
         coalesced: 0,
         skippedForBudget: 0,
         gateRejections: 0,
+        failedRetrainings: 0,
         experiments: 0,
         promotions: 0,
         rollbacks: 0,
@@ -540,7 +544,13 @@ export class StrategyWalk {
     this.result.counts.retrainingsStarted++;
     this.collectDecisions();
     const policy = state.policy;
-    const { candidate, number, gate } = this.trainAndGate(t, policy.retrain.windowBars);
+    const attempt = this.trainAndGate(t, policy.retrain.windowBars);
+    if ('failed' in attempt) {
+      this.event(t, 'retraining-failed', `${workflowId} (${request.trigger}): ${attempt.failed}`);
+      this.finishJob(workflowId, 'failed', attempt.failed, now, undefined);
+      return;
+    }
+    const { candidate, number, gate } = attempt;
     this.event(
       t,
       'retraining-started',
@@ -647,7 +657,7 @@ export class StrategyWalk {
 
   private finishJob(
     workflowId: string,
-    status: 'completed' | 'rejected',
+    status: 'completed' | 'rejected' | 'failed',
     detail: string,
     now: number,
     promotedVersion: number | undefined,
@@ -671,12 +681,20 @@ export class StrategyWalk {
   private trainAndGate(
     t: number,
     windowBars: number,
-  ): { candidate: BacktestVersion; number: number; gate: GateResult } {
+  ): { candidate: BacktestVersion; number: number; gate: GateResult } | { failed: string } {
     const first = Math.max(0, t - windowBars + 1);
     const key = `${this.ctx.kind}:${first}:${t}`;
     let trained = this.ctx.trained.get(key);
     if (!trained) {
-      trained = trainVersion(this.ctx.market, this.ctx.kind, 0, first, t, 'data-window');
+      try {
+        trained = trainVersion(this.ctx.market, this.ctx.kind, 0, first, t, 'data-window');
+      } catch (error) {
+        // What fails a retraining job's activity for good (a holdout of one class, too few rows)
+        // fails the job here: the supervisor hears `failed` and goes on.
+        if (!(error instanceof MlInputError)) throw error;
+        this.result.counts.failedRetrainings++;
+        return { failed: error.message };
+      }
       this.ctx.trained.set(key, trained);
     }
     const gate = gateCandidate(
@@ -696,7 +714,12 @@ export class StrategyWalk {
     const c = this.result.counts;
     c.retrainingsRequested++;
     c.retrainingsStarted++;
-    const { candidate, number, gate } = this.trainAndGate(t, this.ctx.windowBars);
+    const attempt = this.trainAndGate(t, this.ctx.windowBars);
+    if ('failed' in attempt) {
+      this.event(t, 'retraining-failed', `scheduled: ${attempt.failed}`);
+      return;
+    }
+    const { candidate, number, gate } = attempt;
     this.event(
       t,
       'retraining-started',

@@ -168,6 +168,24 @@ describe('lifecycle backtest (synthetic market, in process)', function () {
     }
     // The perturbation is real: the runs differ after k.
     assert.notEqual(JSON.stringify(a.strategies[0]!.equity), JSON.stringify(b.strategies[0]!.equity));
+    // Bar by bar: every prediction served, champion score and signal before k, and every P&L read
+    // before k, are the same.
+    const pa = await prepareBacktest(bars, small);
+    const pb = await prepareBacktest(perturbed, small);
+    for (let i = 0; i < pa.strategies.length; i++) {
+      const wa = walkStrategy(pa, i);
+      const wb = walkStrategy(pb, i);
+      const upTo = (xs: ArrayLike<number>, end: number) => Array.from(xs).slice(pa.ctx.startBar, end);
+      assert.deepEqual(upTo(wb.served, k), upTo(wa.served, k), `${wa.name}: served before bar ${k}`);
+      assert.deepEqual(upTo(wb.champion, k), upTo(wa.champion, k), `${wa.name}: champion scores`);
+      assert.deepEqual(upTo(wb.signal, k), upTo(wa.signal, k), `${wa.name}: signals`);
+      assert.deepEqual(upTo(wb.pnl, k - 1), upTo(wa.pnl, k - 1), `${wa.name}: P&L`);
+      assert.deepEqual(
+        wb.decisions.filter((d) => d.at < pa.ctx.market.times[k]!),
+        wa.decisions.filter((d) => d.at < pa.ctx.market.times[k]!),
+        `${wa.name}: supervisor decisions`,
+      );
+    }
   });
 
   it('takes the decisions of the supervisor state machine fed the same checks and job outcomes', async () => {
