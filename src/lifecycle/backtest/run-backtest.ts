@@ -363,7 +363,8 @@ function summarise(
   for (let t = startBar; t <= endBar; t++) versions.add(r.championVersion[t]!);
   const thin = (series: DriftPoint[]) => {
     const step = Math.max(1, Math.ceil(series.length / prepared.options.maxPoints));
-    return series.filter((p, i) => i % step === 0 || p.drifted === true);
+    // Every step-th check, and the first check of each drifted stretch (so no episode is lost).
+    return series.filter((p, i) => i % step === 0 || (p.drifted === true && series[i - 1]?.drifted !== true));
   };
   return {
     name: r.name,
