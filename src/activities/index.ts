@@ -1,5 +1,6 @@
 import type { ActivityDeps } from './activity-deps';
 import { createAlertActivities } from './alert.activities';
+import { createBacktestActivities } from './backtest.activities';
 import { createExperimentActivities } from './experiment.activities';
 import { createHealthActivities } from './health.activities';
 import { createRegistryActivities } from './registry.activities';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createExperimentActivities(deps),
     ...createAlertActivities(deps),
     ...createRetentionActivities(deps),
+    ...createBacktestActivities(deps),
   };
 }
 

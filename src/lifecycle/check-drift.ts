@@ -15,17 +15,19 @@ import {
 import { getModel } from '../db/repositories/model.repository';
 import { loadReferenceProfiles, getVersionById } from '../db/repositories/version.repository';
 import { computeFeatures, FEATURE_WARMUP_BARS, type OhlcvBar } from '../ml';
+import type { BarOutcomes, DriftCalibration, DriftReport, ReferenceProfile } from '../stats';
+import type { DriftCheckSummary } from '../workflows/supervisor/supervisor-types';
 import {
-  accuracyCusum,
-  calibrateDriftThresholds,
-  detectDrift,
-  testAccuracyDrop,
-  type DriftCalibration,
-  type DriftReport,
-  type ReferenceProfile,
-} from '../stats';
-import type { DriftCheckSummary, FeatureDriftScore } from '../workflows/supervisor/supervisor-types';
-import { loadModelBars, PREDICTION_PROFILE } from './model-pipeline';
+  assessFeatureDrift,
+  assessPerformance,
+  calibrateOrExplain,
+  driftPolicyOf,
+  featureProfilesOf,
+  performanceMethodOf,
+  toScore,
+  type PerformanceFinding,
+} from './drift-check-core';
+import { loadModelBars } from './model-pipeline';
 import { loadServedPredictionColumns } from './served-predictions';
 
 export interface DriftCheckInput {
@@ -74,29 +76,12 @@ export interface DriftCheckResult extends DriftCheckSummary {
   version: number | null;
   report: DriftReport | null;
   checkId: string;
-  performance?: {
-    live: number;
-    baseline: number;
-    labelled: number;
-    bars: number;
-    /** p-value of the per-check tests; for 'cusum' NaN (see `cusum`). */
-    pValue: number;
-    method: 'two-sample' | 'known-baseline' | 'cusum';
-    cusum?: { statistic: number; threshold: number; reference: number };
-  };
+  performance?: PerformanceFinding;
   /** Rows skipped because their feature vector does not fit the version's schema. */
   malformedRows?: number;
   /** Why calibrated thresholds were not used, when they were asked for. */
   thresholdNote?: string;
 }
-
-const toScore = (f: DriftReport['features'][number]): FeatureDriftScore => ({
-  name: f.name,
-  method: f.method,
-  statistic: f.score ?? f.statistic,
-  ...(f.adjustedPValue !== undefined ? { pValue: f.adjustedPValue } : {}),
-  drifted: f.drifted,
-});
 
 const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = {
   '1m': 60_000,
@@ -195,43 +180,42 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
 
   const profiles = (await loadReferenceProfiles(db, champion.versionId)) as Record<string, ReferenceProfile>;
   progress('loaded reference profiles');
-  const featureProfiles = Object.fromEntries(names.filter((n) => profiles[n]).map((n) => [n, profiles[n]!]));
-  const policy = { share: input.share, minRows: Math.min(input.minSamples, 30) };
+  const featureProfiles = featureProfilesOf(profiles, names);
+  const policy = driftPolicyOf(input);
   let calibration: DriftCalibration | undefined;
   let thresholdNote: string | undefined;
   if ((input.thresholds ?? 'calibrated') === 'calibrated' && Object.keys(featureProfiles).length > 0) {
+    let reference: Record<string, Float64Array> | undefined;
+    let referenceError: Error | undefined;
     try {
-      calibration = await calibrateOnTrainingWindow(
-        db,
-        model,
-        version,
-        featureProfiles,
-        names,
-        sampleSize,
-        policy,
-      );
-      progress('calibrated thresholds');
+      reference = await trainingWindowColumns(db, model, version, featureProfiles, names);
     } catch (e) {
-      thresholdNote = `fixed thresholds: the reference period could not be used to calibrate (${(e as Error).message})`;
+      referenceError = e as Error;
     }
+    ({ calibration, thresholdNote } = calibrateOrExplain(
+      featureProfiles,
+      () => {
+        if (referenceError) throw referenceError;
+        return reference!;
+      },
+      sampleSize,
+      policy,
+    ));
+    if (calibration) progress('calibrated thresholds');
   }
-  let report: DriftReport;
-  try {
-    report = detectDrift(featureProfiles, columns, policy, calibration, {
-      onFeature: (name) => progress(`tested ${name}`),
-    });
-  } catch (e) {
-    return undecided('untestable', (e as Error).message, sampleSize, version.version);
-  }
-  let predictionDrift: FeatureDriftScore | undefined;
-  if (outputs.length >= input.minSamples && profiles[PREDICTION_PROFILE]) {
-    const p = detectDrift(
-      { prediction: profiles[PREDICTION_PROFILE] },
-      { prediction: outputs },
-      { correction: 'none' },
-    );
-    if (p.features[0]) predictionDrift = toScore(p.features[0]);
-  }
+  const assessed = assessFeatureDrift({
+    profiles,
+    names,
+    columns,
+    outputs,
+    minSamples: input.minSamples,
+    policy,
+    ...(calibration ? { calibration } : {}),
+    onFeature: (name) => progress(`tested ${name}`),
+  });
+  if (assessed.untestable !== undefined)
+    return undecided('untestable', assessed.untestable, sampleSize, version.version);
+  const { report, predictionDrift } = assessed;
 
   let performanceDegraded = false;
   let performanceDetail: string | undefined;
@@ -252,10 +236,11 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     });
     const labelled = bars.reduce((s, b) => s + b.n, 0);
     const baselineRows = holdout?.holdout?.rows;
-    // A version stored without its holdout size can only be tested the old way; the detail says so.
-    const method =
-      typeof baselineRows === 'number' ? (input.performance.method ?? 'two-sample') : 'known-baseline';
-    if (labelled >= input.performance.minOutcomes && method === 'cusum') {
+    let cusum: { history: BarOutcomes[]; since: number; horizonBars: number } | undefined;
+    if (
+      labelled >= input.performance.minOutcomes &&
+      performanceMethodOf(input.performance, baselineRows) === 'cusum'
+    ) {
       const since = Math.max(champion.updatedAt.getTime(), input.to.getTime() - 30 * 86_400_000);
       const history = await labelledOutcomesByBar(db, {
         versionId: champion.versionId,
@@ -263,47 +248,19 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
         to: input.to,
         barMs,
       });
-      const c = accuracyCusum({
-        baseline,
-        baselineRows: baselineRows!,
-        bars: history,
-        alpha: input.performance.alpha,
-        horizonBars: Math.ceil((30 * 86_400_000) / barMs),
-      });
-      const live =
-        history.reduce((s, b) => s + b.correct, 0) /
-        Math.max(
-          1,
-          history.reduce((s, b) => s + b.n, 0),
-        );
-      performanceDegraded = c.alarm;
-      performance = {
-        live,
-        baseline,
-        labelled,
-        bars: c.bars,
-        pValue: Number.NaN,
-        method,
-        cusum: { statistic: c.statistic, threshold: c.threshold, reference: c.reference },
-      };
-      performanceDetail =
-        `accuracy CUSUM over ${c.bars} bars since ${new Date(since).toISOString()}: ${c.statistic.toFixed(2)} ` +
-        `${c.alarm ? '>' : '≤'} ${c.threshold.toFixed(2)} (reference ${c.reference.toFixed(4)}, the lower bound of the ` +
-        `validation accuracy ${baseline.toFixed(4)} on ${baselineRows} rows)`;
-    } else if (labelled >= input.performance.minOutcomes) {
-      const t = testAccuracyDrop({
-        baseline,
-        ...(typeof baselineRows === 'number' ? { baselineRows } : {}),
-        bars,
-        alpha: input.performance.alpha,
-        method: method === 'known-baseline' ? 'known-baseline' : 'two-sample',
-      });
-      performanceDegraded = t.degraded;
-      performance = { live: t.live, baseline, labelled, bars: t.bars, pValue: t.pValue, method };
-      performanceDetail =
-        `live accuracy ${t.live.toFixed(4)} on ${labelled} outcomes over ${t.bars} bars vs validation ` +
-        `${baseline.toFixed(4)}${typeof baselineRows === 'number' ? ` on ${baselineRows} rows` : ''} ` +
-        `(${method === 'two-sample' ? 'two-sample, bar-clustered' : 'baseline taken as exact'}, one-sided p = ${t.pValue.toExponential(2)})`;
+      cusum = { history, since, horizonBars: Math.ceil((30 * 86_400_000) / barMs) };
+    }
+    const found = assessPerformance({
+      policy: input.performance,
+      baseline,
+      baselineRows,
+      bars,
+      ...(cusum ? { cusum } : {}),
+    });
+    if (found) {
+      performanceDegraded = found.degraded;
+      performance = found.finding;
+      performanceDetail = found.detail;
     }
   }
 
@@ -382,16 +339,14 @@ function featureRowsFrom(bars: OhlcvBar[], from: Date): number[][] {
     .map((r) => r.values);
 }
 
-/** Thresholds calibrated on the champion's training period, recomputed from its bars. */
-async function calibrateOnTrainingWindow(
+/** The champion's training period recomputed from its bars: the reference its thresholds are calibrated on. */
+async function trainingWindowColumns(
   db: Kysely<Database>,
   model: ModelRow,
   version: { training_window_start: Date | null; training_window_end: Date | null },
   profiles: Record<string, ReferenceProfile>,
   names: readonly string[],
-  chunkRows: number,
-  policy: { share: number; minRows: number },
-): Promise<DriftCalibration> {
+): Promise<Record<string, Float64Array>> {
   const start = version.training_window_start;
   const end = version.training_window_end;
   if (!start || !end) throw new Error('the version has no training window');
@@ -403,7 +358,7 @@ async function calibrateOnTrainingWindow(
   names.forEach((n, j) => {
     if (profiles[n]) reference[n] = Float64Array.from(rows, (r) => r[j]!);
   });
-  return calibrateDriftThresholds(profiles, reference, { chunkRows, policy });
+  return reference;
 }
 
 async function recordDriftEvents(

@@ -98,6 +98,7 @@ export async function startLocalStack(config: Config, options: LocalStackOptions
         namespace: config.temporalNamespace,
         taskQueue: config.taskQueue,
         deps: { db: database.db },
+        backtests: true,
       });
       const running = worker.run();
       const started = worker;

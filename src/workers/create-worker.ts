@@ -2,6 +2,7 @@ import { Client } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities';
 import { loadConfig } from '../config/config';
+import { backtestTaskQueue } from '../temporal/backtest-queue';
 import { trainingTaskQueue } from '../temporal/task-queues';
 import { ensureRetentionSchedule } from './retention-schedule';
 
@@ -33,7 +34,16 @@ export interface GalfridayWorkerOptions {
    * deletes it); `false` leaves schedules alone. @default GALFRIDAY_RETENTION_EVERY
    */
   retentionEveryMs?: number | null | false;
+  /**
+   * Also run the backtest worker in this process, on `<queue>-backtest` with its own bundle
+   * (src/workflows/backtest). Off by default: tests bundle once and do not want a second bundle.
+   * @default false
+   */
+  backtests?: boolean;
 }
+
+/** Path the backtest worker bundles its workflow from. */
+export const BACKTEST_WORKFLOWS_PATH = require.resolve('../workflows/backtest');
 
 /** Path the worker bundles workflows from; resolves to src/ under ts-node and dist/ when built. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
@@ -47,10 +57,16 @@ const DEFAULT_SHUTDOWN_GRACE = '30 seconds';
  */
 export class GalfridayWorker extends Worker {
   private companion: Worker | undefined;
+  private readonly others: Worker[] = [];
 
-  /** Runs `companion` alongside this worker from now on; set once, before {@link run}. */
+  /** Runs `companion` (the training worker) alongside this worker from now on; set once, before {@link run}. */
   attachCompanion(companion: Worker): void {
     this.companion = companion;
+  }
+
+  /** Runs another worker (the backtest worker) alongside this one; before {@link run}. */
+  attachWorker(worker: Worker): void {
+    this.others.push(worker);
   }
 
   /** The training worker running alongside, if any. */
@@ -58,16 +74,17 @@ export class GalfridayWorker extends Worker {
     return this.companion;
   }
 
-  /** Runs both workers until both have stopped; one that fails stops the other, then its error is thrown. */
+  /** Runs every worker until all have stopped; one that fails stops the others, then its error is thrown. */
   override async run(): Promise<void> {
-    const companion = this.companion;
-    if (!companion) return super.run();
-    const stopOther = (other: Worker) => () => {
-      if (other.getState() === 'RUNNING') other.shutdown();
+    const companions = [...(this.companion ? [this.companion] : []), ...this.others];
+    if (companions.length === 0) return super.run();
+    const all: Worker[] = [this, ...companions];
+    const stopOthers = (self: Worker) => () => {
+      for (const other of all) if (other !== self && other.getState() === 'RUNNING') other.shutdown();
     };
     const results = await Promise.allSettled([
-      super.run().finally(stopOther(companion)),
-      companion.run().finally(stopOther(this)),
+      super.run().finally(stopOthers(this)),
+      ...companions.map((c) => c.run().finally(stopOthers(c))),
     ]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -75,7 +92,8 @@ export class GalfridayWorker extends Worker {
 
   override shutdown(): void {
     super.shutdown();
-    if (this.companion?.getState() === 'RUNNING') this.companion.shutdown();
+    for (const other of [this.companion, ...this.others])
+      if (other?.getState() === 'RUNNING') other.shutdown();
   }
 }
 
@@ -113,6 +131,17 @@ export async function createGalfridayWorker(options: GalfridayWorkerOptions): Pr
     activities,
   })) as GalfridayWorker;
   if (queues === 'all') main.attachCompanion(await createTrainingWorker());
+  if (options.backtests) {
+    main.attachWorker(
+      await Worker.create({
+        ...common,
+        taskQueue: backtestTaskQueue(options.taskQueue),
+        workflowsPath: BACKTEST_WORKFLOWS_PATH,
+        activities: { runBacktestJob: activities.runBacktestJob },
+        maxConcurrentActivityTaskExecutions: 1,
+      }),
+    );
+  }
 
   const retentionEveryMs =
     options.retentionEveryMs === undefined ? loadConfig().retention.everyMs : options.retentionEveryMs;

@@ -34,6 +34,8 @@ async function run(): Promise<void> {
     shutdownGraceTime: config.workerShutdownGraceMs,
     // A training-only worker leaves the schedule to the main workers.
     retentionEveryMs: config.workerQueues === 'training' ? false : config.retention.everyMs,
+    // Main workers also run backtests (`galfriday backtest`) on their own queue.
+    backtests: config.workerQueues !== 'training',
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => worker.shutdown());
   const queues = {

@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { backtestCommand } from './backtest.command';
 import { dataImportCommand, dataSynthCommand } from './data.commands';
 import {
   experimentsAnalyseCommand,
@@ -60,6 +61,7 @@ export const commands: Command[] = [
   statusCommand,
   retrainCommand,
   driftCheckCommand,
+  backtestCommand,
   reportDriftCommand,
   reportExperimentCommand,
   experimentsCreateCommand,
