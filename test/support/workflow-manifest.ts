@@ -2,7 +2,8 @@
  * The fingerprint of the workflow code the recorded histories (test/fixtures/histories) were made
  * with, so that a change to workflow code cannot reach running workflows unversioned.
  *
- * What is fingerprinted: every file of src/ the workflow bundle executes — src/workflows/index.ts and,
+ * What is fingerprinted: every file of src/ a workflow bundle executes — src/workflows/index.ts (and the
+ * backtest's src/workflows/backtest/index.ts) and,
  * transitively, every module it `require`s at run time (type-only imports vanish, so activities do
  * not count, while helpers such as src/util/duration.ts do). Each file is hashed after TypeScript has
  * stripped its types and comments: a comment, a type or the formatting can change freely, any change
@@ -30,7 +31,8 @@ import * as ts from 'typescript';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const MANIFEST_PATH = path.join(ROOT, 'test/fixtures/workflow-sources.json');
-const ENTRY = 'src/workflows/index.ts';
+/** The bundles' entry points: the lifecycle workflows, and the backtest's own (smaller) bundle. */
+const ENTRIES = ['src/workflows/index.ts', 'src/workflows/backtest/index.ts'];
 
 export interface WorkflowSourceFingerprint {
   /** sha256 of the file with types and comments stripped. */
@@ -99,7 +101,7 @@ export function fingerprintSource(source: string, fileName = 'workflow.ts'): Wor
 /** Every src/ file the workflow bundle runs, with its fingerprint. */
 export function fingerprintWorkflowSources(): Record<string, WorkflowSourceFingerprint> {
   const result: Record<string, WorkflowSourceFingerprint> = {};
-  const queue = [path.join(ROOT, ENTRY)];
+  const queue = ENTRIES.map((entry) => path.join(ROOT, entry));
   while (queue.length) {
     const file = queue.pop()!;
     const key = rel(file);
