@@ -92,7 +92,13 @@ export default tseslint.config(
   {
     // Pure maths and the hot-path allocation: no builtins, no database, no Temporal, no I/O
     // module, not even for types, so that they stay callable from any process and from benches.
-    files: ['src/stats/**/*.ts', 'src/routing/allocation/**/*.ts', 'src/routing/allocation.ts'],
+    // Policies are parsed by workflows and by activities, the CLI and reports alike: pure too.
+    files: [
+      'src/stats/**/*.ts',
+      'src/routing/allocation/**/*.ts',
+      'src/routing/allocation.ts',
+      'src/policies/**/*.ts',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -107,7 +113,7 @@ export default tseslint.config(
                 '**/routing/service',
                 '**/routing/service/**',
               ],
-              message: 'src/stats and src/routing/allocation are pure: no I/O, no builtins, no db',
+              message: 'src/stats, src/policies and src/routing/allocation are pure: no I/O, no builtins, no db',
             },
           ],
         },

@@ -14,7 +14,7 @@ import { sampleSizePerArm } from '../src/stats';
 import { createRng, type Rng } from '../src/stats/random';
 import { createPairedComparison, decidePairedComparison } from '../src/stats/sequential';
 import { thompsonWeights } from '../src/routing/allocation/thompson';
-import { experimentPolicySchema, type ExperimentPolicy } from '../src/workflows/policies/experiment-policy';
+import { experimentPolicySchema, type ExperimentPolicy } from '../src/policies/experiment-policy';
 import type { LegacyPolicy } from './support/legacy-decisions';
 import { runSplitExperiment, type Outcome, type Process } from './support/split-experiment-simulation';
 import { printDriftRows } from './support/drift-validity';

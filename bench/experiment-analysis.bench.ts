@@ -21,7 +21,7 @@ import { createExperiment } from '../src/db/repositories/experiment.repository';
 import { ensureModel } from '../src/db/repositories/model.repository';
 import { registerVersion } from '../src/db/repositories/version.repository';
 import { analyseArms, type ArmAggregates } from '../src/lifecycle/analyse-arms';
-import { experimentPolicySchema } from '../src/workflows/policies/experiment-policy';
+import { experimentPolicySchema } from '../src/policies/experiment-policy';
 import { elapsedMs, fmt, median, printTable, withBenchStack } from './support/bench-stack';
 
 const OUTCOMES = Number(process.env.BENCH_OUTCOMES ?? 10_000_000);

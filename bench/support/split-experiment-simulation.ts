@@ -9,7 +9,7 @@ import {
   type PeriodAggregates,
 } from '../../src/lifecycle/analyse-arms';
 import { decideExperiment } from '../../src/workflows/experiment/experiment-decision';
-import type { ExperimentPolicy } from '../../src/workflows/policies/experiment-policy';
+import type { ExperimentPolicy } from '../../src/policies/experiment-policy';
 import type { UnitSums } from '../../src/stats/sequential';
 import { legacyAnalyseArms, legacyDecideExperiment, type LegacyPolicy } from './legacy-decisions';
 

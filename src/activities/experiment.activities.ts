@@ -19,7 +19,7 @@ import { linkJobExperiment } from '../db/repositories/retraining-job.repository'
 import { versionNumbersOf } from '../db/repositories/version.repository';
 import { analyseArms, pairedComparisonOf } from '../lifecycle/analyse-arms';
 import { parseDuration } from '../util/duration';
-import { experimentPolicySchema, type ExperimentPolicyInput } from '../workflows/policies/experiment-policy';
+import { experimentPolicySchema, type ExperimentPolicyInput } from '../policies/experiment-policy';
 import type { ExperimentAnalysis, ExperimentInfo } from '../workflows/experiment/experiment-types';
 import { classifyErrors, permanentFailure } from './activity-errors';
 import type { ActivityDeps } from './activity-deps';

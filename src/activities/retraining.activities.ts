@@ -43,7 +43,7 @@ import {
   type ModelParams,
   type TrainingCheckpoint,
 } from '../ml';
-import { parseSupervisorPolicy, type SupervisorPolicy } from '../workflows/policies/supervisor-policy';
+import { parseSupervisorPolicy, type SupervisorPolicy } from '../policies/supervisor-policy';
 import { classifyErrors, permanentFailure } from './activity-errors';
 import type { ActivityDeps } from './activity-deps';
 

@@ -15,7 +15,7 @@ import {
   parseSupervisorPolicy,
   type SupervisorPolicy,
   type SupervisorPolicyInput,
-} from '../workflows/policies/supervisor-policy';
+} from '../policies/supervisor-policy';
 import type { RetrainingResult } from '../workflows/retraining/retraining-types';
 import type {
   DriftCheckSummary,

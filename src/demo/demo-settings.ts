@@ -1,4 +1,4 @@
-import type { SupervisorPolicyInput } from '../workflows/policies/supervisor-policy';
+import type { SupervisorPolicyInput } from '../policies/supervisor-policy';
 
 /** The two demo models, each on its own synthetic market. */
 export const DEMO_MODELS = [

@@ -11,7 +11,7 @@ import {
   type SrmEpoch,
   type UnitSums,
 } from '../stats/sequential';
-import type { ExperimentPolicy } from '../workflows/policies/experiment-policy';
+import type { ExperimentPolicy } from '../policies/experiment-policy';
 import type {
   AnalysisLevel,
   ArmAnalysis,

@@ -11,7 +11,7 @@ import {
   decisionName,
   type ExperimentDecisionName,
 } from '../workflows/experiment/experiment-decision';
-import { experimentPolicySchema, type ExperimentPolicy } from '../workflows/policies/experiment-policy';
+import { experimentPolicySchema, type ExperimentPolicy } from '../policies/experiment-policy';
 import {
   analyseArms,
   type AllocationStrategyName,

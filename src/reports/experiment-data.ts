@@ -7,7 +7,7 @@ import {
 } from '../db/repositories/experiment-metrics.repository';
 import { getExperiment, type ExperimentWithVariants } from '../db/repositories/experiment.repository';
 import { analyseArms, type ArmAggregates } from '../lifecycle/analyse-arms';
-import { experimentPolicySchema, type ExperimentPolicy } from '../workflows/policies/experiment-policy';
+import { experimentPolicySchema, type ExperimentPolicy } from '../policies/experiment-policy';
 import type { ExperimentAnalysis, ExperimentStatusView } from '../workflows/experiment/experiment-types';
 
 /** One reconstructed look at an experiment: what the data known at `at` said. */

@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, WorkflowUpdateStage, type Client } from '@temporalio/client';
 import { ModelNameKey } from './search-attributes';
 import { workflowIds } from './shared';
-import type { SupervisorPolicyInput } from '../workflows/policies/supervisor-policy';
+import type { SupervisorPolicyInput } from '../policies/supervisor-policy';
 import { modelSupervisorWorkflow, requestRetrainingSignal, requestRetrainingUpdate } from '../workflows';
 import type { RetrainingRequest, RetrainingRequestAnswer } from '../workflows/supervisor/supervisor-types';
 

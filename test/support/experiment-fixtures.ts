@@ -3,7 +3,7 @@ import { getAliases, moveAlias } from '../../src/db/repositories/alias.repositor
 import { createExperiment } from '../../src/db/repositories/experiment.repository';
 import { getArtifact, getVersionById, registerVersion } from '../../src/db/repositories/version.repository';
 import type { FeatureSchema } from '../../src/db/repositories/model.repository';
-import type { ExperimentPolicyInput } from '../../src/workflows/policies/experiment-policy';
+import type { ExperimentPolicyInput } from '../../src/policies/experiment-policy';
 import { experimentWorkflow } from '../../src/workflows';
 import { seedChampion, simulateArmOutcomes, type TemporalHarness } from './lifecycle-fixtures';
 import type { TestDatabase } from './test-stack';

@@ -19,8 +19,8 @@ import * as proto from '@temporalio/proto';
 import { patchProtobufRoot } from '@temporalio/proto/lib/patch-protobuf-root';
 import { sql } from 'kysely';
 import { workflowIds } from '../../src/temporal/shared';
-import type { ExperimentPolicyInput } from '../../src/workflows/policies/experiment-policy';
-import type { SupervisorPolicyInput } from '../../src/workflows/policies/supervisor-policy';
+import type { ExperimentPolicyInput } from '../../src/policies/experiment-policy';
+import type { SupervisorPolicyInput } from '../../src/policies/supervisor-policy';
 import { getAliases } from '../../src/db/repositories/alias.repository';
 import {
   changeAllocationUpdate,

@@ -5,7 +5,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Activities } from '../../src/activities';
 import { experimentWorkflow } from '../../src/workflows';
 import type { ExperimentAnalysis } from '../../src/workflows/experiment/experiment-types';
-import { experimentPolicySchema } from '../../src/workflows/policies/experiment-policy';
+import { experimentPolicySchema } from '../../src/policies/experiment-policy';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { stubWorker } from './stub-worker';
 

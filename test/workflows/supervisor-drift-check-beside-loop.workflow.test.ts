@@ -10,7 +10,7 @@ import {
   requestRetrainingUpdate,
   supervisorStatusQuery,
 } from '../../src/workflows';
-import { parseSupervisorPolicy } from '../../src/workflows/policies/supervisor-policy';
+import { parseSupervisorPolicy } from '../../src/policies/supervisor-policy';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { stubWorker } from './stub-worker';
 

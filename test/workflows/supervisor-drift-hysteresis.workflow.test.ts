@@ -5,7 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Activities } from '../../src/activities';
 import { workflowIds } from '../../src/temporal/shared';
 import { modelSupervisorWorkflow, supervisorStatusQuery } from '../../src/workflows';
-import { parseSupervisorPolicy } from '../../src/workflows/policies/supervisor-policy';
+import { parseSupervisorPolicy } from '../../src/policies/supervisor-policy';
 import type { SupervisorStatus } from '../../src/workflows/supervisor/supervisor-types';
 import { createTimeSkippingEnv } from '../support/time-skipping';
 import { stubWorker } from './stub-worker';

@@ -20,7 +20,7 @@ import {
   resumeExperimentUpdate,
   stopExperimentUpdate,
 } from '../../workflows';
-import { experimentPolicySchema } from '../../workflows/policies/experiment-policy';
+import { experimentPolicySchema } from '../../policies/experiment-policy';
 import type { ExperimentStatusView } from '../../workflows/experiment/experiment-types';
 import {
   OfflinePairedExperiment,

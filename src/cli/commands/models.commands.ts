@@ -19,7 +19,7 @@ import type { ModelAlias } from '../../db/tables/registry.table';
 import { TRAINERS, type TrainerName } from '../../lifecycle/model-pipeline';
 import { trainModelVersion } from '../../lifecycle/train-model-version';
 import { checkModelAgainstSchema, gatePolicySchema, inspectOnnxModel } from '../../ml';
-import { parseSupervisorPolicy } from '../../workflows/policies/supervisor-policy';
+import { parseSupervisorPolicy } from '../../policies/supervisor-policy';
 import type { Command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { createProgress } from '../progress';

@@ -3,7 +3,7 @@ import {
   mergePolicyPatch,
   parseSupervisorPolicy,
   type SupervisorPolicy,
-} from '../../workflows/policies/supervisor-policy';
+} from '../../policies/supervisor-policy';
 
 /** A strategy the backtest compares: the policy, or a baseline. */
 export type BaselineSpec = { kind: 'never' } | { kind: 'every'; everyMs: number; text: string };

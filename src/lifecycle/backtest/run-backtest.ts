@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MlInputError, type InfraCheckInput, type OhlcvBar, type PredictionTarget } from '../../ml';
 import { measureOnnxInfra } from '../../ml/onnx/onnx-scorer';
 import { strategySchema, type Strategy } from '../../routing/service/signal/strategy-config';
-import type { SupervisorPolicy } from '../../workflows/policies/supervisor-policy';
+import type { SupervisorPolicy } from '../../policies/supervisor-policy';
 import { modelKindFor, taskOf, type TrainerName } from '../model-pipeline';
 import { knownAt, prepareBacktestMarket, type BacktestMarket } from './backtest-market';
 import { backtestPolicy, parseBaseline } from './backtest-policy';

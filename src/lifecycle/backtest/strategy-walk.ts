@@ -4,8 +4,8 @@ import type { Strategy } from '../../routing/service/signal/strategy-config';
 import type { BarOutcomes } from '../../stats';
 import { parseDuration } from '../../util/duration';
 import { decideExperiment } from '../../workflows/experiment/experiment-decision';
-import type { ExperimentPolicy } from '../../workflows/policies/experiment-policy';
-import type { SupervisorPolicy } from '../../workflows/policies/supervisor-policy';
+import type { ExperimentPolicy } from '../../policies/experiment-policy';
+import type { SupervisorPolicy } from '../../policies/supervisor-policy';
 import { SupervisorState, unitHash } from '../../workflows/supervisor/supervisor-state';
 import type {
   Decision,

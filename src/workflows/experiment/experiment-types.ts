@@ -1,4 +1,4 @@
-import type { ExperimentPolicy } from '../policies/experiment-policy';
+import type { ExperimentPolicy } from '../../policies/experiment-policy';
 
 export interface ExperimentVariantInfo {
   variant: string;

@@ -1,4 +1,4 @@
-import type { ExperimentPolicyInput } from '../policies/experiment-policy';
+import type { ExperimentPolicyInput } from '../../policies/experiment-policy';
 import type { RetrainingTrigger } from '../supervisor/supervisor-types';
 
 export interface RetrainingInput {

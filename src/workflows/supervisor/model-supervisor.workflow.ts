@@ -30,7 +30,7 @@ import {
   parseSupervisorPolicy,
   type SupervisorPolicy,
   type SupervisorPolicyInput,
-} from '../policies/supervisor-policy';
+} from '../../policies/supervisor-policy';
 import { retrainingWorkflow } from '../retraining/retraining.workflow';
 import {
   MANUAL_REQUEST_EXAMPLE,

@@ -1,5 +1,5 @@
 import { parseDuration } from '../../util/duration';
-import type { SupervisorPolicy } from '../policies/supervisor-policy';
+import type { SupervisorPolicy } from '../../policies/supervisor-policy';
 import type {
   Decision,
   DriftCheckSummary,

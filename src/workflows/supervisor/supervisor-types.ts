@@ -1,4 +1,4 @@
-import type { SupervisorPolicy, SupervisorPolicyInput } from '../policies/supervisor-policy';
+import type { SupervisorPolicy, SupervisorPolicyInput } from '../../policies/supervisor-policy';
 
 export type RetrainingTrigger = 'scheduled' | 'drift' | 'performance' | 'manual';
 

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import type { Activities } from '../../../src/activities';
 import { experimentWorkflow } from '../../../src/workflows';
 import type { ExperimentAnalysis, ExperimentInfo } from '../../../src/workflows/experiment/experiment-types';
-import { experimentPolicySchema } from '../../../src/workflows/policies/experiment-policy';
+import { experimentPolicySchema } from '../../../src/policies/experiment-policy';
 import { createTimeSkippingEnv } from '../../support/time-skipping';
 import { getWorkflowBundle } from '../../support/workflow-bundle';
 

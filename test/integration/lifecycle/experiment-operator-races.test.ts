@@ -10,7 +10,7 @@ import {
   pauseExperimentUpdate,
   resumeExperimentUpdate,
 } from '../../../src/workflows';
-import type { ExperimentPolicyInput } from '../../../src/workflows/policies/experiment-policy';
+import type { ExperimentPolicyInput } from '../../../src/policies/experiment-policy';
 import {
   aliasVersions,
   createChallengerExperiment,

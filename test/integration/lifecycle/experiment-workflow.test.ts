@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { moveAlias } from '../../../src/db/repositories/alias.repository';
 import { getVersion } from '../../../src/db/repositories/version.repository';
-import type { ExperimentPolicyInput } from '../../../src/workflows/policies/experiment-policy';
+import type { ExperimentPolicyInput } from '../../../src/policies/experiment-policy';
 import {
   changeAllocationUpdate,
   concludeExperimentUpdate,

@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { sql } from 'kysely';
 import { getAliases } from '../../../src/db/repositories/alias.repository';
 import { workflowIds } from '../../../src/temporal/shared';
-import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
+import type { SupervisorPolicyInput } from '../../../src/policies/supervisor-policy';
 import type { RetrainingRequest, SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
 import {
   modelSupervisorWorkflow,

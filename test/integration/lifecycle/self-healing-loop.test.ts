@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { getAliases } from '../../../src/db/repositories/alias.repository';
 import { getVersion } from '../../../src/db/repositories/version.repository';
 import { workflowIds } from '../../../src/temporal/shared';
-import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
+import type { SupervisorPolicyInput } from '../../../src/policies/supervisor-policy';
 import { modelSupervisorWorkflow, supervisorStatusQuery } from '../../../src/workflows';
 import {
   insertLivePredictions,

@@ -26,7 +26,7 @@ import {
   retrainingWorkflow,
   supervisorStatusQuery,
 } from '../../../src/workflows';
-import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
+import type { SupervisorPolicyInput } from '../../../src/policies/supervisor-policy';
 import type { JobReconciliation, SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
 import { seedChampion, waitFor } from '../../support/lifecycle-fixtures';
 import { runCli } from '../../support/run-cli';

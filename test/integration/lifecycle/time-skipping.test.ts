@@ -11,8 +11,8 @@ import {
   requestRetrainingSignal,
   supervisorStatusQuery,
 } from '../../../src/workflows';
-import { experimentPolicySchema } from '../../../src/workflows/policies/experiment-policy';
-import { parseSupervisorPolicy } from '../../../src/workflows/policies/supervisor-policy';
+import { experimentPolicySchema } from '../../../src/policies/experiment-policy';
+import { parseSupervisorPolicy } from '../../../src/policies/supervisor-policy';
 import type { ExperimentAnalysis } from '../../../src/workflows/experiment/experiment-types';
 import type { SupervisorStatus } from '../../../src/workflows/supervisor/supervisor-types';
 import { createTimeSkippingEnv } from '../../support/time-skipping';

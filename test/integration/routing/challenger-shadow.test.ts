@@ -6,7 +6,7 @@ import {
 } from '../../../src/db/repositories/experiment-metrics.repository';
 import { analyseArms, pairedComparisonOf } from '../../../src/lifecycle/analyse-arms';
 import { parseDuration } from '../../../src/util/duration';
-import { experimentPolicySchema } from '../../../src/workflows/policies/experiment-policy';
+import { experimentPolicySchema } from '../../../src/policies/experiment-policy';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 import {
   coefficientsOf,

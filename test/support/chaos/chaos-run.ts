@@ -10,7 +10,7 @@ import { recentJobs } from '../../../src/db/repositories/retraining-job.reposito
 import { ensureSupervisor, requestManualRetraining } from '../../../src/temporal/lifecycle-client';
 import { workflowIds } from '../../../src/temporal/shared';
 import { parseDuration } from '../../../src/util/duration';
-import type { SupervisorPolicyInput } from '../../../src/workflows/policies/supervisor-policy';
+import type { SupervisorPolicyInput } from '../../../src/policies/supervisor-policy';
 import { getWorkflowBundle } from '../workflow-bundle';
 import { writeBundle } from '../worker-process';
 import { startChaosEngine } from './chaos-engine';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { analyseArms, type ArmAggregates } from '../../../src/lifecycle/analyse-arms';
 import { decideExperiment } from '../../../src/workflows/experiment/experiment-decision';
-import { experimentPolicySchema } from '../../../src/workflows/policies/experiment-policy';
+import { experimentPolicySchema } from '../../../src/policies/experiment-policy';
 
 const policy = experimentPolicySchema.parse({
   minSamplesPerVariant: 100,

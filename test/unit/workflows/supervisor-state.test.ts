@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseSupervisorPolicy } from '../../../src/workflows/policies/supervisor-policy';
+import { parseSupervisorPolicy } from '../../../src/policies/supervisor-policy';
 import {
   SupervisorState,
   unitHash,
