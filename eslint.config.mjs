@@ -113,7 +113,8 @@ export default tseslint.config(
                 '**/routing/service',
                 '**/routing/service/**',
               ],
-              message: 'src/stats, src/policies and src/routing/allocation are pure: no I/O, no builtins, no db',
+              message:
+                'src/stats, src/policies and src/routing/allocation are pure: no I/O, no builtins, no db',
             },
           ],
         },
