@@ -6,7 +6,7 @@ import { checkTrainingData } from '../training/check-training-data';
 import type { Trainer, TrainingProgress } from '../training/trainer';
 import type { GbdtModel, GbdtTree } from './gbdt-model';
 import { createTreeWorkspace, growTree } from './grow-tree';
-import { binMatrix, fitBinning } from './histogram-binning';
+import { binMatrix, binTrainingMatrix } from './histogram-binning';
 
 /** Options for {@link createGbdtTrainer}. */
 export interface GbdtOptions {
@@ -209,12 +209,15 @@ export function createGbdtTrainer(
   }
   fitX = roundToFloat32(fitX);
   if (valX !== undefined) valX = roundToFloat32(valX);
-  const dataFingerprint = fingerprintNumbers([fitX.data, fitY, valX?.data ?? [], valY ?? []]);
+  // Only a checkpoint needs the fingerprint (2 million values to hash): computed on first use.
+  // fitX/fitY/valX/valY are this trainer's own copies, so the value cannot change meanwhile.
+  let fingerprint: string | undefined;
+  const dataFingerprint = (): string =>
+    (fingerprint ??= fingerprintNumbers([fitX.data, fitY, valX?.data ?? [], valY ?? []]));
   const n = fitX.rows;
   const f = fitX.cols;
 
-  const binning = fitBinning(fitX, opts.maxBins);
-  const binned = binMatrix(binning, fitX);
+  const { binning, binned, byFeature } = binTrainingMatrix(fitX, opts.maxBins);
   const valBinned = valX !== undefined ? binMatrix(binning, valX) : undefined;
 
   let baseScore: number;
@@ -242,10 +245,10 @@ export function createGbdtTrainer(
         `is a ${checkpoint.kind} v${checkpoint.version} checkpoint, expected ${kind} v1`,
       );
     }
-    if (checkpoint.dataFingerprint !== dataFingerprint) {
+    if (checkpoint.dataFingerprint !== dataFingerprint()) {
       throw new CheckpointMismatchError(
         'checkpoint.dataFingerprint',
-        `checkpoint was written for data ${checkpoint.dataFingerprint}, got ${dataFingerprint}`,
+        `checkpoint was written for data ${checkpoint.dataFingerprint}, got ${dataFingerprint()}`,
       );
     }
     if (JSON.stringify(checkpoint.options) !== JSON.stringify(opts)) {
@@ -309,16 +312,29 @@ export function createGbdtTrainer(
 
   const workspace = createTreeWorkspace(n, binning);
   const sampleRows = new Uint32Array(n);
-  const inSample = new Uint8Array(n);
+  // The fit rows left out of the current tree's sample, ascending.
+  const outOfSample = new Uint32Array(n);
+  let outCount = 0;
   let rows = sampleRows.subarray(0, 0);
 
   const nextTree = (): GbdtTree => {
     const rng = treeRng(opts.seed, trees.length);
     // 2. Gradients and hessians at the current scores are already in grad/hess (fitLossAndGradients).
     // 3. Row and feature sampling for this tree.
+    // Branch-free: whether a row is drawn is a coin flip the CPU cannot predict, so every row
+    // is written to both lists and only the matching count moves (the same draws, in the same
+    // order, as `if (rng.next() < subsample)`).
     let count = 0;
+    outCount = 0;
     if (opts.subsample < 1) {
-      for (let i = 0; i < n; i++) if (rng.next() < opts.subsample) sampleRows[count++] = i;
+      const subsample = opts.subsample;
+      for (let i = 0; i < n; i++) {
+        const drawn = Number(rng.next() < subsample);
+        sampleRows[count] = i;
+        outOfSample[outCount] = i;
+        count += drawn;
+        outCount += 1 - drawn;
+      }
     } else for (; count < n; count++) sampleRows[count] = count;
     rows = sampleRows.subarray(0, count);
     let features = Array.from({ length: f }, (_, j) => j);
@@ -331,7 +347,18 @@ export function createGbdtTrainer(
       features = features.slice(0, k).sort((a, b) => a - b);
     }
     // 4. One depth-limited tree on the histograms.
-    return growTree({ binned, cols: f, binning, grad, hess, rows, features, params: opts, workspace });
+    return growTree({
+      binned,
+      byFeature,
+      cols: f,
+      binning,
+      grad,
+      hess,
+      rows,
+      features,
+      params: opts,
+      workspace,
+    });
   };
 
   /**
@@ -342,17 +369,10 @@ export function createGbdtTrainer(
   const addGrownTree = (tree: GbdtTree): void => {
     for (const leaf of workspace.leaves) {
       const v = tree.value[leaf.node]!;
-      for (let r = leaf.from; r < leaf.to; r++) {
-        const i = rows[r]!;
-        raw[i]! += v;
-        inSample[i] = 1;
-      }
+      for (let r = leaf.from; r < leaf.to; r++) raw[rows[r]!]! += v;
     }
-    for (let i = 0; i < n; i++) {
-      if (inSample[i] === 1) {
-        inSample[i] = 0;
-        continue;
-      }
+    for (let r = 0; r < outCount; r++) {
+      const i = outOfSample[r]!;
       let k = 0;
       while (tree.feature[k]! >= 0)
         k = binned[i * f + tree.feature[k]!]! <= tree.bin[k]! ? tree.left[k]! : tree.right[k]!;
@@ -395,7 +415,7 @@ export function createGbdtTrainer(
     checkpoint: () => ({
       kind,
       version: 1,
-      dataFingerprint,
+      dataFingerprint: dataFingerprint(),
       options: { ...opts },
       trees: trees.map((t) => ({ ...t })),
       bestIteration,

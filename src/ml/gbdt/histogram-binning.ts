@@ -10,6 +10,140 @@ export interface Binning {
   edges: Float64Array[];
 }
 
+/** A fitted binning with the matrix it was fitted on already binned, in both layouts. */
+export interface BinnedTrainingMatrix {
+  binning: Binning;
+  /** Row-major bins, `binned[i * cols + j]`, as {@link binMatrix} gives them. */
+  binned: Uint8Array;
+  /** Feature-major bins, `byFeature[j * rows + i]`: one feature's bins of all rows, contiguous. */
+  byFeature: Uint8Array;
+}
+
+/** Radix digits of the sort keys: three passes of 11 bits cover a 32-bit key. */
+const RADIX_BITS = 11;
+const RADIX = 1 << RADIX_BITS;
+
+/**
+ * Sorts the float32 values of one column with their row indices: an LSD radix sort on the
+ * float32 bit patterns, mapped so that unsigned order is numeric order (flip every bit of a
+ * negative, the sign bit of a positive). Linear in the rows, where a comparison sort of 80,000
+ * doubles per column was a tenth of a GBDT's training time. Leaves the values in `values` and
+ * their rows in `order`, ascending.
+ */
+function sortColumn(
+  keys: Uint32Array,
+  order: Uint32Array,
+  keysTmp: Uint32Array,
+  orderTmp: Uint32Array,
+  counts: Uint32Array,
+): void {
+  const n = keys.length;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) {
+    const key = keys[i]!;
+    counts[key & (RADIX - 1)]!++;
+    counts[RADIX + ((key >>> RADIX_BITS) & (RADIX - 1))]!++;
+    counts[2 * RADIX + (key >>> (2 * RADIX_BITS))]!++;
+  }
+  let src = keys;
+  let srcOrder = order;
+  let dst = keysTmp;
+  let dstOrder = orderTmp;
+  for (let pass = 0; pass < 3; pass++) {
+    const base = pass * RADIX;
+    const shift = pass * RADIX_BITS;
+    let at = 0;
+    for (let d = 0; d < RADIX; d++) {
+      const c = counts[base + d]!;
+      counts[base + d] = at;
+      at += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const key = src[i]!;
+      const slot = counts[base + ((key >>> shift) & (RADIX - 1))]!++;
+      dst[slot] = key;
+      dstOrder[slot] = srcOrder[i]!;
+    }
+    [src, dst] = [dst, src];
+    [srcOrder, dstOrder] = [dstOrder, srcOrder];
+  }
+  // Three passes leave the result in the scratch arrays; hand it back in place.
+  keys.set(src);
+  order.set(srcOrder);
+}
+
+/**
+ * Fits quantile bin edges per column (at most `maxBins` bins; columns with few distinct values get
+ * one bin per value) and bins the same matrix. Values are rounded to float32 first, as the ONNX
+ * runtime will see them. Each column is sorted once with its row indices: the edges are order
+ * statistics of the sorted column, and walking it in order gives every row its bin (the first
+ * edge ≥ its value, exactly {@link binOf}) without a search per value.
+ *
+ * ### Examples
+ * ```ts
+ * binTrainingMatrix(toFeatureMatrix([[1], [2], [3], [4]]), 2).binned; // Uint8Array [0, 0, 1, 1]
+ * ```
+ */
+export function binTrainingMatrix(x: FeatureMatrix, maxBins: number): BinnedTrainingMatrix {
+  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 256) {
+    throw new MlInputError('maxBins', `must be an integer in [2, 256], got ${maxBins}`);
+  }
+  const { rows: n, cols } = x;
+  if (n === 0) throw new MlInputError('x', 'needs at least one row to fit bins');
+  const binned = new Uint8Array(n * cols);
+  const byFeature = new Uint8Array(n * cols);
+  const keys = new Uint32Array(n);
+  const order = new Uint32Array(n);
+  const keysTmp = new Uint32Array(n);
+  const orderTmp = new Uint32Array(n);
+  const counts = new Uint32Array(3 * RADIX);
+  const cell = new Float32Array(1);
+  const cellBits = new Uint32Array(cell.buffer);
+  const column = new Float64Array(n);
+  const edges: Float64Array[] = [];
+  for (let j = 0; j < cols; j++) {
+    for (let i = 0; i < n; i++) {
+      // `+ 0`: −0 and +0 are one value here, as they are to the comparisons of a tree.
+      cell[0] = Math.fround(x.data[i * cols + j]!) + 0;
+      const u = cellBits[0]!;
+      keys[i] = u & 0x80000000 ? ~u >>> 0 : (u | 0x80000000) >>> 0;
+      order[i] = i;
+    }
+    sortColumn(keys, order, keysTmp, orderTmp, counts);
+    for (let p = 0; p < n; p++) {
+      const key = keys[p]!;
+      cellBits[0] = key & 0x80000000 ? key & 0x7fffffff : ~key >>> 0;
+      column[p] = cell[0]!;
+    }
+    let distinct = 1;
+    for (let p = 1; p < n && distinct <= maxBins; p++) if (column[p] !== column[p - 1]) distinct++;
+    const featureEdges: number[] = [];
+    if (distinct <= maxBins) {
+      for (let p = 1; p < n; p++) if (column[p] !== column[p - 1]) featureEdges.push(column[p - 1]!);
+    } else {
+      for (let q = 1; q < maxBins; q++) {
+        const v = column[Math.floor((q * n) / maxBins) - 1]!;
+        if (featureEdges.length === 0 || v > featureEdges[featureEdges.length - 1]!) featureEdges.push(v);
+      }
+      // An edge at the maximum would leave the last bin empty; drop it.
+      if (featureEdges.length > 0 && featureEdges[featureEdges.length - 1] === column[n - 1])
+        featureEdges.pop();
+    }
+    const e = Float64Array.from(featureEdges);
+    edges.push(e);
+    let b = 0;
+    const base = j * n;
+    for (let p = 0; p < n; p++) {
+      const v = column[p]!;
+      while (b < e.length && v > e[b]!) b++;
+      const i = order[p]!;
+      binned[i * cols + j] = b;
+      byFeature[base + i] = b;
+    }
+  }
+  return { binning: { edges }, binned, byFeature };
+}
+
 /**
  * Fits quantile bin edges per column (at most `maxBins` bins; columns with few distinct values get
  * one bin per value). Values are rounded to float32 first, as the ONNX runtime will see them.
@@ -20,36 +154,7 @@ export interface Binning {
  * ```
  */
 export function fitBinning(x: FeatureMatrix, maxBins: number): Binning {
-  if (!Number.isInteger(maxBins) || maxBins < 2 || maxBins > 256) {
-    throw new MlInputError('maxBins', `must be an integer in [2, 256], got ${maxBins}`);
-  }
-  const { rows: n, cols } = x;
-  if (n === 0) throw new MlInputError('x', 'needs at least one row to fit bins');
-  // Transpose once (row-major reads are sequential), then sort each column in place.
-  const columns = new Float64Array(n * cols);
-  for (let i = 0; i < n; i++)
-    for (let j = 0; j < cols; j++) columns[j * n + i] = Math.fround(x.data[i * cols + j]!);
-  const edges: Float64Array[] = [];
-  for (let j = 0; j < cols; j++) {
-    const column = columns.subarray(j * n, (j + 1) * n).sort();
-    const distinct: number[] = [column[0]!];
-    for (let i = 1; i < n; i++) if (column[i] !== column[i - 1]) distinct.push(column[i]!);
-    let featureEdges: number[];
-    if (distinct.length <= maxBins) {
-      featureEdges = distinct.slice(0, -1);
-    } else {
-      featureEdges = [];
-      for (let q = 1; q < maxBins; q++) {
-        const v = column[Math.floor((q * n) / maxBins) - 1]!;
-        if (featureEdges.length === 0 || v > featureEdges[featureEdges.length - 1]!) featureEdges.push(v);
-      }
-      // An edge at the maximum would leave the last bin empty; drop it.
-      if (featureEdges.length > 0 && featureEdges[featureEdges.length - 1] === distinct[distinct.length - 1])
-        featureEdges.pop();
-    }
-    edges.push(Float64Array.from(featureEdges));
-  }
-  return { edges };
+  return binTrainingMatrix(x, maxBins).binning;
 }
 
 /**
