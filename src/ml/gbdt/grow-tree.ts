@@ -111,6 +111,7 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
   workspace.leaves = leaves;
   const nBins = binning.edges.map((e) => e.length + 1);
   const maxBins = histSize / (3 * f);
+  const nRows = (binned.length / f) | 0;
   const features = Int32Array.from(input.features);
   const nFeatures = features.length;
   const allFeatures = nFeatures === f;
@@ -291,35 +292,47 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
     }
     // Stable partition: left rows keep their order, then right rows. Branch-free, because the
     // side of a row is a coin flip the CPU cannot predict: every row is written to both buffers
-    // and only the matching cursor moves. `side · g` is g or a signed zero, and adding a zero
-    // leaves a sum unchanged, so the sums equal those of a branching loop bit for bit.
+    // and only the matching cursor moves. The children's gradient sums are then taken over their
+    // slices, in row order as before (a multiply-by-side per row in this loop made it 7× slower).
     let l = from;
     let s = 0;
-    let gl = 0;
-    let hl = 0;
-    let gr = 0;
-    let hr = 0;
-    // Bins of the split feature: contiguous in the feature-major copy (stride 1), otherwise every
-    // f-th byte of the row-major matrix.
-    const splitBins = byFeature ?? binned;
-    const binBase = byFeature !== undefined ? bestFeature * (binned.length / f) : bestFeature;
-    const binStride = byFeature !== undefined ? 1 : f;
-    for (let r = from; r < to; r++) {
-      const i = rows[r]!;
-      const left = ((bestBin - splitBins[binBase + i * binStride]!) >>> 31) ^ 1;
-      const right = 1 - left;
-      const g = grad[i]!;
-      const h = hess[i]!;
-      rows[l] = i;
-      scratch[s] = i;
-      l += left;
-      s += right;
-      gl += left * g;
-      hl += left * h;
-      gr += right * g;
-      hr += right * h;
+    // Bins of the split feature: contiguous in the feature-major copy, otherwise every f-th byte
+    // of the row-major matrix.
+    if (byFeature !== undefined) {
+      const binBase = bestFeature * nRows;
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const left = ((bestBin - byFeature[binBase + i]!) >>> 31) ^ 1;
+        rows[l] = i;
+        scratch[s] = i;
+        l += left;
+        s += 1 - left;
+      }
+    } else {
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const left = ((bestBin - binned[i * f + bestFeature]!) >>> 31) ^ 1;
+        rows[l] = i;
+        scratch[s] = i;
+        l += left;
+        s += 1 - left;
+      }
     }
     for (let r = 0; r < s; r++) rows[l + r] = scratch[r]!;
+    let gl = 0;
+    let hl = 0;
+    for (let r = from; r < l; r++) {
+      const i = rows[r]!;
+      gl += grad[i]!;
+      hl += hess[i]!;
+    }
+    let gr = 0;
+    let hr = 0;
+    for (let r = l; r < to; r++) {
+      const i = rows[r]!;
+      gr += grad[i]!;
+      hr += hess[i]!;
+    }
     tree.feature[id] = bestFeature;
     tree.bin[id] = bestBin;
     tree.threshold[id] = binning.edges[bestFeature]![bestBin]!;
