@@ -192,7 +192,45 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
         }
       }
     } else if (allFeatures) {
-      for (let r = from; r < to; r++) {
+      let r = from;
+      for (; r + 3 < to; r += 4) {
+        const i0 = rows[r]!;
+        const i1 = rows[r + 1]!;
+        const i2 = rows[r + 2]!;
+        const i3 = rows[r + 3]!;
+        const g0 = grad[i0]!;
+        const h0 = hess[i0]!;
+        const g1 = grad[i1]!;
+        const h1 = hess[i1]!;
+        const g2 = grad[i2]!;
+        const h2 = hess[i2]!;
+        const g3 = grad[i3]!;
+        const h3 = hess[i3]!;
+        const b0 = i0 * f;
+        const b1 = i1 * f;
+        const b2 = i2 * f;
+        const b3 = i3 * f;
+        for (let j = 0; j < f; j++) {
+          const fo = featureOffset[j]!;
+          let o = fo + binned[b0 + j]! * 3;
+          hist[o]! += g0;
+          hist[o + 1]! += h0;
+          hist[o + 2]! += 1;
+          o = fo + binned[b1 + j]! * 3;
+          hist[o]! += g1;
+          hist[o + 1]! += h1;
+          hist[o + 2]! += 1;
+          o = fo + binned[b2 + j]! * 3;
+          hist[o]! += g2;
+          hist[o + 1]! += h2;
+          hist[o + 2]! += 1;
+          o = fo + binned[b3 + j]! * 3;
+          hist[o]! += g3;
+          hist[o + 1]! += h3;
+          hist[o + 2]! += 1;
+        }
+      }
+      for (; r < to; r++) {
         const i = rows[r]!;
         const g = grad[i]!;
         const h = hess[i]!;
