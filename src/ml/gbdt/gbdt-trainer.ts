@@ -1,4 +1,3 @@
-import { createRng } from '../../stats';
 import { CheckpointMismatchError, MlInputError } from '../errors';
 import type { FeatureMatrix, FeatureRowsInput } from '../features/feature-matrix';
 import { fingerprintNumbers } from '../fingerprint';
@@ -7,6 +6,7 @@ import type { Trainer, TrainingProgress } from '../training/trainer';
 import type { GbdtModel, GbdtTree } from './gbdt-model';
 import { createTreeWorkspace, growTree } from './grow-tree';
 import { binMatrix, binTrainingMatrix } from './histogram-binning';
+import { nextUniform, sampleRows, sfc32State, type Sfc32State } from './tree-sampling';
 
 /** Options for {@link createGbdtTrainer}. */
 export interface GbdtOptions {
@@ -121,9 +121,12 @@ function resolveOptions(options: Partial<GbdtOptions>): ResolvedGbdtOptions {
 /** Rows per log in the log-loss sums (see meanLoss); a power of two. */
 const LOG_BLOCK = 32;
 
-/** Independent, reproducible RNG per tree, so resuming needs no serialized generator state. */
-function treeRng(seed: number, tree: number): ReturnType<typeof createRng> {
-  return createRng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(tree + 1, 0x85ebca6b)) >>> 0);
+/**
+ * Independent, reproducible RNG per tree, so resuming needs no serialized generator state: the
+ * stream of `createRng` for a seed mixed from the run's seed and the tree index.
+ */
+function treeRng(seed: number, tree: number): Sfc32State {
+  return sfc32State((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(tree + 1, 0x85ebca6b)) >>> 0);
 }
 
 function roundToFloat32(m: FeatureMatrix): FeatureMatrix {
@@ -337,37 +340,28 @@ export function createGbdtTrainer(
     trees.length >= opts.nTrees || (valX !== undefined && roundsSinceBest >= opts.earlyStoppingRounds);
 
   const workspace = createTreeWorkspace(n, binning);
-  const sampleRows = new Uint32Array(n);
+  const sampled = new Uint32Array(n);
   // The fit rows left out of the current tree's sample, ascending.
   const outOfSample = new Uint32Array(n);
   let outCount = 0;
-  let rows = sampleRows.subarray(0, 0);
+  let rows = sampled.subarray(0, 0);
 
   const nextTree = (): GbdtTree => {
     const rng = treeRng(opts.seed, trees.length);
     // 2. Gradients and hessians at the current scores are already in grad/hess (fitLossAndGradients).
-    // 3. Row and feature sampling for this tree.
-    // Branch-free: whether a row is drawn is a coin flip the CPU cannot predict, so every row
-    // is written to both lists and only the matching count moves (the same draws, in the same
-    // order, as `if (rng.next() < subsample)`).
+    // 3. Row and feature sampling for this tree (rows first, then features, from one stream).
     let count = 0;
     outCount = 0;
     if (opts.subsample < 1) {
-      const subsample = opts.subsample;
-      for (let i = 0; i < n; i++) {
-        const drawn = Number(rng.next() < subsample);
-        sampleRows[count] = i;
-        outOfSample[outCount] = i;
-        count += drawn;
-        outCount += 1 - drawn;
-      }
-    } else for (; count < n; count++) sampleRows[count] = count;
-    rows = sampleRows.subarray(0, count);
+      count = sampleRows(rng, n, opts.subsample, sampled, outOfSample);
+      outCount = n - count;
+    } else for (; count < n; count++) sampled[count] = count;
+    rows = sampled.subarray(0, count);
     let features = Array.from({ length: f }, (_, j) => j);
     if (opts.colsample < 1) {
       const k = Math.max(1, Math.ceil(opts.colsample * f));
       for (let j = 0; j < k; j++) {
-        const r = j + Math.floor(rng.next() * (f - j));
+        const r = j + Math.floor(nextUniform(rng) * (f - j));
         [features[j], features[r]] = [features[r]!, features[j]!];
       }
       features = features.slice(0, k).sort((a, b) => a - b);
