@@ -205,9 +205,10 @@ export function createGbdtTrainer(
         `${n} rows are too few for a validation fold of ${valRows} and a gap of ${opts.validationGap}`,
       );
     const c = all.x.cols;
-    fitX = { rows: fitRows, cols: c, data: all.x.data.slice(0, fitRows * c) };
+    // Views: the float32-rounded copies below are the trainer's own.
+    fitX = { rows: fitRows, cols: c, data: all.x.data.subarray(0, fitRows * c) };
     fitY = all.y.slice(0, fitRows);
-    valX = { rows: valRows, cols: c, data: all.x.data.slice((n - valRows) * c) };
+    valX = { rows: valRows, cols: c, data: all.x.data.subarray((n - valRows) * c) };
     valY = all.y.slice(n - valRows);
   } else {
     fitX = all.x;
