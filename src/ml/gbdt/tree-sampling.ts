@@ -81,6 +81,9 @@ export function sampleRows(
   let d = state[3]!;
   let count = 0;
   let leftCount = 0;
+  // u / 2³² < subsample ⇔ u < subsample · 2³²: both scalings by a power of two are exact, so the
+  // comparison is the same without a division per row.
+  const threshold = subsample * 4294967296;
   for (let i = 0; i < n; i++) {
     const t = (((a + b) | 0) + d) | 0;
     d = (d + 1) | 0;
@@ -88,7 +91,7 @@ export function sampleRows(
     b = (c + (c << 3)) | 0;
     c = (c << 21) | (c >>> 11);
     c = (c + t) | 0;
-    const take = Number((t >>> 0) / 4294967296 < subsample);
+    const take = Number(t >>> 0 < threshold);
     drawn[count] = i;
     left[leftCount] = i;
     count += take;
