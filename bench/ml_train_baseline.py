@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """LightGBM / scikit-learn side of bench/ml-train.bench.ts.
 
-    python3 bench/ml_train_baseline.py DATA_FILE [RUNS]
+    python3 bench/ml_train_baseline.py DATA_FILE [RUNS] [WARMUP]
 
 DATA_FILE holds float64 values: [train rows, cols, test rows], then the train matrix (row-major),
 the train labels, the test matrix and the test labels. It trains what the TypeScript side trains,
@@ -14,7 +14,7 @@ with the same hyper-parameters, on one thread:
 - scikit-learn: StandardScaler + LogisticRegression(lbfgs) with C = 1 / (n · l2), which is our
   objective mean log-loss + l2/2·‖w‖² on standardized features (l2 = 0.001).
 
-Prints one JSON object: per trainer the wall and CPU times of RUNS runs (after one warm-up) and
+Prints one JSON object: per trainer the wall and CPU times of RUNS runs (after WARMUP warm-up runs, default 1) and
 the holdout AUC. The TS bench starts it with OMP/OpenBLAS/MKL limited to one thread, so both sides
 run on one core. Exits with status 3 and a message when numpy, lightgbm or scikit-learn is missing.
 """
@@ -81,9 +81,10 @@ def train_logistic(x, y):
     return lambda rows: model.predict_proba(scaler.transform(rows))[:, 1]
 
 
-def timed(fn, runs):
-    """Wall and CPU seconds (this process, all threads) of `runs` calls after one warm-up call."""
-    fn()
+def timed(fn, runs, warmup):
+    """Wall and CPU seconds (this process, all threads) of `runs` calls after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
     wall, cpu = [], []
     result = None
     for _ in range(runs):
@@ -97,8 +98,9 @@ def timed(fn, runs):
 def main():
     x, y, tx, ty = load(sys.argv[1])
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    gbdt_s, booster = timed(lambda: train_lightgbm(x, y), runs)
-    logreg_s, predict = timed(lambda: train_logistic(x, y), runs)
+    warmup = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    gbdt_s, booster = timed(lambda: train_lightgbm(x, y), runs, warmup)
+    logreg_s, predict = timed(lambda: train_logistic(x, y), runs, warmup)
     print(
         json.dumps(
             {

@@ -1,4 +1,3 @@
-import { createRng } from '../../stats';
 import { CheckpointMismatchError, MlInputError } from '../errors';
 import type { FeatureMatrix, FeatureRowsInput } from '../features/feature-matrix';
 import { fingerprintNumbers } from '../fingerprint';
@@ -6,7 +5,8 @@ import { checkTrainingData } from '../training/check-training-data';
 import type { Trainer, TrainingProgress } from '../training/trainer';
 import type { GbdtModel, GbdtTree } from './gbdt-model';
 import { createTreeWorkspace, growTree } from './grow-tree';
-import { binMatrix, fitBinning } from './histogram-binning';
+import { binMatrix, binTrainingMatrix } from './histogram-binning';
+import { nextUniform, sampleRows, sfc32State, type Sfc32State } from './tree-sampling';
 
 /** Options for {@link createGbdtTrainer}. */
 export interface GbdtOptions {
@@ -118,9 +118,15 @@ function resolveOptions(options: Partial<GbdtOptions>): ResolvedGbdtOptions {
   return r;
 }
 
-/** Independent, reproducible RNG per tree, so resuming needs no serialized generator state. */
-function treeRng(seed: number, tree: number): ReturnType<typeof createRng> {
-  return createRng((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(tree + 1, 0x85ebca6b)) >>> 0);
+/** Rows per log in the log-loss sums (see meanLoss); a power of two. */
+const LOG_BLOCK = 32;
+
+/**
+ * Independent, reproducible RNG per tree, so resuming needs no serialized generator state: the
+ * stream of `createRng` for a seed mixed from the run's seed and the tree index.
+ */
+function treeRng(seed: number, tree: number): Sfc32State {
+  return sfc32State((Math.imul(seed >>> 0, 0x9e3779b1) ^ Math.imul(tree + 1, 0x85ebca6b)) >>> 0);
 }
 
 function roundToFloat32(m: FeatureMatrix): FeatureMatrix {
@@ -199,9 +205,10 @@ export function createGbdtTrainer(
         `${n} rows are too few for a validation fold of ${valRows} and a gap of ${opts.validationGap}`,
       );
     const c = all.x.cols;
-    fitX = { rows: fitRows, cols: c, data: all.x.data.slice(0, fitRows * c) };
+    // Views: the float32-rounded copies below are the trainer's own.
+    fitX = { rows: fitRows, cols: c, data: all.x.data.subarray(0, fitRows * c) };
     fitY = all.y.slice(0, fitRows);
-    valX = { rows: valRows, cols: c, data: all.x.data.slice((n - valRows) * c) };
+    valX = { rows: valRows, cols: c, data: all.x.data.subarray((n - valRows) * c) };
     valY = all.y.slice(n - valRows);
   } else {
     fitX = all.x;
@@ -209,12 +216,15 @@ export function createGbdtTrainer(
   }
   fitX = roundToFloat32(fitX);
   if (valX !== undefined) valX = roundToFloat32(valX);
-  const dataFingerprint = fingerprintNumbers([fitX.data, fitY, valX?.data ?? [], valY ?? []]);
+  // Only a checkpoint needs the fingerprint (2 million values to hash): computed on first use.
+  // fitX/fitY/valX/valY are this trainer's own copies, so the value cannot change meanwhile.
+  let fingerprint: string | undefined;
+  const dataFingerprint = (): string =>
+    (fingerprint ??= fingerprintNumbers([fitX.data, fitY, valX?.data ?? [], valY ?? []]));
   const n = fitX.rows;
   const f = fitX.cols;
 
-  const binning = fitBinning(fitX, opts.maxBins);
-  const binned = binMatrix(binning, fitX);
+  const { binning, binned, byFeature } = binTrainingMatrix(fitX, opts.maxBins);
   const valBinned = valX !== undefined ? binMatrix(binning, valX) : undefined;
 
   let baseScore: number;
@@ -242,10 +252,10 @@ export function createGbdtTrainer(
         `is a ${checkpoint.kind} v${checkpoint.version} checkpoint, expected ${kind} v1`,
       );
     }
-    if (checkpoint.dataFingerprint !== dataFingerprint) {
+    if (checkpoint.dataFingerprint !== dataFingerprint()) {
       throw new CheckpointMismatchError(
         'checkpoint.dataFingerprint',
-        `checkpoint was written for data ${checkpoint.dataFingerprint}, got ${dataFingerprint}`,
+        `checkpoint was written for data ${checkpoint.dataFingerprint}, got ${dataFingerprint()}`,
       );
     }
     if (JSON.stringify(checkpoint.options) !== JSON.stringify(opts)) {
@@ -265,41 +275,64 @@ export function createGbdtTrainer(
     roundsSinceBest = checkpoint.roundsSinceBest;
   }
 
+  // Log-loss sums log(1 + e^−|z|) over the rows. A log per row was a sixth of the boosting loop,
+  // so the factors (1 + e^−|z|) ∈ (1, 2] of LOG_BLOCK rows are multiplied first and one log taken
+  // per block: the same sum to about 1e-16 per row (the product of 32 such factors is exact to
+  // 32 roundings and cannot overflow), deterministic, and these losses only report progress and
+  // choose the early-stopping iteration; no tree's split or leaf depends on them.
   const meanLoss = (scores: Float64Array, y: Float64Array): number => {
-    let s = 0;
-    for (let i = 0; i < y.length; i++) {
-      const z = scores[i]!;
-      s +=
-        task === 'classification'
-          ? Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z))) - y[i]! * z
-          : (z - y[i]!) ** 2;
+    const rows = y.length;
+    if (task === 'classification') {
+      let linear = 0;
+      let logs = 0;
+      let product = 1;
+      for (let i = 0; i < rows; i++) {
+        const z = scores[i]!;
+        linear += Math.max(z, 0) - y[i]! * z;
+        product *= 1 + Math.exp(-Math.abs(z));
+        if ((i & (LOG_BLOCK - 1)) === LOG_BLOCK - 1) {
+          logs += Math.log(product);
+          product = 1;
+        }
+      }
+      return (linear + logs + Math.log(product)) / rows;
     }
-    return s / y.length;
+    let s = 0;
+    for (let i = 0; i < rows; i++) s += (scores[i]! - y[i]!) ** 2;
+    return s / rows;
   };
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
   // The mean fit loss and the gradients for the next tree, in one pass over the scores. For the
-  // classifier both come from e = exp(−|z|): the loss is max(z, 0) + log1p(e) − y·z as in
-  // meanLoss, and p = 1/(1+e) or e/(1+e) is exactly sigmoid(z), so nothing changes bit-wise.
+  // classifier both come from e = exp(−|z|): the loss is max(z, 0) + log(1 + e) − y·z as in
+  // meanLoss, and p = 1/(1+e) or e/(1+e) is exactly sigmoid(z).
   const fitLossAndGradients = (): number => {
-    let s = 0;
     if (task === 'classification') {
+      let linear = 0;
+      let logs = 0;
+      let product = 1;
       for (let i = 0; i < n; i++) {
         const z = raw[i]!;
         const y = fitY[i]!;
         const e = Math.exp(-Math.abs(z));
-        s += Math.max(z, 0) + Math.log1p(e) - y * z;
+        linear += Math.max(z, 0) - y * z;
+        product *= 1 + e;
+        if ((i & (LOG_BLOCK - 1)) === LOG_BLOCK - 1) {
+          logs += Math.log(product);
+          product = 1;
+        }
         const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
         grad[i] = p - y;
         hess[i] = Math.max(p * (1 - p), 1e-16);
       }
-    } else {
-      for (let i = 0; i < n; i++) {
-        const d = raw[i]! - fitY[i]!;
-        s += d ** 2;
-        grad[i] = d;
-        hess[i] = 1;
-      }
+      return (linear + logs + Math.log(product)) / n;
+    }
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      const d = raw[i]! - fitY[i]!;
+      s += d ** 2;
+      grad[i] = d;
+      hess[i] = 1;
     }
     return s / n;
   };
@@ -308,30 +341,45 @@ export function createGbdtTrainer(
     trees.length >= opts.nTrees || (valX !== undefined && roundsSinceBest >= opts.earlyStoppingRounds);
 
   const workspace = createTreeWorkspace(n, binning);
-  const sampleRows = new Uint32Array(n);
-  const inSample = new Uint8Array(n);
-  let rows = sampleRows.subarray(0, 0);
+  const sampled = new Uint32Array(n);
+  // The fit rows left out of the current tree's sample, ascending.
+  const outOfSample = new Uint32Array(n);
+  let outCount = 0;
+  let rows = sampled.subarray(0, 0);
 
   const nextTree = (): GbdtTree => {
     const rng = treeRng(opts.seed, trees.length);
     // 2. Gradients and hessians at the current scores are already in grad/hess (fitLossAndGradients).
-    // 3. Row and feature sampling for this tree.
+    // 3. Row and feature sampling for this tree (rows first, then features, from one stream).
     let count = 0;
+    outCount = 0;
     if (opts.subsample < 1) {
-      for (let i = 0; i < n; i++) if (rng.next() < opts.subsample) sampleRows[count++] = i;
-    } else for (; count < n; count++) sampleRows[count] = count;
-    rows = sampleRows.subarray(0, count);
+      count = sampleRows(rng, n, opts.subsample, sampled, outOfSample);
+      outCount = n - count;
+    } else for (; count < n; count++) sampled[count] = count;
+    rows = sampled.subarray(0, count);
     let features = Array.from({ length: f }, (_, j) => j);
     if (opts.colsample < 1) {
       const k = Math.max(1, Math.ceil(opts.colsample * f));
       for (let j = 0; j < k; j++) {
-        const r = j + Math.floor(rng.next() * (f - j));
+        const r = j + Math.floor(nextUniform(rng) * (f - j));
         [features[j], features[r]] = [features[r]!, features[j]!];
       }
       features = features.slice(0, k).sort((a, b) => a - b);
     }
     // 4. One depth-limited tree on the histograms.
-    return growTree({ binned, cols: f, binning, grad, hess, rows, features, params: opts, workspace });
+    return growTree({
+      binned,
+      byFeature,
+      cols: f,
+      binning,
+      grad,
+      hess,
+      rows,
+      features,
+      params: opts,
+      workspace,
+    });
   };
 
   /**
@@ -342,17 +390,10 @@ export function createGbdtTrainer(
   const addGrownTree = (tree: GbdtTree): void => {
     for (const leaf of workspace.leaves) {
       const v = tree.value[leaf.node]!;
-      for (let r = leaf.from; r < leaf.to; r++) {
-        const i = rows[r]!;
-        raw[i]! += v;
-        inSample[i] = 1;
-      }
+      for (let r = leaf.from; r < leaf.to; r++) raw[rows[r]!]! += v;
     }
-    for (let i = 0; i < n; i++) {
-      if (inSample[i] === 1) {
-        inSample[i] = 0;
-        continue;
-      }
+    for (let r = 0; r < outCount; r++) {
+      const i = outOfSample[r]!;
       let k = 0;
       while (tree.feature[k]! >= 0)
         k = binned[i * f + tree.feature[k]!]! <= tree.bin[k]! ? tree.left[k]! : tree.right[k]!;
@@ -395,7 +436,7 @@ export function createGbdtTrainer(
     checkpoint: () => ({
       kind,
       version: 1,
-      dataFingerprint,
+      dataFingerprint: dataFingerprint(),
       options: { ...opts },
       trees: trees.map((t) => ({ ...t })),
       bestIteration,

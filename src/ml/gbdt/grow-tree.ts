@@ -5,6 +5,12 @@ import type { Binning } from './histogram-binning';
 export interface TreeGrowthInput {
   /** Row-major bins (`binned[i * cols + j]`) of every fit row. */
   binned: Uint8Array;
+  /**
+   * The same bins feature-major (`byFeature[j * rows + i]`), when the caller has them: a split
+   * then routes its rows by reading one feature's contiguous bins instead of one byte per row-major
+   * row (a cache line each).
+   */
+  byFeature?: Uint8Array;
   cols: number;
   binning: Binning;
   /** Loss gradient and hessian per fit row at the current scores. */
@@ -36,9 +42,9 @@ export interface TreeWorkspace {
   free: Float64Array[];
   histSize: number;
   /**
-   * Per row and feature, the feature's first histogram cell plus the bin (`j · maxBins + bin`),
+   * Per row and feature, the offset of the feature's bin in a histogram (`(j · maxBins + bin) · 3`),
    * built on the first tree for the `binned` matrix it was given: the histogram loop then does one
-   * load per cell instead of two. Undefined when the cells do not fit 16 bits.
+   * load per cell instead of two. Undefined when the offsets do not fit 16 bits.
    */
   cells: Uint16Array | undefined;
   cellsOf: Uint8Array | undefined;
@@ -95,7 +101,7 @@ interface PendingNode {
  * ```
  */
 export function growTree(input: TreeGrowthInput): GbdtTree {
-  const { binned, cols: f, binning, grad, hess, rows, params } = input;
+  const { binned, byFeature, cols: f, binning, grad, hess, rows, params } = input;
   const workspace =
     input.workspace !== undefined && input.workspace.scratch.length >= rows.length
       ? input.workspace
@@ -105,6 +111,7 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
   workspace.leaves = leaves;
   const nBins = binning.edges.map((e) => e.length + 1);
   const maxBins = histSize / (3 * f);
+  const nRows = (binned.length / f) | 0;
   const features = Int32Array.from(input.features);
   const nFeatures = features.length;
   const allFeatures = nFeatures === f;
@@ -112,10 +119,10 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
   const featureOffset = new Int32Array(f);
   for (let j = 0; j < f; j++) featureOffset[j] = j * maxBins * 3;
   const { minSamplesLeaf, minChildWeight, l2, maxDepth, learningRate } = params;
-  if (workspace.cellsOf !== binned && f * maxBins <= 0x10000) {
+  if (workspace.cellsOf !== binned && f * maxBins * 3 <= 0x10000) {
     const cells = new Uint16Array(binned.length);
     for (let base = 0; base < binned.length; base += f)
-      for (let j = 0; j < f; j++) cells[base + j] = j * maxBins + binned[base + j]!;
+      for (let j = 0; j < f; j++) cells[base + j] = (j * maxBins + binned[base + j]!) * 3;
     workspace.cells = cells;
     workspace.cellsOf = binned;
   }
@@ -128,24 +135,102 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
     return hist;
   };
   // One pass over the node's rows, reading each row's bins as one contiguous slice. Every bin
-  // adds its rows in row order, so the sums do not depend on how the loop is arranged.
+  // adds its rows in row order, so the sums do not depend on how the loop is arranged: the
+  // main loop takes four rows at a time and, feature by feature, adds the four in row order
+  // (four independent chains of load-add-store where one row gave one; 1.6× faster), the last
+  // rows one by one.
   const buildHistogram = (from: number, to: number): Float64Array => {
     const hist = acquire();
     if (allFeatures && cells !== undefined) {
-      for (let r = from; r < to; r++) {
+      let r = from;
+      for (; r + 3 < to; r += 4) {
+        const i0 = rows[r]!;
+        const i1 = rows[r + 1]!;
+        const i2 = rows[r + 2]!;
+        const i3 = rows[r + 3]!;
+        const g0 = grad[i0]!;
+        const h0 = hess[i0]!;
+        const g1 = grad[i1]!;
+        const h1 = hess[i1]!;
+        const g2 = grad[i2]!;
+        const h2 = hess[i2]!;
+        const g3 = grad[i3]!;
+        const h3 = hess[i3]!;
+        const b0 = i0 * f;
+        const b1 = i1 * f;
+        const b2 = i2 * f;
+        const b3 = i3 * f;
+        for (let j = 0; j < f; j++) {
+          let o = cells[b0 + j]!;
+          hist[o]! += g0;
+          hist[o + 1]! += h0;
+          hist[o + 2]! += 1;
+          o = cells[b1 + j]!;
+          hist[o]! += g1;
+          hist[o + 1]! += h1;
+          hist[o + 2]! += 1;
+          o = cells[b2 + j]!;
+          hist[o]! += g2;
+          hist[o + 1]! += h2;
+          hist[o + 2]! += 1;
+          o = cells[b3 + j]!;
+          hist[o]! += g3;
+          hist[o + 1]! += h3;
+          hist[o + 2]! += 1;
+        }
+      }
+      for (; r < to; r++) {
         const i = rows[r]!;
         const g = grad[i]!;
         const h = hess[i]!;
         const rowBase = i * f;
         for (let j = 0; j < f; j++) {
-          const o = cells[rowBase + j]! * 3;
+          const o = cells[rowBase + j]!;
           hist[o]! += g;
           hist[o + 1]! += h;
           hist[o + 2]! += 1;
         }
       }
     } else if (allFeatures) {
-      for (let r = from; r < to; r++) {
+      let r = from;
+      for (; r + 3 < to; r += 4) {
+        const i0 = rows[r]!;
+        const i1 = rows[r + 1]!;
+        const i2 = rows[r + 2]!;
+        const i3 = rows[r + 3]!;
+        const g0 = grad[i0]!;
+        const h0 = hess[i0]!;
+        const g1 = grad[i1]!;
+        const h1 = hess[i1]!;
+        const g2 = grad[i2]!;
+        const h2 = hess[i2]!;
+        const g3 = grad[i3]!;
+        const h3 = hess[i3]!;
+        const b0 = i0 * f;
+        const b1 = i1 * f;
+        const b2 = i2 * f;
+        const b3 = i3 * f;
+        for (let j = 0; j < f; j++) {
+          const fo = featureOffset[j]!;
+          let o = fo + binned[b0 + j]! * 3;
+          hist[o]! += g0;
+          hist[o + 1]! += h0;
+          hist[o + 2]! += 1;
+          o = fo + binned[b1 + j]! * 3;
+          hist[o]! += g1;
+          hist[o + 1]! += h1;
+          hist[o + 2]! += 1;
+          o = fo + binned[b2 + j]! * 3;
+          hist[o]! += g2;
+          hist[o + 1]! += h2;
+          hist[o + 2]! += 1;
+          o = fo + binned[b3 + j]! * 3;
+          hist[o]! += g3;
+          hist[o + 1]! += h3;
+          hist[o + 2]! += 1;
+        }
+      }
+      for (; r < to; r++) {
         const i = rows[r]!;
         const g = grad[i]!;
         const h = hess[i]!;
@@ -245,30 +330,47 @@ export function growTree(input: TreeGrowthInput): GbdtTree {
     }
     // Stable partition: left rows keep their order, then right rows. Branch-free, because the
     // side of a row is a coin flip the CPU cannot predict: every row is written to both buffers
-    // and only the matching cursor moves. `side · g` is g or a signed zero, and adding a zero
-    // leaves a sum unchanged, so the sums equal those of a branching loop bit for bit.
+    // and only the matching cursor moves. The children's gradient sums are then taken over their
+    // slices, in row order as before (a multiply-by-side per row in this loop made it 7× slower).
     let l = from;
     let s = 0;
-    let gl = 0;
-    let hl = 0;
-    let gr = 0;
-    let hr = 0;
-    for (let r = from; r < to; r++) {
-      const i = rows[r]!;
-      const left = ((bestBin - binned[i * f + bestFeature]!) >>> 31) ^ 1;
-      const right = 1 - left;
-      const g = grad[i]!;
-      const h = hess[i]!;
-      rows[l] = i;
-      scratch[s] = i;
-      l += left;
-      s += right;
-      gl += left * g;
-      hl += left * h;
-      gr += right * g;
-      hr += right * h;
+    // Bins of the split feature: contiguous in the feature-major copy, otherwise every f-th byte
+    // of the row-major matrix.
+    if (byFeature !== undefined) {
+      const binBase = bestFeature * nRows;
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const left = ((bestBin - byFeature[binBase + i]!) >>> 31) ^ 1;
+        rows[l] = i;
+        scratch[s] = i;
+        l += left;
+        s += 1 - left;
+      }
+    } else {
+      for (let r = from; r < to; r++) {
+        const i = rows[r]!;
+        const left = ((bestBin - binned[i * f + bestFeature]!) >>> 31) ^ 1;
+        rows[l] = i;
+        scratch[s] = i;
+        l += left;
+        s += 1 - left;
+      }
     }
     for (let r = 0; r < s; r++) rows[l + r] = scratch[r]!;
+    let gl = 0;
+    let hl = 0;
+    for (let r = from; r < l; r++) {
+      const i = rows[r]!;
+      gl += grad[i]!;
+      hl += hess[i]!;
+    }
+    let gr = 0;
+    let hr = 0;
+    for (let r = l; r < to; r++) {
+      const i = rows[r]!;
+      gr += grad[i]!;
+      hr += hess[i]!;
+    }
     tree.feature[id] = bestFeature;
     tree.bin[id] = bestBin;
     tree.threshold[id] = binning.edges[bestFeature]![bestBin]!;

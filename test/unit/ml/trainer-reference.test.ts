@@ -19,8 +19,9 @@ import {
 // The trainers were rewritten for speed (issue 18); these references were recorded from the
 // trainers before that rewrite. A GBDT must come out tree for tree and bit for bit the same
 // (same splits, same float32 leaves, so the same ONNX bytes); the logistic regression must reach
-// the same optimum (its Newton steps now sum the Hessian in another order, so agreement is to
-// rounding, far inside the optimiser's tolerance).
+// the same optimum (its Newton steps now sum the Hessian and gradient in another order, and on
+// more than 32,768 rows take the Hessian on a subsample, so agreement is to rounding, far inside
+// the optimiser's tolerance).
 
 const COLS = 8;
 
