@@ -27,6 +27,8 @@ export interface GalfridayWorkerOptions {
    * only. @default 'all'
    */
   queues?: WorkerQueues;
+  /** Interceptors of every worker this creates (tracing, metrics; tests see an activity start). */
+  interceptors?: WorkerOptions['interceptors'];
   /** Trainings run at once by this process's training worker. @default 1 */
   trainingConcurrency?: number;
   /**
@@ -112,6 +114,7 @@ export async function createGalfridayWorker(options: GalfridayWorkerOptions): Pr
     // 0.8 × heartbeatTimeout (16 s for training), which is how much a crash could lose.
     maxHeartbeatThrottleInterval: '2 seconds',
     shutdownGraceTime: options.shutdownGraceTime ?? DEFAULT_SHUTDOWN_GRACE,
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   } satisfies Partial<WorkerOptions>;
   const createTrainingWorker = () =>
     Worker.create({

@@ -156,6 +156,10 @@ describe('training on its own task queue (real Temporal, real Postgres)', functi
     const taskQueue = `test-${randomUUID()}`;
     const model = 'queue-grace';
     await rejectedModel(model, 41);
+    // The worker is stopped the moment the training starts: in flight by construction, however fast
+    // it trains (polling describe() for a started activity missed trainings that ended between polls).
+    let trainingStarted!: () => void;
+    const trainingBegan = new Promise<void>((resolve) => (trainingStarted = resolve));
     const worker = start(
       await createGalfridayWorker({
         connection: native,
@@ -164,6 +168,18 @@ describe('training on its own task queue (real Temporal, real Postgres)', functi
         deps: { db: database.db },
         workflowBundle: await getWorkflowBundle(),
         retentionEveryMs: false,
+        interceptors: {
+          activity: [
+            (ctx) => ({
+              inbound: {
+                execute: (input, next) => {
+                  if (ctx.info.activityType === 'trainCandidate') trainingStarted();
+                  return next(input);
+                },
+              },
+            }),
+          ],
+        },
       }),
     );
     const workflowId = `retrain:${model}:1`;
@@ -183,19 +199,12 @@ describe('training on its own task queue (real Temporal, real Postgres)', functi
       ],
     });
     // Preparing the data comes first; under the full suite's load on 2 cores that has taken over 30 s.
-    const deadline = Date.now() + 75_000;
-    for (;;) {
-      const pending = (await handle.describe()).raw.pendingActivities ?? [];
-      // PENDING_ACTIVITY_STATE_STARTED: a worker is running it now.
-      if (pending.some((p) => p.activityType?.name === 'trainCandidate' && String(p.state) === '2')) break;
-      if (Date.now() >= deadline) {
-        const events = (await handle.fetchHistory()).events ?? [];
-        assert.fail(
-          `trainCandidate never started; pending ${JSON.stringify(pending.map((p) => [p.activityType?.name, String(p.state), p.attempt, p.lastFailure?.message]))}; events ${events.map((e) => String(e.eventType)).join(',')}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await Promise.race([
+      trainingBegan,
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('trainCandidate never started within 90 s')), 90_000),
+      ),
+    ]);
     worker.shutdown();
     await running.at(-1)!.done;
     const events = (await handle.fetchHistory()).events ?? [];
