@@ -20,8 +20,11 @@ import {
 import {
   accuracyCusum,
   calibrateDriftThresholds,
+  calibrateTwoScales,
   createRng,
   detectDrift,
+  detectTwoScaleDrift,
+  lag1Autocorrelation,
   fitReferenceProfile,
   testAccuracyDrop,
   type DriftCalibration,
@@ -150,12 +153,29 @@ function featureColumns(bars: OhlcvBar[]): Float64Array[] {
   return FEATURE_SCHEMA.names.map((_, j) => Float64Array.from(rows, (r) => r.values[j]!));
 }
 
-/** old; new (calibrated, share-or-max rule, the default); new-share (calibrated, share rule only). */
-export type DetectorName = 'old' | 'new' | 'new-share';
+/**
+ * old: fixed thresholds; calibrated-v1: the calibrated detector of the previous session (blocks up
+ * to a quarter of the window, mean + 3σ, share-or-max on the whole window only); new: the default
+ * now (blocks ≤ n/16, the two-scale check of two-scale-drift.ts).
+ */
+export type DetectorName = 'old' | 'calibrated-v1' | 'new';
 
 interface Detector {
   name: DetectorName;
   decide(window: Record<string, Float64Array>): boolean;
+}
+
+/** The block length rule before the n/16 cap, for the calibrated-v1 row. */
+function blockLengthV1(reference: Float64Array[], windowRows: number): number {
+  const rho = Math.min(0.99, Math.max(0, ...reference.map((c) => lag1Autocorrelation(c))));
+  const n = reference[0]!.length;
+  return Math.max(
+    1,
+    Math.min(
+      Math.floor(Math.min(n, windowRows) / 4),
+      Math.max(Math.ceil(Math.cbrt(windowRows)), Math.ceil((2 * (1 + rho)) / (1 - rho))),
+    ),
+  );
 }
 
 function detectors(reference: Float64Array[], windowRows: number, seed: number): Detector[] {
@@ -166,17 +186,19 @@ function detectors(reference: Float64Array[], windowRows: number, seed: number):
     profiles[n] = fitReferenceProfile(reference[j]!);
     columns[n] = reference[j]!;
   });
-  const calibration: DriftCalibration = calibrateDriftThresholds(profiles, columns, {
+  const v1: DriftCalibration = calibrateDriftThresholds(profiles, columns, {
     chunkRows: windowRows,
     policy: NEW_POLICY,
     seed,
+    blockLength: blockLengthV1(reference, windowRows),
   });
+  const two = calibrateTwoScales(profiles, columns, { windowRows, policy: NEW_POLICY, seed });
   return [
     { name: 'old', decide: (w) => detectDrift(profiles, w, OLD_POLICY).drifted },
-    { name: 'new', decide: (w) => detectDrift(profiles, w, NEW_POLICY, calibration).drifted },
+    { name: 'calibrated-v1', decide: (w) => detectDrift(profiles, w, NEW_POLICY, v1).drifted },
     {
-      name: 'new-share',
-      decide: (w) => detectDrift(profiles, w, { ...NEW_POLICY, datasetRule: 'share' }, calibration).drifted,
+      name: 'new',
+      decide: (w) => detectTwoScaleDrift(profiles, w, NEW_POLICY, two).drifted,
     },
   ];
 }

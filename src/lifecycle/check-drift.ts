@@ -17,10 +17,11 @@ import { loadReferenceProfiles, getVersionById } from '../db/repositories/versio
 import { computeFeatures, FEATURE_WARMUP_BARS, type OhlcvBar } from '../ml';
 import {
   accuracyCusum,
-  calibrateDriftThresholds,
+  calibrateTwoScales,
   detectDrift,
+  detectTwoScaleDrift,
   testAccuracyDrop,
-  type DriftCalibration,
+  type TwoScaleCalibration,
   type DriftReport,
   type ReferenceProfile,
 } from '../stats';
@@ -88,6 +89,12 @@ export interface DriftCheckResult extends DriftCheckSummary {
   malformedRows?: number;
   /** Why calibrated thresholds were not used, when they were asked for. */
   thresholdNote?: string;
+  /**
+   * The newest rows tested on their own (calibrated checks only, detectTwoScaleDrift): a change
+   * that began since the last check is too small a part of the whole window to move it. `drifted`
+   * is true when either drifted; the hysteresis still counts the whole window's time span.
+   */
+  recent?: { rows: number; drifted: boolean; share: number; report: DriftReport };
 }
 
 const toScore = (f: DriftReport['features'][number]): FeatureDriftScore => ({
@@ -197,7 +204,7 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   progress('loaded reference profiles');
   const featureProfiles = Object.fromEntries(names.filter((n) => profiles[n]).map((n) => [n, profiles[n]!]));
   const policy = { share: input.share, minRows: Math.min(input.minSamples, 30) };
-  let calibration: DriftCalibration | undefined;
+  let calibration: TwoScaleCalibration | undefined;
   let thresholdNote: string | undefined;
   if ((input.thresholds ?? 'calibrated') === 'calibrated' && Object.keys(featureProfiles).length > 0) {
     try {
@@ -215,14 +222,28 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
       thresholdNote = `fixed thresholds: the reference period could not be used to calibrate (${(e as Error).message})`;
     }
   }
+  // Served predictions are read newest first, recomputed bars oldest first.
+  const order = input.source === 'predictions' ? 'newest-first' : 'oldest-first';
+  const onFeature = (name: string) => progress(`tested ${name}`);
   let report: DriftReport;
+  let recent: DriftCheckResult['recent'];
   try {
-    report = detectDrift(featureProfiles, columns, policy, calibration, {
-      onFeature: (name) => progress(`tested ${name}`),
-    });
+    if (calibration) {
+      const two = detectTwoScaleDrift(featureProfiles, columns, policy, calibration, order, { onFeature });
+      report = two.whole;
+      if (two.recent) {
+        const rows = calibration.recent!.chunkRows;
+        recent = { rows, drifted: two.recent.drifted, share: two.recent.share, report: two.recent };
+      }
+    } else {
+      report = detectDrift(featureProfiles, columns, policy, undefined, { onFeature });
+    }
   } catch (e) {
     return undecided('untestable', (e as Error).message, sampleSize, version.version);
   }
+  const drifted = report.drifted || recent?.drifted === true;
+  // When only the newest rows drifted, the features named are theirs (the whole window's are not).
+  const features = (report.drifted || !recent?.drifted ? report : recent.report).features.map(toScore);
   let predictionDrift: FeatureDriftScore | undefined;
   if (outputs.length >= input.minSamples && profiles[PREDICTION_PROFILE]) {
     const p = detectDrift(
@@ -313,9 +334,10 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     status: 'checked',
     version: version.version,
     sampleSize,
-    drifted: report.drifted,
+    drifted,
     share: report.share,
-    features: report.features.map(toScore),
+    features,
+    ...(recent ? { recent } : {}),
     ...(predictionDrift ? { predictionDrift } : {}),
     performanceDegraded,
     ...(performanceDetail ? { performanceDetail } : {}),
@@ -391,7 +413,7 @@ async function calibrateOnTrainingWindow(
   names: readonly string[],
   chunkRows: number,
   policy: { share: number; minRows: number },
-): Promise<DriftCalibration> {
+): Promise<TwoScaleCalibration> {
   const start = version.training_window_start;
   const end = version.training_window_end;
   if (!start || !end) throw new Error('the version has no training window');
@@ -403,7 +425,7 @@ async function calibrateOnTrainingWindow(
   names.forEach((n, j) => {
     if (profiles[n]) reference[n] = Float64Array.from(rows, (r) => r[j]!);
   });
-  return calibrateDriftThresholds(profiles, reference, { chunkRows, policy });
+  return calibrateTwoScales(profiles, reference, { windowRows: chunkRows, policy });
 }
 
 async function recordDriftEvents(
@@ -454,6 +476,26 @@ async function recordDriftEvents(
       ...(result.thresholdNote ? { thresholdNote: result.thresholdNote } : {}),
     }),
   });
+  if (result.recent) {
+    rows.push({
+      ...base,
+      drift_type: 'data_drift',
+      metric_name: 'dataset_recent',
+      method: 'share',
+      statistic: result.recent.share,
+      p_value: null,
+      threshold: result.recent.report.shareThreshold,
+      is_significant: result.recent.drifted,
+      details: JSON.stringify({
+        source: input.source,
+        rows: result.recent.rows,
+        thresholds: result.recent.report.thresholds,
+        ...(result.recent.report.maxStandardised
+          ? { maxStandardised: result.recent.report.maxStandardised }
+          : {}),
+      }),
+    });
+  }
   if (result.predictionDrift) {
     rows.push({
       ...base,
