@@ -87,6 +87,12 @@ describe('drift on the newest rows of a window', () => {
     const window = slice(columns, end - 1440, end);
     const report = detectRecentDrift(profiles, window, policy, recent);
     assert.equal(report.drifted, true);
+    // The whole window at its own thresholds does not see it yet; the two-scale check does.
+    const two = calibrateTwoScales(profiles, reference, { windowRows: 1440, policy, seed: 7 });
+    const both = detectTwoScaleDrift(profiles, window, policy, two);
+    assert.equal(both.whole.drifted, false);
+    assert.equal(both.recent?.drifted, true);
+    assert.equal(both.drifted, true);
     // The same rows newest first give the same answer when told so.
     const reversed = Object.fromEntries(
       Object.entries(window).map(([n, c]) => [n, Float64Array.from(c).reverse()]),
