@@ -478,23 +478,37 @@ export function printDriftRows(): void {
   console.log(
     `Drift validity: ${options.runs} runs × ${options.days} days per market, hourly checks (every 60 rows) of a 1,440-row window, reference 2,000 rows; ±: 1.96·SE over runs`,
   );
-  console.log('market          detector  P(drifted)/check        requests/30 days');
-  for (const r of driftFalseAlarmRows(options)) {
+  console.log('market          detector       P(drifted)/check        requests/30 days');
+  const falseAlarms = driftFalseAlarmRows(options);
+  for (const r of falseAlarms) {
     console.log(
-      `${r.market.padEnd(15)} ${r.detector.padEnd(9)} ${fmt(r.driftedPerCheck).padStart(6)} ± ${fmt(r.driftedPerCheckMc).padEnd(10)} ${fmt(r.requestsPer30Days, 2).padStart(6)} ± ${fmt(r.requestsPer30DaysMc, 2)}`,
+      `${r.market.padEnd(15)} ${r.detector.padEnd(14)} ${fmt(r.driftedPerCheck).padStart(6)} ± ${fmt(r.driftedPerCheckMc).padEnd(10)} ${fmt(r.requestsPer30Days, 2).padStart(6)} ± ${fmt(r.requestsPer30DaysMc, 2)}`,
     );
   }
   console.log(
     `\n2.5× volatility shift, ${options.shiftRuns} runs (bars after the shift; checks every 60 bars)`,
   );
   console.log(
-    'market          detector  drifted check ≤ 48 bars   median bars to drifted check / to request   requested   drifted just before',
+    'market          detector       drifted check ≤ 48 bars   median bars to drifted check / to request   requested   drifted just before',
   );
-  for (const r of driftShiftRows(options)) {
+  const shifts = driftShiftRows(options);
+  for (const r of shifts) {
     console.log(
-      `${r.market.padEnd(15)} ${r.detector.padEnd(9)} ${fmt(r.flaggedWithin48, 2).padStart(5)} ± ${fmt(r.flaggedWithin48Mc, 2).padEnd(16)} ${String(r.medianBarsToDriftedCheck ?? 'never').padStart(6)} / ${String(r.medianBarsToRequest ?? 'never').padEnd(31)} ${String(r.requested).padStart(3)}/${r.runs}      ${r.driftedBeforeShift}/${r.runs}`,
+      `${r.market.padEnd(15)} ${r.detector.padEnd(14)} ${fmt(r.flaggedWithin48, 2).padStart(5)} ± ${fmt(r.flaggedWithin48Mc, 2).padEnd(16)} ${String(r.medianBarsToDriftedCheck ?? 'never').padStart(6)} / ${String(r.medianBarsToRequest ?? 'never').padEnd(31)} ${String(r.requested).padStart(3)}/${r.runs}      ${r.driftedBeforeShift}/${r.runs}`,
     );
   }
+  // Issue 14's drift goals for the new detector: ≤ 1 request per 30 days on every stationary market
+  // (within MC error), and a 2.5× volatility shift flagged within 48 bars (median).
+  const newAlarms = falseAlarms.filter((r) => r.detector === 'new');
+  const newShifts = shifts.filter((r) => r.detector === 'new');
+  const alarmsMet = newAlarms.every((r) => r.requestsPer30Days - (r.requestsPer30DaysMc || 0) <= 1);
+  const shiftMet = newShifts.every(
+    (r) => r.medianBarsToDriftedCheck !== null && r.medianBarsToDriftedCheck <= 48,
+  );
+  console.log(
+    `drift goals (new): requests ≤ 1/30 days within MC ${alarmsMet ? 'met' : 'NOT met'} (${newAlarms.map((r) => `${r.market} ${fmt(r.requestsPer30Days, 2)}`).join(', ')}); ` +
+      `2.5× shift median ≤ 48 bars ${shiftMet ? 'met' : 'NOT met'} (${newShifts.map((r) => `${r.market} ${r.medianBarsToDriftedCheck ?? 'never'}`).join(', ')})`,
+  );
   console.log('\nPerformance trigger, no change, α = 0.01, holdout 400 rows (± 1.96·SE)');
   console.log('live rows   old (p₀ exact)   new (two-sample, per bar)');
   for (const r of performanceTriggerRows(options)) {
