@@ -18,7 +18,7 @@ import type { ReferenceProfile } from './reference-profile';
  *   max-z rule at mean + 12σ. The reference is 2,000 rows, so in some runs it sits in a calm or busy
  *   stretch and every later window differs from it in the volatility features together, by a max z
  *   of up to about 10 σ of the null's max z; at mean + 3σ both rules flagged those runs' windows for
- *   days (mean-reverting and trending markets: 2–3.6 retraining requests per 30 days). A real 2.5×
+ *   days (stationary mean-reverting, volatile, trending markets: 2.4–5.8 requests per 30 days). A real 2.5×
  *   volatility shift reaches 10–20 σ within half a window, 15–150 σ within a window;
  * - the newest rows decide by share or max-z at mean + 10σ: their null comes from chunks of the
  *   reference scored against a profile that contains them, so it is narrower and heavier-tailed
