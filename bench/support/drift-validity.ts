@@ -20,8 +20,11 @@ import {
 import {
   accuracyCusum,
   calibrateDriftThresholds,
+  calibrateTwoScales,
   createRng,
   detectDrift,
+  detectTwoScaleDrift,
+  lag1Autocorrelation,
   fitReferenceProfile,
   testAccuracyDrop,
   type DriftCalibration,
@@ -150,12 +153,29 @@ function featureColumns(bars: OhlcvBar[]): Float64Array[] {
   return FEATURE_SCHEMA.names.map((_, j) => Float64Array.from(rows, (r) => r.values[j]!));
 }
 
-/** old; new (calibrated, share-or-max rule, the default); new-share (calibrated, share rule only). */
-export type DetectorName = 'old' | 'new' | 'new-share';
+/**
+ * old: fixed thresholds; calibrated-v1: the calibrated detector of the previous session (blocks up
+ * to a quarter of the window, mean + 3σ, share-or-max on the whole window only); new: the default
+ * now (blocks ≤ n/16, the two-scale check of two-scale-drift.ts).
+ */
+export type DetectorName = 'old' | 'calibrated-v1' | 'new';
 
 interface Detector {
   name: DetectorName;
   decide(window: Record<string, Float64Array>): boolean;
+}
+
+/** The block length rule before the n/16 cap, for the calibrated-v1 row. */
+function blockLengthV1(reference: Float64Array[], windowRows: number): number {
+  const rho = Math.min(0.99, Math.max(0, ...reference.map((c) => lag1Autocorrelation(c))));
+  const n = reference[0]!.length;
+  return Math.max(
+    1,
+    Math.min(
+      Math.floor(Math.min(n, windowRows) / 4),
+      Math.max(Math.ceil(Math.cbrt(windowRows)), Math.ceil((2 * (1 + rho)) / (1 - rho))),
+    ),
+  );
 }
 
 function detectors(reference: Float64Array[], windowRows: number, seed: number): Detector[] {
@@ -166,17 +186,19 @@ function detectors(reference: Float64Array[], windowRows: number, seed: number):
     profiles[n] = fitReferenceProfile(reference[j]!);
     columns[n] = reference[j]!;
   });
-  const calibration: DriftCalibration = calibrateDriftThresholds(profiles, columns, {
+  const v1: DriftCalibration = calibrateDriftThresholds(profiles, columns, {
     chunkRows: windowRows,
     policy: NEW_POLICY,
     seed,
+    blockLength: blockLengthV1(reference, windowRows),
   });
+  const two = calibrateTwoScales(profiles, columns, { windowRows, policy: NEW_POLICY, seed });
   return [
     { name: 'old', decide: (w) => detectDrift(profiles, w, OLD_POLICY).drifted },
-    { name: 'new', decide: (w) => detectDrift(profiles, w, NEW_POLICY, calibration).drifted },
+    { name: 'calibrated-v1', decide: (w) => detectDrift(profiles, w, NEW_POLICY, v1).drifted },
     {
-      name: 'new-share',
-      decide: (w) => detectDrift(profiles, w, { ...NEW_POLICY, datasetRule: 'share' }, calibration).drifted,
+      name: 'new',
+      decide: (w) => detectTwoScaleDrift(profiles, w, NEW_POLICY, two).drifted,
     },
   ];
 }
@@ -456,23 +478,37 @@ export function printDriftRows(): void {
   console.log(
     `Drift validity: ${options.runs} runs × ${options.days} days per market, hourly checks (every 60 rows) of a 1,440-row window, reference 2,000 rows; ±: 1.96·SE over runs`,
   );
-  console.log('market          detector  P(drifted)/check        requests/30 days');
-  for (const r of driftFalseAlarmRows(options)) {
+  console.log('market          detector       P(drifted)/check        requests/30 days');
+  const falseAlarms = driftFalseAlarmRows(options);
+  for (const r of falseAlarms) {
     console.log(
-      `${r.market.padEnd(15)} ${r.detector.padEnd(9)} ${fmt(r.driftedPerCheck).padStart(6)} ± ${fmt(r.driftedPerCheckMc).padEnd(10)} ${fmt(r.requestsPer30Days, 2).padStart(6)} ± ${fmt(r.requestsPer30DaysMc, 2)}`,
+      `${r.market.padEnd(15)} ${r.detector.padEnd(14)} ${fmt(r.driftedPerCheck).padStart(6)} ± ${fmt(r.driftedPerCheckMc).padEnd(10)} ${fmt(r.requestsPer30Days, 2).padStart(6)} ± ${fmt(r.requestsPer30DaysMc, 2)}`,
     );
   }
   console.log(
     `\n2.5× volatility shift, ${options.shiftRuns} runs (bars after the shift; checks every 60 bars)`,
   );
   console.log(
-    'market          detector  drifted check ≤ 48 bars   median bars to drifted check / to request   requested   drifted just before',
+    'market          detector       drifted check ≤ 48 bars   median bars to drifted check / to request   requested   drifted just before',
   );
-  for (const r of driftShiftRows(options)) {
+  const shifts = driftShiftRows(options);
+  for (const r of shifts) {
     console.log(
-      `${r.market.padEnd(15)} ${r.detector.padEnd(9)} ${fmt(r.flaggedWithin48, 2).padStart(5)} ± ${fmt(r.flaggedWithin48Mc, 2).padEnd(16)} ${String(r.medianBarsToDriftedCheck ?? 'never').padStart(6)} / ${String(r.medianBarsToRequest ?? 'never').padEnd(31)} ${String(r.requested).padStart(3)}/${r.runs}      ${r.driftedBeforeShift}/${r.runs}`,
+      `${r.market.padEnd(15)} ${r.detector.padEnd(14)} ${fmt(r.flaggedWithin48, 2).padStart(5)} ± ${fmt(r.flaggedWithin48Mc, 2).padEnd(16)} ${String(r.medianBarsToDriftedCheck ?? 'never').padStart(6)} / ${String(r.medianBarsToRequest ?? 'never').padEnd(31)} ${String(r.requested).padStart(3)}/${r.runs}      ${r.driftedBeforeShift}/${r.runs}`,
     );
   }
+  // Issue 14's drift goals for the new detector: ≤ 1 request per 30 days on every stationary market
+  // (within MC error), and a 2.5× volatility shift flagged within 48 bars (median).
+  const newAlarms = falseAlarms.filter((r) => r.detector === 'new');
+  const newShifts = shifts.filter((r) => r.detector === 'new');
+  const alarmsMet = newAlarms.every((r) => r.requestsPer30Days - (r.requestsPer30DaysMc || 0) <= 1);
+  const shiftMet = newShifts.every(
+    (r) => r.medianBarsToDriftedCheck !== null && r.medianBarsToDriftedCheck <= 48,
+  );
+  console.log(
+    `drift goals (new): requests ≤ 1/30 days within MC ${alarmsMet ? 'met' : 'NOT met'} (${newAlarms.map((r) => `${r.market} ${fmt(r.requestsPer30Days, 2)}`).join(', ')}); ` +
+      `2.5× shift median ≤ 48 bars ${shiftMet ? 'met' : 'NOT met'} (${newShifts.map((r) => `${r.market} ${r.medianBarsToDriftedCheck ?? 'never'}`).join(', ')})`,
+  );
   console.log('\nPerformance trigger, no change, α = 0.01, holdout 400 rows (± 1.96·SE)');
   console.log('live rows   old (p₀ exact)   new (two-sample, per bar)');
   for (const r of performanceTriggerRows(options)) {

@@ -183,6 +183,7 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
           performance: _performance,
           malformedRows: _malformed,
           thresholdNote: _note,
+          recent: _recent,
           ...summary
         } = result;
         return summary;

@@ -144,12 +144,14 @@ function estimateDifference(
 }
 
 /**
- * A τ² fixed for the experiment: the policy's, else planned from the MDE; for a metric with no MDE on
- * its scale (a return guardrail under an accuracy experiment), 4σ²ρ² with σ² the control's
- * per-outcome variance and ρ² GrowthBook's tuning at N* = 5,000 — a per-outcome constant that, unlike
- * the old ρ²·N·V, does not move with the allocation.
+ * A τ² fixed for the experiment, never re-estimated at a look: the policy's, else planned from the
+ * MDE (the primary metric's, a guardrail's margin, or for loss and drawdown the per-outcome loss
+ * rate that would spend the bound over the experiment's maximum traffic, see
+ * {@link lossGuardrailMde}). Only a caller passing no MDE for a secondary metric reaches the last
+ * branch, 4σ²ρ² from the control's variance (GrowthBook's tuning at N* = 5,000), which does move
+ * with the data; analyseArms never does.
  */
-function tau2For(
+export function tau2For(
   policy: ExperimentPolicy,
   metric: ExperimentPolicy['primaryMetric'],
   alpha: number,
@@ -286,6 +288,11 @@ export function analyseArms(
   });
 
   const tau2 = tau2For(policy, policy.primaryMetric, policy.alpha, control);
+  // The interval is at the level the decision uses: with k treatments it tests each at α/k
+  // (Bonferroni, decideExperiment), so an interval at α would exclude 0 for a treatment the
+  // decision does not call significant.
+  const treatments = arms.filter((a) => !a.isControl).length;
+  const decisionAlpha = policy.alpha / Math.max(1, treatments);
   const comparisons: ArmComparison[] = [];
   for (const arm of arms.filter((a) => !a.isControl)) {
     const previous = previousPValues[arm.variant] ?? 1;
@@ -314,7 +321,7 @@ export function analyseArms(
       diff: estimate.diff,
       variance: estimate.variance,
       tau2,
-      alpha: policy.alpha,
+      alpha: decisionAlpha,
       previousPValue: previous,
     });
     comparisons.push({
@@ -367,6 +374,49 @@ export function analyseArms(
   };
 }
 
+/**
+ * The MDE the loss and drawdown guardrails plan their τ² from: the per-outcome return gap at which
+ * the treatment would lose `maxLoss` (or `maxDrawdown`, the smaller) more than control by the
+ * earliest decision look, over 2·minSamplesPerVariant outcomes of both arms. It comes from the
+ * policy alone, so the τ² is the same at every look; before, it was 4σ²ρ² with σ² the control's
+ * return variance at that look, which moved with the data.
+ */
+export function lossGuardrailMde(policy: ExperimentPolicy): number | undefined {
+  const { maxLoss, maxDrawdown } = policy.guardrails;
+  const bound = Math.min(maxLoss ?? Infinity, maxDrawdown ?? Infinity);
+  return Number.isFinite(bound) ? bound / (2 * policy.minSamplesPerVariant) : undefined;
+}
+
+/**
+ * The τ² of each configured guardrail test, from the policy alone: the same at every look of the
+ * experiment. The control arm is read only by the fallback of {@link tau2For}, reached by one
+ * configuration: `maxReturnDrop: 0` in an accuracy experiment with no loss or drawdown bound (no
+ * return scale is known before the data; set `maxReturnDrop` > 0 or a loss bound to plan it).
+ */
+export function guardrailTau2s(
+  policy: ExperimentPolicy,
+  control: ArmAggregates,
+): { accuracyDrop?: number; returnDrop?: number; loss?: number } {
+  const g = policy.guardrails;
+  const lossMde = lossGuardrailMde(policy);
+  // A margin of 0 ("any sure harm") has no effect size of its own: the accuracy test plans from the
+  // experiment's MDE when it is on accuracy (else 0.02, its default), the return test from the loss
+  // bound's or a return experiment's MDE.
+  const primaryMde = (metric: ExperimentPolicy['primaryMetric']) =>
+    policy.primaryMetric === metric ? policy.minimumDetectableEffect : undefined;
+  const accuracyMde = g.maxAccuracyDrop || (primaryMde('accuracy') ?? 0.02);
+  const returnMde = g.maxReturnDrop || (lossMde ?? primaryMde('return'));
+  return {
+    ...(g.maxAccuracyDrop !== undefined
+      ? { accuracyDrop: tau2For(policy, 'accuracy', g.alpha, control, accuracyMde) }
+      : {}),
+    ...(g.maxReturnDrop !== undefined
+      ? { returnDrop: tau2For(policy, 'return', g.alpha, control, returnMde) }
+      : {}),
+    ...(lossMde !== undefined ? { loss: tau2For(policy, 'return', g.alpha, control, lossMde) } : {}),
+  };
+}
+
 function guardrailBreaches(
   arms: readonly ArmAggregates[],
   control: ArmAggregates,
@@ -376,13 +426,17 @@ function guardrailBreaches(
 ): string[] {
   const g = policy.guardrails;
   const breaches: string[] = [];
-  const harm = (arm: ArmAggregates, metric: ExperimentPolicy['primaryMetric'], margin: number) => {
+  const tau2s = guardrailTau2s(policy, control);
+  const harm = (
+    arm: ArmAggregates,
+    metric: ExperimentPolicy['primaryMetric'],
+    margin: number,
+    tau2: number,
+  ) => {
     if (outcomesOf(arm, metric) < MIN_FOR_VARIANCE || outcomesOf(control, metric) < MIN_FOR_VARIANCE)
       return null;
     const estimate = estimateDifference(control, arm, metric, level, periods, policy.minPeriods);
     if (!estimate) return null;
-    const mde = margin > 0 ? margin : undefined;
-    const tau2 = tau2For(policy, metric, g.alpha, control, mde);
     const result = alwaysValidDifference({
       diff: estimate.diff,
       variance: estimate.variance,
@@ -394,21 +448,21 @@ function guardrailBreaches(
   };
   for (const arm of arms.filter((a) => !a.isControl)) {
     if (g.maxAccuracyDrop !== undefined) {
-      const r = harm(arm, 'accuracy', g.maxAccuracyDrop);
+      const r = harm(arm, 'accuracy', g.maxAccuracyDrop, tau2s.accuracyDrop!);
       if (r?.breached)
         breaches.push(
           `${arm.variant} accuracy surely below control by more than ${g.maxAccuracyDrop} (difference ${r.diff.toFixed(4)}, interval [${r.ci[0].toFixed(4)}, ${r.ci[1].toFixed(4)}])`,
         );
     }
     if (g.maxReturnDrop !== undefined) {
-      const r = harm(arm, 'return', g.maxReturnDrop);
+      const r = harm(arm, 'return', g.maxReturnDrop, tau2s.returnDrop!);
       if (r?.breached)
         breaches.push(
           `${arm.variant} return per outcome surely below control by more than ${g.maxReturnDrop} (difference ${r.diff.toExponential(3)}, interval [${r.ci[0].toExponential(3)}, ${r.ci[1].toExponential(3)}])`,
         );
     }
     if (g.maxLoss !== undefined || g.maxDrawdown !== undefined) {
-      const r = harm(arm, 'return', 0);
+      const r = harm(arm, 'return', 0, tau2s.loss!);
       if (!r?.breached) continue;
       const traffic = arm.returnsN + control.returnsN;
       const excessLoss = -r.diff * traffic;

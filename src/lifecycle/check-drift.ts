@@ -15,7 +15,7 @@ import {
 import { getModel } from '../db/repositories/model.repository';
 import { loadReferenceProfiles, getVersionById } from '../db/repositories/version.repository';
 import { computeFeatures, FEATURE_WARMUP_BARS, type OhlcvBar } from '../ml';
-import type { BarOutcomes, DriftCalibration, DriftReport, ReferenceProfile } from '../stats';
+import type { BarOutcomes, DriftReport, ReferenceProfile, TwoScaleCalibration } from '../stats';
 import type { DriftCheckSummary } from '../workflows/supervisor/supervisor-types';
 import {
   assessFeatureDrift,
@@ -24,7 +24,6 @@ import {
   driftPolicyOf,
   featureProfilesOf,
   performanceMethodOf,
-  toScore,
   type PerformanceFinding,
 } from './drift-check-core';
 import { loadModelBars } from './model-pipeline';
@@ -81,6 +80,12 @@ export interface DriftCheckResult extends DriftCheckSummary {
   malformedRows?: number;
   /** Why calibrated thresholds were not used, when they were asked for. */
   thresholdNote?: string;
+  /**
+   * The newest rows tested on their own (calibrated checks only, detectTwoScaleDrift): a change
+   * that began since the last check is too small a part of the whole window to move it. `drifted`
+   * is true when either drifted; the hysteresis still counts the whole window's time span.
+   */
+  recent?: { rows: number; drifted: boolean; share: number; report: DriftReport };
 }
 
 const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = {
@@ -182,7 +187,7 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   progress('loaded reference profiles');
   const featureProfiles = featureProfilesOf(profiles, names);
   const policy = driftPolicyOf(input);
-  let calibration: DriftCalibration | undefined;
+  let calibration: TwoScaleCalibration | undefined;
   let thresholdNote: string | undefined;
   if ((input.thresholds ?? 'calibrated') === 'calibrated' && Object.keys(featureProfiles).length > 0) {
     let reference: Record<string, Float64Array> | undefined;
@@ -207,6 +212,8 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     profiles,
     names,
     columns,
+    // Served predictions are read newest first, recomputed bars oldest first.
+    order: input.source === 'predictions' ? 'newest-first' : 'oldest-first',
     outputs,
     minSamples: input.minSamples,
     policy,
@@ -215,7 +222,7 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
   });
   if (assessed.untestable !== undefined)
     return undecided('untestable', assessed.untestable, sampleSize, version.version);
-  const { report, predictionDrift } = assessed;
+  const { report, recent, drifted, features, predictionDrift } = assessed;
 
   let performanceDegraded = false;
   let performanceDetail: string | undefined;
@@ -270,9 +277,10 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
     status: 'checked',
     version: version.version,
     sampleSize,
-    drifted: report.drifted,
+    drifted,
     share: report.share,
-    features: report.features.map(toScore),
+    features,
+    ...(recent ? { recent } : {}),
     ...(predictionDrift ? { predictionDrift } : {}),
     performanceDegraded,
     ...(performanceDetail ? { performanceDetail } : {}),
@@ -409,6 +417,26 @@ async function recordDriftEvents(
       ...(result.thresholdNote ? { thresholdNote: result.thresholdNote } : {}),
     }),
   });
+  if (result.recent) {
+    rows.push({
+      ...base,
+      drift_type: 'data_drift',
+      metric_name: 'dataset_recent',
+      method: 'share',
+      statistic: result.recent.share,
+      p_value: null,
+      threshold: result.recent.report.shareThreshold,
+      is_significant: result.recent.drifted,
+      details: JSON.stringify({
+        source: input.source,
+        rows: result.recent.rows,
+        thresholds: result.recent.report.thresholds,
+        ...(result.recent.report.maxStandardised
+          ? { maxStandardised: result.recent.report.maxStandardised }
+          : {}),
+      }),
+    });
+  }
   if (result.predictionDrift) {
     rows.push({
       ...base,

@@ -1,12 +1,13 @@
 import {
   accuracyCusum,
-  calibrateDriftThresholds,
+  calibrateTwoScales,
   detectDrift,
+  detectTwoScaleDrift,
   testAccuracyDrop,
   type BarOutcomes,
-  type DriftCalibration,
   type DriftReport,
   type ReferenceProfile,
+  type TwoScaleCalibration,
 } from '../stats';
 import type { DriftCheckSummary, FeatureDriftScore } from '../workflows/supervisor/supervisor-types';
 import { PREDICTION_PROFILE } from './model-pipeline';
@@ -83,9 +84,9 @@ export function calibrateOrExplain(
   reference: () => Record<string, Float64Array>,
   chunkRows: number,
   policy: { share: number; minRows: number },
-): { calibration?: DriftCalibration; thresholdNote?: string } {
+): { calibration?: TwoScaleCalibration; thresholdNote?: string } {
   try {
-    return { calibration: calibrateDriftThresholds(profiles, reference(), { chunkRows, policy }) };
+    return { calibration: calibrateTwoScales(profiles, reference(), { windowRows: chunkRows, policy }) };
   } catch (e) {
     return {
       thresholdNote: `fixed thresholds: the reference period could not be used to calibrate (${(e as Error).message})`,
@@ -93,35 +94,73 @@ export function calibrateOrExplain(
   }
 }
 
+/** The newest rows of a calibrated check, tested on their own (detectTwoScaleDrift). */
+export interface RecentDriftFinding {
+  rows: number;
+  drifted: boolean;
+  share: number;
+  report: DriftReport;
+}
+
 /**
  * Feature drift of a window against the champion's profiles, and drift of its own output when there
- * are enough outputs and an output profile. `untestable` when no feature could be tested.
+ * are enough outputs and an output profile. `untestable` when no feature could be tested. With a
+ * calibration the check decides at two scales (the whole window, and its newest rows on their own:
+ * a change that began since the last check is too small a part of the whole window to move it);
+ * `drifted` is true when either drifted, and `features` are the newest rows' when only they drifted.
  */
 export function assessFeatureDrift(input: {
   profiles: Record<string, ReferenceProfile>;
   names: readonly string[];
   columns: Record<string, ArrayLike<number>>;
+  /** The order of the window's rows: the newest rows are found from it. */
+  order: 'oldest-first' | 'newest-first';
   outputs: ArrayLike<number>;
   minSamples: number;
   policy: { share: number; minRows: number };
-  calibration?: DriftCalibration;
+  calibration?: TwoScaleCalibration;
   onFeature?: (name: string) => void;
 }):
   | { untestable: string }
-  | { untestable?: undefined; report: DriftReport; predictionDrift?: FeatureDriftScore } {
+  | {
+      untestable?: undefined;
+      report: DriftReport;
+      recent?: RecentDriftFinding;
+      drifted: boolean;
+      features: FeatureDriftScore[];
+      predictionDrift?: FeatureDriftScore;
+    } {
   const featureProfiles = featureProfilesOf(input.profiles, input.names);
+  const hooks = input.onFeature ? { onFeature: input.onFeature } : {};
+  const columns = input.columns as Record<string, number[]>;
   let report: DriftReport;
+  let recent: RecentDriftFinding | undefined;
   try {
-    report = detectDrift(
-      featureProfiles,
-      input.columns as Record<string, number[]>,
-      input.policy,
-      input.calibration,
-      input.onFeature ? { onFeature: input.onFeature } : {},
-    );
+    if (input.calibration) {
+      const two = detectTwoScaleDrift(
+        featureProfiles,
+        columns,
+        input.policy,
+        input.calibration,
+        input.order,
+        hooks,
+      );
+      report = two.whole;
+      if (two.recent)
+        recent = {
+          rows: input.calibration.recent!.chunkRows,
+          drifted: two.recent.drifted,
+          share: two.recent.share,
+          report: two.recent,
+        };
+    } else {
+      report = detectDrift(featureProfiles, columns, input.policy, undefined, hooks);
+    }
   } catch (e) {
     return { untestable: (e as Error).message };
   }
+  const drifted = report.drifted || recent?.drifted === true;
+  const features = (report.drifted || !recent?.drifted ? report : recent.report).features.map(toScore);
   let predictionDrift: FeatureDriftScore | undefined;
   const outputProfile = input.profiles[PREDICTION_PROFILE];
   if (input.outputs.length >= input.minSamples && outputProfile) {
@@ -132,7 +171,13 @@ export function assessFeatureDrift(input: {
     );
     if (p.features[0]) predictionDrift = toScore(p.features[0]);
   }
-  return { report, ...(predictionDrift ? { predictionDrift } : {}) };
+  return {
+    report,
+    ...(recent ? { recent } : {}),
+    drifted,
+    features,
+    ...(predictionDrift ? { predictionDrift } : {}),
+  };
 }
 
 /** The profiles of the schema's features (the output profile and unknown names left out). */

@@ -95,14 +95,15 @@ export function comparisonsTable(
   analysis: ExperimentAnalysis = data.analysis,
 ): RawHtml {
   if (analysis.comparisons.length === 0) return html`<p class="empty">No comparisons yet.</p>`;
-  const alpha = data.policy.alpha;
+  // Each of k treatments is decided at α/k (Bonferroni), and its interval is at that level.
+  const alpha = data.policy.alpha / Math.max(1, analysis.comparisons.length);
   return html`<div class="table-wrap">
     <table>
       <thead>
         <tr>
           <th>Treatment − control</th>
           <th class="num">Difference</th>
-          <th class="num">Always-valid ${fmtPercent(1 - alpha, 0)} interval</th>
+          <th class="num">Always-valid ${`${Number(((1 - alpha) * 100).toPrecision(4))}%`} interval</th>
           <th class="num">Always-valid p</th>
           <th>Verdict</th>
         </tr>

@@ -11,7 +11,7 @@ import {
   type ModelParams,
   type PreparedData,
 } from '../../ml';
-import type { DriftCalibration, ReferenceProfile } from '../../stats';
+import type { ReferenceProfile, TwoScaleCalibration } from '../../stats';
 import { calibrateOrExplain, featureProfilesOf } from '../drift-check-core';
 import { referenceProfilesOf, taskOf } from '../model-pipeline';
 import { windowRows, windowTrainingData, type BacktestMarket } from './backtest-market';
@@ -36,7 +36,7 @@ export interface BacktestVersion {
   baselineRows: number;
   /** Scores of every bar with features, filled lazily in blocks. */
   scores: Float64Array;
-  calibrations: Map<number, { calibration?: DriftCalibration; thresholdNote?: string }>;
+  calibrations: Map<number, { calibration?: TwoScaleCalibration; thresholdNote?: string }>;
 }
 
 const SCORE_BLOCK = 512;
@@ -135,7 +135,7 @@ export function calibrationOf(
   names: readonly string[],
   chunkRows: number,
   policy: { share: number; minRows: number },
-): { calibration?: DriftCalibration; thresholdNote?: string } {
+): { calibration?: TwoScaleCalibration; thresholdNote?: string } {
   const cached = v.calibrations.get(chunkRows);
   if (cached) return cached;
   const profiles = featureProfilesOf(v.profiles, names);

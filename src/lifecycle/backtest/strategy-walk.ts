@@ -19,7 +19,6 @@ import {
   assessPerformance,
   driftPolicyOf,
   performanceMethodOf,
-  toScore,
   undecidedDriftCheck,
 } from '../drift-check-core';
 import { knownAt, type BacktestMarket } from './backtest-market';
@@ -800,6 +799,7 @@ export function windowDriftCheck(input: {
     profiles: champion.profiles,
     names,
     columns,
+    order: 'oldest-first',
     outputs: input.outputs,
     minSamples,
     policy: driftPolicy,
@@ -807,7 +807,7 @@ export function windowDriftCheck(input: {
   });
   if (assessed.untestable !== undefined)
     return undecidedDriftCheck(now, 'untestable', assessed.untestable, rows.length, window);
-  const { report, predictionDrift } = assessed;
+  const { report, drifted, features, predictionDrift } = assessed;
   let performanceDegraded = false;
   let performanceDetail: string | undefined;
   const baseline = champion.baselineAccuracy;
@@ -829,9 +829,9 @@ export function windowDriftCheck(input: {
     checkedAt: now,
     status: 'checked',
     sampleSize: rows.length,
-    drifted: report.drifted,
+    drifted,
     share: report.share,
-    features: report.features.map(toScore),
+    features,
     ...(predictionDrift ? { predictionDrift } : {}),
     performanceDegraded,
     ...(performanceDetail ? { performanceDetail } : {}),

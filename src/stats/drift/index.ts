@@ -35,10 +35,25 @@ export {
 export { lag1Autocorrelation, effectiveSampleSize } from './effective-sample-size';
 export {
   calibrateDriftThresholds,
+  defaultBlockLength,
   type DriftCalibration,
   type DriftCalibrationOptions,
   type FeatureNull,
 } from './drift-calibration';
+export {
+  calibrateRecentWindow,
+  calibrateTwoScales,
+  defaultRecentRows,
+  detectRecentDrift,
+  detectTwoScaleDrift,
+  newestRows,
+  RECENT_WINDOW_MULTIPLIER,
+  WHOLE_WINDOW_MAX_Z_MULTIPLIER,
+  WHOLE_WINDOW_MULTIPLIER,
+  type RecentWindowOptions,
+  type TwoScaleCalibration,
+  type TwoScaleReport,
+} from './two-scale-drift';
 export { accuracyCusum, type AccuracyCusum } from './accuracy-cusum';
 export { testAccuracyDrop, type AccuracyDropTest, type BarOutcomes } from './performance-trigger';
 export { detectDrift, type DriftReport, type FeatureDrift, type SkippedFeature } from './detect-drift';

@@ -113,6 +113,6 @@ describe('the demo loop (real router, real Temporal, real Postgres)', function (
     const { rows } = await database.pool.query(
       `SELECT count(*)::int AS n FROM experiment_outcomes WHERE experiment_id IS NOT NULL`,
     );
-    assert.ok(rows[0].n >= 400);
+    assert.ok(rows[0].n >= 400, `${rows[0].n} experiment outcomes:${story}`);
   });
 });

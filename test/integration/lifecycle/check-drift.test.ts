@@ -65,8 +65,9 @@ describe('checkDrift on real PostgreSQL', function () {
     const { driftCheckIdOf } = await import('../../../src/activities/supervisor.activities');
     const checkId = driftCheckIdOf(`model:${model}`, 'run-1', '7');
     const stored = await countDriftEvents(database.db, checkId);
-    // One row per tested feature plus the dataset row, written once.
-    assert.equal(stored, first.features.length + 1 + (first.predictionDrift ? 1 : 0));
+    // One row per tested feature plus the dataset rows of the whole window and of its newest rows
+    // (calibrated thresholds, the default), written once.
+    assert.equal(stored, first.features.length + 2 + (first.predictionDrift ? 1 : 0));
     // It heartbeats while reading and between features, not only at the end.
     assert.ok(
       heartbeats.some((h) => /^read \d+ predictions$/.test(String(h))),
@@ -132,8 +133,13 @@ describe('checkDrift on real PostgreSQL', function () {
     const calibrated = await checkDrift(database.db, common);
     assert.notEqual(calibrated.report!.thresholds, 'fixed', calibrated.thresholdNote);
     assert.ok(calibrated.report!.features.every((f) => f.thresholdSource === 'calibrated'));
+    // The newest 24th of the window (at least 30 rows) is tested on its own; either scale drifts it.
+    assert.equal(calibrated.recent?.rows, 30);
+    assert.equal(calibrated.recent.report.testedCount, calibrated.report!.testedCount);
+    assert.equal(calibrated.drifted, calibrated.report!.drifted || calibrated.recent.drifted);
     const fixed = await checkDrift(database.db, { ...common, thresholds: 'fixed' });
     assert.equal(fixed.report!.thresholds, 'fixed');
     assert.ok(fixed.report!.features.every((f) => f.thresholdSource === 'fixed'));
+    assert.equal(fixed.recent, undefined);
   });
 });

@@ -213,3 +213,30 @@ describe('experiment analysis and decision', () => {
     assert.equal(balanced.comparisons[0]!.tau2, skewed.comparisons[0]!.tau2);
   });
 });
+
+describe('k-arm intervals are at the level the decision uses', () => {
+  const k3 = experimentPolicySchema.parse({ minSamplesPerVariant: 100, comparison: 'split' });
+  // Two treatments: each is decided at α/2 (Bonferroni), so its interval is the (1 − α/2) one.
+  it('reports each treatment interval at α/k, consistent with its decision', () => {
+    const control = arm('control', true, 4000, 0.5);
+    const one = [control, arm('a', false, 4000, 0.54)];
+    const two = [control, arm('a', false, 4000, 0.54), arm('b', false, 4000, 0.5)];
+    const single = analyseArms(one, k3, {}, 0, { strategy: 'random' }).comparisons[0]!;
+    const double = analyseArms(two, k3, {}, 0, { strategy: 'random' }).comparisons[0]!;
+    assert.equal(double.pValue, single.pValue, 'the p-value does not depend on the level');
+    const width = (c: typeof single) => c.ci![1] - c.ci![0];
+    assert.ok(width(double) > width(single) * 1.02, `${width(double)} vs ${width(single)}`);
+    // Whenever the interval excludes 0 the decision calls it significant at α/k, and vice versa.
+    const seen = new Set<boolean>();
+    for (let accuracy = 0.5; accuracy <= 0.56; accuracy += 0.0025) {
+      const arms = [control, arm('a', false, 4000, accuracy), arm('b', false, 4000, 0.5)];
+      const analysis = analyseArms(arms, k3, {}, 0, { strategy: 'random' });
+      const a = analysis.comparisons[0]!;
+      const excludes0 = a.ci![0] > 0;
+      const end = decideExperiment(analysis, k3, DAY, 7 * DAY);
+      assert.equal(end?.kind === 'significant', excludes0, `accuracy ${accuracy}: ${JSON.stringify(a)}`);
+      seen.add(excludes0);
+    }
+    assert.equal(seen.size, 2, 'the sweep must cross the decision boundary');
+  });
+});
