@@ -205,7 +205,7 @@ describe('routing service: HTTP surface', function () {
     const metrics = await router.get('/metrics');
     assert.match(metrics.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     for (const pattern of [
-      /galfriday_router_request_duration_seconds_bucket\{route="predict",le="0\.001"\} \d+/,
+      /galfriday_router_request_duration_seconds_bucket\{le="0\.001",route="predict"\} \d+/,
       /galfriday_router_request_duration_seconds_count\{route="route"\} [1-9]/,
       /galfriday_router_log_flush_lag_seconds_count\{log="predictions"\} [1-9]/,
       /galfriday_router_requests_total\{route="predict",status="200"\} [1-9]/,
@@ -214,6 +214,11 @@ describe('routing service: HTTP surface', function () {
       /galfriday_router_log_buffered_rows\{log="assignments"\} 0/,
       /galfriday_router_database_up 1/,
       /galfriday_router_inference_duration_seconds_count [1-9]/,
+      // prom-client's default collectors: the runtime figures an operator expects.
+      /^process_cpu_seconds_total \d/m,
+      /^nodejs_heap_size_used_bytes \d/m,
+      /^nodejs_eventloop_lag_seconds \d/m,
+      /^# TYPE nodejs_gc_duration_seconds histogram/m,
     ]) {
       assert.match(metrics.text, pattern);
     }
