@@ -25,6 +25,7 @@ import { countOpenAlerts } from '../db/repositories/alert.repository';
 import { endOperatorSessions, sessionEpochOf } from '../db/repositories/dashboard-session.repository';
 import { findModel } from '../db/repositories/model.repository';
 import type { DashboardContext, PageResult } from './context';
+import { classifyError } from '../errors';
 import { cookie, HttpError, isHttps, readForm, redirect, safeNext, sendHtml } from './http';
 import { errorPage, page, type PageChrome, type Section } from './layout';
 import { acknowledgeAlert, alertsPage } from './pages/alerts.page';
@@ -324,8 +325,9 @@ export function createDashboard(options: DashboardOptions): Dashboard {
       });
     } catch (error) {
       // Bad input to the statistics or the feature pipeline (e.g. bars for a model without a market).
-      if (error instanceof Error && (error.name === 'MlInputError' || error.name === 'StatsInputError')) {
-        return fail(400, 'Cannot build the report', error.message);
+      const failure = classifyError(error);
+      if (failure.kind === 'input') {
+        return fail(400, 'Cannot build the report', failure.message);
       }
       throw error;
     }

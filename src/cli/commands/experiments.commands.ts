@@ -8,6 +8,7 @@ import {
   listExperiments,
 } from '../../db/repositories/experiment.repository';
 import type { AllocationStrategy, ExperimentStatus } from '../../db/tables/experiments.table';
+import { classifyError } from '../../errors';
 import { ExperimentIdKey, ModelNameKey } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
 import { workflowUrl } from '../../temporal/ui-links';
@@ -126,9 +127,7 @@ export const experimentsCreateCommand: Command = {
     }).catch((error: Error) => {
       throw new CliError(
         error.message,
-        error.name === 'ModelNotFoundError' || error.name === 'VersionNotFoundError'
-          ? ExitCode.NOT_FOUND
-          : ExitCode.REJECTED,
+        classifyError(error).kind === 'not-found' ? ExitCode.NOT_FOUND : ExitCode.REJECTED,
       );
     });
     const workflowId = workflowIds.experiment(experiment.experiment_id);

@@ -10,7 +10,7 @@ import { workflowIds } from '../../temporal/shared';
 import { experimentStatusQuery } from '../../workflows/experiment/experiment.workflow';
 import type { ExperimentStatusView } from '../../workflows/experiment/experiment-types';
 import type { Command } from '../command';
-import { CliError, ExitCode } from '../exit-codes';
+import { CliError, ExitCode, exitCodeOf } from '../exit-codes';
 import { driftWindowOptions, positional, requiredString } from './options';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -43,14 +43,11 @@ export const reportDriftCommand: Command = {
     const { source, from, to, minSamples } = driftWindowOptions(values);
     const { db } = await ctx.database();
     await getModel(db, model).catch((error: Error) => {
-      throw new CliError(error.message, ExitCode.NOT_FOUND);
+      throw new CliError(error.message, exitCodeOf(error));
     });
     const data = await loadDriftReportData(db, { model, source, from, to, minSamples }).catch(
       (error: Error) => {
-        throw new CliError(
-          `cannot build the drift report: ${error.message}`,
-          error.name === 'MlInputError' ? ExitCode.REJECTED : ExitCode.FAILURE,
-        );
+        throw new CliError(`cannot build the drift report: ${error.message}`, exitCodeOf(error));
       },
     );
     const file = await writeReport(out, renderDriftReport({ ...data, generatedAt: new Date() }));
