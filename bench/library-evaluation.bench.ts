@@ -1,16 +1,19 @@
 // The hand-written pieces that issue 17 asked to replace with libraries and that were kept, measured
-// against the library in the same run: UUIDv7 ids against \`uuid\`'s v7, the drift radix sort against
+// against the library in the same run: the router's metric children against prom-client's own
+// Counter and Histogram (per request), UUIDv7 ids against `uuid`'s v7, the drift radix sort against
 // Float64Array.prototype.sort, and src/stats/distributions against @stdlib's special functions on
 // the committed mpmath golden vectors, at the golden test's tolerance.
 // Run: npm install --no-save @stdlib/math-base-special-gammaln @stdlib/math-base-special-betainc \
 //   @stdlib/math-base-special-gammainc @stdlib/stats-base-dists-normal-cdf \
 //   @stdlib/stats-base-dists-normal-quantile @stdlib/stats-base-dists-chisquare-cdf \
 //   @stdlib/stats-base-dists-t-cdf @stdlib/stats-base-dists-t-quantile @stdlib/stats-base-dists-beta-cdf
-// then npx ts-node bench/library-evaluation.bench.ts (without @stdlib the third part is skipped).
+// then npx ts-node bench/library-evaluation.bench.ts (without @stdlib the last part is skipped).
 
+import { Counter as PromCounter, Histogram as PromHistogram, Registry } from 'prom-client';
 import { v7 } from 'uuid';
 import * as own from '../src/stats/distributions';
 import { uuidv7 } from '../src/routing/service/ids/uuid-v7';
+import { createRouterMetrics } from '../src/routing/service/observability/router-metrics';
 import { sortFloat64InPlace } from '../src/stats/drift/radix-sort';
 import { closeness, loadGolden } from '../test/unit/stats/experiment/support/golden';
 
@@ -31,6 +34,63 @@ function ids(): void {
     const b = run(() => v7());
     console.log(
       `UUIDv7 as a Set key: own ${a.toFixed(0)} ns/id, uuid.v7 ${b.toFixed(0)} ns/id, ratio ${(b / a).toFixed(2)}`,
+    );
+  }
+}
+
+interface RequestMetrics {
+  requests: { inc(): void };
+  duration: { observe(value: number): void };
+  predictions: { inc(): void };
+  inference: { observe(value: number): void };
+}
+
+function metrics(): void {
+  const router = createRouterMetrics();
+  const ours: RequestMetrics = {
+    requests: router.requests.labels('route', '200'),
+    duration: router.requestDuration.labels('route'),
+    predictions: router.predictions.labels('btc-1h', 'champion'),
+    inference: router.inferenceDuration.labels(),
+  };
+  const registers = [new Registry()];
+  const buckets = [0.0001, 0.00025, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+  const promClient: RequestMetrics = {
+    requests: new PromCounter({ name: 'a', help: 'a', labelNames: ['route', 'status'], registers }).labels(
+      'route',
+      '200',
+    ),
+    duration: new PromHistogram({ name: 'b', help: 'b', labelNames: ['route'], buckets, registers }).labels(
+      'route',
+    ),
+    predictions: new PromCounter({
+      name: 'c',
+      help: 'c',
+      labelNames: ['model', 'variant'],
+      registers,
+    }).labels('btc-1h', 'champion'),
+    inference: new PromHistogram({ name: 'd', help: 'd', buckets, registers }).labels(),
+  };
+  const time = (m: RequestMetrics): number => {
+    const N = 1_000_000;
+    const times: number[] = [];
+    for (let k = 0; k < 9; k++) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < N; i++) {
+        m.requests.inc();
+        m.duration.observe((i & 1023) * 1e-6);
+        m.predictions.inc();
+        m.inference.observe((i & 511) * 1e-6);
+      }
+      times.push(Number(process.hrtime.bigint() - started) / N);
+    }
+    return times.sort((a, b) => a - b)[4]!;
+  };
+  for (let k = 0; k < 3; k++) {
+    const a = time(ours);
+    const b = time(promClient);
+    console.log(
+      `metrics per /v1/route request (2 increments, 2 observations): router children ${a.toFixed(0)} ns, prom-client's own ${b.toFixed(0)} ns`,
     );
   }
 }
@@ -126,6 +186,7 @@ function specialFunctions(): void {
   console.log('total stdlib failures', totalFail);
 }
 
+metrics();
 ids();
 sorting();
 const stdlibInstalled = (() => {

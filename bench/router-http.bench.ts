@@ -581,9 +581,8 @@ async function main(): Promise<void> {
         );
       return {
         count: read(`_count\\{route="${route}"\\}`),
-        // prom-client writes `le` first; the hand-written registry before it wrote it last.
-        le1: read(`_bucket\\{(?:le="0\\.001",route="${route}"|route="${route}",le="0\\.001")\\}`),
-        le2: read(`_bucket\\{(?:le="0\\.002",route="${route}"|route="${route}",le="0\\.002")\\}`),
+        le1: read(`_bucket\\{route="${route}",le="0\\.001"\\}`),
+        le2: read(`_bucket\\{route="${route}",le="0\\.002"\\}`),
       };
     };
     const serverTail = new Map<string, Array<{ over1: number; over2: number }>>();

@@ -205,7 +205,7 @@ describe('routing service: HTTP surface', function () {
     const metrics = await router.get('/metrics');
     assert.match(metrics.headers.get('content-type')!, /^text\/plain; version=0\.0\.4/);
     for (const pattern of [
-      /galfriday_router_request_duration_seconds_bucket\{le="0\.001",route="predict"\} \d+/,
+      /galfriday_router_request_duration_seconds_bucket\{route="predict",le="0\.001"\} \d+/,
       /galfriday_router_request_duration_seconds_count\{route="route"\} [1-9]/,
       /galfriday_router_log_flush_lag_seconds_count\{log="predictions"\} [1-9]/,
       /galfriday_router_requests_total\{route="predict",status="200"\} [1-9]/,

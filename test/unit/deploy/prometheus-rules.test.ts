@@ -89,8 +89,8 @@ describe('deploy/prometheus/galfriday-alerts.yml', () => {
   const known = new Map<string, readonly string[]>([...PENDING_METRICS, ...PROMETHEUS_METRICS]);
   before(async () => {
     const { registry } = createRouterMetrics();
-    const exposition = await registry.metrics();
-    for (const metric of registry.getMetricsAsArray()) {
+    const exposition = await registry.render();
+    for (const metric of registry.prometheus.getMetricsAsArray()) {
       const { name, labelNames = [] } = metric as unknown as { name: string; labelNames?: readonly string[] };
       assert.match(exposition, new RegExp(`^# TYPE ${name} `, 'm'), `${name} is rendered on /metrics`);
       exported.set(name, labelNames);

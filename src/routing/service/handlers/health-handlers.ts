@@ -48,7 +48,7 @@ export async function metricsReply(context: RoutingContext): Promise<Reply & { t
   metrics.databaseUp.labels().set(context.databaseUp() ? 1 : 0);
   return {
     status: 200,
-    text: await metrics.registry.metrics(),
+    text: await metrics.registry.render(),
     contentType: metrics.registry.contentType,
   };
 }
