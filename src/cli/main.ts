@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config/config';
 import { createCliContext } from './cli-context';
-import type { Command } from './command';
+import type { Command, OptionSpec, OptionValues } from './command';
 import { commands } from './commands';
 import { ExitCode, exitCodeOf } from './exit-codes';
 
@@ -96,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     ctx = createCliContext(loadConfig(), json);
     const code = await command.run(ctx, {
       positionals: parsed.positionals,
-      values: parsed.values as Record<string, string | boolean | string[] | undefined>,
+      // parseArgs ran with this command's own options (strict), so the values have their types.
+      values: parsed.values as OptionValues<OptionSpec>,
     });
     return code ?? ExitCode.OK;
   } catch (error) {

@@ -30,10 +30,10 @@ import {
   type OfflineExperimentResult,
   type OfflinePolicy,
 } from '../../lifecycle/offline-analysis';
-import type { Command } from '../command';
+import { command } from '../command';
 import type { CliContext } from '../cli-context';
 import { CliError, ExitCode } from '../exit-codes';
-import { positional } from './options';
+import { choiceOption, positional } from './options';
 
 const STRATEGIES: readonly AllocationStrategy[] = ['hash', 'random', 'epsilon_greedy', 'thompson'];
 
@@ -63,7 +63,7 @@ function describeView(view: ExperimentStatusView): string {
   ].join('\n');
 }
 
-export const experimentsCreateCommand: Command = {
+export const experimentsCreateCommand = command({
   path: ['experiments', 'create'],
   summary: 'Create and start an experiment between versions of a model',
   usage:
@@ -93,12 +93,12 @@ export const experimentsCreateCommand: Command = {
         `--weight must be a number strictly between 0 and 1, got "${values.weight}"`,
         ExitCode.USAGE,
       );
-    const strategy = (values.strategy as string | undefined) ?? 'hash';
+    const strategy = values.strategy ?? 'hash';
     if (!STRATEGIES.includes(strategy as AllocationStrategy))
       throw new CliError(`--strategy must be one of ${STRATEGIES.join(', ')}`, ExitCode.USAGE);
     let policyInput: unknown = {};
     if (values.policy) {
-      const text = await readFile(values.policy as string, 'utf8').catch(() => {
+      const text = await readFile(values.policy, 'utf8').catch(() => {
         throw new CliError(`cannot read ${values.policy}`, ExitCode.NOT_FOUND);
       });
       try {
@@ -116,7 +116,7 @@ export const experimentsCreateCommand: Command = {
     const client = await ctx.temporal();
     const experiment = await createExperiment(db, {
       model,
-      name: (values.name as string | undefined) ?? `${model}: v${control} vs v${treatment}`,
+      name: values.name ?? `${model}: v${control} vs v${treatment}`,
       variants: [
         { variant: 'control', version: control, weight: 1 - weight, isControl: true },
         { variant: 'treatment', version: treatment, weight, isControl: false },
@@ -149,9 +149,18 @@ export const experimentsCreateCommand: Command = {
       },
     );
   },
-};
+});
 
-export const experimentsListCommand: Command = {
+const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = [
+  'created',
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'failed',
+];
+
+export const experimentsListCommand = command({
   path: ['experiments', 'list'],
   summary: 'List experiments (newest first)',
   usage: '[--model M] [--status created|running|paused|completed|stopped|failed]',
@@ -159,8 +168,8 @@ export const experimentsListCommand: Command = {
   async run(ctx, { values }) {
     const { db } = await ctx.database();
     const rows = await listExperiments(db, {
-      ...(values.model ? { model: values.model as string } : {}),
-      ...(values.status ? { status: values.status as ExperimentStatus } : {}),
+      ...(values.model ? { model: values.model } : {}),
+      ...(values.status ? { status: choiceOption(values, 'status', EXPERIMENT_STATUSES)! } : {}),
     });
     ctx.print(
       rows.length
@@ -174,9 +183,9 @@ export const experimentsListCommand: Command = {
       rows,
     );
   },
-};
+});
 
-export const experimentsShowCommand: Command = {
+export const experimentsShowCommand = command({
   path: ['experiments', 'show'],
   summary: 'Show an experiment: arms, live per-arm numbers, p-values and intervals',
   usage: '<id>',
@@ -206,10 +215,10 @@ export const experimentsShowCommand: Command = {
       { experiment, live: view ?? null },
     );
   },
-};
+});
 
-function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
-  return {
+function controlCommand(verb: 'pause' | 'resume' | 'stop') {
+  return command({
     path: ['experiments', verb],
     summary: {
       pause:
@@ -218,12 +227,13 @@ function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
       stop: 'Stop an experiment without promoting anything',
     }[verb],
     usage: verb === 'resume' ? '<id>' : '<id> [--reason TEXT]',
+    // `resume` takes no reason: parseArgs refuses --reason there.
     options: verb === 'resume' ? {} : { reason: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const id = positional(positionals, 0, 'the experiment id', `experiments ${verb} <id>`);
       await findExperiment(ctx, id);
       const handle = (await ctx.temporal()).workflow.getHandle(workflowIds.experiment(id));
-      const reason = values.reason as string | undefined;
+      const reason = values.reason;
       try {
         const view =
           verb === 'pause'
@@ -243,27 +253,27 @@ function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
         );
       }
     },
-  };
+  });
 }
 
 export const experimentsPauseCommand = controlCommand('pause');
 export const experimentsResumeCommand = controlCommand('resume');
 export const experimentsStopCommand = controlCommand('stop');
 
-export const experimentsConcludeCommand: Command = {
+export const experimentsConcludeCommand = command({
   path: ['experiments', 'conclude'],
   summary: 'End an experiment with a chosen winner (a winning treatment is promoted)',
   usage: '<id> --winner VARIANT [--reason TEXT]',
   options: { winner: { type: 'string' }, reason: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const id = positional(positionals, 0, 'the experiment id', 'experiments conclude <id> --winner VARIANT');
-    const winner = values.winner as string | undefined;
+    const winner = values.winner;
     if (!winner) throw new CliError('--winner is required', ExitCode.USAGE);
     await findExperiment(ctx, id);
     const handle = (await ctx.temporal()).workflow.getHandle(workflowIds.experiment(id));
     try {
       const view = await handle.executeUpdate(concludeExperimentUpdate, {
-        args: [{ winner, ...(values.reason ? { reason: values.reason as string } : {}) }],
+        args: [{ winner, ...(values.reason ? { reason: values.reason } : {}) }],
       });
       ctx.print(`Experiment ${id} concluded: ${view.end?.reason ?? winner}.`, view);
     } catch (error) {
@@ -275,9 +285,9 @@ export const experimentsConcludeCommand: Command = {
       );
     }
   },
-};
+});
 
-export const experimentsRampCommand: Command = {
+export const experimentsRampCommand = command({
   path: ['experiments', 'ramp'],
   summary: "Raise an experiment's coverage (ramps only go up: enrolled units never move)",
   usage: '<id> --coverage 0.8',
@@ -301,7 +311,7 @@ export const experimentsRampCommand: Command = {
       );
     }
   },
-};
+});
 
 const SPLIT_COLUMNS = ['experiment', 'arm', 'unit_id', 'at'] as const;
 const PAIRED_COLUMNS = ['experiment', 'at', 'label', 'champion', 'challenger'] as const;
@@ -367,7 +377,7 @@ function describeResult(r: OfflineExperimentResult): string {
   return `${r.experiment}: ${r.decision}${r.winner ? ` (winner ${r.winner})` : ''}${at} of ${r.rows}, ${r.looks} look(s), interval ${interval}${r.reason ? ` — ${r.reason}` : ''}`;
 }
 
-export const experimentsAnalyseCommand: Command = {
+export const experimentsAnalyseCommand = command({
   path: ['experiments', 'analyse'],
   summary: 'Re-analyse exported experiment rows (CSV) through the experiment decision code',
   usage: '<file.csv> --policy policy.json [--look-every N] [--paired] [--json]',
@@ -382,7 +392,7 @@ export const experimentsAnalyseCommand: Command = {
   async run(ctx, { positionals, values }) {
     const file = positional(positionals, 0, 'the CSV file', this.usage);
     if (!values.policy) throw new CliError('--policy policy.json is required', ExitCode.USAGE);
-    const offline = await readPolicyFile(values.policy as string);
+    const offline = await readPolicyFile(values.policy);
     const lookEvery = values['look-every'] === undefined ? 1000 : Number(values['look-every']);
     if (!Number.isInteger(lookEvery) || lookEvery < 1)
       throw new CliError(
@@ -510,4 +520,4 @@ export const experimentsAnalyseCommand: Command = {
     const results = [...experiments.values()].map((e) => e.finish());
     ctx.print(results.map(describeResult).join('\n'), results);
   },
-};
+});

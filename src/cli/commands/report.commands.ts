@@ -9,7 +9,7 @@ import { renderExperimentReport } from '../../reports/experiment-report';
 import { workflowIds } from '../../temporal/shared';
 import { experimentStatusQuery } from '../../workflows/experiment/experiment.workflow';
 import type { ExperimentStatusView } from '../../workflows/experiment/experiment-types';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode, exitCodeOf } from '../exit-codes';
 import { driftWindowOptions, positional, requiredString } from './options';
 
@@ -23,7 +23,7 @@ async function writeReport(out: string, html: string): Promise<string> {
   return target;
 }
 
-export const reportDriftCommand: Command = {
+export const reportDriftCommand = command({
   path: ['report', 'drift'],
   summary: 'Write a self-contained HTML drift report of a model (summary, per-feature histograms, history)',
   usage: '<model> --out report.html [--window 24h | --from DATE --to DATE] [--source predictions|bars]',
@@ -74,9 +74,9 @@ export const reportDriftCommand: Command = {
       },
     );
   },
-};
+});
 
-export const reportExperimentCommand: Command = {
+export const reportExperimentCommand = command({
   path: ['report', 'experiment'],
   summary: 'Write a self-contained HTML report of an experiment (arms, intervals, p-value over time)',
   usage: '<id> --out report.html',
@@ -123,4 +123,4 @@ export const reportExperimentCommand: Command = {
       },
     );
   },
-};
+});
