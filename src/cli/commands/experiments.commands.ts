@@ -6,6 +6,7 @@ import {
   createExperiment,
   getExperiment,
   listExperiments,
+  type ExperimentWithVariants,
 } from '../../db/repositories/experiment.repository';
 import type { AllocationStrategy, ExperimentStatus } from '../../db/tables/experiments.table';
 import { classifyError } from '../../errors';
@@ -43,6 +44,62 @@ async function findExperiment(ctx: CliContext, id: string) {
   if (!experiment)
     throw new CliError(`no experiment ${id} (see \`galfriday experiments list\`)`, ExitCode.NOT_FOUND);
   return experiment;
+}
+
+type ExperimentListRow = Awaited<ReturnType<typeof listExperiments>>[number];
+
+/** An experiment in `experiments list --json`: camelCase API shape (docs/cli.md), not the row. */
+function experimentSummaryJson(e: ExperimentListRow) {
+  return {
+    experimentId: e.experiment_id,
+    name: e.name,
+    status: e.status,
+    model: e.model,
+    createdAt: e.created_at,
+    startedAt: e.started_at,
+    endedAt: e.ended_at,
+    winnerVariant: e.winner_variant,
+    completionReason: e.completion_reason,
+  };
+}
+
+/**
+ * An experiment in `experiments show --json`: camelCase API shape (docs/cli.md), its arms by
+ * version number. `policy` and `results` are shown as stored.
+ */
+function experimentJson(e: ExperimentWithVariants) {
+  return {
+    experimentId: e.experiment_id,
+    name: e.name,
+    description: e.description,
+    model: e.modelName,
+    status: e.status,
+    allocationStrategy: e.allocation_strategy,
+    coverage: e.coverage,
+    layer: e.layer,
+    primaryMetric: e.primary_metric,
+    alpha: e.alpha,
+    minimumDetectableEffect: e.minimum_detectable_effect,
+    minSamplesPerVariant: e.min_samples_per_variant,
+    maxSamplesPerVariant: e.max_samples_per_variant,
+    maxDurationSeconds: e.max_duration_seconds,
+    policy: e.policy,
+    winnerVariant: e.winner_variant,
+    completionReason: e.completion_reason,
+    results: e.results,
+    workflowId: e.workflow_id,
+    createdBy: e.created_by,
+    createdAt: e.created_at,
+    startedAt: e.started_at,
+    endedAt: e.ended_at,
+    variants: e.variants.map((v) => ({
+      variant: v.variant,
+      version: v.version,
+      versionId: v.version_id,
+      weight: v.weight,
+      isControl: v.is_control,
+    })),
+  };
 }
 
 function describeView(view: ExperimentStatusView): string {
@@ -180,7 +237,7 @@ export const experimentsListCommand = command({
             )
             .join('\n')
         : 'No experiments.',
-      rows,
+      rows.map(experimentSummaryJson),
     );
   },
 });
@@ -212,7 +269,7 @@ export const experimentsShowCommand = command({
         ...arms,
         view ? describeView(view) : '  (workflow not reachable: showing the stored record only)',
       ].join('\n'),
-      { experiment, live: view ?? null },
+      { experiment: experimentJson(experiment), live: view ?? null },
     );
   },
 });
