@@ -1,7 +1,18 @@
-import type { ParseArgsConfig } from 'node:util';
 import type { CliContext } from './cli-context';
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/**
+ * One option as `parseArgs` takes it (node:util does not export its own name for this, which the
+ * declaration build needs).
+ */
+export interface OptionConfig {
+  type: 'string' | 'boolean';
+  multiple?: boolean | undefined;
+  short?: string | undefined;
+  default?: string | boolean | string[] | boolean[] | undefined;
+}
+
+/** The options of a command, as `parseArgs` takes them. */
+export type OptionSpec = Record<string, OptionConfig>;
 
 type OptionValue<S> = S extends { type: 'boolean' }
   ? S extends { multiple: true }

@@ -31,7 +31,7 @@ import {
   type OfflineExperimentResult,
   type OfflinePolicy,
 } from '../../lifecycle/offline-analysis';
-import { command } from '../command';
+import { command, type Command } from '../command';
 import type { CliContext } from '../cli-context';
 import { CliError, ExitCode } from '../exit-codes';
 import { choiceOption, positional } from './options';
@@ -274,7 +274,8 @@ export const experimentsShowCommand = command({
   },
 });
 
-function controlCommand(verb: 'pause' | 'resume' | 'stop') {
+// Declared as a plain Command: the three verbs' option types differ (resume takes no --reason).
+function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
   return command({
     path: ['experiments', verb],
     summary: {
