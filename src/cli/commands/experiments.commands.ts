@@ -8,7 +8,7 @@ import {
   listExperiments,
   type ExperimentWithVariants,
 } from '../../db/repositories/experiment.repository';
-import type { AllocationStrategy, ExperimentStatus } from '../../db/tables/experiments.table';
+import { EXPERIMENT_STATUSES, type AllocationStrategy } from '../../db/tables/experiments.table';
 import { classifyError } from '../../errors';
 import { ExperimentIdKey, ModelNameKey } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
@@ -150,9 +150,7 @@ export const experimentsCreateCommand = command({
         `--weight must be a number strictly between 0 and 1, got "${values.weight}"`,
         ExitCode.USAGE,
       );
-    const strategy = values.strategy ?? 'hash';
-    if (!STRATEGIES.includes(strategy as AllocationStrategy))
-      throw new CliError(`--strategy must be one of ${STRATEGIES.join(', ')}`, ExitCode.USAGE);
+    const strategy = choiceOption(values, 'strategy', STRATEGIES) ?? 'hash';
     let policyInput: unknown = {};
     if (values.policy) {
       const text = await readFile(values.policy, 'utf8').catch(() => {
@@ -178,7 +176,7 @@ export const experimentsCreateCommand = command({
         { variant: 'control', version: control, weight: 1 - weight, isControl: true },
         { variant: 'treatment', version: treatment, weight, isControl: false },
       ],
-      allocationStrategy: strategy as AllocationStrategy,
+      allocationStrategy: strategy,
       policy: parsed.data,
       createdBy: `cli:${process.env.USER ?? 'unknown'}`,
     }).catch((error: Error) => {
@@ -207,15 +205,6 @@ export const experimentsCreateCommand = command({
     );
   },
 });
-
-const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = [
-  'created',
-  'running',
-  'paused',
-  'completed',
-  'stopped',
-  'failed',
-];
 
 export const experimentsListCommand = command({
   path: ['experiments', 'list'],
