@@ -452,12 +452,13 @@ export function renderCliMarkdown(registry: readonly Command[], help: string): s
     [
       'Under `--json` every command prints one JSON value on stdout in the shape of the API, never a raw database row:',
       '',
-      '- keys are camelCase (`versionId`, `parentVersionId`, `createdAt`, `alertId`), the same names the routing API and the dashboard use;',
+      '- keys are camelCase (`versionId`, `parentVersionId`, `createdAt`, `alertId`, `experimentId`, `winnerVariant`), the same names the routing API and the dashboard use;',
+      "- a list is a JSON array of the objects its items are shown as (`experiments list` gives the summary fields of `experiments show`'s `experiment`);",
       '- times are ISO 8601 strings in UTC; ids are strings; a value that is absent is `null`, not a missing key;',
       '- artifact bytes are never printed (`sha256` names them; `models export` writes them);',
-      '- JSON that the user wrote or a trainer produced is shown as stored, keys and all: gate and supervisor policies, `hyperparameters`, `metrics`, `featureSchema`, alert `details`.',
+      '- JSON that the user wrote or a trainer or an analysis produced is shown as stored, keys and all: gate, supervisor and experiment policies, `hyperparameters`, `metrics`, `featureSchema`, alert `details`, experiment `results`.',
       '',
-      '`test/integration/cli/cli-model-policies.test.ts` checks the `models`, `data` and `alerts` outputs for snake_case keys.',
+      '`test/integration/cli/cli-model-policies.test.ts` checks the `models`, `data` and `alerts` outputs, and `test/integration/cli/cli-lifecycle.test.ts` the `experiments` ones, for snake_case keys (`test/support/json-keys.ts`).',
     ].join('\n'),
   ];
   for (const command of registry) {

@@ -1,11 +1,5 @@
 import { ApplicationFailure } from '@temporalio/activity';
-import {
-  AliasConflictError,
-  ModelNotFoundError,
-  RegistryConflictError,
-  VersionNotFoundError,
-} from '../db/errors';
-import { StatsInputError } from '../stats/errors';
+import { classifyError } from '../errors';
 
 /** A fault retrying cannot fix (bad data, failed validation): ends the activity at once. */
 export function permanentFailure(
@@ -22,24 +16,18 @@ export function permanentFailure(
 }
 
 /**
- * Runs an activity body and turns the domain errors that mean "this will never work" into
- * non-retryable failures carrying the error's name as type, so retry policies and workflows can
- * match on it. Everything else (connection errors, timeouts) stays retryable.
+ * Runs an activity body and turns permanent errors (src/errors: bad input, a missing model, a lost
+ * race, classified by class, so FeatureSchemaError and CheckpointMismatchError count too) into
+ * non-retryable failures whose type is the error's stable `failureType`, the names PERMANENT_ERRORS
+ * lists for Temporal's `nonRetryableErrorTypes`. Everything else (connection errors, timeouts)
+ * stays retryable.
  */
 export async function classifyErrors<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (error) {
-    if (
-      error instanceof ModelNotFoundError ||
-      error instanceof VersionNotFoundError ||
-      error instanceof RegistryConflictError ||
-      error instanceof AliasConflictError ||
-      error instanceof StatsInputError ||
-      (error instanceof Error && error.name === 'MlInputError')
-    ) {
-      throw permanentFailure(error.message, error.name);
-    }
+    const { permanent, failureType, message } = classifyError(error);
+    if (permanent) throw permanentFailure(message, failureType);
     throw error;
   }
 }

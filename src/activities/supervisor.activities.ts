@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, WorkflowNotFoundError } from '@temporalio/client';
+import { AliasConflictError } from '../db/errors';
 import { moveAlias } from '../db/repositories/alias.repository';
 import { getModel } from '../db/repositories/model.repository';
 import {
@@ -121,7 +122,7 @@ export function createSupervisorActivities({ db }: ActivityDeps) {
             changedBy: `supervisor reconciliation of ${workflowId}`,
             reason: outcome.detail,
           }).catch((error: unknown) => {
-            if (!(error instanceof Error && error.name === 'AliasConflictError')) throw error;
+            if (!(error instanceof AliasConflictError)) throw error;
           });
         }
       }

@@ -1,3 +1,5 @@
+import { classifyError, type ErrorKind } from '../errors';
+
 /** Exit codes of the galfriday CLI; scripts can rely on them. */
 export const ExitCode = {
   OK: 0,
@@ -23,4 +25,26 @@ export class CliError extends Error {
   ) {
     super(message);
   }
+}
+
+const EXIT_CODE_OF_KIND: Record<ErrorKind, ExitCode> = {
+  input: ExitCode.REJECTED,
+  conflict: ExitCode.REJECTED,
+  'not-found': ExitCode.NOT_FOUND,
+  configuration: ExitCode.USAGE,
+  transient: ExitCode.UNAVAILABLE,
+  unexpected: ExitCode.FAILURE,
+};
+
+/**
+ * The exit code for an error: a {@link CliError}'s own, else the one its kind (src/errors) calls for.
+ *
+ * ### Examples
+ * ```ts
+ * exitCodeOf(new ModelNotFoundError('btc-1h')); // 3
+ * exitCodeOf(new FeatureSchemaError('v1', ['f1'], [], [])); // 4
+ * ```
+ */
+export function exitCodeOf(error: unknown): ExitCode {
+  return error instanceof CliError ? error.exitCode : EXIT_CODE_OF_KIND[classifyError(error).kind];
 }

@@ -1,16 +1,9 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig } from '../config/config';
-import {
-  AliasConflictError,
-  ModelNotFoundError,
-  RegistryConflictError,
-  VersionNotFoundError,
-} from '../db/errors';
-import { StatsInputError } from '../stats/errors';
+import { loadConfig } from '../config/config';
 import { createCliContext } from './cli-context';
-import type { Command } from './command';
+import type { Command, OptionSpec, OptionValues } from './command';
 import { commands } from './commands';
-import { CliError, ExitCode } from './exit-codes';
+import { ExitCode, exitCodeOf } from './exit-codes';
 
 const HEADER = `galfriday — keep trading models honest in production: experiments, drift, retraining.
 
@@ -103,7 +96,8 @@ export async function main(argv: string[]): Promise<number> {
     ctx = createCliContext(loadConfig(), json);
     const code = await command.run(ctx, {
       positionals: parsed.positionals,
-      values: parsed.values as Record<string, string | boolean | string[] | undefined>,
+      // parseArgs ran with this command's own options (strict), so the values have their types.
+      values: parsed.values as OptionValues<OptionSpec>,
     });
     return code ?? ExitCode.OK;
   } catch (error) {
@@ -114,19 +108,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 function reportError(command: Command, error: unknown, json: boolean): number {
-  const [message, code] =
-    error instanceof CliError
-      ? [error.message, error.exitCode]
-      : error instanceof ConfigError
-        ? [error.message, ExitCode.USAGE]
-        : error instanceof ModelNotFoundError || error instanceof VersionNotFoundError
-          ? [error.message, ExitCode.NOT_FOUND]
-          : error instanceof StatsInputError ||
-              error instanceof RegistryConflictError ||
-              error instanceof AliasConflictError ||
-              (error instanceof Error && error.name === 'MlInputError')
-            ? [error.message, ExitCode.REJECTED]
-            : [error instanceof Error ? error.message : String(error), ExitCode.FAILURE];
+  const message = error instanceof Error ? error.message : String(error);
+  const code = exitCodeOf(error);
   if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + '\n');
   process.stderr.write(`galfriday ${command.path.join(' ')}: ${message}\n`);
   if (code === ExitCode.FAILURE && process.env.GALFRIDAY_DEBUG && error instanceof Error)

@@ -1,11 +1,13 @@
+import { ConfigurationError } from '../errors';
 import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { DURATION_PATTERN, parseDuration } from '../util/duration';
 
 /** Thrown when an environment variable holds a value the system cannot use. */
-export class ConfigError extends Error {
+export class ConfigError extends ConfigurationError {
   override readonly name = 'ConfigError';
+  readonly failureType = 'ConfigError';
   constructor(
     readonly variable: string,
     readonly expected: string,

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { findModel } from '../db/repositories/model.repository';
+import { classifyError } from '../errors';
 import { loadDriftReportData } from '../reports/drift-data';
 import { renderDriftReport } from '../reports/drift-report';
 import { loadExperimentReportData } from '../reports/experiment-data';
@@ -218,9 +219,9 @@ async function driftReportDownload(
     });
   } catch (error) {
     // Bad input to the statistics or the feature pipeline (e.g. bars for a model without a market).
-    if (error instanceof Error && (error.name === 'MlInputError' || error.name === 'StatsInputError')) {
-      return kit.fail(request, reply, 400, 'Cannot build the report', error.message);
-    }
+    const failure = classifyError(error);
+    if (failure.kind === 'input')
+      return kit.fail(request, reply, 400, 'Cannot build the report', failure.message);
     throw error;
   }
   return kit.sendHtml(reply, 200, renderDriftReport({ ...data, generatedAt: to }), {

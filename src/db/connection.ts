@@ -1,3 +1,4 @@
+import { TransientError } from '../errors';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Kysely, PostgresDialect, sql, type PostgresPool, type PostgresPoolClient } from 'kysely';
 import pg from 'pg';
@@ -52,7 +53,7 @@ export const CLIENT_DEADLINE_MARGIN_MS = 500;
  * // rejects DatabaseDeadlineError 'PostgreSQL did not answer within 1000 ms' (statementSent: true)
  * ```
  */
-export class DatabaseDeadlineError extends Error {
+export class DatabaseDeadlineError extends TransientError {
   override readonly name = 'DatabaseDeadlineError';
   /** A string code, like the driver's own errors: callers treat it as a connection problem. */
   readonly code = 'GALFRIDAY_DB_DEADLINE';

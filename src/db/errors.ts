@@ -1,14 +1,18 @@
+import { ConflictError, NotFoundError } from '../errors';
+
 /** Thrown when a named model does not exist in the registry. */
-export class ModelNotFoundError extends Error {
+export class ModelNotFoundError extends NotFoundError {
   override readonly name = 'ModelNotFoundError';
+  readonly failureType = 'ModelNotFoundError';
   constructor(readonly model: string) {
     super(`model "${model}" is not registered (see \`galfriday models list\`)`);
   }
 }
 
 /** Thrown when a model has no such version (or alias). */
-export class VersionNotFoundError extends Error {
+export class VersionNotFoundError extends NotFoundError {
   override readonly name = 'VersionNotFoundError';
+  readonly failureType = 'VersionNotFoundError';
   constructor(
     readonly model: string,
     readonly version: number | string,
@@ -18,8 +22,9 @@ export class VersionNotFoundError extends Error {
 }
 
 /** Thrown when an alias moved under us: the caller's expected version is not the current one. */
-export class AliasConflictError extends Error {
+export class AliasConflictError extends ConflictError {
   override readonly name = 'AliasConflictError';
+  readonly failureType = 'AliasConflictError';
   constructor(
     readonly model: string,
     readonly alias: string,
@@ -34,6 +39,7 @@ export class AliasConflictError extends Error {
 }
 
 /** Thrown when a registration conflicts with what the registry already holds. */
-export class RegistryConflictError extends Error {
+export class RegistryConflictError extends ConflictError {
   override readonly name = 'RegistryConflictError';
+  readonly failureType = 'RegistryConflictError';
 }

@@ -1,3 +1,5 @@
+import { InputError } from '../errors';
+
 /**
  * Thrown when an ML function receives input it cannot work with: empty or ragged matrices, labels
  * that are not 0/1, non-finite values, options out of range, malformed CSV headers. The message
@@ -9,8 +11,10 @@
  * // MlInputError: options.learningRate: must be in (0, 1], got 0
  * ```
  */
-export class MlInputError extends Error {
+export class MlInputError extends InputError {
   override readonly name: string = 'MlInputError';
+  /** Shared by the subclasses (FeatureSchemaError, CheckpointMismatchError): PERMANENT_ERRORS lists it. */
+  readonly failureType: string = 'MlInputError';
   constructor(
     readonly argument: string,
     message: string,

@@ -1,9 +1,9 @@
 import { acknowledgeAlert, listAlerts } from '../../db/repositories/alert.repository';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { positional } from './options';
 
-export const alertsListCommand: Command = {
+export const alertsListCommand = command({
   path: ['alerts', 'list'],
   summary: 'Open alerts (SRM holds, guardrail breaches, rejected challengers, broken versions), newest first',
   usage: '[--all]',
@@ -34,9 +34,9 @@ export const alertsListCommand: Command = {
       })),
     );
   },
-};
+});
 
-export const alertsAckCommand: Command = {
+export const alertsAckCommand = command({
   path: ['alerts', 'ack'],
   summary: 'Acknowledge an alert',
   usage: '<alert-id>',
@@ -53,4 +53,4 @@ export const alertsAckCommand: Command = {
       );
     ctx.print(`Acknowledged alert #${id}.`, { alertId: id, acknowledged: true });
   },
-};
+});

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { serveDashboard } from '../../dashboard';
 import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { listenOptions } from './options';
 
-export const dashboardCommand: Command = {
+export const dashboardCommand = command({
   path: ['dashboard'],
   summary: 'Run the operator dashboard in the foreground until Ctrl-C (its own process, beside the router)',
   usage: '[--host ADDRESS] [--port N]',
@@ -58,4 +58,4 @@ export const dashboardCommand: Command = {
       throw error;
     }
   },
-};
+});

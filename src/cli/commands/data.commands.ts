@@ -2,13 +2,13 @@ import { readFile } from 'node:fs/promises';
 import { upsertBars } from '../../db/repositories/market-bars.repository';
 import type { Timeframe } from '../../db/tables/market-bars.table';
 import { generateSyntheticMarket, MARKET_REGIMES, parseOhlcvCsv, type MarketRegime } from '../../ml';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { intOption, symbolOption, timeframeOption } from './options';
 
 const MINUTES: Record<Timeframe, number> = { '1m': 1, '5m': 5, '15m': 15, '1h': 60, '4h': 240, '1d': 1440 };
 
-export const dataImportCommand: Command = {
+export const dataImportCommand = command({
   path: ['data', 'import'],
   summary: 'Import OHLCV bars from a CSV file (idempotent upsert; every bad row reported)',
   usage: '<file.csv> --symbol S --timeframe 1d|1h|5m [--skip-invalid]',
@@ -58,9 +58,9 @@ export const dataImportCommand: Command = {
       { symbol, timeframe, stored: rows.length, ...result, from: first, to: last, skipped: errors },
     );
   },
-};
+});
 
-export const dataSynthCommand: Command = {
+export const dataSynthCommand = command({
   path: ['data', 'synth'],
   summary: 'Write a seeded synthetic market with regime switches (for demos and tests)',
   usage: '--symbol S --bars N --seed K [--timeframe 1h] [--start ISO] [--shift-at N --shift-to volatile]',
@@ -75,17 +75,17 @@ export const dataSynthCommand: Command = {
   },
   async run(ctx, { values }) {
     const symbol = symbolOption(values);
-    const timeframe = (values.timeframe as string | undefined) === undefined ? '1h' : timeframeOption(values);
+    const timeframe = values.timeframe === undefined ? '1h' : timeframeOption(values);
     const bars = intOption(values, 'bars', { min: 1, max: 5_000_000 });
     const seed = intOption(values, 'seed', { min: 0, max: 2 ** 32 - 1 });
-    const shiftTo = (values['shift-to'] as string | undefined) ?? 'volatile';
+    const shiftTo = values['shift-to'] ?? 'volatile';
     if (!MARKET_REGIMES.includes(shiftTo as MarketRegime)) {
       throw new CliError(
         `--shift-to must be one of ${MARKET_REGIMES.join(', ')}, got "${shiftTo}"`,
         ExitCode.USAGE,
       );
     }
-    const start = (values.start as string | undefined) ?? '2024-01-01T00:00:00.000Z';
+    const start = values.start ?? '2024-01-01T00:00:00.000Z';
     if (Number.isNaN(Date.parse(start)))
       throw new CliError(`--start must be an ISO date, got "${start}"`, ExitCode.USAGE);
     const market = generateSyntheticMarket({
@@ -120,4 +120,4 @@ export const dataSynthCommand: Command = {
       },
     );
   },
-};
+});

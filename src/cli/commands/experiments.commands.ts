@@ -6,8 +6,10 @@ import {
   createExperiment,
   getExperiment,
   listExperiments,
+  type ExperimentWithVariants,
 } from '../../db/repositories/experiment.repository';
-import type { AllocationStrategy, ExperimentStatus } from '../../db/tables/experiments.table';
+import { EXPERIMENT_STATUSES, type AllocationStrategy } from '../../db/tables/experiments.table';
+import { classifyError } from '../../errors';
 import { ExperimentIdKey, ModelNameKey } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
 import { workflowUrl } from '../../temporal/ui-links';
@@ -29,10 +31,10 @@ import {
   type OfflineExperimentResult,
   type OfflinePolicy,
 } from '../../lifecycle/offline-analysis';
-import type { Command } from '../command';
+import { command, type Command } from '../command';
 import type { CliContext } from '../cli-context';
 import { CliError, ExitCode } from '../exit-codes';
-import { positional } from './options';
+import { choiceOption, positional } from './options';
 
 const STRATEGIES: readonly AllocationStrategy[] = ['hash', 'random', 'epsilon_greedy', 'thompson'];
 
@@ -42,6 +44,62 @@ async function findExperiment(ctx: CliContext, id: string) {
   if (!experiment)
     throw new CliError(`no experiment ${id} (see \`galfriday experiments list\`)`, ExitCode.NOT_FOUND);
   return experiment;
+}
+
+type ExperimentListRow = Awaited<ReturnType<typeof listExperiments>>[number];
+
+/** An experiment in `experiments list --json`: camelCase API shape (docs/cli.md), not the row. */
+function experimentSummaryJson(e: ExperimentListRow) {
+  return {
+    experimentId: e.experiment_id,
+    name: e.name,
+    status: e.status,
+    model: e.model,
+    createdAt: e.created_at,
+    startedAt: e.started_at,
+    endedAt: e.ended_at,
+    winnerVariant: e.winner_variant,
+    completionReason: e.completion_reason,
+  };
+}
+
+/**
+ * An experiment in `experiments show --json`: camelCase API shape (docs/cli.md), its arms by
+ * version number. `policy` and `results` are shown as stored.
+ */
+function experimentJson(e: ExperimentWithVariants) {
+  return {
+    experimentId: e.experiment_id,
+    name: e.name,
+    description: e.description,
+    model: e.modelName,
+    status: e.status,
+    allocationStrategy: e.allocation_strategy,
+    coverage: e.coverage,
+    layer: e.layer,
+    primaryMetric: e.primary_metric,
+    alpha: e.alpha,
+    minimumDetectableEffect: e.minimum_detectable_effect,
+    minSamplesPerVariant: e.min_samples_per_variant,
+    maxSamplesPerVariant: e.max_samples_per_variant,
+    maxDurationSeconds: e.max_duration_seconds,
+    policy: e.policy,
+    winnerVariant: e.winner_variant,
+    completionReason: e.completion_reason,
+    results: e.results,
+    workflowId: e.workflow_id,
+    createdBy: e.created_by,
+    createdAt: e.created_at,
+    startedAt: e.started_at,
+    endedAt: e.ended_at,
+    variants: e.variants.map((v) => ({
+      variant: v.variant,
+      version: v.version,
+      versionId: v.version_id,
+      weight: v.weight,
+      isControl: v.is_control,
+    })),
+  };
 }
 
 function describeView(view: ExperimentStatusView): string {
@@ -62,7 +120,7 @@ function describeView(view: ExperimentStatusView): string {
   ].join('\n');
 }
 
-export const experimentsCreateCommand: Command = {
+export const experimentsCreateCommand = command({
   path: ['experiments', 'create'],
   summary: 'Create and start an experiment between versions of a model',
   usage:
@@ -92,12 +150,10 @@ export const experimentsCreateCommand: Command = {
         `--weight must be a number strictly between 0 and 1, got "${values.weight}"`,
         ExitCode.USAGE,
       );
-    const strategy = (values.strategy as string | undefined) ?? 'hash';
-    if (!STRATEGIES.includes(strategy as AllocationStrategy))
-      throw new CliError(`--strategy must be one of ${STRATEGIES.join(', ')}`, ExitCode.USAGE);
+    const strategy = choiceOption(values, 'strategy', STRATEGIES) ?? 'hash';
     let policyInput: unknown = {};
     if (values.policy) {
-      const text = await readFile(values.policy as string, 'utf8').catch(() => {
+      const text = await readFile(values.policy, 'utf8').catch(() => {
         throw new CliError(`cannot read ${values.policy}`, ExitCode.NOT_FOUND);
       });
       try {
@@ -115,20 +171,18 @@ export const experimentsCreateCommand: Command = {
     const client = await ctx.temporal();
     const experiment = await createExperiment(db, {
       model,
-      name: (values.name as string | undefined) ?? `${model}: v${control} vs v${treatment}`,
+      name: values.name ?? `${model}: v${control} vs v${treatment}`,
       variants: [
         { variant: 'control', version: control, weight: 1 - weight, isControl: true },
         { variant: 'treatment', version: treatment, weight, isControl: false },
       ],
-      allocationStrategy: strategy as AllocationStrategy,
+      allocationStrategy: strategy,
       policy: parsed.data,
       createdBy: `cli:${process.env.USER ?? 'unknown'}`,
     }).catch((error: Error) => {
       throw new CliError(
         error.message,
-        error.name === 'ModelNotFoundError' || error.name === 'VersionNotFoundError'
-          ? ExitCode.NOT_FOUND
-          : ExitCode.REJECTED,
+        classifyError(error).kind === 'not-found' ? ExitCode.NOT_FOUND : ExitCode.REJECTED,
       );
     });
     const workflowId = workflowIds.experiment(experiment.experiment_id);
@@ -150,9 +204,9 @@ export const experimentsCreateCommand: Command = {
       },
     );
   },
-};
+});
 
-export const experimentsListCommand: Command = {
+export const experimentsListCommand = command({
   path: ['experiments', 'list'],
   summary: 'List experiments (newest first)',
   usage: '[--model M] [--status created|running|paused|completed|stopped|failed]',
@@ -160,8 +214,8 @@ export const experimentsListCommand: Command = {
   async run(ctx, { values }) {
     const { db } = await ctx.database();
     const rows = await listExperiments(db, {
-      ...(values.model ? { model: values.model as string } : {}),
-      ...(values.status ? { status: values.status as ExperimentStatus } : {}),
+      ...(values.model ? { model: values.model } : {}),
+      ...(values.status ? { status: choiceOption(values, 'status', EXPERIMENT_STATUSES)! } : {}),
     });
     ctx.print(
       rows.length
@@ -172,12 +226,12 @@ export const experimentsListCommand: Command = {
             )
             .join('\n')
         : 'No experiments.',
-      rows,
+      rows.map(experimentSummaryJson),
     );
   },
-};
+});
 
-export const experimentsShowCommand: Command = {
+export const experimentsShowCommand = command({
   path: ['experiments', 'show'],
   summary: 'Show an experiment: arms, live per-arm numbers, p-values and intervals',
   usage: '<id>',
@@ -204,13 +258,14 @@ export const experimentsShowCommand: Command = {
         ...arms,
         view ? describeView(view) : '  (workflow not reachable: showing the stored record only)',
       ].join('\n'),
-      { experiment, live: view ?? null },
+      { experiment: experimentJson(experiment), live: view ?? null },
     );
   },
-};
+});
 
+// Declared as a plain Command: the three verbs' option types differ (resume takes no --reason).
 function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
-  return {
+  return command({
     path: ['experiments', verb],
     summary: {
       pause:
@@ -219,12 +274,13 @@ function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
       stop: 'Stop an experiment without promoting anything',
     }[verb],
     usage: verb === 'resume' ? '<id>' : '<id> [--reason TEXT]',
+    // `resume` takes no reason: parseArgs refuses --reason there.
     options: verb === 'resume' ? {} : { reason: { type: 'string' } },
     async run(ctx, { positionals, values }) {
       const id = positional(positionals, 0, 'the experiment id', `experiments ${verb} <id>`);
       await findExperiment(ctx, id);
       const handle = (await ctx.temporal()).workflow.getHandle(workflowIds.experiment(id));
-      const reason = values.reason as string | undefined;
+      const reason = values.reason;
       try {
         const view =
           verb === 'pause'
@@ -244,27 +300,27 @@ function controlCommand(verb: 'pause' | 'resume' | 'stop'): Command {
         );
       }
     },
-  };
+  });
 }
 
 export const experimentsPauseCommand = controlCommand('pause');
 export const experimentsResumeCommand = controlCommand('resume');
 export const experimentsStopCommand = controlCommand('stop');
 
-export const experimentsConcludeCommand: Command = {
+export const experimentsConcludeCommand = command({
   path: ['experiments', 'conclude'],
   summary: 'End an experiment with a chosen winner (a winning treatment is promoted)',
   usage: '<id> --winner VARIANT [--reason TEXT]',
   options: { winner: { type: 'string' }, reason: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const id = positional(positionals, 0, 'the experiment id', 'experiments conclude <id> --winner VARIANT');
-    const winner = values.winner as string | undefined;
+    const winner = values.winner;
     if (!winner) throw new CliError('--winner is required', ExitCode.USAGE);
     await findExperiment(ctx, id);
     const handle = (await ctx.temporal()).workflow.getHandle(workflowIds.experiment(id));
     try {
       const view = await handle.executeUpdate(concludeExperimentUpdate, {
-        args: [{ winner, ...(values.reason ? { reason: values.reason as string } : {}) }],
+        args: [{ winner, ...(values.reason ? { reason: values.reason } : {}) }],
       });
       ctx.print(`Experiment ${id} concluded: ${view.end?.reason ?? winner}.`, view);
     } catch (error) {
@@ -276,9 +332,9 @@ export const experimentsConcludeCommand: Command = {
       );
     }
   },
-};
+});
 
-export const experimentsRampCommand: Command = {
+export const experimentsRampCommand = command({
   path: ['experiments', 'ramp'],
   summary: "Raise an experiment's coverage (ramps only go up: enrolled units never move)",
   usage: '<id> --coverage 0.8',
@@ -302,7 +358,7 @@ export const experimentsRampCommand: Command = {
       );
     }
   },
-};
+});
 
 const SPLIT_COLUMNS = ['experiment', 'arm', 'unit_id', 'at'] as const;
 const PAIRED_COLUMNS = ['experiment', 'at', 'label', 'champion', 'challenger'] as const;
@@ -368,7 +424,7 @@ function describeResult(r: OfflineExperimentResult): string {
   return `${r.experiment}: ${r.decision}${r.winner ? ` (winner ${r.winner})` : ''}${at} of ${r.rows}, ${r.looks} look(s), interval ${interval}${r.reason ? ` — ${r.reason}` : ''}`;
 }
 
-export const experimentsAnalyseCommand: Command = {
+export const experimentsAnalyseCommand = command({
   path: ['experiments', 'analyse'],
   summary: 'Re-analyse exported experiment rows (CSV) through the experiment decision code',
   usage: '<file.csv> --policy policy.json [--look-every N] [--paired] [--json]',
@@ -383,7 +439,7 @@ export const experimentsAnalyseCommand: Command = {
   async run(ctx, { positionals, values }) {
     const file = positional(positionals, 0, 'the CSV file', this.usage);
     if (!values.policy) throw new CliError('--policy policy.json is required', ExitCode.USAGE);
-    const offline = await readPolicyFile(values.policy as string);
+    const offline = await readPolicyFile(values.policy);
     const lookEvery = values['look-every'] === undefined ? 1000 : Number(values['look-every']);
     if (!Number.isInteger(lookEvery) || lookEvery < 1)
       throw new CliError(
@@ -511,4 +567,4 @@ export const experimentsAnalyseCommand: Command = {
     const results = [...experiments.values()].map((e) => e.finish());
     ctx.print(results.map(describeResult).join('\n'), results);
   },
-};
+});

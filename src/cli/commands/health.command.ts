@@ -1,9 +1,9 @@
 import { workflowIds } from '../../temporal/shared';
 import { workflowUrl } from '../../temporal/ui-links';
 import { healthCheckWorkflow } from '../../workflows';
-import type { Command } from '../command';
+import { command } from '../command';
 
-export const healthCommand: Command = {
+export const healthCommand = command({
   path: ['health'],
   summary: 'Run the health-check workflow: client → Temporal → worker → Postgres',
   usage: '',
@@ -23,4 +23,4 @@ export const healthCommand: Command = {
       result,
     );
   },
-};
+});

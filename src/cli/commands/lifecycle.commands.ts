@@ -3,7 +3,7 @@ import { getModel } from '../../db/repositories/model.repository';
 import { checkDrift } from '../../lifecycle/check-drift';
 import { workflowIds } from '../../temporal/shared';
 import { workflowListUrl, workflowUrl } from '../../temporal/ui-links';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import {
   ensureSupervisor,
@@ -17,7 +17,7 @@ import { driftWindowOptions, positional } from './options';
 
 const who = () => `cli:${process.env.USER ?? 'unknown'}`;
 
-export const retrainCommand: Command = {
+export const retrainCommand = command({
   path: ['retrain'],
   summary:
     "Ask the model's supervisor for a retraining (the manual trigger); prints the job's workflow and UI link",
@@ -30,7 +30,7 @@ export const retrainCommand: Command = {
     'challenger experiment → promote or reject; follow it in the Temporal UI.',
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'retrain <model> --reason TEXT');
-    const reason = values.reason as string | undefined;
+    const reason = values.reason;
     if (!reason?.trim())
       throw new CliError('--reason is required: say why, it is kept with the job', ExitCode.USAGE);
     const { db } = await ctx.database();
@@ -73,9 +73,9 @@ export const retrainCommand: Command = {
       { supervisor: supervisorId, job: answer },
     );
   },
-};
+});
 
-export const superviseCommand: Command = {
+export const superviseCommand = command({
   path: ['supervise'],
   summary: "Start the model's supervisor (drift checks, retraining triggers) if it is not running",
   usage: '<model>',
@@ -90,9 +90,9 @@ export const superviseCommand: Command = {
       { workflowId: id },
     );
   },
-};
+});
 
-export const statusCommand: Command = {
+export const statusCommand = command({
   path: ['status'],
   summary: "A model's state: aliases, supervisor decisions, running job, last drift scores",
   usage: '<model>',
@@ -142,9 +142,9 @@ export const statusCommand: Command = {
       jobs,
     });
   },
-};
+});
 
-export const driftCheckCommand: Command = {
+export const driftCheckCommand = command({
   path: ['drift', 'check'],
   summary: "Compare live features (or features recomputed from bars) with the champion's reference profiles",
   usage:
@@ -233,9 +233,9 @@ export const driftCheckCommand: Command = {
       data,
     );
   },
-};
+});
 
-export const workflowsCommand: Command = {
+export const workflowsCommand = command({
   path: ['workflows'],
   summary: "Link to a model's workflows in the Temporal UI",
   usage: '<model>',
@@ -250,4 +250,4 @@ export const workflowsCommand: Command = {
       { query, url: ui ? workflowListUrl(ui, ctx.config.temporalNamespace, query) : null },
     );
   },
-};
+});

@@ -1,7 +1,7 @@
 import { migrate } from '../../db/migrator';
-import type { Command } from '../command';
+import { command } from '../command';
 
-export const migrateCommand: Command = {
+export const migrateCommand = command({
   path: ['migrate'],
   summary: 'Apply pending database migrations (the stack does this at start too)',
   usage: '',
@@ -15,4 +15,4 @@ export const migrateCommand: Command = {
       result,
     );
   },
-};
+});

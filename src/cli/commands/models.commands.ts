@@ -20,10 +20,10 @@ import { TRAINERS, type TrainerName } from '../../lifecycle/model-pipeline';
 import { trainModelVersion } from '../../lifecycle/train-model-version';
 import { checkModelAgainstSchema, gatePolicySchema, inspectOnnxModel } from '../../ml';
 import { parseSupervisorPolicy } from '../../policies/supervisor-policy';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { createProgress } from '../progress';
-import { dateOption, intOption, positional, symbolOption, timeframeOption } from './options';
+import { choiceOption, dateOption, intOption, positional, symbolOption, timeframeOption } from './options';
 
 const ALIASES: readonly ModelAlias[] = ['champion', 'challenger', 'shadow'];
 /**
@@ -80,9 +80,9 @@ async function readJsonFile(file: string): Promise<unknown> {
  * is the file's JSON as written (defaults are applied when the policy is read), as `models policy`
  * has always done; `models train` and `models register` share this.
  */
-async function readPolicyFiles(values: Record<string, unknown>): Promise<PolicyFiles> {
+async function readPolicyFiles(values: { gate?: string; supervisor?: string }): Promise<PolicyFiles> {
   const policies: PolicyFiles = {};
-  const gateFile = values.gate as string | undefined;
+  const gateFile = values.gate;
   if (gateFile) {
     const gate = await readJsonFile(gateFile);
     const parsed = gatePolicySchema.safeParse(gate);
@@ -95,7 +95,7 @@ async function readPolicyFiles(values: Record<string, unknown>): Promise<PolicyF
     }
     policies.gatePolicy = gate;
   }
-  const supervisorFile = values.supervisor as string | undefined;
+  const supervisorFile = values.supervisor;
   if (supervisorFile) {
     const supervisor = await readJsonFile(supervisorFile);
     try {
@@ -114,7 +114,7 @@ async function readPolicyFiles(values: Record<string, unknown>): Promise<PolicyF
 
 const hasPolicies = (p: PolicyFiles) => p.gatePolicy !== undefined || p.supervisorPolicy !== undefined;
 
-export const modelsTrainCommand: Command = {
+export const modelsTrainCommand = command({
   path: ['models', 'train'],
   summary: 'Train on stored bars, validate against the gate and champion, register the version',
   usage:
@@ -132,10 +132,10 @@ export const modelsTrainCommand: Command = {
     "The last 20% of the window is the holdout. The first version that passes its floors becomes champion;\nlater ones are registered and can be promoted or tried in an experiment. A refused candidate exits with 4.\n--gate and --supervisor store the model's policies (as `models policy` does) before training, so this\nversion is already judged by the given gate; they are stored even when the candidate is refused.",
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
-    const target = (values.target as string | undefined) ?? 'prob_up';
+    const target = values.target ?? 'prob_up';
     if (target !== 'prob_up' && target !== 'price_change_pct')
       throw new CliError(`--target must be prob_up or price_change_pct, got "${target}"`, ExitCode.USAGE);
-    const trainer = (values.trainer as string | undefined) ?? 'logreg';
+    const trainer = values.trainer ?? 'logreg';
     if (!TRAINERS.includes(trainer as TrainerName))
       throw new CliError(`--trainer must be one of ${TRAINERS.join(', ')}, got "${trainer}"`, ExitCode.USAGE);
     const policies = await readPolicyFiles(values);
@@ -198,9 +198,9 @@ export const modelsTrainCommand: Command = {
       data,
     );
   },
-};
+});
 
-export const modelsRegisterCommand: Command = {
+export const modelsRegisterCommand = command({
   path: ['models', 'register'],
   summary: 'Register an ONNX model trained elsewhere after checking it against a feature schema',
   usage:
@@ -217,10 +217,10 @@ export const modelsRegisterCommand: Command = {
     'schema.json is {"version": "…", "names": ["ret_1", …]} in input-column order. Input/output names,\ntypes and shapes must match it; what differs is listed and nothing is stored.\n--gate and --supervisor store the model\'s policies, as `models policy` does.',
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
-    const onnxPath = values.onnx as string | undefined;
-    const schemaPath = values.features as string | undefined;
+    const onnxPath = values.onnx;
+    const schemaPath = values.features;
     if (!onnxPath || !schemaPath) throw new CliError('--onnx and --features are required', ExitCode.USAGE);
-    const target = (values.target as string | undefined) ?? 'prob_up';
+    const target = values.target ?? 'prob_up';
     if (!['prob_up', 'prob_down', 'price_change_pct'].includes(target))
       throw new CliError(
         `--target must be prob_up, prob_down or price_change_pct, got "${target}"`,
@@ -293,9 +293,9 @@ export const modelsRegisterCommand: Command = {
       },
     );
   },
-};
+});
 
-export const modelsListCommand: Command = {
+export const modelsListCommand = command({
   path: ['models', 'list'],
   summary: 'List models with their champion and challenger',
   usage: '',
@@ -326,9 +326,9 @@ export const modelsListCommand: Command = {
       rows,
     );
   },
-};
+});
 
-export const modelsShowCommand: Command = {
+export const modelsShowCommand = command({
   path: ['models', 'show'],
   summary: 'Show a model: versions, stages, aliases, metrics',
   usage: '<name> [--version N]',
@@ -379,9 +379,9 @@ export const modelsShowCommand: Command = {
       },
     );
   },
-};
+});
 
-export const modelsPromoteCommand: Command = {
+export const modelsPromoteCommand = command({
   path: ['models', 'promote'],
   summary: 'Point an alias (champion by default) at a version',
   usage: '<name> <version> [--alias champion|challenger|shadow] [--reason TEXT]',
@@ -391,25 +391,23 @@ export const modelsPromoteCommand: Command = {
     const version = Number(positional(positionals, 1, 'the version number', this.usage));
     if (!Number.isInteger(version) || version < 1)
       throw new CliError(`version must be a positive whole number, got "${positionals[1]}"`, ExitCode.USAGE);
-    const alias = (values.alias as string | undefined) ?? 'champion';
-    if (!ALIASES.includes(alias as ModelAlias))
-      throw new CliError(`--alias must be one of ${ALIASES.join(', ')}`, ExitCode.USAGE);
+    const alias = choiceOption(values, 'alias', ALIASES) ?? 'champion';
     const { db } = await ctx.database();
     const move = await moveAlias(db, {
       model: name,
-      alias: alias as ModelAlias,
+      alias,
       version,
       changedBy: `cli:${process.env.USER ?? 'unknown'}`,
-      reason: (values.reason as string | undefined) ?? 'promoted by operator',
+      reason: values.reason ?? 'promoted by operator',
     });
     ctx.print(
       move.changed ? `${name}: ${alias} → v${version}.` : `${name}: ${alias} already points at v${version}.`,
       { model: name, alias, version, changed: move.changed },
     );
   },
-};
+});
 
-export const modelsRollbackCommand: Command = {
+export const modelsRollbackCommand = command({
   path: ['models', 'rollback'],
   summary: 'Move champion back to the previous champion',
   usage: '<name> [--reason TEXT]',
@@ -421,22 +419,20 @@ export const modelsRollbackCommand: Command = {
       db,
       name,
       `cli:${process.env.USER ?? 'unknown'}`,
-      (values.reason as string | undefined) ?? 'rollback by operator',
+      values.reason ?? 'rollback by operator',
     );
     ctx.print(`${name}: champion rolled back to v${move.version}.`, { model: name, version: move.version });
   },
-};
+});
 
-export const modelsHistoryCommand: Command = {
+export const modelsHistoryCommand = command({
   path: ['models', 'history'],
   summary: 'Alias history of a model, or which version held an alias at a given time',
   usage: '<name> [--alias champion] [--at DATE]',
   options: { alias: { type: 'string' }, at: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
-    const alias = values.alias as ModelAlias | undefined;
-    if (alias && !ALIASES.includes(alias))
-      throw new CliError(`--alias must be one of ${ALIASES.join(', ')}`, ExitCode.USAGE);
+    const alias = choiceOption(values, 'alias', ALIASES);
     const { db } = await ctx.database();
     const at = dateOption(values, 'at');
     if (at) {
@@ -465,16 +461,16 @@ export const modelsHistoryCommand: Command = {
       history,
     );
   },
-};
+});
 
-export const modelsExportCommand: Command = {
+export const modelsExportCommand = command({
   path: ['models', 'export'],
   summary: "Write a version's ONNX artifact to a file (checked against its sha256)",
   usage: '<name> --version N --out model.onnx',
   options: { version: { type: 'string' }, out: { type: 'string' } },
   async run(ctx, { positionals, values }) {
     const name = positional(positionals, 0, 'the model name', this.usage);
-    const out = values.out as string | undefined;
+    const out = values.out;
     if (!out) throw new CliError('--out is required', ExitCode.USAGE);
     const { db } = await ctx.database();
     const version = await getVersion(db, name, intOption(values, 'version', { min: 1, max: 1e9 }));
@@ -485,9 +481,9 @@ export const modelsExportCommand: Command = {
       { file: out, bytes: bytes.length, sha256: version.onnx_sha256 },
     );
   },
-};
+});
 
-export const modelsPolicyCommand: Command = {
+export const modelsPolicyCommand = command({
   path: ['models', 'policy'],
   summary: "Set a model's gate policy and/or supervisor policy from JSON files (validated before storing)",
   usage: '<name> [--gate gate.json] [--supervisor supervisor.json]',
@@ -507,4 +503,4 @@ export const modelsPolicyCommand: Command = {
       { model: name, ...policies },
     );
   },
-};
+});

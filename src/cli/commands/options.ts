@@ -68,13 +68,15 @@ export function positional(positionals: string[], index: number, what: string, u
  * The window and source of a drift check or report: `--source predictions|bars`, `--from/--to` or
  * `--window` (default 24h of predictions, 90d of bars), `--min-samples` (default 30).
  */
-export function driftWindowOptions(values: Values): {
+export function driftWindowOptions(
+  values: Values & { source?: string; window?: string; from?: string; to?: string; 'min-samples'?: string },
+): {
   source: 'predictions' | 'bars';
   from: Date;
   to: Date;
   minSamples: number;
 } {
-  const source = (values.source as string | undefined) ?? 'predictions';
+  const source = values.source ?? 'predictions';
   if (source !== 'predictions' && source !== 'bars')
     throw new CliError(`--source must be predictions or bars, got "${source}"`, ExitCode.USAGE);
   if (values.window !== undefined && (values.from !== undefined || values.to !== undefined)) {
@@ -83,7 +85,7 @@ export function driftWindowOptions(values: Values): {
   const to = dateOption(values, 'to') ?? new Date();
   let from = dateOption(values, 'from');
   if (!from) {
-    const window = (values.window as string | undefined) ?? (source === 'bars' ? '90d' : '24h');
+    const window = values.window ?? (source === 'bars' ? '90d' : '24h');
     try {
       from = new Date(to.getTime() - parseDuration(window));
     } catch (error) {
@@ -106,4 +108,28 @@ export function listenOptions(values: Values): { host?: string; port?: number } 
   if (host === '') throw new CliError('--host must not be empty', ExitCode.USAGE);
   const port = values.port === undefined ? undefined : intOption(values, 'port', { min: 0, max: 65_535 });
   return { ...(host !== undefined ? { host } : {}), ...(port !== undefined ? { port } : {}) };
+}
+
+/**
+ * The value of `--name` when it is one of `choices` (undefined when absent), else a usage error
+ * listing them: a typed value without a cast.
+ *
+ * ### Examples
+ * ```ts
+ * choiceOption({ alias: 'shadow' }, 'alias', ['champion', 'challenger', 'shadow']); // 'shadow'
+ * ```
+ */
+export function choiceOption<T extends string>(
+  values: Values,
+  name: string,
+  choices: readonly T[],
+): T | undefined {
+  const value = values[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !(choices as readonly string[]).includes(value))
+    throw new CliError(
+      `--${name} must be one of ${choices.join(', ')}, got "${String(value)}"`,
+      ExitCode.USAGE,
+    );
+  return value as T;
 }

@@ -9,8 +9,8 @@ import { renderExperimentReport } from '../../reports/experiment-report';
 import { workflowIds } from '../../temporal/shared';
 import { experimentStatusQuery } from '../../workflows/experiment/experiment.workflow';
 import type { ExperimentStatusView } from '../../workflows/experiment/experiment-types';
-import type { Command } from '../command';
-import { CliError, ExitCode } from '../exit-codes';
+import { command } from '../command';
+import { CliError, ExitCode, exitCodeOf } from '../exit-codes';
 import { driftWindowOptions, positional, requiredString } from './options';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -23,7 +23,7 @@ async function writeReport(out: string, html: string): Promise<string> {
   return target;
 }
 
-export const reportDriftCommand: Command = {
+export const reportDriftCommand = command({
   path: ['report', 'drift'],
   summary: 'Write a self-contained HTML drift report of a model (summary, per-feature histograms, history)',
   usage: '<model> --out report.html [--window 24h | --from DATE --to DATE] [--source predictions|bars]',
@@ -43,14 +43,11 @@ export const reportDriftCommand: Command = {
     const { source, from, to, minSamples } = driftWindowOptions(values);
     const { db } = await ctx.database();
     await getModel(db, model).catch((error: Error) => {
-      throw new CliError(error.message, ExitCode.NOT_FOUND);
+      throw new CliError(error.message, exitCodeOf(error));
     });
     const data = await loadDriftReportData(db, { model, source, from, to, minSamples }).catch(
       (error: Error) => {
-        throw new CliError(
-          `cannot build the drift report: ${error.message}`,
-          error.name === 'MlInputError' ? ExitCode.REJECTED : ExitCode.FAILURE,
-        );
+        throw new CliError(`cannot build the drift report: ${error.message}`, exitCodeOf(error));
       },
     );
     const file = await writeReport(out, renderDriftReport({ ...data, generatedAt: new Date() }));
@@ -77,9 +74,9 @@ export const reportDriftCommand: Command = {
       },
     );
   },
-};
+});
 
-export const reportExperimentCommand: Command = {
+export const reportExperimentCommand = command({
   path: ['report', 'experiment'],
   summary: 'Write a self-contained HTML report of an experiment (arms, intervals, p-value over time)',
   usage: '<id> --out report.html',
@@ -126,4 +123,4 @@ export const reportExperimentCommand: Command = {
       },
     );
   },
-};
+});

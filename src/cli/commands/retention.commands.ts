@@ -2,10 +2,10 @@ import { formatDuration } from '../../util/duration';
 import { workflowUrl } from '../../temporal/ui-links';
 import { retentionWorkflowId } from '../../workers/retention-schedule';
 import { retentionWorkflow } from '../../workflows/retention.workflow';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 
-export const retentionRunCommand: Command = {
+export const retentionRunCommand = command({
   path: ['retention', 'run'],
   summary:
     'Prune old rows now (the retention workflow the daily schedule runs), or count them with --dry-run',
@@ -50,4 +50,4 @@ export const retentionRunCommand: Command = {
       { workflowId, ...result },
     );
   },
-};
+});

@@ -2,11 +2,11 @@ import path from 'node:path';
 import { RouterDatabaseError, serveRouter } from '../../routing/standalone-router';
 import { StrategyConfigError } from '../../routing/service/signal/strategy-config';
 import { TOKENS_FILE } from '../../routing/service/tokens/ensure-tokens';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { listenOptions } from './options';
 
-export const routerCommand: Command = {
+export const routerCommand = command({
   path: ['router'],
   summary: 'Run a routing service in the foreground until Ctrl-C (another instance, or a production one)',
   usage: '[--host ADDRESS] [--port N]',
@@ -74,4 +74,4 @@ export const routerCommand: Command = {
       throw error;
     }
   },
-};
+});

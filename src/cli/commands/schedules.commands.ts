@@ -2,7 +2,7 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy } from '@temporalio/client
 import { getModel } from '../../db/repositories/model.repository';
 import { formatDuration, parseDuration } from '../../util/duration';
 import { scheduledRetrainingWorkflow } from '../../workflows';
-import type { Command } from '../command';
+import { command } from '../command';
 import { CliError, ExitCode } from '../exit-codes';
 import { ensureSupervisor } from '../../temporal/lifecycle-client';
 import { ModelNameKey } from '../../temporal/search-attributes';
@@ -10,7 +10,7 @@ import { positional } from './options';
 
 const scheduleId = (model: string) => `retrain-schedule:${model}`;
 
-export const schedulesSetCommand: Command = {
+export const schedulesSetCommand = command({
   path: ['schedules', 'set'],
   summary: 'Retrain a model on a fixed interval (a Temporal Schedule that asks its supervisor)',
   usage: '<model> --every 7d [--catchup 1h]',
@@ -21,13 +21,13 @@ export const schedulesSetCommand: Command = {
     'only within it, so an outage does not cause a burst of retrainings.',
   async run(ctx, { positionals, values }) {
     const model = positional(positionals, 0, 'the model name', 'schedules set <model> --every 7d');
-    const every = values.every as string | undefined;
+    const every = values.every;
     if (!every) throw new CliError('--every is required, e.g. --every 7d', ExitCode.USAGE);
     let everyMs: number;
     let catchupMs: number;
     try {
       everyMs = parseDuration(every);
-      catchupMs = parseDuration((values.catchup as string | undefined) ?? '1h');
+      catchupMs = parseDuration(values.catchup ?? '1h');
     } catch (error) {
       throw new CliError((error as Error).message, ExitCode.USAGE);
     }
@@ -76,9 +76,9 @@ export const schedulesSetCommand: Command = {
       },
     );
   },
-};
+});
 
-export const schedulesDeleteCommand: Command = {
+export const schedulesDeleteCommand = command({
   path: ['schedules', 'delete'],
   summary: 'Stop retraining a model on a schedule',
   usage: '<model>',
@@ -93,9 +93,9 @@ export const schedulesDeleteCommand: Command = {
     }
     ctx.print(`Deleted schedule ${scheduleId(model)}.`, { scheduleId: scheduleId(model), deleted: true });
   },
-};
+});
 
-export const schedulesListCommand: Command = {
+export const schedulesListCommand = command({
   path: ['schedules', 'list'],
   summary: 'List retraining schedules',
   usage: '',
@@ -119,4 +119,4 @@ export const schedulesListCommand: Command = {
       rows,
     );
   },
-};
+});

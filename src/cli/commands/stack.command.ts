@@ -1,7 +1,7 @@
-import type { Command } from '../command';
+import { command } from '../command';
 import { ExitCode } from '../exit-codes';
 
-export const stackCommand: Command = {
+export const stackCommand = command({
   path: ['stack'],
   summary: 'Show whether a local stack is running on the data directory, and its addresses',
   usage: '',
@@ -24,4 +24,4 @@ export const stackCommand: Command = {
       { running: true, ...state, databaseUrl: undefined },
     );
   },
-};
+});

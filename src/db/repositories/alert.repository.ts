@@ -169,7 +169,7 @@ export async function acknowledgeAlert(
 ): Promise<AlertAcknowledgement> {
   const updated = await db
     .updateTable('alerts')
-    .set({ acknowledged_at: at ?? (sql<Date>`now()` as never), acknowledged_by: by })
+    .set({ acknowledged_at: at ?? sql<Date>`now()`, acknowledged_by: by })
     .where('alert_id', '=', alertId)
     .where('acknowledged_at', 'is', null)
     .executeTakeFirst();

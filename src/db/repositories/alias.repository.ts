@@ -96,13 +96,13 @@ export async function moveAliasInTransaction(
         model_id: model.model_id,
         alias: input.alias,
         version_id: target,
-        updated_at: sql<Date>`now()` as never,
+        updated_at: sql<Date>`now()`,
         updated_by: input.changedBy,
       })
       .onConflict((oc) =>
         oc.columns(['model_id', 'alias']).doUpdateSet({
           version_id: target,
-          updated_at: sql<Date>`now()` as never,
+          updated_at: sql<Date>`now()`,
           updated_by: input.changedBy,
         }),
       )
@@ -110,7 +110,7 @@ export async function moveAliasInTransaction(
   }
   await trx
     .updateTable('model_alias_history')
-    .set({ valid_to: sql<Date>`now()` as never })
+    .set({ valid_to: sql<Date>`now()` })
     .where('model_id', '=', model.model_id)
     .where('alias', '=', input.alias)
     .where('valid_to', 'is', null)
@@ -121,7 +121,7 @@ export async function moveAliasInTransaction(
       model_id: model.model_id,
       alias: input.alias,
       version_id: target,
-      valid_from: sql<Date>`now()` as never,
+      valid_from: sql<Date>`now()`,
       changed_by: input.changedBy,
       reason: input.reason ?? '',
     })

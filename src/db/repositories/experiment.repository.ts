@@ -256,8 +256,8 @@ export async function setExperimentStatus(
     .updateTable('experiments')
     .set({
       status,
-      ...(status === 'running' ? { started_at: sql<Date>`coalesce(started_at, now())` as never } : {}),
-      ...(terminal ? { ended_at: sql<Date>`coalesce(ended_at, now())` as never } : {}),
+      ...(status === 'running' ? { started_at: sql<Date>`coalesce(started_at, now())` } : {}),
+      ...(terminal ? { ended_at: sql<Date>`coalesce(ended_at, now())` } : {}),
       ...(fields.winner !== undefined ? { winner_variant: fields.winner } : {}),
       ...(fields.reason !== undefined ? { completion_reason: fields.reason } : {}),
       ...(fields.results !== undefined ? { results: JSON.stringify(fields.results) } : {}),
@@ -280,7 +280,7 @@ export async function setLiveExperimentStatus(
     .updateTable('experiments')
     .set({
       status,
-      ...(status === 'running' ? { started_at: sql<Date>`coalesce(started_at, now())` as never } : {}),
+      ...(status === 'running' ? { started_at: sql<Date>`coalesce(started_at, now())` } : {}),
       ...(fields.reason !== undefined ? { completion_reason: fields.reason } : {}),
     })
     .where('experiment_id', '=', experimentId)
@@ -420,7 +420,7 @@ function endColumns(
 ) {
   return {
     status,
-    ended_at: sql<Date>`coalesce(ended_at, now())` as never,
+    ended_at: sql<Date>`coalesce(ended_at, now())`,
     ...(fields.winner !== undefined ? { winner_variant: fields.winner } : {}),
     ...(fields.reason !== undefined ? { completion_reason: fields.reason } : {}),
     ...(fields.results !== undefined ? { results: JSON.stringify(fields.results) } : {}),

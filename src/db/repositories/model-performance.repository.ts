@@ -75,9 +75,7 @@ export async function upsertDailyPerformance(
       ...values,
     })
     .onConflict((oc) =>
-      oc
-        .columns(['version_id', 'evaluation_date'])
-        .doUpdateSet({ ...values, updated_at: sql<Date>`now()` as never }),
+      oc.columns(['version_id', 'evaluation_date']).doUpdateSet({ ...values, updated_at: sql<Date>`now()` }),
     )
     .execute();
 }

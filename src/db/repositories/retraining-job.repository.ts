@@ -40,7 +40,7 @@ export async function insertPendingJob(
       workflow_id: input.workflowId,
       base_version_id: input.baseVersionId,
     })
-    .onConflict((oc) => oc.column('workflow_id').doUpdateSet({ updated_at: sql<Date>`now()` as never }))
+    .onConflict((oc) => oc.column('workflow_id').doUpdateSet({ updated_at: sql<Date>`now()` }))
     .returning(['job_id'])
     .executeTakeFirstOrThrow();
   return { jobId: row.job_id };
@@ -61,8 +61,8 @@ export async function finishJob(
     .updateTable('retraining_jobs')
     .set({
       status: input.status,
-      ended_at: sql<Date>`coalesce(ended_at, now())` as never,
-      updated_at: sql<Date>`now()` as never,
+      ended_at: sql<Date>`coalesce(ended_at, now())`,
+      updated_at: sql<Date>`now()`,
       ...(input.error !== undefined ? { error_message: input.error } : {}),
       ...(input.newVersionId ? { new_version_id: input.newVersionId } : {}),
       ...(input.experimentId ? { experiment_id: input.experimentId } : {}),
@@ -121,8 +121,8 @@ export async function endUnfinishedJob(
     .set({
       status,
       error_message: error,
-      ended_at: sql<Date>`now()` as never,
-      updated_at: sql<Date>`now()` as never,
+      ended_at: sql<Date>`now()`,
+      updated_at: sql<Date>`now()`,
     })
     .where('job_id', '=', jobId)
     .where('status', 'in', ['pending', 'running'])
@@ -235,10 +235,10 @@ export async function markJobRunningOverWindow(
     .updateTable('retraining_jobs')
     .set({
       status: 'running',
-      started_at: sql<Date>`coalesce(started_at, now())` as never,
+      started_at: sql<Date>`coalesce(started_at, now())`,
       data_window_start: window.from,
       data_window_end: window.to,
-      updated_at: sql<Date>`now()` as never,
+      updated_at: sql<Date>`now()`,
     })
     .where('job_id', '=', jobId)
     .execute();

@@ -74,7 +74,7 @@ export async function storeTrainedCandidate(
           attempt_scheduled_at: eb.ref('excluded.attempt_scheduled_at'),
           evaluation: null,
           gate: null,
-          updated_at: sql<Date>`now()` as never,
+          updated_at: sql<Date>`now()`,
         }))
         // The fence: a row written by a newer attempt stays. Rows from before migration 014 carry
         // no token and are replaced as they always were.

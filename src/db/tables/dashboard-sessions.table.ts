@@ -1,4 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
+import type { Timestamp } from './timestamp';
 
 /**
  * `dashboard_session_epochs` (migration 013): per operator name, the epoch a dashboard session
@@ -7,7 +8,7 @@ import type { ColumnType, Selectable } from 'kysely';
 export interface DashboardSessionEpochTable {
   operator: string;
   epoch: ColumnType<string, string | number, string | number>;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: Timestamp;
 }
 
 export type DashboardSessionEpochRow = Selectable<DashboardSessionEpochTable>;

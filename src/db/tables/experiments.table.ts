@@ -1,9 +1,18 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Timestamp } from './timestamp';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | undefined, string>;
 
 export type ExperimentStatus = 'created' | 'running' | 'paused' | 'completed' | 'stopped' | 'failed';
+/** Every {@link ExperimentStatus}, in lifecycle order (for validating a status given as text). */
+export const EXPERIMENT_STATUSES: readonly ExperimentStatus[] = [
+  'created',
+  'running',
+  'paused',
+  'completed',
+  'stopped',
+  'failed',
+];
 export type AllocationStrategy = 'hash' | 'random' | 'epsilon_greedy' | 'thompson';
 export type PrimaryMetric = 'accuracy' | 'return';
 

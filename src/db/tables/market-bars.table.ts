@@ -1,11 +1,12 @@
-import type { ColumnType, Insertable, Selectable } from 'kysely';
+import type { Insertable, Selectable } from 'kysely';
+import type { RequiredTimestamp } from './timestamp';
 
 export type Timeframe = '1m' | '5m' | '15m' | '1h' | '4h' | '1d';
 
 export interface MarketBarTable {
   symbol: string;
   timeframe: Timeframe;
-  ts: ColumnType<Date, Date | string, Date | string>;
+  ts: RequiredTimestamp;
   open: number;
   high: number;
   low: number;

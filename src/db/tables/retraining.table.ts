@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { RequiredTimestamp, Timestamp } from './timestamp';
 
-type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T = unknown> = ColumnType<T, string | null | undefined, string | null>;
 
 export type RetrainingTrigger = 'scheduled' | 'drift' | 'performance' | 'manual';
@@ -87,15 +87,15 @@ export interface TrainingRunTable {
   attempt: ColumnType<number | null, number | null | undefined, number | null>;
   /** When Temporal scheduled that attempt: the fencing token of the write (migration 014). */
   attempt_scheduled_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  updated_at: Timestamp;
 }
 
 export interface TrainingDatasetTable {
   job_id: string;
   target: 'prob_up' | 'price_change_pct';
   bars: number;
-  window_start: ColumnType<Date, Date | string, Date | string>;
-  window_end: ColumnType<Date, Date | string, Date | string>;
+  window_start: RequiredTimestamp;
+  window_end: RequiredTimestamp;
   train_rows: number;
   holdout_rows: number;
   payload: Buffer;

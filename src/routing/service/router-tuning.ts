@@ -10,7 +10,7 @@
 export interface RouterTuning {
   /** Rows each batched log (predictions, assignments) holds before dropping. @default 200000 */
   readonly maxBufferedRows: number;
-  /** Rows per INSERT statement of a batched log. @default 5000 */
+  /** Rows per COPY FROM STDIN statement of a batched log. @default 5000 */
   readonly maxBatchRows: number;
   /** Full configuration reload period (notifications cover changes within a second). @default 10000 */
   readonly refreshIntervalMs: number;

@@ -7,6 +7,7 @@ import type { TypedSearchAttributes } from '@temporalio/common';
 import { ModelNameKey } from '../../../src/temporal/search-attributes';
 import { workflowIds } from '../../../src/temporal/shared';
 import { seedChampion, startHarness, waitFor, type TemporalHarness } from '../../support/lifecycle-fixtures';
+import { snakeKeys } from '../../support/json-keys';
 import { runCli } from '../../support/run-cli';
 import { createTestDatabase, getTestStack, type TestDatabase } from '../../support/test-stack';
 
@@ -146,7 +147,21 @@ describe('galfriday lifecycle commands (real Temporal, real Postgres)', function
       .executeTakeFirstOrThrow();
     assert.deepEqual([final.status, final.completion_reason], ['stopped', 'bad feed']);
     const list = await runCli(['experiments', 'list', '--model', 'cli-life', '--json'], env);
-    assert.equal(list.json<Array<{ status: string }>>()[0]?.status, 'stopped');
+    const listed = list.json<Array<{ experimentId: string; status: string; completionReason: string }>>();
+    assert.deepEqual(
+      [listed[0]?.experimentId, listed[0]?.status, listed[0]?.completionReason],
+      [experimentId, 'stopped', 'bad feed'],
+    );
+    assert.deepEqual(snakeKeys(listed), [], 'experiments list --json is camelCase');
+    const shown = (await runCli(['experiments', 'show', experimentId, '--json'], env)).json<{
+      experiment: { experimentId: string; variants: Array<{ version: number; isControl: boolean }> };
+    }>();
+    assert.equal(shown.experiment.experimentId, experimentId);
+    assert.deepEqual(shown.experiment.variants.map((v) => [v.version, v.isControl]).sort(), [
+      [1, true],
+      [2, false],
+    ]);
+    assert.deepEqual(snakeKeys(shown), [], 'experiments show --json is camelCase');
   });
 
   it('sets, lists and deletes a retraining schedule with explicit overlap and catch-up', async () => {

@@ -3,28 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { getModel } from '../../../src/db/repositories/model.repository';
+import { snakeKeys } from '../../support/json-keys';
 import { runCli, type CliRun } from '../../support/run-cli';
 import { createTestDatabase, getTestStack, type TestDatabase } from '../../support/test-stack';
-
-// Stored JSON that is the user's own content (a policy file, trainer hyperparameters, metric maps,
-// alert details) is shown as stored; every key the CLI itself chooses is camelCase (docs/cli.md).
-const OPAQUE = new Set([
-  'hyperparameters',
-  'metrics',
-  'featureSchema',
-  'details',
-  'gatePolicy',
-  'supervisorPolicy',
-]);
-
-function snakeKeys(value: unknown, at = '$'): string[] {
-  if (Array.isArray(value)) return value.flatMap((v, i) => snakeKeys(v, `${at}[${i}]`));
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([k, v]) => [
-    ...(/_/.test(k) ? [`${at}.${k}`] : []),
-    ...(OPAQUE.has(k) ? [] : snakeKeys(v, `${at}.${k}`)),
-  ]);
-}
 
 describe('galfriday models train/register --gate/--supervisor, and camelCase --json (real Postgres)', function () {
   this.timeout(180_000);

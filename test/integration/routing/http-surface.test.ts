@@ -214,6 +214,11 @@ describe('routing service: HTTP surface', function () {
       /galfriday_router_log_buffered_rows\{log="assignments"\} 0/,
       /galfriday_router_database_up 1/,
       /galfriday_router_inference_duration_seconds_count [1-9]/,
+      // prom-client's default collectors: the runtime figures an operator expects.
+      /^process_cpu_seconds_total \d/m,
+      /^nodejs_heap_size_used_bytes \d/m,
+      /^nodejs_eventloop_lag_seconds \d/m,
+      /^# TYPE nodejs_gc_duration_seconds histogram/m,
     ]) {
       assert.match(metrics.text, pattern);
     }

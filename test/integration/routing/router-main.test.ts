@@ -89,7 +89,7 @@ describe('routing service: router-main (standalone process)', function () {
       router.child.kill('SIGTERM');
       assert.equal(await router.exited, 0, router.output());
       assert.equal(await countRows(database.db, 'predictions'), 20);
-      assert.match(router.output(), /"msg":"stopping","signal":"SIGTERM"/);
+      assert.match(router.output(), /"signal":"SIGTERM","msg":"stopping"/);
       assert.match(router.output(), /"msg":"logs flushed"/);
     } finally {
       if (router.child.exitCode === null) router.child.kill('SIGKILL');
@@ -129,7 +129,7 @@ describe('routing service: router-main (standalone process)', function () {
       assert.equal(await router.exited, 0, router.output());
       assert.ok(Date.now() - stoppedAt >= 1_400, 'the listener stayed open for the drain delay');
       await assert.rejects(predict(2), 'refused once stopped');
-      assert.match(router.output(), /"msg":"draining before closing the listener","delayMs":1500/);
+      assert.match(router.output(), /"delayMs":1500,"msg":"draining before closing the listener"/);
     } finally {
       if (router.child.exitCode === null) router.child.kill('SIGKILL');
     }

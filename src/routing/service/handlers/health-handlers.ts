@@ -31,14 +31,15 @@ export function readiness(context: RoutingContext): Reply {
 
 /**
  * `GET /metrics`: Prometheus text exposition, with the gauges that are cheaper to read on scrape
- * (buffer sizes, configuration age) refreshed first.
+ * (buffer sizes, configuration age) refreshed first, and prom-client's process and Node.js runtime
+ * metrics (CPU, heap, event-loop lag, GC).
  *
  * ### Examples
  * ```ts
- * metricsReply(context).text; // '# HELP galfriday_router_request_duration_seconds …'
+ * (await metricsReply(context)).text; // '# HELP galfriday_router_request_duration_seconds …'
  * ```
  */
-export function metricsReply(context: RoutingContext): Reply & { text: string } {
+export async function metricsReply(context: RoutingContext): Promise<Reply & { text: string }> {
   const { metrics } = context;
   metrics.bufferedRows.labels('predictions').set(context.predictionLog.size);
   metrics.bufferedRows.labels('assignments').set(context.assignmentLog.size);
@@ -47,7 +48,7 @@ export function metricsReply(context: RoutingContext): Reply & { text: string } 
   metrics.databaseUp.labels().set(context.databaseUp() ? 1 : 0);
   return {
     status: 200,
-    text: metrics.registry.render(),
-    contentType: 'text/plain; version=0.0.4; charset=utf-8',
+    text: await metrics.registry.render(),
+    contentType: metrics.registry.contentType,
   };
 }

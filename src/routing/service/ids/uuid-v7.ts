@@ -7,9 +7,11 @@ import { randomFillSync } from 'node:crypto';
 // even at > 1 id/µs. Random bytes come from a pooled buffer refilled 4 KiB at a time, so an id costs
 // one string and no crypto call on most requests.
 //
-// The text is written as ASCII into a scratch buffer and read out as one flat string. Built by
-// concatenating 20 pieces it was a rope that V8 flattens, at a cost, the first time the id is
-// hashed or written: measured at 1.8 µs per id used as a Set key, against 0.5 µs this way.
+// Kept instead of the `uuid` package's v7 (also RFC 9562 and monotonic): used as a Set key, its id
+// cost 2.7-3.4 µs against 1.3-1.5 µs here (2.1-2.3x, bench/library-evaluation.bench.ts), on a router
+// whose whole request costs about 9 µs of CPU above a bare node:http server. Its text is built by
+// concatenating 20 pieces, a rope V8 flattens when the id is first hashed; this one is written as
+// ASCII into a scratch buffer and read out as one flat string.
 
 // Hex digit pair of each byte value, as two ASCII codes packed low byte first.
 const HEX_PAIRS = Uint16Array.from({ length: 256 }, (_, i) => {

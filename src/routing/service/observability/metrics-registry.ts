@@ -1,34 +1,32 @@
-// A minimal Prometheus text-format (0.0.4) registry. It exists instead of prom-client because the
-// hot path needs children resolved once (a counter per model and variant is looked up when the
-// configuration is built, not per request) and observe() must be a few comparisons and additions.
+import { Registry, collectDefaultMetrics, type Metric as PromMetric } from 'prom-client';
+
+// The router's metrics keep their own children and prom-client renders them. prom-client's own
+// Counter and Histogram resolve and validate their labels on every inc() and observe(): measured at
+// 2.0-3.5 µs per /v1/route request (2 increments, 2 observations) against 0.04-0.1 µs for these
+// children, on a router whose whole request costs about 9 µs of CPU above a bare node:http server.
+// So each child is resolved once (when the configuration is built) and counting is an addition;
+// prom-client's registry formats them (escaping, numbers) beside its default collectors (process
+// CPU and memory, heap, event-loop lag, GC) through the `get()` that every prom-client metric has.
 
 type LabelValues = readonly string[];
+type Sample = { value: number; labels: Record<string, string>; metricName?: string };
 
-function escapeLabel(value: string): string {
-  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-}
-
-function labelText(names: readonly string[], values: LabelValues, extra?: string): string {
-  const parts = names.map((n, i) => `${n}="${escapeLabel(values[i] ?? '')}"`);
-  if (extra !== undefined) parts.push(extra);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
-
-function formatNumber(value: number): string {
-  if (value === Infinity) return '+Inf';
-  if (value === -Infinity) return '-Inf';
-  return Number.isNaN(value) ? 'NaN' : String(value);
+function labelObject(names: readonly string[], values: LabelValues): Record<string, string> {
+  const labels: Record<string, string> = {};
+  names.forEach((name, i) => (labels[name] = values[i] ?? ''));
+  return labels;
 }
 
 abstract class Metric<Child> {
   protected readonly children = new Map<string, { values: LabelValues; child: Child }>();
+  abstract readonly type: 'counter' | 'gauge' | 'histogram';
   constructor(
     readonly name: string,
     readonly help: string,
     readonly labelNames: readonly string[],
   ) {}
 
-  /** The child for these label values, created on first use; keep it to skip the lookup later. */
+  /** The child for these label values, created (at zero, so on /metrics) on first use; keep it. */
   labels(...values: string[]): Child {
     if (values.length !== this.labelNames.length) {
       throw new Error(
@@ -44,8 +42,16 @@ abstract class Metric<Child> {
     return entry.child;
   }
 
+  /** The samples in prom-client's shape, read by its registry on each scrape. */
+  async get(): Promise<{ name: string; help: string; type: string; aggregator: 'sum'; values: Sample[] }> {
+    const values: Sample[] = [];
+    for (const { values: labelValues, child } of this.children.values())
+      this.samples(labelObject(this.labelNames, labelValues), child, values);
+    return { name: this.name, help: this.help, type: this.type, aggregator: 'sum', values };
+  }
+
   protected abstract createChild(): Child;
-  abstract render(): string;
+  protected abstract samples(labels: Record<string, string>, child: Child, into: Sample[]): void;
 }
 
 /**
@@ -69,10 +75,10 @@ export interface CounterChild {
  * ```ts
  * const c = new Counter('galfriday_router_outcomes_total', 'Outcomes by status.', ['status']);
  * c.labels('recorded').inc(3);
- * c.render(); // '# HELP …\n# TYPE … counter\ngalfriday_router_outcomes_total{status="recorded"} 3\n'
  * ```
  */
 export class Counter extends Metric<CounterChild> {
+  readonly type = 'counter';
   protected createChild(): CounterChild {
     return {
       value: 0,
@@ -81,12 +87,8 @@ export class Counter extends Metric<CounterChild> {
       },
     };
   }
-  render(): string {
-    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n`;
-    for (const { values, child } of this.children.values()) {
-      out += `${this.name}${labelText(this.labelNames, values)} ${formatNumber(child.value)}\n`;
-    }
-    return out;
+  protected samples(labels: Record<string, string>, child: CounterChild, into: Sample[]): void {
+    into.push({ labels, value: child.value });
   }
 }
 
@@ -105,8 +107,7 @@ export interface GaugeChild {
 }
 
 /**
- * A value that goes up and down; `collect` (when given) refreshes it just before rendering, for
- * values that are cheaper to read on scrape than to keep current (buffer sizes, ages).
+ * A value that goes up and down.
  *
  * ### Examples
  * ```ts
@@ -115,14 +116,7 @@ export interface GaugeChild {
  * ```
  */
 export class Gauge extends Metric<GaugeChild> {
-  constructor(
-    name: string,
-    help: string,
-    labelNames: readonly string[],
-    private readonly collect?: (gauge: Gauge) => void,
-  ) {
-    super(name, help, labelNames);
-  }
+  readonly type = 'gauge';
   protected createChild(): GaugeChild {
     return {
       value: 0,
@@ -131,13 +125,8 @@ export class Gauge extends Metric<GaugeChild> {
       },
     };
   }
-  render(): string {
-    this.collect?.(this);
-    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n`;
-    for (const { values, child } of this.children.values()) {
-      out += `${this.name}${labelText(this.labelNames, values)} ${formatNumber(child.value)}\n`;
-    }
-    return out;
+  protected samples(labels: Record<string, string>, child: GaugeChild, into: Sample[]): void {
+    into.push({ labels, value: child.value });
   }
 }
 
@@ -169,6 +158,7 @@ export interface HistogramChild {
  * ```
  */
 export class Histogram extends Metric<HistogramChild> {
+  readonly type = 'histogram';
   constructor(
     name: string,
     help: string,
@@ -194,44 +184,45 @@ export class Histogram extends Metric<HistogramChild> {
     };
     return child;
   }
-  render(): string {
-    let out = `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} histogram\n`;
-    for (const { values, child } of this.children.values()) {
-      let cumulative = 0;
-      for (let i = 0; i <= this.buckets.length; i++) {
-        cumulative += child.counts[i]!;
-        const le = i < this.buckets.length ? formatNumber(this.buckets[i]!) : '+Inf';
-        out += `${this.name}_bucket${labelText(this.labelNames, values, `le="${le}"`)} ${cumulative}\n`;
-      }
-      out += `${this.name}_sum${labelText(this.labelNames, values)} ${formatNumber(child.sum)}\n`;
-      out += `${this.name}_count${labelText(this.labelNames, values)} ${child.count}\n`;
+  protected samples(labels: Record<string, string>, child: HistogramChild, into: Sample[]): void {
+    let cumulative = 0;
+    for (let i = 0; i <= this.buckets.length; i++) {
+      cumulative += child.counts[i]!;
+      const le = i < this.buckets.length ? String(this.buckets[i]) : '+Inf';
+      into.push({ metricName: `${this.name}_bucket`, labels: { ...labels, le }, value: cumulative });
     }
-    return out;
+    into.push({ metricName: `${this.name}_sum`, labels, value: child.sum });
+    into.push({ metricName: `${this.name}_count`, labels, value: child.count });
   }
 }
 
 /**
- * A set of metrics rendered together for `/metrics`.
+ * The metrics rendered together for `/metrics`: a prom-client registry of its own (never its global
+ * one, so routers in one process do not clash) with prom-client's default collectors.
  *
  * ### Examples
  * ```ts
  * const registry = new MetricsRegistry();
  * const requests = registry.register(new Counter('x_total', 'Requests.', []));
  * requests.labels().inc();
- * registry.render(); // Prometheus text exposition of every registered metric
+ * await registry.render(); // Prometheus text exposition, runtime metrics included
  * ```
  */
 export class MetricsRegistry {
-  private readonly metrics: Array<{ render(): string; name: string }> = [];
+  readonly prometheus = new Registry();
+  readonly contentType = this.prometheus.contentType;
 
-  register<M extends { render(): string; name: string }>(metric: M): M {
-    if (this.metrics.some((m) => m.name === metric.name))
-      throw new Error(`metric ${metric.name} is registered twice`);
-    this.metrics.push(metric);
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.prometheus });
+  }
+
+  register<M extends Metric<unknown>>(metric: M): M {
+    // prom-client's registry reads a metric through `name` and `get()`, which these have.
+    this.prometheus.registerMetric(metric as unknown as PromMetric);
     return metric;
   }
 
-  render(): string {
-    return this.metrics.map((m) => m.render()).join('');
+  render(): Promise<string> {
+    return this.prometheus.metrics();
   }
 }

@@ -1,3 +1,5 @@
+import pino from 'pino';
+
 /**
  * Severity of a log line, in increasing order.
  *
@@ -8,15 +10,14 @@
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
-
 /**
- * Structured logger: one JSON object per line with `time`, `level`, `msg` and the given fields.
+ * Structured logger: one JSON object per line with `level`, `time`, `service`, the given fields and
+ * `msg`.
  *
  * ### Examples
  * ```ts
  * logger.warn('flush failed', { log: 'predictions', rows: 5000, error: 'connection refused' });
- * // {"time":"2026-…","level":"warn","service":"router","msg":"flush failed","log":"predictions",…}
+ * // {"level":"warn","time":"2026-…","service":"router","log":"predictions",…,"msg":"flush failed"}
  * ```
  */
 export interface RouterLogger {
@@ -91,11 +92,19 @@ export function stdoutSink(onDropped: (reason: DroppedLineReason) => void): (lin
   };
 }
 
+function withErrorsReduced(fields: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields))
+    out[key] =
+      value instanceof Error ? { message: value.message, name: value.name, stack: value.stack } : value;
+  return out;
+}
+
 /**
- * A {@link RouterLogger} writing JSON lines at or above `level` to `sink` (stdout by default, see
- * {@link stdoutSink}). A sink that throws drops the line (reported to `onDropped`) and never
- * fails the caller. Error values in fields are reduced to their message and stack, which stay in
- * the log and never reach a client.
+ * A {@link RouterLogger} (pino underneath) writing JSON lines at or above `level` to `sink` (stdout
+ * by default, see {@link stdoutSink}). A sink that throws drops the line (reported to `onDropped`)
+ * and never fails the caller. Error values in fields, under any key, are reduced to their message
+ * and stack, which stay in the log and never reach a client.
  *
  * ### Examples
  * ```ts
@@ -110,44 +119,36 @@ export function createRouterLogger(
   onDropped: (reason: DroppedLineReason) => void = () => undefined,
 ): RouterLogger {
   const output = sink ?? stdoutSink(onDropped);
-  const threshold = RANK[level];
-  const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
-    if (RANK[lvl] < threshold) return;
-    const record: Record<string, unknown> = {
-      time: new Date().toISOString(),
-      level: lvl,
-      service: 'router',
-      msg,
-    };
-    if (fields) {
-      for (const [key, value] of Object.entries(fields)) {
-        record[key] =
-          value instanceof Error ? { message: value.message, name: value.name, stack: value.stack } : value;
+  const destination = {
+    write(chunk: string): void {
+      try {
+        output(chunk.endsWith('\n') ? chunk.slice(0, -1) : chunk);
+      } catch {
+        onDropped('error');
       }
-    }
-    let line: string;
-    try {
-      line = JSON.stringify(record);
-    } catch {
-      line = JSON.stringify({
-        time: record.time,
-        level: lvl,
-        service: 'router',
-        msg,
-        unserializableFields: true,
-      });
-    }
-    try {
-      output(line);
-    } catch {
-      onDropped('error');
-    }
+    },
   };
+  const logger = pino(
+    {
+      level,
+      base: { service: 'router' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+    },
+    destination,
+  );
+  const write =
+    (lvl: LogLevel) =>
+    (msg: string, fields?: Record<string, unknown>): void => {
+      if (!logger.isLevelEnabled(lvl)) return;
+      if (fields === undefined) logger[lvl](msg);
+      else logger[lvl](withErrorsReduced(fields), msg);
+    };
   return {
-    debug: (msg, fields) => write('debug', msg, fields),
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-    isEnabled: (lvl) => RANK[lvl] >= threshold,
+    debug: write('debug'),
+    info: write('info'),
+    warn: write('warn'),
+    error: write('error'),
+    isEnabled: (lvl) => logger.isLevelEnabled(lvl),
   };
 }

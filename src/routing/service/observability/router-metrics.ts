@@ -12,7 +12,7 @@ const LAG_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60];
  * ```ts
  * const metrics = createRouterMetrics();
  * metrics.droppedRows.labels('predictions', 'overflow').inc();
- * metrics.registry.render(); // text for Prometheus
+ * await metrics.registry.render(); // text for Prometheus, with the Node.js runtime metrics
  * ```
  */
 export function createRouterMetrics() {

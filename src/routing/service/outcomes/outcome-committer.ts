@@ -1,3 +1,4 @@
+import { InputError, TransientError } from '../../../errors';
 import type { Kysely } from 'kysely';
 import { DatabaseDeadlineError, withDeadline } from '../../../db/connection';
 import type { Database } from '../../../db/database';
@@ -44,7 +45,7 @@ export interface PendingIdSource {
  * await committer.submit(items); // rejects OutcomeStorageError 'outcomes not stored: connect ECONNREFUSED …'
  * ```
  */
-export class OutcomeStorageError extends Error {
+export class OutcomeStorageError extends TransientError {
   override readonly name = 'OutcomeStorageError';
   constructor(
     message: string,
@@ -64,8 +65,9 @@ export class OutcomeStorageError extends Error {
  * await committer.submit(items); // rejects OutcomeRefusedError 'new row … violates check constraint …'
  * ```
  */
-export class OutcomeRefusedError extends Error {
+export class OutcomeRefusedError extends InputError {
   override readonly name = 'OutcomeRefusedError';
+  readonly failureType = 'DataValidationError';
 }
 
 const DEADLOCK = new Set(['40P01', '40001']);
