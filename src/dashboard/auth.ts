@@ -41,6 +41,8 @@ export interface AuthenticatedRequest {
  *
  * ### Examples
  * ```ts
+ * import { endOperatorSessions } from '../db/repositories/dashboard-session.repository';
+ * import { sessionEpochOf } from '../db/repositories/dashboard-session.repository';
  * const epochs: SessionEpochs = { current: (op) => sessionEpochOf(db, op), end: (op) => endOperatorSessions(db, op) };
  * ```
  */

@@ -48,6 +48,8 @@ export interface DashboardOptions {
  *
  * ### Examples
  * ```ts
+ * import { createDashboardAuth } from './auth';
+ * declare const options: DashboardOptions;
  * const kit = createDashboardKit(options, createDashboardAuth(token, epochs), () => new Date());
  * await kit.fail(request, reply, 404, 'Not found', 'There is no such page.');
  * ```
@@ -126,6 +128,8 @@ const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OP
  *
  * ### Examples
  * ```ts
+ * declare const app: FastifyInstance;
+ * declare const kit: DashboardKit;
  * servePath(app, kit, '/ui/alerts', { GET: (request, reply) => kit.show(request, reply, 'alerts', …) });
  * ```
  */
@@ -162,6 +166,7 @@ export function servePath(
  *
  * ### Examples
  * ```ts
+ * declare const request: FastifyRequest;
  * formOf(request).get('csrf');
  * ```
  */

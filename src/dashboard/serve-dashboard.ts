@@ -11,6 +11,7 @@ import { buildDashboardApp } from './dashboard-app';
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
  * const options: ServeDashboardOptions = { config, databaseUrl: 'postgres://…', temporalAddress: 'localhost:7233' };
  * ```
  */
@@ -53,6 +54,7 @@ export interface RunningDashboard {
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../config/config';
  * const dashboard = await startDashboard({ config: loadConfig(), databaseUrl, temporalAddress: 'localhost:7233' });
  * console.log(`dashboard on ${dashboard.url}/ui`);
  * await dashboard.stop();
@@ -128,6 +130,7 @@ export async function startDashboard(options: ServeDashboardOptions): Promise<Ru
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../config/config';
  * await serveDashboard({ config: loadConfig(), databaseUrl, onListening: (d) => console.log(d.url) });
  * ```
  */

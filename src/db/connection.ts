@@ -48,6 +48,7 @@ export const CLIENT_DEADLINE_MARGIN_MS = 500;
  *
  * ### Examples
  * ```ts
+ * import { recordOutcomes } from './repositories/routing-outcome.repository';
  * await withDeadline(1_000, () => recordOutcomes(db, items));
  * // rejects DatabaseDeadlineError 'PostgreSQL did not answer within 1000 ms' (statementSent: true)
  * ```
@@ -81,6 +82,7 @@ const scopes = new AsyncLocalStorage<DeadlineScope>();
  *
  * ### Examples
  * ```ts
+ * import { loadRoutingConfigRows } from './repositories/routing-config.repository';
  * const rows = await withDeadline(5_000, () => loadRoutingConfigRows(db));
  * ```
  */
@@ -115,6 +117,7 @@ export function withDeadline<T>(ms: number, operation: () => Promise<T>): Promis
  *
  * ### Examples
  * ```ts
+ * declare const client: pg.ClientBase;
  * destroyConnection(client); // the pending query rejects 'Connection terminated unexpectedly'
  * ```
  */
@@ -241,6 +244,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await withDeadline(2_000, () => pingDatabase(db)); // resolves, or rejects DatabaseDeadlineError
  * ```
  */

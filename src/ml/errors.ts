@@ -25,6 +25,8 @@ export class MlInputError extends Error {
  *
  * ### Examples
  * ```ts
+ * import { FEATURE_SCHEMA } from './features/feature-schema';
+ * import { featureVectorFromInput } from './features/feature-schema';
  * featureVectorFromInput(FEATURE_SCHEMA, { ret_1: 0.01 });
  * // FeatureSchemaError: features: do not match schema gf-features-v1: missing [ret_2, ret_5, …, volume_ratio_5_20]
  * ```
@@ -53,6 +55,7 @@ export class FeatureSchemaError extends MlInputError {
  *
  * ### Examples
  * ```ts
+ * import { inspectOnnxModel } from './onnx/inspect-onnx-model';
  * inspectOnnxModel(new Uint8Array([1, 2, 3]));
  * // OnnxModelError: not a decodable ONNX ModelProto: index out of range: 1 + 8 > 3
  * ```
@@ -82,6 +85,7 @@ export class CheckpointMismatchError extends MlInputError {
  *
  * ### Examples
  * ```ts
+ * import { trainModelAsync } from './training/train-model';
  * try { await trainModelAsync(input, { signal }); }
  * catch (e) { if (e instanceof TrainingCancelledError) save(e.checkpoint); }
  * ```

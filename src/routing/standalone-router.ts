@@ -9,6 +9,7 @@ import { startRoutingService, type RunningRoutingService } from './service';
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
  * const options: StandaloneRouterOptions = { config, databaseUrl: 'postgres://…', port: 8081 };
  * ```
  */
@@ -52,6 +53,7 @@ export class RouterDatabaseError extends Error {
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../config/config';
  * await serveRouter({ config: loadConfig(), databaseUrl: process.env.DATABASE_URL! });
  * ```
  */

@@ -44,6 +44,8 @@ export type DedupeScope = 'condition' | 'event';
  *
  * ### Examples
  * ```ts
+ * declare const alert: NewAlert;
+ * declare const db: Kysely<Database>;
  * await raiseAlert(db, alert, 'condition'); // true
  * await raiseAlert(db, alert, 'condition'); // false: still open
  * await acknowledgeAlert(db, id, 'cli:ada');
@@ -109,6 +111,7 @@ export interface ListedAlert {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await listAlerts(db, { state: 'open', limit: 200 });
  * await listAlerts(db, { state: 'acknowledged', limit: 20 });
  * ```
@@ -157,6 +160,7 @@ export type AlertAcknowledgement =
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await acknowledgeAlert(db, '12', 'dashboard:Ada'); // { outcome: 'acknowledged' }
  * await acknowledgeAlert(db, '12', 'cli:bob');       // { outcome: 'already', by: 'dashboard:Ada' }
  * ```

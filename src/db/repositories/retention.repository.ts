@@ -107,6 +107,7 @@ export function retentionTable(target: RetentionTarget): string {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * let after: string | null = null;
  * do {
  *   const step = await pruneBatch(db, 'drift_events', { cutoff, after, limit: 5000, dryRun: false });

@@ -92,6 +92,7 @@ export interface RoutingConfigRows {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * const { models, aliases } = await loadRoutingConfigRows(db);
  * ```
  */

@@ -169,6 +169,7 @@ function writeFloat8Array(target: Buffer, offset: number, values: readonly numbe
  *
  * ### Examples
  * ```ts
+ * import { BatchLog } from '../../routing/service/logs/batch-log';
  * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, … });
  * const end = predictionEncoder.write(row, buffer, 0); // bytes written
  * ```
@@ -211,6 +212,7 @@ export const predictionEncoder = {
  *
  * ### Examples
  * ```ts
+ * import { BatchLog } from '../../routing/service/logs/batch-log';
  * const log = new BatchLog({ name: 'assignments', encoder: assignmentEncoder, … });
  * ```
  */
@@ -233,6 +235,7 @@ export const assignmentEncoder = {
  *
  * ### Examples
  * ```ts
+ * declare const rows: readonly Row[];
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
  */
@@ -369,6 +372,7 @@ async function copyOnClient(
  *
  * ### Examples
  * ```ts
+ * declare const pool: pg.Pool;
  * await copyPredictions(pool, encodeRows(predictionEncoder, rows));
  * ```
  */
@@ -382,6 +386,7 @@ export function copyPredictions(pool: pg.Pool, payload: Buffer, options: CopyLog
  *
  * ### Examples
  * ```ts
+ * declare const pool: pg.Pool;
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
  */
@@ -395,6 +400,7 @@ export function copyAssignments(pool: pg.Pool, payload: Buffer, options: CopyLog
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await recordServedWeights(db, { experimentId, epochStartMs: 1_700_000_000_000, epochEndMs: 1_700_003_600_000, weights: { control: 0.2, challenger: 0.8 } });
  * ```
  */

@@ -42,6 +42,7 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, … }]);
  * // ['recorded', 'unknown']
  * ```
@@ -112,6 +113,8 @@ export interface ArmStatisticsRow {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const experimentId: string;
  * await armStatistics(db, experimentId, new Date('2026-01-01T10:15:00Z'));
  * // [{ variant: 'control', labelled: 120, correct: 66, … }, { variant: 'treatment', … }]
  * ```

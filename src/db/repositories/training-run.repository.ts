@@ -37,6 +37,9 @@ export interface TrainedCandidate {
  *
  * ### Examples
  * ```ts
+ * declare const candidate: TrainedCandidate;
+ * declare const db: Kysely<Database>;
+ * declare const jobId: string;
  * await storeTrainedCandidate(db, jobId, candidate, { attempt: 3, scheduledAt: t3 }); // true
  * await storeTrainedCandidate(db, jobId, stale, { attempt: 2, scheduledAt: t2 });     // false: attempt 3 stays
  * ```

@@ -70,6 +70,7 @@ function isFlat(spread: number, level: number): boolean {
  *
  * ### Examples
  * ```ts
+ * import { generateSyntheticMarket } from '../market/synthetic-market';
  * const { bars } = generateSyntheticMarket({ seed: 1, bars: 100 });
  * const table = computeFeatures(bars, { horizon: 1 });
  * table.rows.length; // 80

@@ -24,6 +24,7 @@ export interface LabelledDataset {
  *
  * ### Examples
  * ```ts
+ * import { computeFeatures } from './compute-features';
  * const ds = labelledDataset(computeFeatures(bars, { horizon: 1 }), 'prob_up');
  * ds.x.cols; // 17
  * ds.y[0]; // 0 or 1
@@ -59,6 +60,7 @@ export function labelledDataset(table: FeatureTable, target: PredictionTarget): 
  *
  * ### Examples
  * ```ts
+ * declare const ds: LabelledDataset;
  * sliceDataset(ds, 0, 100).x.rows; // 100
  * ```
  */

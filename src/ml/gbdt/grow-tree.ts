@@ -57,6 +57,7 @@ export interface TreeWorkspace {
  *
  * ### Examples
  * ```ts
+ * declare const binning: Binning;
  * const workspace = createTreeWorkspace(binned.length / cols, binning);
  * growTree({ ...input, workspace }); // no per-tree allocation of partition buffers or histograms
  * ```

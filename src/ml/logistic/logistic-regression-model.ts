@@ -38,6 +38,7 @@ export function sigmoid(z: number): number {
  *
  * ### Examples
  * ```ts
+ * declare const model: LogisticRegressionModel;
  * predictLogisticRegression(model, [[0.01, 0.02, …]]); // Float64Array [0.57…]
  * ```
  */

@@ -59,6 +59,7 @@ export function ohlcvBarProblem(bar: Omit<OhlcvBar, 'ts'>): string | undefined {
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly OhlcvBar[];
  * assertValidBars(bars); // [1704067200000, 1704070800000, …]
  * ```
  */

@@ -5,6 +5,7 @@ import type { ModelKind } from '../training/trainer';
  *
  * ### Examples
  * ```ts
+ * import { inspectOnnxModel } from './inspect-onnx-model';
  * inspectOnnxModel(bytes).metadata[ARTIFACT_METADATA_KEYS.featureSchemaVersion]; // 'gf-features-v1'
  * ```
  */

@@ -134,6 +134,7 @@ function walkGraph(
  *
  * ### Examples
  * ```ts
+ * import { exportLogisticRegressionOnnx } from '../logistic/logistic-regression-onnx';
  * inspectOnnxModel(exportLogisticRegressionOnnx(model)).inputs;
  * // [{ name: 'features', kind: 'tensor', elementType: 'float32', shape: ['N', 17] }]
  * ```

@@ -74,6 +74,7 @@ function floatsOf(set: SetHeader): number {
  *
  * ### Examples
  * ```ts
+ * import { prepareTrainingData } from './train-and-evaluate';
  * const bytes = encodePreparedData(prepareTrainingData(bars, 'logistic-regression'));
  * decodePreparedData(bytes).train.x.rows; // as prepared
  * ```

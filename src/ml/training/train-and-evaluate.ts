@@ -29,6 +29,7 @@ export interface PreparedData {
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly OhlcvBar[];
  * const { train, holdout } = prepareTrainingData(bars, 'gbdt-classifier', { horizon: 1 }, { holdoutFraction: 0.2 });
  * ```
  */
@@ -47,6 +48,7 @@ export function prepareTrainingData(
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly OhlcvBar[];
  * prepareTrainingDataFor(bars, 'prob_up', {}, { holdoutFraction: 0.2, gap: 1 }).holdout.x.rows;
  * ```
  */
@@ -83,6 +85,7 @@ export interface TrainAndEvaluateResult {
  *
  * ### Examples
  * ```ts
+ * import { evaluateGate } from '../validation/evaluate-gate';
  * const { trained, evaluation } = await trainAndEvaluate({ kind: 'gbdt-classifier', bars }, { onProgress });
  * evaluateGate(evaluation, championEvaluation, policy, infra);
  * ```

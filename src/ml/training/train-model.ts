@@ -70,6 +70,7 @@ export function targetOfKind(kind: ModelKind): PredictionTarget {
  *
  * ### Examples
  * ```ts
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * const trainer = createModelTrainer({ kind: 'gbdt-classifier', x: train.x, y: train.y, featureSchema: FEATURE_SCHEMA });
  * while (!trainer.done) heartbeat({ progress: trainer.step(), checkpoint: trainer.checkpoint() });
  * ```
@@ -117,6 +118,8 @@ export function createModelTrainer(input: TrainModelInput): Trainer<ModelParams,
  *
  * ### Examples
  * ```ts
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
+ * declare const params: ModelParams;
  * exportModelOnnx(params, FEATURE_SCHEMA.version); // Uint8Array
  * ```
  */
@@ -157,6 +160,7 @@ function finish(input: TrainModelInput, params: ModelParams): TrainedModel {
  *
  * ### Examples
  * ```ts
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * const trained = trainModel({ kind: 'logistic-regression', x: train.x, y: train.y, featureSchema: FEATURE_SCHEMA });
  * trained.onnx.length; // 774 (17 weights, a bias, three nodes, metadata)
  * ```
@@ -186,6 +190,7 @@ export interface TrainModelAsyncOptions {
  *
  * ### Examples
  * ```ts
+ * declare const input: TrainModelInput;
  * const trained = await trainModelAsync(input, {
  *   signal: Context.current().cancellationSignal,
  *   onProgress: (p, checkpoint) => Context.current().heartbeat({ iteration: p.iteration, checkpoint: checkpoint() }),

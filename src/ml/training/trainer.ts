@@ -37,6 +37,7 @@ export interface Trainer<TModel, TCheckpoint> {
  *
  * ### Examples
  * ```ts
+ * import { createLogisticRegressionTrainer } from '../logistic/logistic-regression-trainer';
  * const model = runTrainer(createLogisticRegressionTrainer(x, y), (p) => console.log(p.iteration, p.trainLoss));
  * ```
  */

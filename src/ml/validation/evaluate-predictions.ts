@@ -31,6 +31,7 @@ export const REGRESSION_METRICS = ['rmse', 'mae', 'skill', 'directionalAccuracy'
  *
  * ### Examples
  * ```ts
+ * import { gatePolicySchema } from './gate-policy';
  * gatePolicySchema.parse({ floors: [{ metric: BACKTEST_METRICS[0], min: 50 }] }); // at least 50 signals
  * ```
  */
@@ -84,6 +85,8 @@ function holdoutReference(holdout: LabelledDataset): HoldoutReference {
  *
  * ### Examples
  * ```ts
+ * import { predictGbdt } from '../gbdt/gbdt-model';
+ * declare const holdout: LabelledDataset;
  * const evaluation = evaluatePredictions(holdout, predictGbdt(model, holdout.x));
  * evaluation.metrics; // { auc: 0.62…, logLoss: 0.65…, brier: 0.23…, accuracy: 0.58…, signals: 312, … }
  * ```

@@ -114,6 +114,7 @@ export interface EpsilonGreedy<K extends string = string> {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const policy = compileEpsilonGreedy({ variants: ['control', 'treatment'] });
  * policy.pick([{ n: 200, mean: 0.5 }, { n: 200, mean: 0.6 }], createRng(3)); // 'treatment' 90% of the time
  * compileEpsilonGreedy({ variants: ['a', 'b'], epsilon: 1.5 });

@@ -65,6 +65,7 @@ export type ThompsonMode = 'top-two' | 'best';
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const common: ThompsonCommonInput = { configuredWeights: [0.5, 0.5], rng: createRng(1) };
  * ```
  */
@@ -102,6 +103,7 @@ export interface ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const input: ThompsonBernoulliInput = {
  *   reward: 'bernoulli',
  *   arms: [{ n: 400, successes: 210 }, { n: 400, successes: 240 }],
@@ -123,6 +125,7 @@ export interface ThompsonBernoulliInput extends ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const input: ThompsonGaussianInput = {
  *   reward: 'gaussian',
  *   arms: [{ n: 300, mean: 1.2, variance: 40 }, { n: 300, mean: 2.0, variance: 44 }],
@@ -258,6 +261,7 @@ function validateArms(input: ThompsonInput): void {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * thompsonWeights({
  *   reward: 'bernoulli',
  *   arms: [{ n: 5000, successes: 2500 }, { n: 5000, successes: 2750 }, { n: 5000, successes: 2000 }],

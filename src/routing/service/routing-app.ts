@@ -55,6 +55,7 @@ export const STRATEGIES_FILE = 'strategies.json';
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../../config/config';
  * const options: RoutingAppOptions = { config: loadConfig(), databaseUrl: 'postgres://…', tuning: { flushIntervalMs: 50 } };
  * ```
  */

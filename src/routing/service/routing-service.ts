@@ -44,6 +44,7 @@ export interface StartRoutingServiceOptions extends RoutingAppOptions {
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../../config/config';
  * const router = await startRoutingService({ config: loadConfig(), databaseUrl: stack.databaseUrl });
  * console.log(`router on ${router.url}`);
  * await router.stop();

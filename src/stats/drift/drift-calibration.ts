@@ -78,6 +78,7 @@ export interface DriftCalibrationOptions {
  *
  * ### Examples
  * ```ts
+ * import { detectDrift } from './detect-drift';
  * const cal = calibrateDriftThresholds({ x: fitReferenceProfile(ref) }, { x: ref }, { chunkRows: 200 });
  * detectDrift({ x: fitReferenceProfile(ref) }, { x: window }, {}, cal).drifted;
  * ```

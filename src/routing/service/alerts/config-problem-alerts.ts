@@ -9,6 +9,7 @@ import type { RouterAlerts } from './router-alerts';
  *
  * ### Examples
  * ```ts
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const problems = new ConfigProblemAlerts(alerts);
  * problems.report(snapshot.problems); // raises the new ones
  * problems.report(snapshot.problems); // nothing: already reported

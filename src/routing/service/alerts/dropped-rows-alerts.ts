@@ -7,6 +7,7 @@ import type { RouterAlerts } from './router-alerts';
  *
  * ### Examples
  * ```ts
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const options: DroppedRowsAlertsOptions = { alerts, log: 'predictions', intervalMs: 300_000 };
  * ```
  */

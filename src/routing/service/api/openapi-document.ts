@@ -27,6 +27,7 @@ const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): unknown =>
  *
  * ### Examples
  * ```ts
+ * import { createRoutes } from '../routes';
  * const doc = buildOpenApiDocument(createRoutes(context));
  * Object.keys(doc.paths); // ['/v1/predict', '/v1/route', …]
  * ```

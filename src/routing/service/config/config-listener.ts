@@ -16,6 +16,8 @@ export const CONFIG_CHANNEL = 'galfriday_config';
  *
  * ### Examples
  * ```ts
+ * declare const databaseUrl: string;
+ * declare const logger: RouterLogger;
  * const options: ConfigListenerOptions = { databaseUrl, logger, onChange: () => store.requestReload('notify'), onReconnect: () => store.requestReload('reconnect') };
  * ```
  */
@@ -36,6 +38,7 @@ export interface ConfigListenerOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: ConfigListenerOptions;
  * const listener = new ConfigListener(options);
  * listener.start();
  * await listener.stop();

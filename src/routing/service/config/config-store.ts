@@ -24,6 +24,12 @@ export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'a
  *
  * ### Examples
  * ```ts
+ * declare const databaseUrl: string;
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
+ * declare const metrics: RouterMetrics;
+ * declare const reweighter: AdaptiveReweighter;
+ * declare const sessions: ModelSessionCache;
  * new ConfigStore({ db, databaseUrl, sessions, reweighter, metrics, logger, refreshIntervalMs: 10_000, preloadTimeoutMs: 800, debounceMs: 10, onProblems, onDatabase });
  * ```
  */
@@ -54,6 +60,7 @@ export interface ConfigStoreOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: ConfigStoreOptions;
  * const store = new ConfigStore(options);
  * await store.start();            // resolves after the first load (or keeps retrying in the background)
  * store.snapshot?.models.get('btc-1h');

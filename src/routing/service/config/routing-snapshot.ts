@@ -144,6 +144,7 @@ export interface RoutingSnapshot {
  *
  * ### Examples
  * ```ts
+ * declare const metrics: RouterMetrics;
  * buildRoutingSnapshot(rows, { metrics, weightsFor: (id) => adaptive.get(id) ?? null, now: Date.now() });
  * ```
  */
@@ -185,6 +186,7 @@ function armOrder(
  *
  * ### Examples
  * ```ts
+ * import { loadRoutingConfigRows } from '../../../db/repositories/routing-config.repository';
  * const snapshot = buildRoutingSnapshot(await loadRoutingConfigRows(db), context);
  * snapshot.models.get('btc-1h')?.experiment?.strategy; // 'hash'
  * ```

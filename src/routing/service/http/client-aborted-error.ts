@@ -5,6 +5,7 @@
  *
  * ### Examples
  * ```ts
+ * import { readBody } from './read-body';
  * readBody(req, limit, (error) => { if (error instanceof ClientAbortedError) res.destroy(); });
  * ```
  */

@@ -11,6 +11,7 @@ import { ClientAbortedError } from './client-aborted-error';
  *
  * ### Examples
  * ```ts
+ * declare const req: IncomingMessage;
  * readBody(req, 64 * 1024, (error, bytes) => { if (error) fail(error); else handle(bytes!); });
  * ```
  */

@@ -78,6 +78,10 @@ export function validationError(error: z.ZodError): RouterError {
  *
  * ### Examples
  * ```ts
+ * declare const auth: BearerAuth;
+ * declare const logger: RouterLogger;
+ * declare const metrics: RouterMetrics;
+ * declare const routes: readonly RouteDefinition<never>[];
  * createRequestHandler({ routes, auth, metrics, logger, isDraining: () => false });
  * ```
  */
@@ -98,6 +102,7 @@ export interface RequestHandlerOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: RequestHandlerOptions;
  * const server = http.createServer(createRequestHandler(options));
  * ```
  */

@@ -21,6 +21,8 @@ export type Reply =
  *
  * ### Examples
  * ```ts
+ * import { routeRequestSchema } from '../api/request-schemas';
+ * import { routeResponseSchema } from '../api/response-schemas';
  * const route: RouteDefinition<RouteRequest> = {
  *   method: 'POST', path: '/v1/route', name: 'route', scope: 'engine', summary: 'Route a unit without scoring',
  *   requestSchema: routeRequestSchema, responseSchema: routeResponseSchema, successStatus: 200,

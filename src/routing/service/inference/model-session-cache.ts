@@ -100,6 +100,9 @@ function inputKey(vector: readonly number[]): string {
  *
  * ### Examples
  * ```ts
+ * import { getArtifact } from '../../../db/repositories/version.repository';
+ * import { loadModelSession } from './onnx-model-session';
+ * declare const logger: RouterLogger;
  * new ModelSessionCache({ fetchArtifact: (id) => getArtifact(db, id), load: loadModelSession, retryBrokenAfterMs: 60_000, logger, onBroken });
  * ```
  */
@@ -133,6 +136,7 @@ export interface ModelSessionCacheOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: ModelSessionCacheOptions;
  * const cache = new ModelSessionCache(options);
  * await cache.preload([spec]);               // loads before the configuration that needs it is served
  * const s = cache.session(spec);              // ModelSession, or a Promise while it loads

@@ -40,6 +40,7 @@ export interface ModelSession {
  *
  * ### Examples
  * ```ts
+ * declare const bytes: Uint8Array;
  * await loadModelSession(bytes, { version: 1, names: ['a', 'b'] }, 'classification');
  * // throws OnnxModelError 'input "features" has 3 columns, feature schema has 2' for a mismatched artifact
  * ```

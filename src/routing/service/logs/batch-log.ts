@@ -44,6 +44,8 @@ export interface BatchLogMetrics {
  *
  * ### Examples
  * ```ts
+ * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
+ * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
  * const options: BatchLogOptions<PredictionLogRow> = { name: 'predictions', encoder: predictionEncoder,
  *   write: (batch) => copyPredictions(pool, batch.payload), maxBuffered: 200_000, maxBatch: 5_000,
  *   flushIntervalMs: 200, metrics, logger };
@@ -88,6 +90,8 @@ export function isDataError(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
+ * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
+ * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
  * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload), … });
  * log.start();
  * log.append(id, Date.now(), row); // true: buffered (false: dropped, buffer full)

@@ -77,6 +77,7 @@ function batchOf(
  *
  * ### Examples
  * ```ts
+ * import { assignmentEncoder } from '../../../db/repositories/routing-log.repository';
  * const queue = new EncodedRowQueue(assignmentEncoder);
  * queue.push(row.assignmentId, row.assignedAtMs, row);
  * const batch = queue.peek(5_000);

@@ -96,6 +96,8 @@ function mayHaveBeenStored(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
  * new OutcomeCommitter({ db, pendingSources: [predictionLog, assignmentLog], maxBatch: 10_000, timeoutMs: 10_000, logger, onDatabase });
  * ```
  */
@@ -149,6 +151,7 @@ interface Waiting {
  *
  * ### Examples
  * ```ts
+ * declare const options: OutcomeCommitterOptions;
  * const committer = new OutcomeCommitter(options);
  * await committer.submit([{ predictionId, correct: true, tradeReturn: null, signalGenerated: null }]); // ['recorded']
  * ```

@@ -106,6 +106,7 @@ const generate = (): string => randomBytes(32).toString('base64url');
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../../../config/config';
  * const tokens = await ensureTokens(loadConfig());
  * // first run: writes .galfriday/tokens.json (0600) and returns its tokens; later runs read it back
  * ```
@@ -123,6 +124,7 @@ type TokenSettings = Pick<Config, 'dataDir' | 'engineToken' | 'adminToken'> &
  *
  * ### Examples
  * ```ts
+ * declare const config: TokenSettings;
  * const { tokens, generated } = await ensureTokensNoting(config);
  * if (generated.includes('engineToken')) console.log(`Engine token  ${tokens.engineToken}`);
  * ```
