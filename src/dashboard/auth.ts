@@ -43,6 +43,7 @@ export interface AuthenticatedRequest {
  * ```ts
  * import { endOperatorSessions } from '../db/repositories/dashboard-session.repository';
  * import { sessionEpochOf } from '../db/repositories/dashboard-session.repository';
+ * declare const db: import('kysely').Kysely<import('../db/database').Database>;
  * const epochs: SessionEpochs = { current: (op) => sessionEpochOf(db, op), end: (op) => endOperatorSessions(db, op) };
  * ```
  */

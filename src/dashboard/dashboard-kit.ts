@@ -49,6 +49,8 @@ export interface DashboardOptions {
  * ### Examples
  * ```ts
  * import { createDashboardAuth } from './auth';
+ * declare const epochs: SessionEpochs;
+ * declare const token: string | readonly string[];
  * declare const options: DashboardOptions;
  * const kit = createDashboardKit(options, createDashboardAuth(token, epochs), () => new Date());
  * await kit.fail(request, reply, 404, 'Not found', 'There is no such page.');

@@ -35,6 +35,8 @@ export interface ServeDashboardOptions {
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
+ * declare const databaseUrl: string;
  * const dashboard: RunningDashboard = await startDashboard({ config, databaseUrl });
  * dashboard.url; // 'http://127.0.0.1:8081'
  * ```
@@ -55,6 +57,7 @@ export interface RunningDashboard {
  * ### Examples
  * ```ts
  * import { loadConfig } from '../config/config';
+ * declare const databaseUrl: string;
  * const dashboard = await startDashboard({ config: loadConfig(), databaseUrl, temporalAddress: 'localhost:7233' });
  * console.log(`dashboard on ${dashboard.url}/ui`);
  * await dashboard.stop();
@@ -131,6 +134,7 @@ export async function startDashboard(options: ServeDashboardOptions): Promise<Ru
  * ### Examples
  * ```ts
  * import { loadConfig } from '../config/config';
+ * declare const databaseUrl: string;
  * await serveDashboard({ config: loadConfig(), databaseUrl, onListening: (d) => console.log(d.url) });
  * ```
  */

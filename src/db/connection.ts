@@ -49,6 +49,8 @@ export const CLIENT_DEADLINE_MARGIN_MS = 500;
  * ### Examples
  * ```ts
  * import { recordOutcomes } from './repositories/routing-outcome.repository';
+ * declare const db: Kysely<Database>;
+ * declare const items: readonly import('./repositories/routing-outcome.repository').OutcomeInput[];
  * await withDeadline(1_000, () => recordOutcomes(db, items));
  * // rejects DatabaseDeadlineError 'PostgreSQL did not answer within 1000 ms' (statementSent: true)
  * ```
@@ -83,6 +85,7 @@ const scopes = new AsyncLocalStorage<DeadlineScope>();
  * ### Examples
  * ```ts
  * import { loadRoutingConfigRows } from './repositories/routing-config.repository';
+ * declare const db: Kysely<Database>;
  * const rows = await withDeadline(5_000, () => loadRoutingConfigRows(db));
  * ```
  */

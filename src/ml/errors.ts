@@ -86,6 +86,7 @@ export class CheckpointMismatchError extends MlInputError {
  * ### Examples
  * ```ts
  * import { trainModelAsync } from './training/train-model';
+ * declare const input: import('./training/train-model').TrainModelInput;
  * try { await trainModelAsync(input, { signal }); }
  * catch (e) { if (e instanceof TrainingCancelledError) save(e.checkpoint); }
  * ```

@@ -34,6 +34,7 @@ export interface StandaloneRouterOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: StandaloneRouterOptions;
  * await serveRouter(options).catch((error) => { if (error instanceof RouterDatabaseError) exitCode = 5; });
  * ```
  */

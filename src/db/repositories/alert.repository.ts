@@ -44,6 +44,7 @@ export type DedupeScope = 'condition' | 'event';
  *
  * ### Examples
  * ```ts
+ * declare const id: string;
  * declare const alert: NewAlert;
  * declare const db: Kysely<Database>;
  * await raiseAlert(db, alert, 'condition'); // true
@@ -90,6 +91,7 @@ export async function raiseAlert(
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * const [first]: ListedAlert[] = await listAlerts(db, { state: 'open' });
  * ```
  */

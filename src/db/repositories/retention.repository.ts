@@ -107,6 +107,7 @@ export function retentionTable(target: RetentionTarget): string {
  *
  * ### Examples
  * ```ts
+ * declare const cutoff: Date;
  * declare const db: Kysely<Database>;
  * let after: string | null = null;
  * do {

@@ -75,6 +75,7 @@ export interface RoutingVariantRow {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * const rows = await loadRoutingConfigRows(db); // { models: [...], aliases: [...], experiments: [...], variants: [...] }
  * ```
  */

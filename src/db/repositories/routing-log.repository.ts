@@ -170,6 +170,8 @@ function writeFloat8Array(target: Buffer, offset: number, values: readonly numbe
  * ### Examples
  * ```ts
  * import { BatchLog } from '../../routing/service/logs/batch-log';
+ * declare const buffer: Buffer;
+ * declare const row: PredictionLogRow;
  * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, … });
  * const end = predictionEncoder.write(row, buffer, 0); // bytes written
  * ```
@@ -235,6 +237,7 @@ export const assignmentEncoder = {
  *
  * ### Examples
  * ```ts
+ * declare const pool: pg.Pool;
  * declare const rows: readonly Row[];
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
@@ -275,6 +278,8 @@ const UNIQUE_VIOLATION = '23505';
  *
  * ### Examples
  * ```ts
+ * declare const payload: Buffer;
+ * declare const pool: pg.Pool;
  * await copyPredictions(pool, payload, { timeoutMs: 10_000 });
  * ```
  */
@@ -372,6 +377,7 @@ async function copyOnClient(
  *
  * ### Examples
  * ```ts
+ * declare const rows: readonly PredictionLogRow[];
  * declare const pool: pg.Pool;
  * await copyPredictions(pool, encodeRows(predictionEncoder, rows));
  * ```
@@ -386,6 +392,7 @@ export function copyPredictions(pool: pg.Pool, payload: Buffer, options: CopyLog
  *
  * ### Examples
  * ```ts
+ * declare const rows: readonly AssignmentLogRow[];
  * declare const pool: pg.Pool;
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
@@ -400,6 +407,7 @@ export function copyAssignments(pool: pg.Pool, payload: Buffer, options: CopyLog
  *
  * ### Examples
  * ```ts
+ * declare const experimentId: string;
  * declare const db: Kysely<Database>;
  * await recordServedWeights(db, { experimentId, epochStartMs: 1_700_000_000_000, epochEndMs: 1_700_003_600_000, weights: { control: 0.2, challenger: 0.8 } });
  * ```

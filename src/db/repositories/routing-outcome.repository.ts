@@ -42,6 +42,8 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
  *
  * ### Examples
  * ```ts
+ * declare const a: string;
+ * declare const unknownId: string;
  * declare const db: Kysely<Database>;
  * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, … }]);
  * // ['recorded', 'unknown']

@@ -60,6 +60,9 @@ export async function findTrainingDataset(
  *
  * ### Examples
  * ```ts
+ * declare const data: PreparedData;
+ * declare const windowEnd: Date;
+ * declare const windowStart: Date;
  * declare const db: Kysely<Database>;
  * declare const jobId: string;
  * await keepTrainingDataset(db, jobId, { target: 'prob_up', bars: 2000, windowStart, windowEnd, data }); // true

@@ -37,6 +37,9 @@ export interface TrainedCandidate {
  *
  * ### Examples
  * ```ts
+ * declare const stale: TrainedCandidate;
+ * declare const t2: Date;
+ * declare const t3: Date;
  * declare const candidate: TrainedCandidate;
  * declare const db: Kysely<Database>;
  * declare const jobId: string;

@@ -25,6 +25,7 @@ export interface LabelledDataset {
  * ### Examples
  * ```ts
  * import { computeFeatures } from './compute-features';
+ * declare const bars: readonly import('..').OhlcvBar[];
  * const ds = labelledDataset(computeFeatures(bars, { horizon: 1 }), 'prob_up');
  * ds.x.cols; // 17
  * ds.y[0]; // 0 or 1

@@ -40,6 +40,8 @@ export interface GbdtModel {
  *
  * ### Examples
  * ```ts
+ * declare const classifier: GbdtModel;
+ * declare const values: number;
  * gbdtRawScore(classifier, [0.01, …17 values…]); // 0.23… (log-odds of an up move)
  * ```
  */
@@ -61,6 +63,9 @@ export function gbdtRawScore(model: GbdtModel, row: ArrayLike<number>, offset = 
  *
  * ### Examples
  * ```ts
+ * declare const classifier: GbdtModel;
+ * declare const regressor: GbdtModel;
+ * declare const values: number;
  * predictGbdt(classifier, ds.x); // Float64Array [0.53…, 0.47…, …]
  * predictGbdt(regressor, [[…17 values…]]); // Float64Array [0.0012…]
  * ```

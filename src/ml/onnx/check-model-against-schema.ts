@@ -32,6 +32,7 @@ function isFloatColumn(v: OnnxValueInfo, columns: number): boolean {
  * ### Examples
  * ```ts
  * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const gbdtClassifierBytes: Uint8Array;
  * servingOutput(inspectOnnxModel(gbdtClassifierBytes), 'classification'); // { name: 'probability', column: 0 }
  * ```
  */
@@ -76,6 +77,7 @@ export const SERVED_OPERATOR_DOMAINS: ReadonlySet<string> = new Set(['ai.onnx', 
  * ### Examples
  * ```ts
  * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const bytes: Uint8Array;
  * checkSelfContained(inspectOnnxModel(bytes));
  * // ['model keeps tensor(s) W in external data files: …']
  * ```
@@ -112,6 +114,8 @@ export function checkSelfContained(info: OnnxModelInfo): string[] {
  * ```ts
  * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const bytes: Uint8Array;
+ * declare const other: Uint8Array;
  * checkModelAgainstSchema(inspectOnnxModel(bytes), FEATURE_SCHEMA); // []
  * checkModelAgainstSchema(inspectOnnxModel(other), FEATURE_SCHEMA);
  * // ['input "features" has 18 columns, feature schema has 17']

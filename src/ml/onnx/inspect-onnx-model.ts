@@ -135,6 +135,7 @@ function walkGraph(
  * ### Examples
  * ```ts
  * import { exportLogisticRegressionOnnx } from '../logistic/logistic-regression-onnx';
+ * declare const model: import('..').LogisticRegressionModel;
  * inspectOnnxModel(exportLogisticRegressionOnnx(model)).inputs;
  * // [{ name: 'features', kind: 'tensor', elementType: 'float32', shape: ['N', 17] }]
  * ```

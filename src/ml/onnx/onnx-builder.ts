@@ -155,6 +155,9 @@ export interface OnnxModelSpec {
  *
  * ### Examples
  * ```ts
+ * declare const inputs: readonly onnx.IValueInfoProto[];
+ * declare const nodes: readonly onnx.INodeProto[];
+ * declare const outputs: readonly onnx.IValueInfoProto[];
  * const bytes = encodeOnnxModel({ graphName: 'g', nodes, inputs, outputs, usesMlDomain: false });
  * bytes instanceof Uint8Array; // true
  * ```

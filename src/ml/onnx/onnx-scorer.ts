@@ -21,6 +21,7 @@ export interface OnnxScorer {
  *
  * ### Examples
  * ```ts
+ * declare const features: number;
  * const scorer = await loadOnnxScorer(trained.onnx, 'classification');
  * await scorer.predict([[…17 features…]]); // Float64Array [0.56…]
  * ```

@@ -75,6 +75,7 @@ function floatsOf(set: SetHeader): number {
  * ### Examples
  * ```ts
  * import { prepareTrainingData } from './train-and-evaluate';
+ * declare const bars: readonly import('..').OhlcvBar[];
  * const bytes = encodePreparedData(prepareTrainingData(bars, 'logistic-regression'));
  * decodePreparedData(bytes).train.x.rows; // as prepared
  * ```

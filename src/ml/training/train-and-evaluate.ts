@@ -86,6 +86,9 @@ export interface TrainAndEvaluateResult {
  * ### Examples
  * ```ts
  * import { evaluateGate } from '../validation/evaluate-gate';
+ * declare const bars: readonly OhlcvBar[];
+ * declare const championEvaluation: ModelEvaluation | undefined;
+ * declare const infra: import('../validation/evaluate-gate').InfraCheckInput | undefined;
  * const { trained, evaluation } = await trainAndEvaluate({ kind: 'gbdt-classifier', bars }, { onProgress });
  * evaluateGate(evaluation, championEvaluation, policy, infra);
  * ```

@@ -38,6 +38,8 @@ export interface Trainer<TModel, TCheckpoint> {
  * ### Examples
  * ```ts
  * import { createLogisticRegressionTrainer } from '../logistic/logistic-regression-trainer';
+ * declare const x: import('..').FeatureRowsInput;
+ * declare const y: ArrayLike<number>;
  * const model = runTrainer(createLogisticRegressionTrainer(x, y), (p) => console.log(p.iteration, p.trainLoss));
  * ```
  */

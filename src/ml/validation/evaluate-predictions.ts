@@ -86,6 +86,7 @@ function holdoutReference(holdout: LabelledDataset): HoldoutReference {
  * ### Examples
  * ```ts
  * import { predictGbdt } from '../gbdt/gbdt-model';
+ * declare const model: import('../gbdt/gbdt-model').GbdtModel;
  * declare const holdout: LabelledDataset;
  * const evaluation = evaluatePredictions(holdout, predictGbdt(model, holdout.x));
  * evaluation.metrics; // { auc: 0.62…, logLoss: 0.65…, brier: 0.23…, accuracy: 0.58…, signals: 312, … }

@@ -151,6 +151,8 @@ export interface ThompsonGaussianInput extends ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
+ * declare const arms: readonly BernoulliArm[] | readonly GaussianArm[];
+ * declare const rng: Rng;
  * const input: ThompsonInput = { reward: 'bernoulli', arms, configuredWeights: [0.5, 0.5], rng };
  * ```
  */
@@ -262,6 +264,7 @@ function validateArms(input: ThompsonInput): void {
  * ### Examples
  * ```ts
  * import { createRng } from '../../stats/random';
+ * declare const rng: Rng;
  * thompsonWeights({
  *   reward: 'bernoulli',
  *   arms: [{ n: 5000, successes: 2500 }, { n: 5000, successes: 2750 }, { n: 5000, successes: 2000 }],

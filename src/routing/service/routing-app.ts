@@ -79,6 +79,7 @@ export interface RoutingAppOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: RoutingAppOptions;
  * const app = await buildRoutingApp(options);
  * await app.start();
  * http.createServer(app.handler).listen(0, '127.0.0.1');
@@ -132,6 +133,8 @@ function logMetrics(
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
+ * declare const databaseUrl: string;
  * const app = await buildRoutingApp({ config, databaseUrl });
  * app.tokens.engineToken; // bearer token of the engine endpoints
  * ```

@@ -11,6 +11,7 @@ import type { RouterAlerts } from './router-alerts';
  *
  * ### Examples
  * ```ts
+ * declare const alerts: Pick<RouterAlerts, "raise">;
  * const broken = new BrokenVersionAlerts({ alerts, snapshot: () => store.snapshot, settleMs: 1_000 });
  * sessions.onBroken = (spec, phase, error) => broken.onBroken(spec, phase, error);
  * ```

@@ -171,6 +171,7 @@ export type RouteRequest = z.output<typeof routeRequestSchema>;
  *
  * ### Examples
  * ```ts
+ * declare const id: string;
  * const body: OutcomesRequest = { outcomes: [{ predictionId: id, correct: true }] };
  * ```
  */

@@ -24,6 +24,8 @@ export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'a
  *
  * ### Examples
  * ```ts
+ * declare const onDatabase: (up: boolean) => void;
+ * declare const onProblems: (problems: readonly SnapshotProblem[]) => void;
  * declare const databaseUrl: string;
  * declare const db: Kysely<Database>;
  * declare const logger: RouterLogger;

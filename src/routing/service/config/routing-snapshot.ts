@@ -29,6 +29,7 @@ import { parseRoutingPolicy, type RoutingPolicy } from './routing-policy';
  *
  * ### Examples
  * ```ts
+ * declare const schema: { readonly version: unknown; readonly names: readonly string[]; };
  * const ref: VersionRef = { versionId: '7', version: 3, spec: { versionId: '7', schema, task: 'classification' } };
  * ```
  */
@@ -144,6 +145,7 @@ export interface RoutingSnapshot {
  *
  * ### Examples
  * ```ts
+ * declare const rows: RoutingConfigRows;
  * declare const metrics: RouterMetrics;
  * buildRoutingSnapshot(rows, { metrics, weightsFor: (id) => adaptive.get(id) ?? null, now: Date.now() });
  * ```
@@ -187,6 +189,7 @@ function armOrder(
  * ### Examples
  * ```ts
  * import { loadRoutingConfigRows } from '../../../db/repositories/routing-config.repository';
+ * declare const db: import('kysely').Kysely<import('../../../db/database').Database>;
  * const snapshot = buildRoutingSnapshot(await loadRoutingConfigRows(db), context);
  * snapshot.models.get('btc-1h')?.experiment?.strategy; // 'hash'
  * ```

@@ -102,6 +102,8 @@ function inputKey(vector: readonly number[]): string {
  * ```ts
  * import { getArtifact } from '../../../db/repositories/version.repository';
  * import { loadModelSession } from './onnx-model-session';
+ * declare const db: import('kysely').Kysely<import('../../../db/database').Database>;
+ * declare const onBroken: (spec: VersionLoadSpec, phase: "load" | "run", error: Error) => void;
  * declare const logger: RouterLogger;
  * new ModelSessionCache({ fetchArtifact: (id) => getArtifact(db, id), load: loadModelSession, retryBrokenAfterMs: 60_000, logger, onBroken });
  * ```
@@ -136,6 +138,7 @@ export interface ModelSessionCacheOptions {
  *
  * ### Examples
  * ```ts
+ * declare const spec: VersionLoadSpec;
  * declare const options: ModelSessionCacheOptions;
  * const cache = new ModelSessionCache(options);
  * await cache.preload([spec]);               // loads before the configuration that needs it is served

@@ -10,6 +10,8 @@ import { NonFiniteOutputError } from './non-finite-output-error';
  *
  * ### Examples
  * ```ts
+ * declare const bytes: Uint8Array;
+ * declare const names: readonly string[];
  * const session = await loadModelSession(bytes, { names, version: 1 }, 'classification');
  * await session.score([0.01, …]); // 0.5731…
  * ```

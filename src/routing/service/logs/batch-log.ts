@@ -46,6 +46,9 @@ export interface BatchLogMetrics {
  * ```ts
  * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
  * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
+ * declare const logger: RouterLogger;
+ * declare const metrics: BatchLogMetrics;
+ * declare const pool: import('pg').Pool;
  * const options: BatchLogOptions<PredictionLogRow> = { name: 'predictions', encoder: predictionEncoder,
  *   write: (batch) => copyPredictions(pool, batch.payload), maxBuffered: 200_000, maxBatch: 5_000,
  *   flushIntervalMs: 200, metrics, logger };
@@ -92,6 +95,9 @@ export function isDataError(error: unknown): boolean {
  * ```ts
  * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
  * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
+ * declare const id: string;
+ * declare const pool: import('pg').Pool;
+ * declare const row: import('../../../db/repositories/routing-log.repository').PredictionLogRow;
  * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload), … });
  * log.start();
  * log.append(id, Date.now(), row); // true: buffered (false: dropped, buffer full)

@@ -78,6 +78,7 @@ function batchOf(
  * ### Examples
  * ```ts
  * import { assignmentEncoder } from '../../../db/repositories/routing-log.repository';
+ * declare const row: import('../../../db/repositories/routing-log.repository').AssignmentLogRow;
  * const queue = new EncodedRowQueue(assignmentEncoder);
  * queue.push(row.assignmentId, row.assignedAtMs, row);
  * const batch = queue.peek(5_000);

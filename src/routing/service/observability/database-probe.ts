@@ -8,6 +8,7 @@ import type { RouterLogger } from './router-logger';
  *
  * ### Examples
  * ```ts
+ * declare const setDatabaseUp: (up: boolean) => void;
  * declare const db: Kysely<Database>;
  * declare const logger: RouterLogger;
  * new DatabaseProbe({ db, intervalMs: 1_000, timeoutMs: 2_000, logger, onResult: setDatabaseUp });

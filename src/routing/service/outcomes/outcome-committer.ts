@@ -22,6 +22,7 @@ import type { RouterLogger } from '../observability/router-logger';
  *
  * ### Examples
  * ```ts
+ * declare const predictionLog: PendingIdSource;
  * const source: PendingIdSource = predictionLog; // BatchLog implements it
  * ```
  */
@@ -96,6 +97,9 @@ function mayHaveBeenStored(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
+ * declare const assignmentLog: PendingIdSource;
+ * declare const onDatabase: (up: boolean) => void;
+ * declare const predictionLog: PendingIdSource;
  * declare const db: Kysely<Database>;
  * declare const logger: RouterLogger;
  * new OutcomeCommitter({ db, pendingSources: [predictionLog, assignmentLog], maxBatch: 10_000, timeoutMs: 10_000, logger, onDatabase });
@@ -151,6 +155,7 @@ interface Waiting {
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
  * declare const options: OutcomeCommitterOptions;
  * const committer = new OutcomeCommitter(options);
  * await committer.submit([{ predictionId, correct: true, tradeReturn: null, signalGenerated: null }]); // ['recorded']
