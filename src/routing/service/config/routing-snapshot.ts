@@ -189,6 +189,7 @@ function armOrder(
  * ### Examples
  * ```ts
  * import { loadRoutingConfigRows } from '../../../db/repositories/routing-config.repository';
+ * declare const context: SnapshotContext;
  * declare const db: import('kysely').Kysely<import('../../../db/database').Database>;
  * const snapshot = buildRoutingSnapshot(await loadRoutingConfigRows(db), context);
  * snapshot.models.get('btc-1h')?.experiment?.strategy; // 'hash'

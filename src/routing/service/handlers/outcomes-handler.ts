@@ -16,6 +16,7 @@ import type { RoutingContext } from '../routing-context';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * declare const predictionId: string;
  * declare const stranger: string;
  * await createOutcomesHandler(context)({ outcomes: [{ predictionId, correct: true }, { predictionId: stranger, correct: false }] });

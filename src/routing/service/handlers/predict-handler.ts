@@ -25,6 +25,7 @@ import { thenMaybe } from '../../../util/maybe-async';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * const handle = createPredictHandler(context);
  * await handle({ model: 'btc-1h', unitId: 'acct-7', features: { ret_1: 0.01, … } });
  * // { status: 200, body: { predictionId: '0190…', model: 'btc-1h', version: 3, experimentId: '…', variant: 'treatment', output: 0.61 } }

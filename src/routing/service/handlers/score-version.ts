@@ -16,6 +16,7 @@ import type { VersionRef } from '../config/routing-snapshot';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * declare const vector: readonly number[];
  * const output = await scoreVersion(context, model.champion, vector); // 0.57…
  * ```

@@ -7,7 +7,7 @@
  * ```ts
  * import { readBody } from './read-body';
  * declare const limit: number;
- * declare const req: import('../../../../http').IncomingMessage;
+ * declare const req: import('http').IncomingMessage;
  * readBody(req, limit, (error) => { if (error instanceof ClientAbortedError) res.destroy(); });
  * ```
  */
