@@ -48,6 +48,8 @@ export interface DashboardOptions {
  *
  * ### Examples
  * ```ts
+ * declare const request: FastifyRequest;
+ * declare const reply: FastifyReply;
  * import { createDashboardAuth } from './auth';
  * declare const epochs: SessionEpochs;
  * declare const token: string | readonly string[];
@@ -127,13 +129,6 @@ const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OP
 
 /**
  * Registers `handlers` on `url`, and a 405 naming them on every other method (HEAD follows GET).
- *
- * ### Examples
- * ```ts
- * declare const app: FastifyInstance;
- * declare const kit: DashboardKit;
- * servePath(app, kit, '/ui/alerts', { GET: (request, reply) => kit.show(request, reply, 'alerts', …) });
- * ```
  */
 export function servePath(
   app: FastifyInstance,

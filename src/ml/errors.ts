@@ -71,7 +71,11 @@ export class OnnxModelError extends Error {
  *
  * ### Examples
  * ```ts
- * trainGbdt(otherData, options, { checkpoint });
+ * import type { LabelledDataset } from './features/labelled-dataset';
+ * import { createLogisticRegressionTrainer, type LogisticRegressionCheckpoint } from './logistic/logistic-regression-trainer';
+ * declare const other: LabelledDataset; // not the data the checkpoint was written for
+ * declare const checkpoint: LogisticRegressionCheckpoint;
+ * createLogisticRegressionTrainer(other.x, other.y, {}, checkpoint);
  * // CheckpointMismatchError: checkpoint.dataFingerprint: checkpoint was written for data 3f1c…, got 9ab2…
  * ```
  */
@@ -85,6 +89,8 @@ export class CheckpointMismatchError extends MlInputError {
  *
  * ### Examples
  * ```ts
+ * declare const signal: AbortSignal;
+ * declare const save: (checkpoint: unknown) => void;
  * import { trainModelAsync } from './training/train-model';
  * declare const input: import('./training/train-model').TrainModelInput;
  * try { await trainModelAsync(input, { signal }); }

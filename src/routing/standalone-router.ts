@@ -35,6 +35,7 @@ export interface StandaloneRouterOptions {
  * ### Examples
  * ```ts
  * declare const options: StandaloneRouterOptions;
+ * let exitCode = 0;
  * await serveRouter(options).catch((error) => { if (error instanceof RouterDatabaseError) exitCode = 5; });
  * ```
  */

@@ -172,7 +172,6 @@ function writeFloat8Array(target: Buffer, offset: number, values: readonly numbe
  * import { BatchLog } from '../../routing/service/logs/batch-log';
  * declare const buffer: Buffer;
  * declare const row: PredictionLogRow;
- * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, … });
  * const end = predictionEncoder.write(row, buffer, 0); // bytes written
  * ```
  */
@@ -211,12 +210,6 @@ export const predictionEncoder = {
 
 /**
  * Encodes experiment assignments for {@link copyAssignments} (binary COPY tuples).
- *
- * ### Examples
- * ```ts
- * import { BatchLog } from '../../routing/service/logs/batch-log';
- * const log = new BatchLog({ name: 'assignments', encoder: assignmentEncoder, … });
- * ```
  */
 export const assignmentEncoder = {
   maxBytes(row: AssignmentLogRow): number {
@@ -238,7 +231,7 @@ export const assignmentEncoder = {
  * ### Examples
  * ```ts
  * declare const pool: pg.Pool;
- * declare const rows: readonly Row[];
+ * declare const rows: readonly AssignmentLogRow[];
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
  */

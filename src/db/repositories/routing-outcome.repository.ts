@@ -45,7 +45,7 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
  * declare const a: string;
  * declare const unknownId: string;
  * declare const db: Kysely<Database>;
- * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, … }]);
+ * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, correct: false, tradeReturn: null, signalGenerated: null }]);
  * // ['recorded', 'unknown']
  * ```
  */

@@ -66,7 +66,7 @@ export async function findTrainingDataset(
  * declare const db: Kysely<Database>;
  * declare const jobId: string;
  * await keepTrainingDataset(db, jobId, { target: 'prob_up', bars: 2000, windowStart, windowEnd, data }); // true
- * await keepTrainingDataset(db, jobId, { … }); // false: the first one stays
+ * await keepTrainingDataset(db, jobId, { target: 'prob_up', bars: 2000, windowStart, windowEnd, data }); // false: the first one stays
  * ```
  */
 export async function keepTrainingDataset(

@@ -74,8 +74,8 @@ function isFlat(spread: number, level: number): boolean {
  * const { bars } = generateSyntheticMarket({ seed: 1, bars: 100 });
  * const table = computeFeatures(bars, { horizon: 1 });
  * table.rows.length; // 80
- * table.rows[0].barIndex; // 20
- * table.rows.at(-1).target; // undefined (no bar after it)
+ * table.rows[0]?.barIndex; // 20
+ * table.rows.at(-1)?.target; // undefined (no bar after it)
  * ```
  */
 export function computeFeatures(bars: readonly OhlcvBar[], spec: FeatureSpec = {}): FeatureTable {

@@ -57,6 +57,8 @@ export interface TreeWorkspace {
  *
  * ### Examples
  * ```ts
+ * declare const binned: Uint8Array;
+ * declare const cols: number;
  * declare const input: TreeGrowthInput;
  * declare const binning: Binning;
  * const workspace = createTreeWorkspace(binned.length / cols, binning);

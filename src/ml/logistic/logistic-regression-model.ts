@@ -39,7 +39,8 @@ export function sigmoid(z: number): number {
  * ### Examples
  * ```ts
  * declare const model: LogisticRegressionModel;
- * predictLogisticRegression(model, [[0.01, 0.02, …]]); // Float64Array [0.57…]
+ * declare const row: readonly number[]; // one value per feature
+ * predictLogisticRegression(model, [row]); // Float64Array [0.57…]
  * ```
  */
 export function predictLogisticRegression(

@@ -9,6 +9,7 @@ import type { LogisticRegressionModel } from './logistic-regression-model';
  *
  * ### Examples
  * ```ts
+ * import * as ort from 'onnxruntime-node';
  * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * declare const model: LogisticRegressionModel;
  * const bytes = exportLogisticRegressionOnnx(model, { featureSchemaVersion: FEATURE_SCHEMA.version });

@@ -82,7 +82,7 @@ const REGIME_PARAMS: Readonly<Record<MarketRegime, RegimeParams>> = {
  * ### Examples
  * ```ts
  * const { bars, regimes } = generateSyntheticMarket({ seed: 7, bars: 3 });
- * bars[0].ts; // '2024-01-01T00:00:00.000Z'
+ * bars[0]?.ts; // '2024-01-01T00:00:00.000Z'
  * regimes; // ['trending', 'trending', 'trending']
  * generateSyntheticMarket({ seed: 7, bars: 2000, regimeShift: { atBar: 1500, regime: 'volatile' } });
  * ```

@@ -120,6 +120,7 @@ function refuse(message: string): never {
  *
  * ### Examples
  * ```ts
+ * declare const row: { payload: Uint8Array }; // a kept training_datasets row
  * const { train, holdout, split } = decodePreparedData(row.payload);
  * decodePreparedData(Buffer.from('nope')); // throws MlInputError: preparedData: not prepared training data …
  * ```

@@ -85,6 +85,10 @@ export interface TrainAndEvaluateResult {
  *
  * ### Examples
  * ```ts
+ * import type { GatePolicy } from '../validation/gate-policy';
+ * import type { TrainingProgress } from './trainer';
+ * declare const onProgress: (progress: TrainingProgress) => void;
+ * declare const policy: GatePolicy;
  * import { evaluateGate } from '../validation/evaluate-gate';
  * declare const bars: readonly OhlcvBar[];
  * declare const championEvaluation: ModelEvaluation | undefined;

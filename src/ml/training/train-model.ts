@@ -70,6 +70,9 @@ export function targetOfKind(kind: ModelKind): PredictionTarget {
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const train: LabelledDataset;
+ * declare const heartbeat: (details: unknown) => void;
  * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * const trainer = createModelTrainer({ kind: 'gbdt-classifier', x: train.x, y: train.y, featureSchema: FEATURE_SCHEMA });
  * while (!trainer.done) heartbeat({ progress: trainer.step(), checkpoint: trainer.checkpoint() });
@@ -135,6 +138,9 @@ export function exportModelOnnx(params: ModelParams, featureSchemaVersion: strin
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const trained: TrainedModel;
+ * declare const holdout: LabelledDataset;
  * predictModel(trained.params, holdout.x); // Float64Array
  * ```
  */
@@ -160,6 +166,8 @@ function finish(input: TrainModelInput, params: ModelParams): TrainedModel {
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const train: LabelledDataset;
  * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * const trained = trainModel({ kind: 'logistic-regression', x: train.x, y: train.y, featureSchema: FEATURE_SCHEMA });
  * trained.onnx.length; // 774 (17 weights, a bias, three nodes, metadata)
@@ -190,6 +198,7 @@ export interface TrainModelAsyncOptions {
  *
  * ### Examples
  * ```ts
+ * import { Context } from '@temporalio/activity';
  * declare const input: TrainModelInput;
  * const trained = await trainModelAsync(input, {
  *   signal: Context.current().cancellationSignal,

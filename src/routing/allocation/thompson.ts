@@ -151,7 +151,7 @@ export interface ThompsonGaussianInput extends ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
- * declare const arms: readonly BernoulliArm[] | readonly GaussianArm[];
+ * declare const arms: readonly BernoulliArm[];
  * declare const rng: Rng;
  * const input: ThompsonInput = { reward: 'bernoulli', arms, configuredWeights: [0.5, 0.5], rng };
  * ```

@@ -79,6 +79,7 @@ export interface RoutingAppOptions {
  *
  * ### Examples
  * ```ts
+ * import http from 'node:http';
  * declare const options: RoutingAppOptions;
  * const app = await buildRoutingApp(options);
  * await app.start();

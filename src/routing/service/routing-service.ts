@@ -48,6 +48,7 @@ export interface StartRoutingServiceOptions extends RoutingAppOptions {
  *
  * ### Examples
  * ```ts
+ * declare const stack: { databaseUrl: string }; // e.g. test/support/test-stack.ts
  * import { loadConfig } from '../../config/config';
  * const router = await startRoutingService({ config: loadConfig(), databaseUrl: stack.databaseUrl });
  * console.log(`router on ${router.url}`);

@@ -113,6 +113,7 @@ export const MAX_OUTCOMES_PER_REQUEST = 10_000;
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
  * outcomeBatchSchema.parse({ outcomes: [{ predictionId, correct: false }] });
  * ```
  */
@@ -125,6 +126,7 @@ export const outcomeBatchSchema = z
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
  * outcomesRequestSchema.parse({ predictionId, correct: true });
  * ```
  */

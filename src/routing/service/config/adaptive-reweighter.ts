@@ -12,6 +12,8 @@ import type { ExperimentRoute, RoutingSnapshot } from './routing-snapshot';
  *
  * ### Examples
  * ```ts
+ * import type { ConfigStore } from './config-store';
+ * declare const store: ConfigStore;
  * declare const db: Kysely<Database>;
  * declare const logger: RouterLogger;
  * new AdaptiveReweighter({ db, snapshot: () => store.snapshot, logger, tickMs: 200 });

@@ -16,6 +16,8 @@ export const CONFIG_CHANNEL = 'galfriday_config';
  *
  * ### Examples
  * ```ts
+ * import type { ConfigStore } from './config-store';
+ * declare const store: ConfigStore;
  * declare const databaseUrl: string;
  * declare const logger: RouterLogger;
  * const options: ConfigListenerOptions = { databaseUrl, logger, onChange: () => store.requestReload('notify'), onReconnect: () => store.requestReload('reconnect') };

@@ -26,12 +26,6 @@ import { parseRoutingPolicy, type RoutingPolicy } from './routing-policy';
 
 /**
  * A model version as the router serves it.
- *
- * ### Examples
- * ```ts
- * declare const schema: { readonly version: unknown; readonly names: readonly string[]; };
- * const ref: VersionRef = { versionId: '7', version: 3, spec: { versionId: '7', schema, task: 'classification' } };
- * ```
  */
 export interface VersionRef {
   readonly versionId: string;
@@ -41,12 +35,6 @@ export interface VersionRef {
 
 /**
  * One arm of a served experiment.
- *
- * ### Examples
- * ```ts
- * arm.variant; // 'treatment'
- * arm.predictions.inc();
- * ```
  */
 export interface ExperimentArm {
   readonly variant: string;
@@ -62,6 +50,8 @@ export interface ExperimentArm {
  *
  * ### Examples
  * ```ts
+ * declare const experiment: ExperimentRoute;
+ * declare const rng: Rng;
  * const arm = experiment.choose('acct-1', rng); // ExperimentArm, or null outside coverage/layer
  * ```
  */
@@ -90,6 +80,7 @@ export interface ExperimentRoute {
  *
  * ### Examples
  * ```ts
+ * declare const snapshot: RoutingSnapshot;
  * snapshot.models.get('btc-1h')?.champion?.version; // 3
  * ```
  */
@@ -126,11 +117,6 @@ export interface SnapshotProblem {
 
 /**
  * One loaded configuration.
- *
- * ### Examples
- * ```ts
- * const route = snapshot.models.get('btc-1h');
- * ```
  */
 export interface RoutingSnapshot {
   readonly loadedAt: number;
@@ -145,6 +131,7 @@ export interface RoutingSnapshot {
  *
  * ### Examples
  * ```ts
+ * declare const adaptive: ReadonlyMap<string, { epoch: number; weights: readonly number[] }>;
  * declare const rows: RoutingConfigRows;
  * declare const metrics: RouterMetrics;
  * buildRoutingSnapshot(rows, { metrics, weightsFor: (id) => adaptive.get(id) ?? null, now: Date.now() });

@@ -5,6 +5,7 @@
  *
  * ### Examples
  * ```ts
+ * declare const res: import('http').ServerResponse;
  * import { readBody } from './read-body';
  * declare const limit: number;
  * declare const req: import('http').IncomingMessage;

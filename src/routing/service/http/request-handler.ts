@@ -53,6 +53,8 @@ export const MAX_LISTED_ISSUES = 20;
  *
  * ### Examples
  * ```ts
+ * declare const schema: z.ZodType;
+ * declare const body: unknown;
  * validationError(schema.safeParse(body).error!);
  * // RouterError 'unitId: Too small: expected string to have >=1 characters' (field 'unitId')
  * ```
@@ -102,6 +104,7 @@ export interface RequestHandlerOptions {
  *
  * ### Examples
  * ```ts
+ * import http from 'node:http';
  * declare const options: RequestHandlerOptions;
  * const server = http.createServer(createRequestHandler(options));
  * ```

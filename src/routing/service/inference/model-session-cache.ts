@@ -25,6 +25,8 @@ export interface VersionLoadSpec {
  *
  * ### Examples
  * ```ts
+ * declare const cache: ModelSessionCache;
+ * declare const spec: VersionLoadSpec;
  * cache.session(spec); // throws BrokenVersionError 'version id 9 is broken: onnxruntime could not load the model: …'
  * ```
  */
@@ -97,16 +99,6 @@ function inputKey(vector: readonly number[]): string {
 
 /**
  * Options of {@link ModelSessionCache}.
- *
- * ### Examples
- * ```ts
- * import { getArtifact } from '../../../db/repositories/version.repository';
- * import { loadModelSession } from './onnx-model-session';
- * declare const db: import('kysely').Kysely<import('../../../db/database').Database>;
- * declare const onBroken: (spec: VersionLoadSpec, phase: "load" | "run", error: Error) => void;
- * declare const logger: RouterLogger;
- * new ModelSessionCache({ fetchArtifact: (id) => getArtifact(db, id), load: loadModelSession, retryBrokenAfterMs: 60_000, logger, onBroken });
- * ```
  */
 export interface ModelSessionCacheOptions {
   fetchArtifact(versionId: string): Promise<Uint8Array>;

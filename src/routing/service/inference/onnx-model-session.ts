@@ -10,10 +10,11 @@ import { NonFiniteOutputError } from './non-finite-output-error';
  *
  * ### Examples
  * ```ts
+ * declare const vector: readonly number[]; // one value per feature
  * declare const bytes: Uint8Array;
  * declare const names: readonly string[];
  * const session = await loadModelSession(bytes, { names, version: 1 }, 'classification');
- * await session.score([0.01, …]); // 0.5731…
+ * await session.score(vector); // 0.5731…
  * ```
  */
 export interface ModelSession {

@@ -44,6 +44,7 @@ export interface BatchLogMetrics {
  *
  * ### Examples
  * ```ts
+ * import type { PredictionLogRow } from '../../../db/repositories/routing-log.repository';
  * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
  * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
  * declare const logger: RouterLogger;
@@ -93,12 +94,15 @@ export function isDataError(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
+ * declare const metrics: BatchLogMetrics;
+ * declare const logger: RouterLogger;
  * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
  * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
  * declare const id: string;
  * declare const pool: import('pg').Pool;
  * declare const row: import('../../../db/repositories/routing-log.repository').PredictionLogRow;
- * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload), … });
+ * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload),
+ *   maxBuffered: 200_000, maxBatch: 5_000, flushIntervalMs: 200, metrics, logger });
  * log.start();
  * log.append(id, Date.now(), row); // true: buffered (false: dropped, buffer full)
  * log.isPending(id);       // true until committed

@@ -15,6 +15,7 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
  *
  * ### Examples
  * ```ts
+ * declare const logger: RouterLogger;
  * logger.warn('flush failed', { log: 'predictions', rows: 5000, error: 'connection refused' });
  * // {"time":"2026-…","level":"warn","service":"router","msg":"flush failed","log":"predictions",…}
  * ```
@@ -60,6 +61,8 @@ let stdoutWatched = false;
  *
  * ### Examples
  * ```ts
+ * import type { RouterMetrics } from './router-metrics';
+ * declare const metrics: RouterMetrics;
  * const sink = stdoutSink((reason) => metrics.droppedLogLines.labels(reason).inc());
  * sink('{"msg":"hello"}');
  * ```
@@ -99,6 +102,7 @@ export function stdoutSink(onDropped: (reason: DroppedLineReason) => void): (lin
  *
  * ### Examples
  * ```ts
+ * const lines: string[] = [];
  * const logger = createRouterLogger('info', (line) => lines.push(line));
  * logger.debug('ignored'); // below 'info': nothing written
  * logger.info('listening', { url: 'http://127.0.0.1:8080' });

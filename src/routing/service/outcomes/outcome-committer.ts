@@ -42,6 +42,8 @@ export interface PendingIdSource {
  *
  * ### Examples
  * ```ts
+ * declare const committer: OutcomeCommitter;
+ * declare const items: Parameters<OutcomeCommitter['submit']>[0];
  * await committer.submit(items); // rejects OutcomeStorageError 'outcomes not stored: connect ECONNREFUSED …'
  * ```
  */
@@ -62,6 +64,8 @@ export class OutcomeStorageError extends Error {
  *
  * ### Examples
  * ```ts
+ * declare const committer: OutcomeCommitter;
+ * declare const items: Parameters<OutcomeCommitter['submit']>[0];
  * await committer.submit(items); // rejects OutcomeRefusedError 'new row … violates check constraint …'
  * ```
  */

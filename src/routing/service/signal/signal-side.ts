@@ -17,6 +17,7 @@ export type TradeSide = 'BUY' | 'SELL';
  *
  * ### Examples
  * ```ts
+ * declare const probUpStrategy: Strategy;
  * signalSide(probUpStrategy, 1.2); // throws InvalidPredictionError 'prediction: 1.2 is not a probability in [0, 1] (prob_up)'
  * ```
  */
@@ -35,6 +36,8 @@ export class InvalidPredictionError extends Error {
  *
  * ### Examples
  * ```ts
+ * declare const probUp: Strategy;
+ * declare const probDown: Strategy;
  * // buy 0.65 / sell 0.35
  * signalSide(probUp, 0.65); // 'BUY'
  * signalSide(probUp, 0.35); // null (SELL needs p < 0.35)

@@ -85,11 +85,6 @@ interface StoredTokens {
 
 /**
  * File name of the generated tokens inside the data directory.
- *
- * ### Examples
- * ```ts
- * path.join(config.dataDir, TOKENS_FILE); // '/app/.galfriday/tokens.json'
- * ```
  */
 export const TOKENS_FILE = 'tokens.json';
 
