@@ -11,7 +11,7 @@ import type { TrainingRunTable } from '../tables/retraining.table';
  * ### Examples
  * ```ts
  * import { Context } from '@temporalio/activity';
- * 
+ *
  * const info = Context.current().info;
  * const writer: TrainingAttempt = { attempt: 2, scheduledAt: new Date(info.currentAttemptScheduledTimestampMs) };
  * ```

@@ -25,7 +25,7 @@ export interface LabelledDataset {
  * ### Examples
  * ```ts
  * import { computeFeatures } from './compute-features';
- * declare const bars: readonly import('..').OhlcvBar[];
+ * declare const bars: readonly import('../market/ohlcv-bar').OhlcvBar[];
  * const ds = labelledDataset(computeFeatures(bars, { horizon: 1 }), 'prob_up');
  * ds.x.cols; // 17
  * ds.y[0]; // 0 or 1

@@ -75,7 +75,7 @@ function floatsOf(set: SetHeader): number {
  * ### Examples
  * ```ts
  * import { prepareTrainingData } from './train-and-evaluate';
- * declare const bars: readonly import('..').OhlcvBar[];
+ * declare const bars: readonly import('../market/ohlcv-bar').OhlcvBar[];
  * const bytes = encodePreparedData(prepareTrainingData(bars, 'logistic-regression'));
  * decodePreparedData(bytes).train.x.rows; // as prepared
  * ```

@@ -14,7 +14,7 @@ import type { RouterAlerts } from './router-alerts';
  * import type { ConfigStore } from '../config/config-store';
  * import type { ModelSessionCacheOptions } from '../inference/model-session-cache';
  * declare const store: ConfigStore;
- * declare const alerts: Pick<RouterAlerts, "raise">;
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const broken = new BrokenVersionAlerts({ alerts, snapshot: () => store.snapshot, settleMs: 1_000 });
  * const cacheOptions: Partial<ModelSessionCacheOptions> = { onBroken: (spec, phase, error) => broken.onBroken(spec, phase, error) };
  * ```

@@ -32,7 +32,7 @@ export interface DroppedRowsAlertsOptions {
  *
  * ### Examples
  * ```ts
- * declare const alerts: Pick<RouterAlerts, "raise">;
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const dropped = new DroppedRowsAlerts({ alerts, log: 'predictions' });
  * dropped.note('overflow', 120); // alert: 120 rows dropped
  * dropped.note('overflow', 30);  // counted; reported with the next alert, at most 5 min later
