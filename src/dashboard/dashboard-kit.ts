@@ -160,12 +160,6 @@ export function servePath(
 
 /**
  * The form of a POST, or a 415 when the body is not `application/x-www-form-urlencoded` (or absent).
- *
- * ### Examples
- * ```ts
- * declare const request: FastifyRequest;
- * formOf(request).get('csrf');
- * ```
  */
 export function formOf(request: FastifyRequest): URLSearchParams {
   if (request.body instanceof URLSearchParams) return request.body;

@@ -33,11 +33,6 @@ export interface ConnectOptions {
  * How much later than PostgreSQL's `statement_timeout` the client gives up on a statement: a live
  * server cancels first (a clean rollback, the connection stays usable), and the client deadline
  * only ends what the server never answers.
- *
- * ### Examples
- * ```ts
- * CLIENT_DEADLINE_MARGIN_MS; // 500
- * ```
  */
 export const CLIENT_DEADLINE_MARGIN_MS = 500;
 

@@ -29,11 +29,6 @@ export interface NewAlert {
  *   alert is stored once the first one was acknowledged;
  * - `'event'`: one thing that happened (a workflow's rejected challenger): stored once ever, so a
  *   retried activity does not raise it again after an operator acknowledged it.
- *
- * ### Examples
- * ```ts
- * const scope: DedupeScope = 'condition';
- * ```
  */
 export type DedupeScope = 'condition' | 'event';
 

@@ -22,11 +22,6 @@ export interface OutcomeInput {
  * What happened to one outcome: stored now, already stored before (a repeated report), or
  * unknown (no served prediction or assignment has that id: the outcome is kept in
  * `unmatched_outcomes`, and stored once a prediction with that id is logged).
- *
- * ### Examples
- * ```ts
- * const status: OutcomeStatus = 'duplicate';
- * ```
  */
 export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
 

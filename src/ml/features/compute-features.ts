@@ -34,11 +34,6 @@ export interface FeatureTable {
 /**
  * Bars of history a row needs before it: the longest window (20 returns) needs 21 bars, so the
  * first 20 bars only warm up. Serving must send at least `FEATURE_WARMUP_BARS + 1` bars.
- *
- * ### Examples
- * ```ts
- * FEATURE_WARMUP_BARS; // 20
- * ```
  */
 export const FEATURE_WARMUP_BARS = 20;
 

@@ -58,12 +58,6 @@ export function labelledDataset(table: FeatureTable, target: PredictionTarget): 
 
 /**
  * Rows `[from, to)` of a dataset, in order.
- *
- * ### Examples
- * ```ts
- * declare const ds: LabelledDataset;
- * sliceDataset(ds, 0, 100).x.rows; // 100
- * ```
  */
 export function sliceDataset(ds: LabelledDataset, from: number, to: number): LabelledDataset {
   const n = ds.x.rows;

@@ -199,13 +199,6 @@ export function binOf(edges: Float64Array, value: number): number {
 /**
  * Bins a matrix, row-major like the input (`out[i * cols + j]`): histogram building walks a
  * node's rows once and updates every feature's histogram from one contiguous slice.
- *
- * ### Examples
- * ```ts
- * declare const binning: Binning;
- * declare const x: FeatureMatrix;
- * binMatrix(binning, x)[0]; // bin of row 0, feature 0
- * ```
  */
 export function binMatrix(binning: Binning, x: FeatureMatrix): Uint8Array {
   const { rows: n, cols } = x;

@@ -11,11 +11,6 @@ export type MarketRegime = 'trending' | 'mean-reverting' | 'volatile';
 
 /**
  * All regimes, in a fixed order (the regime switch draws an index into it).
- *
- * ### Examples
- * ```ts
- * MARKET_REGIMES; // ['trending', 'mean-reverting', 'volatile']
- * ```
  */
 export const MARKET_REGIMES: readonly MarketRegime[] = ['trending', 'mean-reverting', 'volatile'];
 

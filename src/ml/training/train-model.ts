@@ -118,13 +118,6 @@ export function createModelTrainer(input: TrainModelInput): Trainer<ModelParams,
 
 /**
  * Encodes trained parameters as an ONNX artifact (see the kind's exporter for inputs and outputs).
- *
- * ### Examples
- * ```ts
- * import { FEATURE_SCHEMA } from '../features/feature-schema';
- * declare const params: ModelParams;
- * exportModelOnnx(params, FEATURE_SCHEMA.version); // Uint8Array
- * ```
  */
 export function exportModelOnnx(params: ModelParams, featureSchemaVersion: string): Uint8Array {
   return params.kind === 'logistic-regression'
@@ -135,14 +128,6 @@ export function exportModelOnnx(params: ModelParams, featureSchemaVersion: strin
 /**
  * Scores rows with trained parameters in TypeScript, matching the ONNX artifact to ~1e-7:
  * P(up) for classifiers, fractional price change for the regressor.
- *
- * ### Examples
- * ```ts
- * import type { LabelledDataset } from '../features/labelled-dataset';
- * declare const trained: TrainedModel;
- * declare const holdout: LabelledDataset;
- * predictModel(trained.params, holdout.x); // Float64Array
- * ```
  */
 export function predictModel(params: ModelParams, rows: FeatureRowsInput): Float64Array {
   return params.kind === 'logistic-regression'

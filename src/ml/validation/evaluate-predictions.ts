@@ -10,20 +10,10 @@ import { regressionMetrics, rowSquaredError } from './regression-metrics';
 
 /**
  * Classification metric names a gate can refer to.
- *
- * ### Examples
- * ```ts
- * CLASSIFICATION_METRICS; // ['auc', 'logLoss', 'brier', 'accuracy']
- * ```
  */
 export const CLASSIFICATION_METRICS = ['auc', 'logLoss', 'brier', 'accuracy'] as const;
 /**
  * Regression metric names a gate can refer to.
- *
- * ### Examples
- * ```ts
- * REGRESSION_METRICS; // ['rmse', 'mae', 'skill', 'directionalAccuracy']
- * ```
  */
 export const REGRESSION_METRICS = ['rmse', 'mae', 'skill', 'directionalAccuracy'] as const;
 /**

@@ -10,11 +10,6 @@ import { validateUnitInterval, validateVariants } from './validation';
 
 /**
  * Default exploration rate, as in Seldon Core's router.
- *
- * ### Examples
- * ```ts
- * DEFAULT_EPSILON; // 0.1
- * ```
  */
 export const DEFAULT_EPSILON = 0.1;
 

@@ -52,11 +52,6 @@ export interface GaussianArm {
  * - `top-two`: (#best + #second best) / 2M per arm (GrowthBook's default). It targets finding the
  *   best arm; note that with two arms it is always 50/50.
  * - `best`: P(best) per arm, classic Thompson allocation, which shifts traffic to the leader.
- *
- * ### Examples
- * ```ts
- * const mode: ThompsonMode = 'best';
- * ```
  */
 export type ThompsonMode = 'top-two' | 'best';
 

@@ -42,11 +42,6 @@ import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
 
 /**
  * Name of the strategies file looked up in the data directory when no strategies are passed in.
- *
- * ### Examples
- * ```ts
- * STRATEGIES_FILE; // 'strategies.json'
- * ```
  */
 export const STRATEGIES_FILE = 'strategies.json';
 

@@ -100,11 +100,6 @@ export const outcomeItemSchema = z
 
 /**
  * Most outcome items in one request.
- *
- * ### Examples
- * ```ts
- * MAX_OUTCOMES_PER_REQUEST; // 10000
- * ```
  */
 export const MAX_OUTCOMES_PER_REQUEST = 10_000;
 

@@ -134,11 +134,6 @@ export const errorResponseSchema = z.object({
 
 /**
  * Response of `GET /healthz`.
- *
- * ### Examples
- * ```ts
- * healthResponseSchema.parse({ status: 'ok' });
- * ```
  */
 export const healthResponseSchema = z.object({ status: z.literal('ok') });
 

@@ -3,11 +3,6 @@ import type { RouterLogger } from '../observability/router-logger';
 
 /**
  * The channel migration 007 notifies on every change to models, aliases, experiments and variants.
- *
- * ### Examples
- * ```ts
- * CONFIG_CHANNEL; // 'galfriday_config'
- * ```
  */
 export const CONFIG_CHANNEL = 'galfriday_config';
 

@@ -11,11 +11,6 @@ import { buildRoutingSnapshot, type RoutingSnapshot, type SnapshotProblem } from
 
 /**
  * Why a reload ran, as counted in `galfriday_router_config_reloads_total{trigger}`.
- *
- * ### Examples
- * ```ts
- * const trigger: ReloadTrigger = 'notify';
- * ```
  */
 export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'admin';
 

@@ -21,10 +21,5 @@ export class ClientAbortedError extends Error {
 
 /**
  * The status under which requests whose client went away are counted.
- *
- * ### Examples
- * ```ts
- * CLIENT_CLOSED_REQUEST; // 499
- * ```
  */
 export const CLIENT_CLOSED_REQUEST = 499;

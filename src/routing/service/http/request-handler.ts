@@ -12,11 +12,6 @@ import type { Reply, RouteDefinition } from './route-definition';
 
 /**
  * Default body limit of an endpoint: a predict request with a few hundred features fits easily.
- *
- * ### Examples
- * ```ts
- * DEFAULT_BODY_LIMIT; // 65536
- * ```
  */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -39,11 +34,6 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
  * Most validation issues listed in an error's `details`; `issueCount` gives the total. An invalid
  * 700 KB batch has tens of thousands of issues: listing them all gave a 4.6 MB error body and
  * blocked the event loop for a quarter of a second.
- *
- * ### Examples
- * ```ts
- * MAX_LISTED_ISSUES; // 20
- * ```
  */
 export const MAX_LISTED_ISSUES = 20;
 

@@ -73,21 +73,11 @@ interface Entry {
 /**
  * Run failures on this many different inputs, within {@link DEFAULT_RUN_FAILURE_WINDOW_MS}, mark a
  * version broken by default.
- *
- * ### Examples
- * ```ts
- * DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES; // 3
- * ```
  */
 export const DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES = 3;
 
 /**
  * The window in which run failures on different inputs are counted, by default.
- *
- * ### Examples
- * ```ts
- * DEFAULT_RUN_FAILURE_WINDOW_MS; // 60000
- * ```
  */
 export const DEFAULT_RUN_FAILURE_WINDOW_MS = 60_000;
 

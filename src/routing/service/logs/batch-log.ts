@@ -6,11 +6,6 @@ const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 /**
  * Ids of dropped rows a log remembers (about 6 MB at most), so that an outcome for one is kept
  * with the reason `prediction_dropped` rather than `no_prediction`.
- *
- * ### Examples
- * ```ts
- * REMEMBERED_DROPPED_IDS; // 100000
- * ```
  */
 export const REMEMBERED_DROPPED_IDS = 100_000;
 

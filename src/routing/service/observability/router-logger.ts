@@ -1,10 +1,5 @@
 /**
  * Severity of a log line, in increasing order.
- *
- * ### Examples
- * ```ts
- * const level: LogLevel = 'warn';
- * ```
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -32,21 +27,11 @@ export interface RouterLogger {
  * Why a log line was not written, as counted in `galfriday_router_log_lines_dropped_total{reason}`:
  * the output failed (ENOSPC, EPIPE: from then on every line is dropped), or it is not being read
  * and already holds {@link MAX_PENDING_LOG_BYTES}.
- *
- * ### Examples
- * ```ts
- * const reason: DroppedLineReason = 'error';
- * ```
  */
 export type DroppedLineReason = 'error' | 'backpressure';
 
 /**
  * Bytes of log lines stdout may hold unwritten (a pipe nobody reads) before lines are dropped.
- *
- * ### Examples
- * ```ts
- * MAX_PENDING_LOG_BYTES; // 8388608
- * ```
  */
 export const MAX_PENDING_LOG_BYTES = 8 * 1024 * 1024;
 

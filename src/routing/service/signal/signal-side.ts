@@ -3,11 +3,6 @@ import type { Strategy } from './strategy-config';
 
 /**
  * Direction of a proposed trade.
- *
- * ### Examples
- * ```ts
- * const side: TradeSide = 'BUY';
- * ```
  */
 export type TradeSide = 'BUY' | 'SELL';
 

@@ -29,21 +29,11 @@ export interface RouterTokens {
 
 /**
  * A scope a token can hold.
- *
- * ### Examples
- * ```ts
- * const scope: TokenScope = 'metrics';
- * ```
  */
 export type TokenScope = 'engine' | 'admin' | 'metrics';
 
 /**
  * The environment variables of each scope's current and next token, for messages and docs.
- *
- * ### Examples
- * ```ts
- * TOKEN_VARIABLES.metrics; // { current: 'GALFRIDAY_METRICS_TOKEN', next: 'GALFRIDAY_METRICS_TOKEN_NEXT' }
- * ```
  */
 export const TOKEN_VARIABLES: Readonly<Record<TokenScope, { current: string; next: string }>> = {
   engine: { current: 'GALFRIDAY_ENGINE_TOKEN', next: 'GALFRIDAY_ENGINE_TOKEN_NEXT' },
