@@ -9,8 +9,11 @@ import ts from 'typescript';
  * it documents. Each source file gets one virtual sibling (same directory, so relative imports
  * resolve) holding the file's own text, so an example sees the file's private helpers and imports,
  * followed by each example in a namespace of its own. An example states the context it assumes with
- * leading `declare const name: Type;` lines, which stay at the namespace's top level; the rest of the
- * example is the body of an async function, so `await` works. One program holds every virtual file.
+ * leading `declare const name: Type;` lines, which stay at the namespace's top level (so two examples
+ * of one file may declare the same name differently), and with `import` lines for what the file does
+ * not import itself, which move to the file's top level; the rest of the example is the body of an
+ * async function, so `await` works. One program holds every virtual file, so the whole check costs
+ * about one `tsc` run; a diagnostic is reported at the source file's line.
  */
 
 const ROOT = path.resolve(__dirname, '../../..');
