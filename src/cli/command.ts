@@ -56,7 +56,7 @@ export interface Command<O extends OptionSpec = OptionSpec> {
  *
  * ### Examples
  * ```ts
- * export const stopCommand = command({
+ * const stopCommand = command({
  *   path: ['experiments', 'stop'], summary: 'Stop an experiment', usage: '<id> [--reason TEXT]',
  *   options: { reason: { type: 'string' } },
  *   async run(ctx, { values }) { values.reason; }, // string | undefined

@@ -41,6 +41,8 @@ const EXIT_CODE_OF_KIND: Record<ErrorKind, ExitCode> = {
  *
  * ### Examples
  * ```ts
+ * import { ModelNotFoundError } from '../db/errors';
+ * import { FeatureSchemaError } from '../ml/errors';
  * exitCodeOf(new ModelNotFoundError('btc-1h')); // 3
  * exitCodeOf(new FeatureSchemaError('v1', ['f1'], [], [])); // 4
  * ```

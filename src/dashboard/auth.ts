@@ -41,6 +41,9 @@ export interface AuthenticatedRequest {
  *
  * ### Examples
  * ```ts
+ * import { endOperatorSessions } from '../db/repositories/dashboard-session.repository';
+ * import { sessionEpochOf } from '../db/repositories/dashboard-session.repository';
+ * declare const db: import('kysely').Kysely<import('../db/database').Database>;
  * const epochs: SessionEpochs = { current: (op) => sessionEpochOf(db, op), end: (op) => endOperatorSessions(db, op) };
  * ```
  */

@@ -26,6 +26,9 @@ export const FORM_BODY_LIMIT = 16 * 1024;
  *
  * ### Examples
  * ```ts
+ * declare const adminToken: string | readonly string[];
+ * declare const db: import('kysely').Kysely<import('../db/database').Database>;
+ * declare const temporal: () => Promise<import('@temporalio/client').Client>;
  * const app = await buildDashboardApp({ db, temporal, namespace: 'default', adminToken });
  * await app.listen({ port: 8081 });
  * (await app.inject({ url: '/ui/login' })).statusCode; // 200

@@ -48,6 +48,12 @@ export interface DashboardOptions {
  *
  * ### Examples
  * ```ts
+ * declare const request: FastifyRequest;
+ * declare const reply: FastifyReply;
+ * import { createDashboardAuth } from './auth';
+ * declare const epochs: SessionEpochs;
+ * declare const token: string | readonly string[];
+ * declare const options: DashboardOptions;
  * const kit = createDashboardKit(options, createDashboardAuth(token, epochs), () => new Date());
  * await kit.fail(request, reply, 404, 'Not found', 'There is no such page.');
  * ```
@@ -123,11 +129,6 @@ const ALL_METHODS: HTTPMethods[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OP
 
 /**
  * Registers `handlers` on `url`, and a 405 naming them on every other method (HEAD follows GET).
- *
- * ### Examples
- * ```ts
- * servePath(app, kit, '/ui/alerts', { GET: (request, reply) => kit.show(request, reply, 'alerts', …) });
- * ```
  */
 export function servePath(
   app: FastifyInstance,
@@ -159,11 +160,6 @@ export function servePath(
 
 /**
  * The form of a POST, or a 415 when the body is not `application/x-www-form-urlencoded` (or absent).
- *
- * ### Examples
- * ```ts
- * formOf(request).get('csrf');
- * ```
  */
 export function formOf(request: FastifyRequest): URLSearchParams {
   if (request.body instanceof URLSearchParams) return request.body;

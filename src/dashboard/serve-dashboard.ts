@@ -11,6 +11,7 @@ import { buildDashboardApp } from './dashboard-app';
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
  * const options: ServeDashboardOptions = { config, databaseUrl: 'postgres://…', temporalAddress: 'localhost:7233' };
  * ```
  */
@@ -34,6 +35,8 @@ export interface ServeDashboardOptions {
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
+ * declare const databaseUrl: string;
  * const dashboard: RunningDashboard = await startDashboard({ config, databaseUrl });
  * dashboard.url; // 'http://127.0.0.1:8081'
  * ```
@@ -53,6 +56,8 @@ export interface RunningDashboard {
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../config/config';
+ * declare const databaseUrl: string;
  * const dashboard = await startDashboard({ config: loadConfig(), databaseUrl, temporalAddress: 'localhost:7233' });
  * console.log(`dashboard on ${dashboard.url}/ui`);
  * await dashboard.stop();
@@ -128,6 +133,8 @@ export async function startDashboard(options: ServeDashboardOptions): Promise<Ru
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../config/config';
+ * declare const databaseUrl: string;
  * await serveDashboard({ config: loadConfig(), databaseUrl, onListening: (d) => console.log(d.url) });
  * ```
  */

@@ -34,11 +34,6 @@ export interface ConnectOptions {
  * How much later than PostgreSQL's `statement_timeout` the client gives up on a statement: a live
  * server cancels first (a clean rollback, the connection stays usable), and the client deadline
  * only ends what the server never answers.
- *
- * ### Examples
- * ```ts
- * CLIENT_DEADLINE_MARGIN_MS; // 500
- * ```
  */
 export const CLIENT_DEADLINE_MARGIN_MS = 500;
 
@@ -49,6 +44,9 @@ export const CLIENT_DEADLINE_MARGIN_MS = 500;
  *
  * ### Examples
  * ```ts
+ * import { recordOutcomes } from './repositories/routing-outcome.repository';
+ * declare const db: Kysely<Database>;
+ * declare const items: readonly import('./repositories/routing-outcome.repository').OutcomeInput[];
  * await withDeadline(1_000, () => recordOutcomes(db, items));
  * // rejects DatabaseDeadlineError 'PostgreSQL did not answer within 1000 ms' (statementSent: true)
  * ```
@@ -82,6 +80,8 @@ const scopes = new AsyncLocalStorage<DeadlineScope>();
  *
  * ### Examples
  * ```ts
+ * import { loadRoutingConfigRows } from './repositories/routing-config.repository';
+ * declare const db: Kysely<Database>;
  * const rows = await withDeadline(5_000, () => loadRoutingConfigRows(db));
  * ```
  */
@@ -116,6 +116,7 @@ export function withDeadline<T>(ms: number, operation: () => Promise<T>): Promis
  *
  * ### Examples
  * ```ts
+ * declare const client: pg.ClientBase;
  * destroyConnection(client); // the pending query rejects 'Connection terminated unexpectedly'
  * ```
  */
@@ -242,6 +243,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await withDeadline(2_000, () => pingDatabase(db)); // resolves, or rejects DatabaseDeadlineError
  * ```
  */

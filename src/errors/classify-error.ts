@@ -41,6 +41,7 @@ export interface ErrorClass {
  *
  * ### Examples
  * ```ts
+ * import { FeatureSchemaError } from '../ml/errors';
  * classifyError(new FeatureSchemaError('v1', ['f1'], [], [])); // { kind: 'input', permanent: true, failureType: 'MlInputError', … }
  * classifyError(new Error('ECONNRESET')); // { kind: 'unexpected', permanent: false, … }
  * ```

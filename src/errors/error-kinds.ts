@@ -22,6 +22,7 @@ export abstract class PermanentError extends Error {
  *
  * ### Examples
  * ```ts
+ * import { StatsInputError } from '../stats/errors';
  * throw new StatsInputError('alpha', 'expected a number in (0, 1), got 2'); // an InputError
  * ```
  */
@@ -32,6 +33,7 @@ export abstract class InputError extends PermanentError {}
  *
  * ### Examples
  * ```ts
+ * import { ModelNotFoundError } from '../db/errors';
  * throw new ModelNotFoundError('btc-1h'); // a NotFoundError
  * ```
  */
@@ -42,6 +44,7 @@ export abstract class NotFoundError extends PermanentError {}
  *
  * ### Examples
  * ```ts
+ * import { AliasConflictError } from '../db/errors';
  * throw new AliasConflictError('btc-1h', 'champion', 'v1', 'v2'); // a ConflictError
  * ```
  */
@@ -52,6 +55,7 @@ export abstract class ConflictError extends PermanentError {}
  *
  * ### Examples
  * ```ts
+ * import { ConfigError } from '../config/config';
  * throw new ConfigError('ROUTER_PORT', 'a port number', 'abc'); // a ConfigurationError
  * ```
  */
@@ -63,6 +67,7 @@ export abstract class ConfigurationError extends PermanentError {}
  *
  * ### Examples
  * ```ts
+ * import { DatabaseDeadlineError } from '../db/connection';
  * throw new DatabaseDeadlineError('PostgreSQL did not answer within 1000 ms', true); // transient
  * ```
  */

@@ -4,11 +4,6 @@ import { acceptedTokens, type RouterTokens, type TokenScope } from '../routing/s
 /**
  * Who may call an endpoint: anyone, the trading engine, an operator, or a metrics scraper (the
  * metrics token, or the admin token, which holds every admin right including this one).
- *
- * ### Examples
- * ```ts
- * const scope: AuthScope = 'engine';
- * ```
  */
 export type AuthScope = 'public' | TokenScope;
 

@@ -29,6 +29,8 @@ export class MlInputError extends InputError {
  *
  * ### Examples
  * ```ts
+ * import { FEATURE_SCHEMA } from './features/feature-schema';
+ * import { featureVectorFromInput } from './features/feature-schema';
  * featureVectorFromInput(FEATURE_SCHEMA, { ret_1: 0.01 });
  * // FeatureSchemaError: features: do not match schema gf-features-v1: missing [ret_2, ret_5, …, volume_ratio_5_20]
  * ```
@@ -57,6 +59,7 @@ export class FeatureSchemaError extends MlInputError {
  *
  * ### Examples
  * ```ts
+ * import { inspectOnnxModel } from './onnx/inspect-onnx-model';
  * inspectOnnxModel(new Uint8Array([1, 2, 3]));
  * // OnnxModelError: not a decodable ONNX ModelProto: index out of range: 1 + 8 > 3
  * ```
@@ -72,7 +75,11 @@ export class OnnxModelError extends Error {
  *
  * ### Examples
  * ```ts
- * trainGbdt(otherData, options, { checkpoint });
+ * import type { LabelledDataset } from './features/labelled-dataset';
+ * import { createLogisticRegressionTrainer, type LogisticRegressionCheckpoint } from './logistic/logistic-regression-trainer';
+ * declare const other: LabelledDataset; // not the data the checkpoint was written for
+ * declare const checkpoint: LogisticRegressionCheckpoint;
+ * createLogisticRegressionTrainer(other.x, other.y, {}, checkpoint);
  * // CheckpointMismatchError: checkpoint.dataFingerprint: checkpoint was written for data 3f1c…, got 9ab2…
  * ```
  */
@@ -86,6 +93,10 @@ export class CheckpointMismatchError extends MlInputError {
  *
  * ### Examples
  * ```ts
+ * declare const signal: AbortSignal;
+ * declare const save: (checkpoint: unknown) => void;
+ * import { trainModelAsync } from './training/train-model';
+ * declare const input: import('./training/train-model').TrainModelInput;
  * try { await trainModelAsync(input, { signal }); }
  * catch (e) { if (e instanceof TrainingCancelledError) save(e.checkpoint); }
  * ```

@@ -9,6 +9,7 @@ import { startRoutingService, type RunningRoutingService } from './service';
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
  * const options: StandaloneRouterOptions = { config, databaseUrl: 'postgres://…', port: 8081 };
  * ```
  */
@@ -33,6 +34,8 @@ export interface StandaloneRouterOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: StandaloneRouterOptions;
+ * let exitCode = 0;
  * await serveRouter(options).catch((error) => { if (error instanceof RouterDatabaseError) exitCode = 5; });
  * ```
  */
@@ -52,6 +55,7 @@ export class RouterDatabaseError extends Error {
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../config/config';
  * await serveRouter({ config: loadConfig(), databaseUrl: process.env.DATABASE_URL! });
  * ```
  */

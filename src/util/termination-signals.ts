@@ -5,6 +5,7 @@
  *
  * ### Examples
  * ```ts
+ * declare const service: { stop(): Promise<void> };
  * const signals = terminationSignals((signal) => console.warn(`already stopping (${signal})`));
  * await signals.first;
  * await service.stop();

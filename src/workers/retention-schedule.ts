@@ -25,6 +25,7 @@ const CATCHUP_WINDOW_MS = 3_600_000;
  *
  * ### Examples
  * ```ts
+ * declare const client: Client;
  * await ensureRetentionSchedule(client, { taskQueue: 'galfriday', everyMs: 86_400_000 }); // 'created'
  * await ensureRetentionSchedule(client, { taskQueue: 'galfriday', everyMs: 86_400_000 }); // 'unchanged'
  * ```

@@ -29,11 +29,6 @@ export interface NewAlert {
  *   alert is stored once the first one was acknowledged;
  * - `'event'`: one thing that happened (a workflow's rejected challenger): stored once ever, so a
  *   retried activity does not raise it again after an operator acknowledged it.
- *
- * ### Examples
- * ```ts
- * const scope: DedupeScope = 'condition';
- * ```
  */
 export type DedupeScope = 'condition' | 'event';
 
@@ -44,6 +39,9 @@ export type DedupeScope = 'condition' | 'event';
  *
  * ### Examples
  * ```ts
+ * declare const id: string;
+ * declare const alert: NewAlert;
+ * declare const db: Kysely<Database>;
  * await raiseAlert(db, alert, 'condition'); // true
  * await raiseAlert(db, alert, 'condition'); // false: still open
  * await acknowledgeAlert(db, id, 'cli:ada');
@@ -88,6 +86,7 @@ export async function raiseAlert(
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * const [first]: ListedAlert[] = await listAlerts(db, { state: 'open' });
  * ```
  */
@@ -109,6 +108,7 @@ export interface ListedAlert {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await listAlerts(db, { state: 'open', limit: 200 });
  * await listAlerts(db, { state: 'acknowledged', limit: 20 });
  * ```
@@ -157,6 +157,7 @@ export type AlertAcknowledgement =
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await acknowledgeAlert(db, '12', 'dashboard:Ada'); // { outcome: 'acknowledged' }
  * await acknowledgeAlert(db, '12', 'cli:bob');       // { outcome: 'already', by: 'dashboard:Ada' }
  * ```

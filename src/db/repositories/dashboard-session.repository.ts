@@ -7,6 +7,7 @@ import type { Database } from '../database';
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await sessionEpochOf(db, 'Ada Lovelace'); // 0
  * ```
  */
@@ -25,6 +26,7 @@ export async function sessionEpochOf(db: Kysely<Database>, operator: string): Pr
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await endOperatorSessions(db, 'Ada Lovelace'); // 1
  * await endOperatorSessions(db, 'Ada Lovelace'); // 2
  * ```

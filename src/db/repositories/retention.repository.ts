@@ -107,9 +107,12 @@ export function retentionTable(target: RetentionTarget): string {
  *
  * ### Examples
  * ```ts
+ * declare const cutoff: Date;
+ * declare const db: Kysely<Database>;
  * let after: string | null = null;
+ * let step;
  * do {
- *   const step = await pruneBatch(db, 'drift_events', { cutoff, after, limit: 5000, dryRun: false });
+ *   step = await pruneBatch(db, 'drift_events', { cutoff, after, limit: 5000, dryRun: false });
  *   after = step.lastKey;
  * } while (step.rows === 5000);
  * ```

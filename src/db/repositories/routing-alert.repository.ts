@@ -23,6 +23,8 @@ export type RouterAlertInput = NewAlert;
  *
  * ### Examples
  * ```ts
+ * declare const alert: RouterAlertInput;
+ * declare const db: Kysely<Database>;
  * await raiseRouterAlert(db, alert); // true
  * await raiseRouterAlert(db, alert); // false (still open)
  * ```

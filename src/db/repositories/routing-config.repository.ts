@@ -75,6 +75,7 @@ export interface RoutingVariantRow {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * const rows = await loadRoutingConfigRows(db); // { models: [...], aliases: [...], experiments: [...], variants: [...] }
  * ```
  */
@@ -89,11 +90,6 @@ export interface RoutingConfigRows {
  * Reads models, aliases, running experiments and their variants in one REPEATABLE READ read-only
  * transaction, so a workflow that moves an alias and starts an experiment in one transaction is
  * seen entirely or not at all. Four small queries; no ONNX bytes.
- *
- * ### Examples
- * ```ts
- * const { models, aliases } = await loadRoutingConfigRows(db);
- * ```
  */
 export async function loadRoutingConfigRows(db: Kysely<Database>): Promise<RoutingConfigRows> {
   return db

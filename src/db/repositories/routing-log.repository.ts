@@ -169,7 +169,9 @@ function writeFloat8Array(target: Buffer, offset: number, values: readonly numbe
  *
  * ### Examples
  * ```ts
- * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, … });
+ * import { BatchLog } from '../../routing/service/logs/batch-log';
+ * declare const buffer: Buffer;
+ * declare const row: PredictionLogRow;
  * const end = predictionEncoder.write(row, buffer, 0); // bytes written
  * ```
  */
@@ -208,11 +210,6 @@ export const predictionEncoder = {
 
 /**
  * Encodes experiment assignments for {@link copyAssignments} (binary COPY tuples).
- *
- * ### Examples
- * ```ts
- * const log = new BatchLog({ name: 'assignments', encoder: assignmentEncoder, … });
- * ```
  */
 export const assignmentEncoder = {
   maxBytes(row: AssignmentLogRow): number {
@@ -233,6 +230,8 @@ export const assignmentEncoder = {
  *
  * ### Examples
  * ```ts
+ * declare const pool: pg.Pool;
+ * declare const rows: readonly AssignmentLogRow[];
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
  */
@@ -272,6 +271,8 @@ const UNIQUE_VIOLATION = '23505';
  *
  * ### Examples
  * ```ts
+ * declare const payload: Buffer;
+ * declare const pool: pg.Pool;
  * await copyPredictions(pool, payload, { timeoutMs: 10_000 });
  * ```
  */
@@ -369,6 +370,8 @@ async function copyOnClient(
  *
  * ### Examples
  * ```ts
+ * declare const rows: readonly PredictionLogRow[];
+ * declare const pool: pg.Pool;
  * await copyPredictions(pool, encodeRows(predictionEncoder, rows));
  * ```
  */
@@ -382,6 +385,8 @@ export function copyPredictions(pool: pg.Pool, payload: Buffer, options: CopyLog
  *
  * ### Examples
  * ```ts
+ * declare const rows: readonly AssignmentLogRow[];
+ * declare const pool: pg.Pool;
  * await copyAssignments(pool, encodeRows(assignmentEncoder, rows));
  * ```
  */
@@ -395,6 +400,8 @@ export function copyAssignments(pool: pg.Pool, payload: Buffer, options: CopyLog
  *
  * ### Examples
  * ```ts
+ * declare const experimentId: string;
+ * declare const db: Kysely<Database>;
  * await recordServedWeights(db, { experimentId, epochStartMs: 1_700_000_000_000, epochEndMs: 1_700_003_600_000, weights: { control: 0.2, challenger: 0.8 } });
  * ```
  */

@@ -22,11 +22,6 @@ export interface OutcomeInput {
  * What happened to one outcome: stored now, already stored before (a repeated report), or
  * unknown (no served prediction or assignment has that id: the outcome is kept in
  * `unmatched_outcomes`, and stored once a prediction with that id is logged).
- *
- * ### Examples
- * ```ts
- * const status: OutcomeStatus = 'duplicate';
- * ```
  */
 export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
 
@@ -42,7 +37,10 @@ export type OutcomeStatus = 'recorded' | 'duplicate' | 'unknown';
  *
  * ### Examples
  * ```ts
- * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, … }]);
+ * declare const a: string;
+ * declare const unknownId: string;
+ * declare const db: Kysely<Database>;
+ * await recordOutcomes(db, [{ predictionId: a, correct: true, tradeReturn: null, signalGenerated: null }, { predictionId: unknownId, correct: false, tradeReturn: null, signalGenerated: null }]);
  * // ['recorded', 'unknown']
  * ```
  */
@@ -112,6 +110,8 @@ export interface ArmStatisticsRow {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const experimentId: string;
  * await armStatistics(db, experimentId, new Date('2026-01-01T10:15:00Z'));
  * // [{ variant: 'control', labelled: 120, correct: 66, … }, { variant: 'treatment', … }]
  * ```

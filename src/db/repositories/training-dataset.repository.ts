@@ -8,6 +8,8 @@ import type { Database } from '../database';
  *
  * ### Examples
  * ```ts
+ * declare const windowEnd: Date;
+ * declare const windowStart: Date;
  * const kept: TrainingDatasetSummary = { target: 'prob_up', bars: 2000, windowStart, windowEnd, trainRows: 1570, holdoutRows: 396 };
  * ```
  */
@@ -25,6 +27,8 @@ export interface TrainingDatasetSummary {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const jobId: string;
  * (await findTrainingDataset(db, jobId))?.bars; // 2000
  * ```
  */
@@ -56,8 +60,13 @@ export async function findTrainingDataset(
  *
  * ### Examples
  * ```ts
+ * declare const data: PreparedData;
+ * declare const windowEnd: Date;
+ * declare const windowStart: Date;
+ * declare const db: Kysely<Database>;
+ * declare const jobId: string;
  * await keepTrainingDataset(db, jobId, { target: 'prob_up', bars: 2000, windowStart, windowEnd, data }); // true
- * await keepTrainingDataset(db, jobId, { … }); // false: the first one stays
+ * await keepTrainingDataset(db, jobId, { target: 'prob_up', bars: 2000, windowStart, windowEnd, data }); // false: the first one stays
  * ```
  */
 export async function keepTrainingDataset(
@@ -89,6 +98,8 @@ export async function keepTrainingDataset(
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const jobId: string;
  * const kept = await loadTrainingDataset(db, jobId);
  * kept?.data.holdout.x.rows; // 396
  * ```

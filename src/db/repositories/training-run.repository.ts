@@ -10,6 +10,9 @@ import type { TrainingRunTable } from '../tables/retraining.table';
  *
  * ### Examples
  * ```ts
+ * import { Context } from '@temporalio/activity';
+ *
+ * const info = Context.current().info;
  * const writer: TrainingAttempt = { attempt: 2, scheduledAt: new Date(info.currentAttemptScheduledTimestampMs) };
  * ```
  */
@@ -37,6 +40,12 @@ export interface TrainedCandidate {
  *
  * ### Examples
  * ```ts
+ * declare const stale: TrainedCandidate;
+ * declare const t2: Date;
+ * declare const t3: Date;
+ * declare const candidate: TrainedCandidate;
+ * declare const db: Kysely<Database>;
+ * declare const jobId: string;
  * await storeTrainedCandidate(db, jobId, candidate, { attempt: 3, scheduledAt: t3 }); // true
  * await storeTrainedCandidate(db, jobId, stale, { attempt: 2, scheduledAt: t2 });     // false: attempt 3 stays
  * ```

@@ -24,6 +24,7 @@ export interface MatchedOutcomes {
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await matchUnmatchedOutcomes(db); // { matched: 1, duplicates: 0 }
  * ```
  */
@@ -56,6 +57,7 @@ export async function matchUnmatchedOutcomes(
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
  * await openUnmatchedOutcomes(db); // [{ prediction_id: '0190…', reason: 'prediction_dropped', … }]
  * ```
  */

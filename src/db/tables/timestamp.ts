@@ -7,7 +7,8 @@ import type { ColumnType } from 'kysely';
  *
  * ### Examples
  * ```ts
- * interface JobsTable { updated_at: Timestamp; ended_at: Timestamp | null }
+ * import { Kysely, sql } from 'kysely';
+ * declare const db: Kysely<{ jobs: { updated_at: Timestamp; ended_at: Timestamp | null } }>;
  * db.updateTable('jobs').set({ updated_at: sql<Date>`now()` });
  * ```
  */

@@ -3,11 +3,6 @@ import type { Generated, Selectable } from 'kysely';
 /**
  * Why an acknowledged outcome has no prediction: none has its id (yet), or this router dropped the
  * prediction's log row (buffer full, refused by PostgreSQL).
- *
- * ### Examples
- * ```ts
- * const reason: UnmatchedOutcomeReason = 'prediction_dropped';
- * ```
  */
 export type UnmatchedOutcomeReason = 'no_prediction' | 'prediction_dropped';
 

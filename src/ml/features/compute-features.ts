@@ -34,11 +34,6 @@ export interface FeatureTable {
 /**
  * Bars of history a row needs before it: the longest window (20 returns) needs 21 bars, so the
  * first 20 bars only warm up. Serving must send at least `FEATURE_WARMUP_BARS + 1` bars.
- *
- * ### Examples
- * ```ts
- * FEATURE_WARMUP_BARS; // 20
- * ```
  */
 export const FEATURE_WARMUP_BARS = 20;
 
@@ -70,11 +65,12 @@ function isFlat(spread: number, level: number): boolean {
  *
  * ### Examples
  * ```ts
+ * import { generateSyntheticMarket } from '../market/synthetic-market';
  * const { bars } = generateSyntheticMarket({ seed: 1, bars: 100 });
  * const table = computeFeatures(bars, { horizon: 1 });
  * table.rows.length; // 80
- * table.rows[0].barIndex; // 20
- * table.rows.at(-1).target; // undefined (no bar after it)
+ * table.rows[0]?.barIndex; // 20
+ * table.rows.at(-1)?.target; // undefined (no bar after it)
  * ```
  */
 export function computeFeatures(bars: readonly OhlcvBar[], spec: FeatureSpec = {}): FeatureTable {

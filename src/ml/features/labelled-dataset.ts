@@ -24,6 +24,8 @@ export interface LabelledDataset {
  *
  * ### Examples
  * ```ts
+ * import { computeFeatures } from './compute-features';
+ * declare const bars: readonly import('../market/ohlcv-bar').OhlcvBar[];
  * const ds = labelledDataset(computeFeatures(bars, { horizon: 1 }), 'prob_up');
  * ds.x.cols; // 17
  * ds.y[0]; // 0 or 1
@@ -56,11 +58,6 @@ export function labelledDataset(table: FeatureTable, target: PredictionTarget): 
 
 /**
  * Rows `[from, to)` of a dataset, in order.
- *
- * ### Examples
- * ```ts
- * sliceDataset(ds, 0, 100).x.rows; // 100
- * ```
  */
 export function sliceDataset(ds: LabelledDataset, from: number, to: number): LabelledDataset {
   const n = ds.x.rows;

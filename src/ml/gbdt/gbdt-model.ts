@@ -40,7 +40,9 @@ export interface GbdtModel {
  *
  * ### Examples
  * ```ts
- * gbdtRawScore(classifier, [0.01, …17 values…]); // 0.23… (log-odds of an up move)
+ * declare const classifier: GbdtModel;
+ * declare const row: readonly number[]; // the 17 features of one bar
+ * gbdtRawScore(classifier, row); // 0.23… (log-odds of an up move)
  * ```
  */
 export function gbdtRawScore(model: GbdtModel, row: ArrayLike<number>, offset = 0): number {
@@ -61,8 +63,13 @@ export function gbdtRawScore(model: GbdtModel, row: ArrayLike<number>, offset = 
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const classifier: GbdtModel;
+ * declare const regressor: GbdtModel;
+ * declare const ds: LabelledDataset;
+ * declare const row: readonly number[];
  * predictGbdt(classifier, ds.x); // Float64Array [0.53…, 0.47…, …]
- * predictGbdt(regressor, [[…17 values…]]); // Float64Array [0.0012…]
+ * predictGbdt(regressor, [row]); // Float64Array [0.0012…]
  * ```
  */
 export function predictGbdt(model: GbdtModel, rows: FeatureRowsInput): Float64Array {

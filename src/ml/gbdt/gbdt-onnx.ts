@@ -83,6 +83,9 @@ function treeAttributes(
  *
  * ### Examples
  * ```ts
+ * import * as ort from 'onnxruntime-node';
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
+ * declare const model: GbdtModel;
  * const bytes = exportGbdtOnnx(model, { featureSchemaVersion: FEATURE_SCHEMA.version });
  * (await ort.InferenceSession.create(bytes)).outputNames; // ['label', 'probabilities', 'probability']
  * ```

@@ -155,6 +155,10 @@ function addTree(tree: GbdtTree, binned: Uint8Array, cols: number, raw: Float64A
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const ds: LabelledDataset;
+ * declare const heartbeat: (details: unknown) => void;
+ * import { runTrainer } from '../training/trainer';
  * const trainer = createGbdtTrainer('gbdt-classifier', ds.x, ds.y, { nTrees: 100, validationGap: 1 });
  * const model = runTrainer(trainer, (p) => heartbeat(p.iteration));
  * model.trees.length; // ≤ 100 (early stopping keeps the best prefix)

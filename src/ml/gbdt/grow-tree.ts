@@ -57,6 +57,10 @@ export interface TreeWorkspace {
  *
  * ### Examples
  * ```ts
+ * declare const binned: Uint8Array;
+ * declare const cols: number;
+ * declare const input: TreeGrowthInput;
+ * declare const binning: Binning;
  * const workspace = createTreeWorkspace(binned.length / cols, binning);
  * growTree({ ...input, workspace }); // no per-tree allocation of partition buffers or histograms
  * ```
@@ -96,6 +100,14 @@ interface PendingNode {
  *
  * ### Examples
  * ```ts
+ * declare const binned: Uint8Array;
+ * declare const binning: Binning;
+ * declare const cols: number;
+ * declare const features: readonly number[];
+ * declare const grad: Float64Array;
+ * declare const hess: Float64Array;
+ * declare const options: { maxDepth: number; minSamplesLeaf: number; minChildWeight: number; l2: number; learningRate: number; };
+ * declare const rows: Uint32Array;
  * const tree = growTree({ binned, cols, binning, grad, hess, rows, features, params: options });
  * tree.feature[0]; // split feature of the root, or −1 if the root is a leaf
  * ```

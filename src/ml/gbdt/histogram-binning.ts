@@ -94,6 +94,7 @@ function sortColumn(
  *
  * ### Examples
  * ```ts
+ * import { toFeatureMatrix } from '../features/feature-matrix';
  * binTrainingMatrix(toFeatureMatrix([[1], [2], [3], [4]]), 2).binned; // Uint8Array [0, 0, 1, 1]
  * ```
  */
@@ -166,6 +167,7 @@ export function binTrainingMatrix(x: FeatureMatrix, maxBins: number): BinnedTrai
  *
  * ### Examples
  * ```ts
+ * import { toFeatureMatrix } from '../features/feature-matrix';
  * fitBinning(toFeatureMatrix([[1], [2], [3], [4]]), 2).edges[0]; // Float64Array [2]
  * ```
  */
@@ -197,11 +199,6 @@ export function binOf(edges: Float64Array, value: number): number {
 /**
  * Bins a matrix, row-major like the input (`out[i * cols + j]`): histogram building walks a
  * node's rows once and updates every feature's histogram from one contiguous slice.
- *
- * ### Examples
- * ```ts
- * binMatrix(binning, x)[0]; // bin of row 0, feature 0
- * ```
  */
 export function binMatrix(binning: Binning, x: FeatureMatrix): Uint8Array {
   const { rows: n, cols } = x;

@@ -16,6 +16,7 @@ export type Sfc32State = Int32Array;
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const state = sfc32State(7);
  * nextUniform(state) === createRng(7).next(); // true
  * ```
@@ -65,6 +66,8 @@ export function nextUniform(state: Sfc32State): number {
  *
  * ### Examples
  * ```ts
+ * declare const drawn: Uint32Array;
+ * declare const left: Uint32Array;
  * const count = sampleRows(sfc32State(7), 1000, 0.8, drawn, left); // ≈ 800
  * ```
  */

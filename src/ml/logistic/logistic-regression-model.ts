@@ -38,7 +38,9 @@ export function sigmoid(z: number): number {
  *
  * ### Examples
  * ```ts
- * predictLogisticRegression(model, [[0.01, 0.02, …]]); // Float64Array [0.57…]
+ * declare const model: LogisticRegressionModel;
+ * declare const row: readonly number[]; // one value per feature
+ * predictLogisticRegression(model, [row]); // Float64Array [0.57…]
  * ```
  */
 export function predictLogisticRegression(

@@ -9,6 +9,9 @@ import type { LogisticRegressionModel } from './logistic-regression-model';
  *
  * ### Examples
  * ```ts
+ * import * as ort from 'onnxruntime-node';
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
+ * declare const model: LogisticRegressionModel;
  * const bytes = exportLogisticRegressionOnnx(model, { featureSchemaVersion: FEATURE_SCHEMA.version });
  * const session = await ort.InferenceSession.create(bytes); // inputs ['features'], outputs ['probability']
  * ```

@@ -94,6 +94,10 @@ function dot(a: Float64Array, aFrom: number, b: Float64Array, bFrom: number, len
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const ds: LabelledDataset;
+ * import { runTrainer } from '../training/trainer';
+ * declare const saved: string;
  * const trainer = createLogisticRegressionTrainer(ds.x, ds.y, { featureNames: ds.schema.names });
  * const model = runTrainer(trainer); // { kind: 'logistic-regression', coefficients: [...], ... }
  * const resumed = createLogisticRegressionTrainer(ds.x, ds.y, {}, JSON.parse(saved));

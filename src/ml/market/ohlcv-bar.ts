@@ -18,7 +18,7 @@ export interface OhlcvBar {
  *
  * ### Examples
  * ```ts
- * barTimeMs({ ts: '2024-01-01T00:00:00Z', open: 1, high: 1, low: 1, close: 1, volume: 1 }); // 1704067200000
+ * barTimeMs({ ts: '2024-01-01T00:00:00Z' }); // 1704067200000
  * ```
  */
 export function barTimeMs(bar: Pick<OhlcvBar, 'ts'>, argument = 'bar.ts'): number {
@@ -33,7 +33,7 @@ export function barTimeMs(bar: Pick<OhlcvBar, 'ts'>, argument = 'bar.ts'): numbe
  *
  * ### Examples
  * ```ts
- * ohlcvBarProblem({ ts: '2024-01-01', open: 10, high: 9, low: 8, close: 9, volume: 5 });
+ * ohlcvBarProblem({ open: 10, high: 9, low: 8, close: 9, volume: 5 });
  * // 'open 10 is outside [low 8, high 9]'
  * ```
  */
@@ -59,6 +59,7 @@ export function ohlcvBarProblem(bar: Omit<OhlcvBar, 'ts'>): string | undefined {
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly OhlcvBar[];
  * assertValidBars(bars); // [1704067200000, 1704070800000, …]
  * ```
  */

@@ -11,11 +11,6 @@ export type MarketRegime = 'trending' | 'mean-reverting' | 'volatile';
 
 /**
  * All regimes, in a fixed order (the regime switch draws an index into it).
- *
- * ### Examples
- * ```ts
- * MARKET_REGIMES; // ['trending', 'mean-reverting', 'volatile']
- * ```
  */
 export const MARKET_REGIMES: readonly MarketRegime[] = ['trending', 'mean-reverting', 'volatile'];
 
@@ -82,7 +77,7 @@ const REGIME_PARAMS: Readonly<Record<MarketRegime, RegimeParams>> = {
  * ### Examples
  * ```ts
  * const { bars, regimes } = generateSyntheticMarket({ seed: 7, bars: 3 });
- * bars[0].ts; // '2024-01-01T00:00:00.000Z'
+ * bars[0]?.ts; // '2024-01-01T00:00:00.000Z'
  * regimes; // ['trending', 'trending', 'trending']
  * generateSyntheticMarket({ seed: 7, bars: 2000, regimeShift: { atBar: 1500, regime: 'volatile' } });
  * ```

@@ -5,6 +5,8 @@ import type { ModelKind } from '../training/trainer';
  *
  * ### Examples
  * ```ts
+ * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const bytes: Uint8Array;
  * inspectOnnxModel(bytes).metadata[ARTIFACT_METADATA_KEYS.featureSchemaVersion]; // 'gf-features-v1'
  * ```
  */

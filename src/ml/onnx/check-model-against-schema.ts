@@ -31,6 +31,8 @@ function isFloatColumn(v: OnnxValueInfo, columns: number): boolean {
  *
  * ### Examples
  * ```ts
+ * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const gbdtClassifierBytes: Uint8Array;
  * servingOutput(inspectOnnxModel(gbdtClassifierBytes), 'classification'); // { name: 'probability', column: 0 }
  * ```
  */
@@ -74,6 +76,8 @@ export const SERVED_OPERATOR_DOMAINS: ReadonlySet<string> = new Set(['ai.onnx', 
  *
  * ### Examples
  * ```ts
+ * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const bytes: Uint8Array;
  * checkSelfContained(inspectOnnxModel(bytes));
  * // ['model keeps tensor(s) W in external data files: …']
  * ```
@@ -108,6 +112,10 @@ export function checkSelfContained(info: OnnxModelInfo): string[] {
  *
  * ### Examples
  * ```ts
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
+ * import { inspectOnnxModel } from './inspect-onnx-model';
+ * declare const bytes: Uint8Array;
+ * declare const other: Uint8Array;
  * checkModelAgainstSchema(inspectOnnxModel(bytes), FEATURE_SCHEMA); // []
  * checkModelAgainstSchema(inspectOnnxModel(other), FEATURE_SCHEMA);
  * // ['input "features" has 18 columns, feature schema has 17']

@@ -134,6 +134,8 @@ function walkGraph(
  *
  * ### Examples
  * ```ts
+ * import { exportLogisticRegressionOnnx } from '../logistic/logistic-regression-onnx';
+ * declare const model: import('../logistic/logistic-regression-model').LogisticRegressionModel;
  * inspectOnnxModel(exportLogisticRegressionOnnx(model)).inputs;
  * // [{ name: 'features', kind: 'tensor', elementType: 'float32', shape: ['N', 17] }]
  * ```

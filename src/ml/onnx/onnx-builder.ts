@@ -5,11 +5,6 @@ import { onnx } from 'onnx-proto';
  * Slice as used here are unchanged from 13 through 21) and `ai.onnx.ml` opset 3
  * (TreeEnsembleClassifier/Regressor with float attributes). IR version 7 (ONNX 1.7) keeps the
  * artifacts loadable by every onnxruntime release since 1.5.
- *
- * ### Examples
- * ```ts
- * ONNX_OPSETS; // { irVersion: 7, defaultDomain: 13, mlDomain: 3 }
- * ```
  */
 export const ONNX_OPSETS = { irVersion: 7, defaultDomain: 13, mlDomain: 3 } as const;
 
@@ -18,11 +13,6 @@ export type OnnxDim = number | string;
 
 /**
  * A float32 initializer tensor with the given shape; values are rounded to float32 by the encoder.
- *
- * ### Examples
- * ```ts
- * floatTensor('W', [2, 1], [0.5, -1.25]);
- * ```
  */
 export function floatTensor(
   name: string,
@@ -34,11 +24,6 @@ export function floatTensor(
 
 /**
  * An int64 initializer tensor with the given shape.
- *
- * ### Examples
- * ```ts
- * int64Tensor('starts', [1], [1]);
- * ```
  */
 export function int64Tensor(
   name: string,
@@ -104,21 +89,11 @@ export function onnxNode(
 
 /**
  * Element types used by the models in this project, as ONNX `TensorProto.DataType` numbers.
- *
- * ### Examples
- * ```ts
- * ONNX_ELEMENT_TYPE.float32; // 1
- * ```
  */
 export const ONNX_ELEMENT_TYPE = { float32: 1, int64: 7 } as const;
 
 /**
  * A typed graph input or output with a (possibly symbolic) shape.
- *
- * ### Examples
- * ```ts
- * tensorValueInfo('features', 'float32', ['N', 17]);
- * ```
  */
 export function tensorValueInfo(
   name: string,
@@ -155,6 +130,9 @@ export interface OnnxModelSpec {
  *
  * ### Examples
  * ```ts
+ * declare const inputs: readonly onnx.IValueInfoProto[];
+ * declare const nodes: readonly onnx.INodeProto[];
+ * declare const outputs: readonly onnx.IValueInfoProto[];
  * const bytes = encodeOnnxModel({ graphName: 'g', nodes, inputs, outputs, usesMlDomain: false });
  * bytes instanceof Uint8Array; // true
  * ```

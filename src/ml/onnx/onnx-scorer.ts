@@ -21,8 +21,11 @@ export interface OnnxScorer {
  *
  * ### Examples
  * ```ts
+ * import type { TrainedModel } from '../training/train-model';
+ * declare const trained: TrainedModel;
+ * declare const row: readonly number[]; // the 17 features of one bar
  * const scorer = await loadOnnxScorer(trained.onnx, 'classification');
- * await scorer.predict([[…17 features…]]); // Float64Array [0.56…]
+ * await scorer.predict([row]); // Float64Array [0.56…]
  * ```
  */
 export async function loadOnnxScorer(
@@ -73,6 +76,10 @@ export interface OnnxInfraMeasurement {
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * import type { TrainedModel } from '../training/train-model';
+ * declare const trained: TrainedModel;
+ * declare const holdout: LabelledDataset;
  * await measureOnnxInfra(trained.onnx, 'classification', holdout.x); // { loaded: true, p50LatencyMs: 0.05, p99LatencyMs: 0.2 }
  * ```
  */

@@ -74,6 +74,8 @@ function floatsOf(set: SetHeader): number {
  *
  * ### Examples
  * ```ts
+ * import { prepareTrainingData } from './train-and-evaluate';
+ * declare const bars: readonly import('../market/ohlcv-bar').OhlcvBar[];
  * const bytes = encodePreparedData(prepareTrainingData(bars, 'logistic-regression'));
  * decodePreparedData(bytes).train.x.rows; // as prepared
  * ```
@@ -118,6 +120,7 @@ function refuse(message: string): never {
  *
  * ### Examples
  * ```ts
+ * declare const row: { payload: Uint8Array }; // a kept training_datasets row
  * const { train, holdout, split } = decodePreparedData(row.payload);
  * decodePreparedData(Buffer.from('nope')); // throws MlInputError: preparedData: not prepared training data …
  * ```

@@ -29,6 +29,7 @@ export interface PreparedData {
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly OhlcvBar[];
  * const { train, holdout } = prepareTrainingData(bars, 'gbdt-classifier', { horizon: 1 }, { holdoutFraction: 0.2 });
  * ```
  */
@@ -47,6 +48,7 @@ export function prepareTrainingData(
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly OhlcvBar[];
  * prepareTrainingDataFor(bars, 'prob_up', {}, { holdoutFraction: 0.2, gap: 1 }).holdout.x.rows;
  * ```
  */
@@ -83,6 +85,14 @@ export interface TrainAndEvaluateResult {
  *
  * ### Examples
  * ```ts
+ * import type { GatePolicy } from '../validation/gate-policy';
+ * import type { TrainingProgress } from './trainer';
+ * declare const onProgress: (progress: TrainingProgress) => void;
+ * declare const policy: GatePolicy;
+ * import { evaluateGate } from '../validation/evaluate-gate';
+ * declare const bars: readonly OhlcvBar[];
+ * declare const championEvaluation: ModelEvaluation | undefined;
+ * declare const infra: import('../validation/evaluate-gate').InfraCheckInput | undefined;
  * const { trained, evaluation } = await trainAndEvaluate({ kind: 'gbdt-classifier', bars }, { onProgress });
  * evaluateGate(evaluation, championEvaluation, policy, infra);
  * ```

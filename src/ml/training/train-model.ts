@@ -70,6 +70,10 @@ export function targetOfKind(kind: ModelKind): PredictionTarget {
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const train: LabelledDataset;
+ * declare const heartbeat: (details: unknown) => void;
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * const trainer = createModelTrainer({ kind: 'gbdt-classifier', x: train.x, y: train.y, featureSchema: FEATURE_SCHEMA });
  * while (!trainer.done) heartbeat({ progress: trainer.step(), checkpoint: trainer.checkpoint() });
  * ```
@@ -114,11 +118,6 @@ export function createModelTrainer(input: TrainModelInput): Trainer<ModelParams,
 
 /**
  * Encodes trained parameters as an ONNX artifact (see the kind's exporter for inputs and outputs).
- *
- * ### Examples
- * ```ts
- * exportModelOnnx(params, FEATURE_SCHEMA.version); // Uint8Array
- * ```
  */
 export function exportModelOnnx(params: ModelParams, featureSchemaVersion: string): Uint8Array {
   return params.kind === 'logistic-regression'
@@ -129,11 +128,6 @@ export function exportModelOnnx(params: ModelParams, featureSchemaVersion: strin
 /**
  * Scores rows with trained parameters in TypeScript, matching the ONNX artifact to ~1e-7:
  * P(up) for classifiers, fractional price change for the regressor.
- *
- * ### Examples
- * ```ts
- * predictModel(trained.params, holdout.x); // Float64Array
- * ```
  */
 export function predictModel(params: ModelParams, rows: FeatureRowsInput): Float64Array {
   return params.kind === 'logistic-regression'
@@ -157,6 +151,9 @@ function finish(input: TrainModelInput, params: ModelParams): TrainedModel {
  *
  * ### Examples
  * ```ts
+ * import type { LabelledDataset } from '../features/labelled-dataset';
+ * declare const train: LabelledDataset;
+ * import { FEATURE_SCHEMA } from '../features/feature-schema';
  * const trained = trainModel({ kind: 'logistic-regression', x: train.x, y: train.y, featureSchema: FEATURE_SCHEMA });
  * trained.onnx.length; // 774 (17 weights, a bias, three nodes, metadata)
  * ```
@@ -186,6 +183,8 @@ export interface TrainModelAsyncOptions {
  *
  * ### Examples
  * ```ts
+ * import { Context } from '@temporalio/activity';
+ * declare const input: TrainModelInput;
  * const trained = await trainModelAsync(input, {
  *   signal: Context.current().cancellationSignal,
  *   onProgress: (p, checkpoint) => Context.current().heartbeat({ iteration: p.iteration, checkpoint: checkpoint() }),

@@ -37,6 +37,9 @@ export interface Trainer<TModel, TCheckpoint> {
  *
  * ### Examples
  * ```ts
+ * import { createLogisticRegressionTrainer } from '../logistic/logistic-regression-trainer';
+ * declare const x: import('../features/feature-matrix').FeatureRowsInput;
+ * declare const y: ArrayLike<number>;
  * const model = runTrainer(createLogisticRegressionTrainer(x, y), (p) => console.log(p.iteration, p.trainLoss));
  * ```
  */

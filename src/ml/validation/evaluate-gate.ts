@@ -267,6 +267,8 @@ function infraChecks(infra: InfraCheckInput | undefined, policy: GatePolicy): Ga
  *
  * ### Examples
  * ```ts
+ * declare const candidateEval: ModelEvaluation;
+ * declare const championEval: ModelEvaluation | undefined;
  * const result = evaluateGate(candidateEval, championEval, { champion: { minImprovement: 0.001 } }, { loaded: true, p99LatencyMs: 0.4 });
  * result.passed; // true or false
  * result.checks[0]; // { name: 'floor.auc', passed: true, value: 0.61, threshold: 0.52, detail: 'auc 0.61 ≥ 0.52' }

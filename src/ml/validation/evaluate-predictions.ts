@@ -10,20 +10,10 @@ import { regressionMetrics, rowSquaredError } from './regression-metrics';
 
 /**
  * Classification metric names a gate can refer to.
- *
- * ### Examples
- * ```ts
- * CLASSIFICATION_METRICS; // ['auc', 'logLoss', 'brier', 'accuracy']
- * ```
  */
 export const CLASSIFICATION_METRICS = ['auc', 'logLoss', 'brier', 'accuracy'] as const;
 /**
  * Regression metric names a gate can refer to.
- *
- * ### Examples
- * ```ts
- * REGRESSION_METRICS; // ['rmse', 'mae', 'skill', 'directionalAccuracy']
- * ```
  */
 export const REGRESSION_METRICS = ['rmse', 'mae', 'skill', 'directionalAccuracy'] as const;
 /**
@@ -31,6 +21,7 @@ export const REGRESSION_METRICS = ['rmse', 'mae', 'skill', 'directionalAccuracy'
  *
  * ### Examples
  * ```ts
+ * import { gatePolicySchema } from './gate-policy';
  * gatePolicySchema.parse({ floors: [{ metric: BACKTEST_METRICS[0], min: 50 }] }); // at least 50 signals
  * ```
  */
@@ -84,6 +75,9 @@ function holdoutReference(holdout: LabelledDataset): HoldoutReference {
  *
  * ### Examples
  * ```ts
+ * import { predictGbdt } from '../gbdt/gbdt-model';
+ * declare const model: import('../gbdt/gbdt-model').GbdtModel;
+ * declare const holdout: LabelledDataset;
  * const evaluation = evaluatePredictions(holdout, predictGbdt(model, holdout.x));
  * evaluation.metrics; // { auc: 0.62…, logLoss: 0.65…, brier: 0.23…, accuracy: 0.58…, signals: 312, … }
  * ```

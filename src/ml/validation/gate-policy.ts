@@ -20,11 +20,6 @@ const metricFloor = z
 
 /**
  * Absolute floors applied to a classifier when the policy names none (log-loss ceiling = ln 2, a coin flip).
- *
- * ### Examples
- * ```ts
- * DEFAULT_CLASSIFICATION_FLOORS[0]; // { metric: 'auc', min: 0.52 }
- * ```
  */
 export const DEFAULT_CLASSIFICATION_FLOORS: ReadonlyArray<{
   metric: MetricName;
@@ -40,11 +35,6 @@ export const DEFAULT_CLASSIFICATION_FLOORS: ReadonlyArray<{
 /**
  * Absolute floors applied to a regressor when the policy names none: beat "no change", call
  * direction better than chance.
- *
- * ### Examples
- * ```ts
- * DEFAULT_REGRESSION_FLOORS; // [{ metric: 'skill', min: 0 }, { metric: 'directionalAccuracy', min: 0.5 }]
- * ```
  */
 export const DEFAULT_REGRESSION_FLOORS: ReadonlyArray<{ metric: MetricName; min?: number; max?: number }> = [
   { metric: 'skill', min: 0 },

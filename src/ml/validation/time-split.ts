@@ -54,8 +54,9 @@ export function timeOrderedSplit(n: number, options: TimeSplitOptions = {}): Tim
  *
  * ### Examples
  * ```ts
+ * declare const ds: LabelledDataset;
  * const { train, holdout } = splitDataset(ds, { holdoutFraction: 0.25 });
- * train.ts.at(-1) < holdout.ts[0]; // true
+ * train.ts.at(-1)! < holdout.ts[0]!; // true
  * ```
  */
 export function splitDataset(

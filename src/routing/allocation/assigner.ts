@@ -16,11 +16,6 @@ import { validateAllocationConfig } from './validation';
  * - `assigned`: in a variant range.
  * - `outside-layer`: the layer bucket is outside this experiment's slice.
  * - `outside-coverage`: eligible, but the bucket is beyond every range at the current coverage.
- *
- * ### Examples
- * ```ts
- * const reason: AssignmentReason = 'outside-coverage';
- * ```
  */
 export type AssignmentReason = 'assigned' | 'outside-layer' | 'outside-coverage';
 

@@ -10,11 +10,6 @@ import { validateUnitInterval, validateVariants } from './validation';
 
 /**
  * Default exploration rate, as in Seldon Core's router.
- *
- * ### Examples
- * ```ts
- * DEFAULT_EPSILON; // 0.1
- * ```
  */
 export const DEFAULT_EPSILON = 0.1;
 
@@ -114,6 +109,7 @@ export interface EpsilonGreedy<K extends string = string> {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const policy = compileEpsilonGreedy({ variants: ['control', 'treatment'] });
  * policy.pick([{ n: 200, mean: 0.5 }, { n: 200, mean: 0.6 }], createRng(3)); // 'treatment' 90% of the time
  * compileEpsilonGreedy({ variants: ['a', 'b'], epsilon: 1.5 });

@@ -45,6 +45,7 @@ export interface LayerConfig<E extends string = string> {
  *
  * ### Examples
  * ```ts
+ * declare const config: LayerConfig<string>;
  * const layer = createLayer(config);
  * layer.experimentFor('user-1'); // 'exp-a', 'exp-b' or null, the same on every call
  * ```

@@ -11,6 +11,7 @@ import { validateVariants, validateWeights } from './validation';
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const picker = compileRandomPicker({ variants: ['a', 'b'], weights: [0.7, 0.3] });
  * picker.pick(createRng(1)); // 'a' or 'b'; the same for the same generator state
  * ```
@@ -28,6 +29,7 @@ export interface RandomPicker<K extends string = string> {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const picker = compileRandomPicker({ variants: ['control', 'treatment'], weights: [0.9, 0.1] });
  * const rng = createRng(7);
  * picker.pick(rng); // 'control' about 90% of the time over many draws

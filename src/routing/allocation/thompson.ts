@@ -52,11 +52,6 @@ export interface GaussianArm {
  * - `top-two`: (#best + #second best) / 2M per arm (GrowthBook's default). It targets finding the
  *   best arm; note that with two arms it is always 50/50.
  * - `best`: P(best) per arm, classic Thompson allocation, which shifts traffic to the leader.
- *
- * ### Examples
- * ```ts
- * const mode: ThompsonMode = 'best';
- * ```
  */
 export type ThompsonMode = 'top-two' | 'best';
 
@@ -65,6 +60,7 @@ export type ThompsonMode = 'top-two' | 'best';
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const common: ThompsonCommonInput = { configuredWeights: [0.5, 0.5], rng: createRng(1) };
  * ```
  */
@@ -102,6 +98,7 @@ export interface ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const input: ThompsonBernoulliInput = {
  *   reward: 'bernoulli',
  *   arms: [{ n: 400, successes: 210 }, { n: 400, successes: 240 }],
@@ -123,6 +120,7 @@ export interface ThompsonBernoulliInput extends ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
  * const input: ThompsonGaussianInput = {
  *   reward: 'gaussian',
  *   arms: [{ n: 300, mean: 1.2, variance: 40 }, { n: 300, mean: 2.0, variance: 44 }],
@@ -148,6 +146,8 @@ export interface ThompsonGaussianInput extends ThompsonCommonInput {
  *
  * ### Examples
  * ```ts
+ * declare const arms: readonly BernoulliArm[];
+ * declare const rng: Rng;
  * const input: ThompsonInput = { reward: 'bernoulli', arms, configuredWeights: [0.5, 0.5], rng };
  * ```
  */
@@ -258,6 +258,8 @@ function validateArms(input: ThompsonInput): void {
  *
  * ### Examples
  * ```ts
+ * import { createRng } from '../../stats/random';
+ * declare const rng: Rng;
  * thompsonWeights({
  *   reward: 'bernoulli',
  *   arms: [{ n: 5000, successes: 2500 }, { n: 5000, successes: 2750 }, { n: 5000, successes: 2000 }],

@@ -1,10 +1,5 @@
 /**
  * Number of hash buckets a unit can land in: the allocation resolution is 1e-4 of traffic.
- *
- * ### Examples
- * ```ts
- * BUCKET_COUNT; // 10000
- * ```
  */
 export const BUCKET_COUNT = 10_000;
 
@@ -12,11 +7,6 @@ export const BUCKET_COUNT = 10_000;
  * Version of the bucketing algorithm (MurmurHash3 x86 32-bit, seed 0, over the UTF-8 bytes of
  * `${salt}:${unitId}`, modulo 10,000, ranges laid out as in {@link BucketRange}). Any change that
  * moves a unit must bump it and regenerate `test/fixtures/allocation/golden-vectors.json`.
- *
- * ### Examples
- * ```ts
- * ALLOCATION_HASH_VERSION; // 1
- * ```
  */
 export const ALLOCATION_HASH_VERSION = 1;
 
@@ -27,11 +17,6 @@ export const ALLOCATION_HASH_VERSION = 1;
  * - `random`: a fresh weighted draw per request from a seeded generator.
  * - `epsilon-greedy`: best observed arm with probability 1 − ε, otherwise a uniform pick among the others.
  * - `thompson`: batch Thompson-sampling weights, recomputed periodically and served through `hash`.
- *
- * ### Examples
- * ```ts
- * const strategy: AllocationStrategy = 'thompson';
- * ```
  */
 export type AllocationStrategy = 'hash' | 'random' | 'epsilon-greedy' | 'thompson';
 

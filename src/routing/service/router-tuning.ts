@@ -40,11 +40,6 @@ export interface RouterTuning {
 
 /**
  * The defaults of {@link RouterTuning}.
- *
- * ### Examples
- * ```ts
- * DEFAULT_ROUTER_TUNING.maxBufferedRows; // 200000
- * ```
  */
 export const DEFAULT_ROUTER_TUNING: RouterTuning = Object.freeze({
   maxBufferedRows: 200_000,

@@ -37,6 +37,7 @@ const OUTCOMES_BODY_LIMIT = MAX_OUTCOMES_PER_REQUEST * 200;
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * createRoutes(context).map((r) => `${r.method} ${r.path}`);
  * // ['POST /v1/predict', 'POST /v1/route', 'POST /v1/outcomes', 'POST /v1/signal', 'GET /healthz', …]
  * ```

@@ -42,11 +42,6 @@ import { ensureTokens, type RouterTokens } from './tokens/ensure-tokens';
 
 /**
  * Name of the strategies file looked up in the data directory when no strategies are passed in.
- *
- * ### Examples
- * ```ts
- * STRATEGIES_FILE; // 'strategies.json'
- * ```
  */
 export const STRATEGIES_FILE = 'strategies.json';
 
@@ -55,6 +50,7 @@ export const STRATEGIES_FILE = 'strategies.json';
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../../config/config';
  * const options: RoutingAppOptions = { config: loadConfig(), databaseUrl: 'postgres://…', tuning: { flushIntervalMs: 50 } };
  * ```
  */
@@ -78,6 +74,8 @@ export interface RoutingAppOptions {
  *
  * ### Examples
  * ```ts
+ * import http from 'node:http';
+ * declare const options: RoutingAppOptions;
  * const app = await buildRoutingApp(options);
  * await app.start();
  * http.createServer(app.handler).listen(0, '127.0.0.1');
@@ -131,6 +129,8 @@ function logMetrics(
  *
  * ### Examples
  * ```ts
+ * declare const config: Config;
+ * declare const databaseUrl: string;
  * const app = await buildRoutingApp({ config, databaseUrl });
  * app.tokens.engineToken; // bearer token of the engine endpoints
  * ```

@@ -15,6 +15,8 @@ import type { Strategy } from './signal/strategy-config';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
+ * declare const row: Parameters<RoutingContext['predictionLog']['append']>[2];
  * const snapshot = context.store.snapshot;
  * context.predictionLog.append(row.predictionId, row.createdAtMs, row);
  * ```

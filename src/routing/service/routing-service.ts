@@ -8,6 +8,8 @@ import { buildRoutingApp, type RoutingApp, type RoutingAppOptions } from './rout
  *
  * ### Examples
  * ```ts
+ * declare const config: import('../../config/config').Config;
+ * declare const databaseUrl: string;
  * const service: RunningRoutingService = await startRoutingService({ config, databaseUrl });
  * service.url; // 'http://127.0.0.1:8080'
  * ```
@@ -27,6 +29,8 @@ export interface RunningRoutingService {
  *
  * ### Examples
  * ```ts
+ * declare const config: import('../../config/config').Config;
+ * declare const databaseUrl: string;
  * const options: StartRoutingServiceOptions = { config, databaseUrl, port: 0 };
  * ```
  */
@@ -44,6 +48,8 @@ export interface StartRoutingServiceOptions extends RoutingAppOptions {
  *
  * ### Examples
  * ```ts
+ * declare const stack: { databaseUrl: string }; // e.g. test/support/test-stack.ts
+ * import { loadConfig } from '../../config/config';
  * const router = await startRoutingService({ config: loadConfig(), databaseUrl: stack.databaseUrl });
  * console.log(`router on ${router.url}`);
  * await router.stop();

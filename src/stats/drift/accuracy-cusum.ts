@@ -28,6 +28,7 @@ export interface AccuracyCusum {
  *
  * ### Examples
  * ```ts
+ * declare const bars: readonly BarOutcomes[];
  * accuracyCusum({ baseline: 0.55, baselineRows: 400, bars, drop: 0.05, alpha: 0.01 }).alarm;
  * ```
  */

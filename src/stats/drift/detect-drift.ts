@@ -107,6 +107,7 @@ export interface DriftReport {
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
  * const profiles = {
  *   price: fitReferenceProfile([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]),
  *   venue: fitReferenceProfile(['a', 'b', 'a', 'b', 'a', 'b', 'a', 'b', 'a', 'b']),

@@ -84,6 +84,9 @@ export interface DriftCalibrationOptions {
  *
  * ### Examples
  * ```ts
+ * import { detectDrift } from './detect-drift';
+ * declare const ref: readonly string[] | ArrayLike<number>;
+ * declare const window: import('./profile-statistics').CurrentColumn;
  * const cal = calibrateDriftThresholds({ x: fitReferenceProfile(ref) }, { x: ref }, { chunkRows: 200 });
  * detectDrift({ x: fitReferenceProfile(ref) }, { x: window }, {}, cal).drifted;
  * ```

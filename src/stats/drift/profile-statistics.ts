@@ -25,6 +25,7 @@ export type CurrentColumn = ArrayLike<number> | readonly string[];
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
  * ksFromProfile(fitReferenceProfile([1, 2, 3, 4]), [5, 6, 7, 8]);
  * // { statistic: 1, pValue: 0.02857142857142857, method: 'exact' }
  * ```
@@ -42,6 +43,7 @@ export function ksFromProfile(profile: ReferenceProfile, current: CurrentColumn)
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
  * wassersteinFromProfile(fitReferenceProfile([0, 1, 3]), [5, 6, 8]); // 5
  * ```
  */
@@ -60,6 +62,7 @@ export function wassersteinFromProfile(profile: ReferenceProfile, current: Curre
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
  * psiFromProfile(fitReferenceProfile([1, 2, 3, 4], { psiBins: 2 }), [1, 2, 3, 4]); // 0
  * psiFromProfile(fitReferenceProfile(['a', 'b']), ['a', 'a']); // 4.60431846666895
  * ```
@@ -76,6 +79,7 @@ export function psiFromProfile(profile: ReferenceProfile, current: CurrentColumn
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
  * jensenShannonFromProfile(fitReferenceProfile(['a', 'b']), ['c', 'c']); // 1
  * ```
  */
@@ -91,6 +95,7 @@ export function jensenShannonFromProfile(profile: ReferenceProfile, current: Cur
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
  * chiSquareFromProfile(fitReferenceProfile(['a', 'a', 'a', 'b']), ['a', 'b', 'b', 'b']);
  * // { statistic: 2, df: 1, pValue: 0.1572992070502… } (scipy: 0.15729920705028105)
  * ```

@@ -50,6 +50,8 @@ export interface TwoScaleReport {
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
+ * declare const ref: Float64Array;
  * const cal = calibrateTwoScales({ x: fitReferenceProfile(ref) }, { x: ref }, { windowRows: 1440 });
  * cal.recent?.chunkRows; // 60
  * ```
@@ -121,6 +123,8 @@ export interface RecentWindowOptions {
  *
  * ### Examples
  * ```ts
+ * import { fitReferenceProfile } from './reference-profile';
+ * declare const ref: Float64Array;
  * const recent = calibrateRecentWindow({ x: fitReferenceProfile(ref) }, { x: ref }, { windowRows: 1440 });
  * recent?.chunkRows; // 60
  * ```

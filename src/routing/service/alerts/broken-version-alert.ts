@@ -10,6 +10,8 @@ import type { VersionLoadSpec } from '../inference/model-session-cache';
  *
  * ### Examples
  * ```ts
+ * declare const snapshot: RoutingSnapshot | null;
+ * declare const spec: Pick<VersionLoadSpec, 'versionId' | 'modelId'>;
  * brokenVersionConsequences(spec, snapshot);
  * // ['it is the champion: requests it serves fail with 503 (there is no other version to fall back to)']
  * ```
@@ -52,6 +54,8 @@ export function brokenVersionConsequences(
  *
  * ### Examples
  * ```ts
+ * declare const snapshot: RoutingSnapshot | null;
+ * declare const spec: VersionLoadSpec;
  * brokenVersionAlert(spec, 'load', new Error('bad bytes'), snapshot).message;
  * // 'version 3 of "btc-1h" failed to load; it is the champion: requests it serves fail with 503 (…)'
  * ```

@@ -11,8 +11,12 @@ import type { RouterAlerts } from './router-alerts';
  *
  * ### Examples
  * ```ts
+ * import type { ConfigStore } from '../config/config-store';
+ * import type { ModelSessionCacheOptions } from '../inference/model-session-cache';
+ * declare const store: ConfigStore;
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const broken = new BrokenVersionAlerts({ alerts, snapshot: () => store.snapshot, settleMs: 1_000 });
- * sessions.onBroken = (spec, phase, error) => broken.onBroken(spec, phase, error);
+ * const cacheOptions: Partial<ModelSessionCacheOptions> = { onBroken: (spec, phase, error) => broken.onBroken(spec, phase, error) };
  * ```
  */
 export class BrokenVersionAlerts {

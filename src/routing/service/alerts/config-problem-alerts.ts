@@ -9,6 +9,9 @@ import type { RouterAlerts } from './router-alerts';
  *
  * ### Examples
  * ```ts
+ * import type { RoutingSnapshot } from '../config/routing-snapshot';
+ * declare const snapshot: RoutingSnapshot;
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const problems = new ConfigProblemAlerts(alerts);
  * problems.report(snapshot.problems); // raises the new ones
  * problems.report(snapshot.problems); // nothing: already reported

@@ -7,6 +7,7 @@ import type { RouterAlerts } from './router-alerts';
  *
  * ### Examples
  * ```ts
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const options: DroppedRowsAlertsOptions = { alerts, log: 'predictions', intervalMs: 300_000 };
  * ```
  */
@@ -31,6 +32,7 @@ export interface DroppedRowsAlertsOptions {
  *
  * ### Examples
  * ```ts
+ * declare const alerts: Pick<RouterAlerts, 'raise'>;
  * const dropped = new DroppedRowsAlerts({ alerts, log: 'predictions' });
  * dropped.note('overflow', 120); // alert: 120 rows dropped
  * dropped.note('overflow', 30);  // counted; reported with the next alert, at most 5 min later

@@ -13,6 +13,8 @@ import type { RouterLogger } from '../observability/router-logger';
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
  * const alerts = new RouterAlerts(db, logger);
  * alerts.raise({ severity: 'critical', kind: 'model_version_broken', modelId: '1', experimentId: null,
  *   message: 'version 4 of btc-1h failed to load', details: {}, dedupeKey: 'router:model_version_broken:9' });

@@ -27,6 +27,8 @@ const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): unknown =>
  *
  * ### Examples
  * ```ts
+ * import { createRoutes } from '../routes';
+ * declare const context: import('../routing-context').RoutingContext;
  * const doc = buildOpenApiDocument(createRoutes(context));
  * Object.keys(doc.paths); // ['/v1/predict', '/v1/route', …]
  * ```

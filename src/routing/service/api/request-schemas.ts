@@ -100,11 +100,6 @@ export const outcomeItemSchema = z
 
 /**
  * Most outcome items in one request.
- *
- * ### Examples
- * ```ts
- * MAX_OUTCOMES_PER_REQUEST; // 10000
- * ```
  */
 export const MAX_OUTCOMES_PER_REQUEST = 10_000;
 
@@ -113,6 +108,7 @@ export const MAX_OUTCOMES_PER_REQUEST = 10_000;
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
  * outcomeBatchSchema.parse({ outcomes: [{ predictionId, correct: false }] });
  * ```
  */
@@ -125,6 +121,7 @@ export const outcomeBatchSchema = z
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
  * outcomesRequestSchema.parse({ predictionId, correct: true });
  * ```
  */
@@ -171,6 +168,7 @@ export type RouteRequest = z.output<typeof routeRequestSchema>;
  *
  * ### Examples
  * ```ts
+ * declare const id: string;
  * const body: OutcomesRequest = { outcomes: [{ predictionId: id, correct: true }] };
  * ```
  */

@@ -39,6 +39,7 @@ export const signalDecisionSchema = z.discriminatedUnion('status', [
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
  * predictResponseSchema.parse({ predictionId, model: 'btc-1h', version: 3, output: 0.61 });
  * ```
  */
@@ -62,6 +63,8 @@ export const predictResponseSchema = z.object({
  *
  * ### Examples
  * ```ts
+ * declare const assignmentId: string;
+ * declare const experimentId: string;
  * routeResponseSchema.parse({ model: 'btc-1h', version: 4, assignmentId, experimentId, variant: 'treatment' });
  * ```
  */
@@ -78,7 +81,7 @@ export const routeResponseSchema = z.object({
  *
  * ### Examples
  * ```ts
- * outcomesResponseSchema.parse({ recorded: 1, duplicates: 0, unknown: 1, results: [...] });
+ * outcomesResponseSchema.parse({ recorded: 1, duplicates: 0, unknown: 1, results: [] });
  * ```
  */
 export const outcomesResponseSchema = z.object({
@@ -131,11 +134,6 @@ export const errorResponseSchema = z.object({
 
 /**
  * Response of `GET /healthz`.
- *
- * ### Examples
- * ```ts
- * healthResponseSchema.parse({ status: 'ok' });
- * ```
  */
 export const healthResponseSchema = z.object({ status: z.literal('ok') });
 

@@ -12,6 +12,10 @@ import type { ExperimentRoute, RoutingSnapshot } from './routing-snapshot';
  *
  * ### Examples
  * ```ts
+ * import type { ConfigStore } from './config-store';
+ * declare const store: ConfigStore;
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
  * new AdaptiveReweighter({ db, snapshot: () => store.snapshot, logger, tickMs: 200 });
  * ```
  */
@@ -31,6 +35,7 @@ export interface AdaptiveReweighterOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: AdaptiveReweighterOptions;
  * const reweighter = new AdaptiveReweighter(options);
  * reweighter.start();
  * await reweighter.refreshAll(); // recompute the current epoch now (tests, /admin/reload)

@@ -13,6 +13,7 @@ import type { RoutingPolicy } from './routing-policy';
  *
  * ### Examples
  * ```ts
+ * declare const policy: RoutingPolicy;
  * const input: AdaptiveExperiment = { experimentId: 'e1', strategy: 'thompson', primaryMetric: 'accuracy', variants: ['a', 'b'], configuredWeights: [0.5, 0.5], policy };
  * ```
  */
@@ -61,6 +62,7 @@ export function adaptiveEpoch(nowMs: number, intervalMs: number): number {
  *
  * ### Examples
  * ```ts
+ * declare const experiment: AdaptiveExperiment;
  * computeAdaptiveWeights(experiment, [
  *   { variant: 'a', labelled: 400, correct: 200, returnsN: 0, returnMean: null, returnVariance: null },
  *   { variant: 'b', labelled: 400, correct: 280, returnsN: 0, returnMean: null, returnVariance: null },

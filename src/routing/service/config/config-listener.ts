@@ -3,11 +3,6 @@ import type { RouterLogger } from '../observability/router-logger';
 
 /**
  * The channel migration 007 notifies on every change to models, aliases, experiments and variants.
- *
- * ### Examples
- * ```ts
- * CONFIG_CHANNEL; // 'galfriday_config'
- * ```
  */
 export const CONFIG_CHANNEL = 'galfriday_config';
 
@@ -16,6 +11,10 @@ export const CONFIG_CHANNEL = 'galfriday_config';
  *
  * ### Examples
  * ```ts
+ * import type { ConfigStore } from './config-store';
+ * declare const store: ConfigStore;
+ * declare const databaseUrl: string;
+ * declare const logger: RouterLogger;
  * const options: ConfigListenerOptions = { databaseUrl, logger, onChange: () => store.requestReload('notify'), onReconnect: () => store.requestReload('reconnect') };
  * ```
  */
@@ -36,6 +35,7 @@ export interface ConfigListenerOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: ConfigListenerOptions;
  * const listener = new ConfigListener(options);
  * listener.start();
  * await listener.stop();

@@ -11,11 +11,6 @@ import { buildRoutingSnapshot, type RoutingSnapshot, type SnapshotProblem } from
 
 /**
  * Why a reload ran, as counted in `galfriday_router_config_reloads_total{trigger}`.
- *
- * ### Examples
- * ```ts
- * const trigger: ReloadTrigger = 'notify';
- * ```
  */
 export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'admin';
 
@@ -24,6 +19,14 @@ export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'a
  *
  * ### Examples
  * ```ts
+ * declare const onDatabase: (up: boolean) => void;
+ * declare const onProblems: (problems: readonly SnapshotProblem[]) => void;
+ * declare const databaseUrl: string;
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
+ * declare const metrics: RouterMetrics;
+ * declare const reweighter: AdaptiveReweighter;
+ * declare const sessions: ModelSessionCache;
  * new ConfigStore({ db, databaseUrl, sessions, reweighter, metrics, logger, refreshIntervalMs: 10_000, preloadTimeoutMs: 800, debounceMs: 10, onProblems, onDatabase });
  * ```
  */
@@ -54,6 +57,7 @@ export interface ConfigStoreOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: ConfigStoreOptions;
  * const store = new ConfigStore(options);
  * await store.start();            // resolves after the first load (or keeps retrying in the background)
  * store.snapshot?.models.get('btc-1h');

@@ -26,11 +26,6 @@ import { parseRoutingPolicy, type RoutingPolicy } from './routing-policy';
 
 /**
  * A model version as the router serves it.
- *
- * ### Examples
- * ```ts
- * const ref: VersionRef = { versionId: '7', version: 3, spec: { versionId: '7', schema, task: 'classification' } };
- * ```
  */
 export interface VersionRef {
   readonly versionId: string;
@@ -40,12 +35,6 @@ export interface VersionRef {
 
 /**
  * One arm of a served experiment.
- *
- * ### Examples
- * ```ts
- * arm.variant; // 'treatment'
- * arm.predictions.inc();
- * ```
  */
 export interface ExperimentArm {
   readonly variant: string;
@@ -61,6 +50,8 @@ export interface ExperimentArm {
  *
  * ### Examples
  * ```ts
+ * declare const experiment: ExperimentRoute;
+ * declare const rng: Rng;
  * const arm = experiment.choose('acct-1', rng); // ExperimentArm, or null outside coverage/layer
  * ```
  */
@@ -89,6 +80,7 @@ export interface ExperimentRoute {
  *
  * ### Examples
  * ```ts
+ * declare const snapshot: RoutingSnapshot;
  * snapshot.models.get('btc-1h')?.champion?.version; // 3
  * ```
  */
@@ -125,11 +117,6 @@ export interface SnapshotProblem {
 
 /**
  * One loaded configuration.
- *
- * ### Examples
- * ```ts
- * const route = snapshot.models.get('btc-1h');
- * ```
  */
 export interface RoutingSnapshot {
   readonly loadedAt: number;
@@ -144,6 +131,9 @@ export interface RoutingSnapshot {
  *
  * ### Examples
  * ```ts
+ * declare const adaptive: ReadonlyMap<string, { epoch: number; weights: readonly number[] }>;
+ * declare const rows: RoutingConfigRows;
+ * declare const metrics: RouterMetrics;
  * buildRoutingSnapshot(rows, { metrics, weightsFor: (id) => adaptive.get(id) ?? null, now: Date.now() });
  * ```
  */
@@ -185,6 +175,9 @@ function armOrder(
  *
  * ### Examples
  * ```ts
+ * import { loadRoutingConfigRows } from '../../../db/repositories/routing-config.repository';
+ * declare const context: SnapshotContext;
+ * declare const db: import('kysely').Kysely<import('../../../db/database').Database>;
  * const snapshot = buildRoutingSnapshot(await loadRoutingConfigRows(db), context);
  * snapshot.models.get('btc-1h')?.experiment?.strategy; // 'hash'
  * ```

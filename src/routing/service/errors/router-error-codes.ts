@@ -7,11 +7,6 @@
  *
  * `ROUTER_ERR_UNKNOWN_PREDICTION` is never an HTTP status of a whole response: it is the code of
  * one item of an outcome batch whose prediction id the router has never seen.
- *
- * ### Examples
- * ```ts
- * ROUTER_ERROR_CODES.ROUTER_ERR_VALIDATION.status; // 400
- * ```
  */
 export const ROUTER_ERROR_CODES = {
   ROUTER_ERR_BAD_REQUEST: {
@@ -102,10 +97,5 @@ export const ROUTER_ERROR_CODES = {
 
 /**
  * One of the codes of {@link ROUTER_ERROR_CODES}.
- *
- * ### Examples
- * ```ts
- * const code: RouterErrorCode = 'ROUTER_ERR_UNKNOWN_MODEL';
- * ```
  */
 export type RouterErrorCode = keyof typeof ROUTER_ERROR_CODES;

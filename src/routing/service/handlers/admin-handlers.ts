@@ -13,6 +13,7 @@ type AdminConfig = z.output<typeof adminConfigResponseSchema>;
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * describeConfig(context).models[0]?.experiment?.arms; // [{ variant: 'control', version: 3, weight: 0.5, … }]
  * ```
  */
@@ -63,6 +64,7 @@ export function describeConfig(context: RoutingContext): AdminConfig {
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * await createReloadHandler(context)(); // { status: 200, body: { loadedAt: '…', models: [...], … } }
  * ```
  */
@@ -98,6 +100,7 @@ export function createReloadHandler(context: RoutingContext): () => Promise<Repl
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * await createFlushHandler(context)(); // { status: 200, body: { flushed: true, bufferedRows: { predictions: 0, assignments: 0 } } }
  * ```
  */

@@ -8,6 +8,7 @@ import type { RoutingContext } from '../routing-context';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * readiness(context); // { status: 200, body: { ready: true, database: 'up', listening: true, configAgeSeconds: 0.4, bufferedRows: {…} } }
  * ```
  */
@@ -36,6 +37,7 @@ export function readiness(context: RoutingContext): Reply {
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * (await metricsReply(context)).text; // '# HELP galfriday_router_request_duration_seconds …'
  * ```
  */

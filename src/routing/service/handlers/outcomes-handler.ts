@@ -16,6 +16,9 @@ import type { RoutingContext } from '../routing-context';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
+ * declare const predictionId: string;
+ * declare const stranger: string;
  * await createOutcomesHandler(context)({ outcomes: [{ predictionId, correct: true }, { predictionId: stranger, correct: false }] });
  * // { status: 202, body: { recorded: 1, duplicates: 0, unknown: 1, results: [{ predictionId, status: 'recorded' }, { predictionId: stranger, status: 'unknown', code: 'ROUTER_ERR_UNKNOWN_PREDICTION' }] } }
  * ```

@@ -25,8 +25,10 @@ import { thenMaybe } from '../../../util/maybe-async';
  *
  * ### Examples
  * ```ts
+ * declare const features: Record<string, number>;
+ * declare const context: RoutingContext;
  * const handle = createPredictHandler(context);
- * await handle({ model: 'btc-1h', unitId: 'acct-7', features: { ret_1: 0.01, … } });
+ * await handle({ model: 'btc-1h', unitId: 'acct-7', features }); // features: { ret_1: 0.01, … } (every feature of the schema)
  * // { status: 200, body: { predictionId: '0190…', model: 'btc-1h', version: 3, experimentId: '…', variant: 'treatment', output: 0.61 } }
  * ```
  */

@@ -8,6 +8,7 @@ import type { RoutingContext } from '../routing-context';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * resolveModel(context, 'btc-1h').champion?.version; // 3
  * ```
  */

@@ -7,6 +7,7 @@ import type { Strategy } from '../signal/strategy-config';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * resolveStrategy(context, 'momo', 'strategy.id'); // Strategy
  * resolveStrategy(context, 'nope', 'strategy.id'); // throws RouterError 404 ROUTER_ERR_UNKNOWN_STRATEGY
  * ```

@@ -41,6 +41,7 @@ function armReply(modelName: string, experimentId: string, arm: ExperimentArm): 
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * await createRouteHandler(context)({ model: 'btc-1h', unitId: 'acct-7' });
  * // { status: 200, body: { model: 'btc-1h', version: 4, assignmentId: '0190…', experimentId: '…', variant: 'treatment' } }
  * ```

@@ -16,7 +16,11 @@ import type { VersionRef } from '../config/routing-snapshot';
  *
  * ### Examples
  * ```ts
- * const output = await scoreVersion(context, model.champion, vector); // 0.57…
+ * import type { ModelRoute } from '../config/routing-snapshot';
+ * declare const model: ModelRoute;
+ * declare const context: RoutingContext;
+ * declare const vector: readonly number[];
+ * const output = await scoreVersion(context, model.champion!, vector); // 0.57…
  * ```
  */
 export function scoreVersion(

@@ -12,6 +12,7 @@ import { resolveStrategy } from './resolve-strategy';
  *
  * ### Examples
  * ```ts
+ * declare const context: RoutingContext;
  * await createSignalHandler(context)({ prediction: 0.7, strategy: { id: 'momo', price: 0.5 } });
  * // { status: 200, body: { signal: { status: 'proposed', proposal: { side: 'BUY', stopLoss: 0.49, takeProfit: 0.52, … } } } }
  * ```

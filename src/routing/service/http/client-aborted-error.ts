@@ -5,6 +5,10 @@
  *
  * ### Examples
  * ```ts
+ * declare const res: import('http').ServerResponse;
+ * import { readBody } from './read-body';
+ * declare const limit: number;
+ * declare const req: import('http').IncomingMessage;
  * readBody(req, limit, (error) => { if (error instanceof ClientAbortedError) res.destroy(); });
  * ```
  */
@@ -17,10 +21,5 @@ export class ClientAbortedError extends Error {
 
 /**
  * The status under which requests whose client went away are counted.
- *
- * ### Examples
- * ```ts
- * CLIENT_CLOSED_REQUEST; // 499
- * ```
  */
 export const CLIENT_CLOSED_REQUEST = 499;

@@ -23,6 +23,9 @@ const BY_NODE_CODE: Record<string, { code: RouterErrorCode; message: string }> =
  *
  * ### Examples
  * ```ts
+ * declare const server: import('http').Server;
+ * declare const logger: RouterLogger;
+ * declare const metrics: RouterMetrics;
  * server.on('clientError', createClientErrorHandler(metrics, logger));
  * ```
  */

@@ -11,6 +11,9 @@ import { ClientAbortedError } from './client-aborted-error';
  *
  * ### Examples
  * ```ts
+ * declare const fail: (error: Error) => void;
+ * declare const handle: (body: Buffer) => void;
+ * declare const req: IncomingMessage;
  * readBody(req, 64 * 1024, (error, bytes) => { if (error) fail(error); else handle(bytes!); });
  * ```
  */

@@ -12,11 +12,6 @@ import type { Reply, RouteDefinition } from './route-definition';
 
 /**
  * Default body limit of an endpoint: a predict request with a few hundred features fits easily.
- *
- * ### Examples
- * ```ts
- * DEFAULT_BODY_LIMIT; // 65536
- * ```
  */
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
@@ -39,11 +34,6 @@ function fieldPath(path: ReadonlyArray<PropertyKey>): string {
  * Most validation issues listed in an error's `details`; `issueCount` gives the total. An invalid
  * 700 KB batch has tens of thousands of issues: listing them all gave a 4.6 MB error body and
  * blocked the event loop for a quarter of a second.
- *
- * ### Examples
- * ```ts
- * MAX_LISTED_ISSUES; // 20
- * ```
  */
 export const MAX_LISTED_ISSUES = 20;
 
@@ -53,6 +43,8 @@ export const MAX_LISTED_ISSUES = 20;
  *
  * ### Examples
  * ```ts
+ * declare const schema: z.ZodType;
+ * declare const body: unknown;
  * validationError(schema.safeParse(body).error!);
  * // RouterError 'unitId: Too small: expected string to have >=1 characters' (field 'unitId')
  * ```
@@ -78,6 +70,10 @@ export function validationError(error: z.ZodError): RouterError {
  *
  * ### Examples
  * ```ts
+ * declare const auth: BearerAuth;
+ * declare const logger: RouterLogger;
+ * declare const metrics: RouterMetrics;
+ * declare const routes: readonly RouteDefinition<never>[];
  * createRequestHandler({ routes, auth, metrics, logger, isDraining: () => false });
  * ```
  */
@@ -98,6 +94,8 @@ export interface RequestHandlerOptions {
  *
  * ### Examples
  * ```ts
+ * import http from 'node:http';
+ * declare const options: RequestHandlerOptions;
  * const server = http.createServer(createRequestHandler(options));
  * ```
  */

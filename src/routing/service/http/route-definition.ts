@@ -21,10 +21,14 @@ export type Reply =
  *
  * ### Examples
  * ```ts
+ * import type { RouteRequest } from '../api/request-schemas';
+ * declare const handleRoute: RouteDefinition<RouteRequest>['handle'];
+ * import { routeRequestSchema } from '../api/request-schemas';
+ * import { routeResponseSchema } from '../api/response-schemas';
  * const route: RouteDefinition<RouteRequest> = {
  *   method: 'POST', path: '/v1/route', name: 'route', scope: 'engine', summary: 'Route a unit without scoring',
  *   requestSchema: routeRequestSchema, responseSchema: routeResponseSchema, successStatus: 200,
- *   errors: ['ROUTER_ERR_UNKNOWN_MODEL'], handle: (body) => …,
+ *   errors: ['ROUTER_ERR_UNKNOWN_MODEL'], handle: handleRoute,
  * };
  * ```
  */

@@ -25,6 +25,8 @@ export interface VersionLoadSpec {
  *
  * ### Examples
  * ```ts
+ * declare const cache: ModelSessionCache;
+ * declare const spec: VersionLoadSpec;
  * cache.session(spec); // throws BrokenVersionError 'version id 9 is broken: onnxruntime could not load the model: …'
  * ```
  */
@@ -71,21 +73,11 @@ interface Entry {
 /**
  * Run failures on this many different inputs, within {@link DEFAULT_RUN_FAILURE_WINDOW_MS}, mark a
  * version broken by default.
- *
- * ### Examples
- * ```ts
- * DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES; // 3
- * ```
  */
 export const DEFAULT_BROKEN_AFTER_DISTINCT_FAILURES = 3;
 
 /**
  * The window in which run failures on different inputs are counted, by default.
- *
- * ### Examples
- * ```ts
- * DEFAULT_RUN_FAILURE_WINDOW_MS; // 60000
- * ```
  */
 export const DEFAULT_RUN_FAILURE_WINDOW_MS = 60_000;
 
@@ -97,11 +89,6 @@ function inputKey(vector: readonly number[]): string {
 
 /**
  * Options of {@link ModelSessionCache}.
- *
- * ### Examples
- * ```ts
- * new ModelSessionCache({ fetchArtifact: (id) => getArtifact(db, id), load: loadModelSession, retryBrokenAfterMs: 60_000, logger, onBroken });
- * ```
  */
 export interface ModelSessionCacheOptions {
   fetchArtifact(versionId: string): Promise<Uint8Array>;
@@ -133,6 +120,8 @@ export interface ModelSessionCacheOptions {
  *
  * ### Examples
  * ```ts
+ * declare const spec: VersionLoadSpec;
+ * declare const options: ModelSessionCacheOptions;
  * const cache = new ModelSessionCache(options);
  * await cache.preload([spec]);               // loads before the configuration that needs it is served
  * const s = cache.session(spec);              // ModelSession, or a Promise while it loads

@@ -6,6 +6,9 @@
  *
  * ### Examples
  * ```ts
+ * import type { ModelSession } from './onnx-model-session';
+ * declare const session: ModelSession;
+ * declare const extremeVector: readonly number[];
  * session.score(extremeVector); // throws NonFiniteOutputError 'model returned a non-finite output (NaN)'
  * ```
  */

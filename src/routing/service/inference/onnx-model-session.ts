@@ -10,8 +10,11 @@ import { NonFiniteOutputError } from './non-finite-output-error';
  *
  * ### Examples
  * ```ts
+ * declare const vector: readonly number[]; // one value per feature
+ * declare const bytes: Uint8Array;
+ * declare const names: readonly string[];
  * const session = await loadModelSession(bytes, { names, version: 1 }, 'classification');
- * await session.score([0.01, …]); // 0.5731…
+ * await session.score(vector); // 0.5731…
  * ```
  */
 export interface ModelSession {
@@ -40,6 +43,7 @@ export interface ModelSession {
  *
  * ### Examples
  * ```ts
+ * declare const bytes: Uint8Array;
  * await loadModelSession(bytes, { version: 1, names: ['a', 'b'] }, 'classification');
  * // throws OnnxModelError 'input "features" has 3 columns, feature schema has 2' for a mismatched artifact
  * ```

@@ -6,11 +6,6 @@ const DEFAULT_MAX_BUFFERED_BYTES = 256 * 1024 * 1024;
 /**
  * Ids of dropped rows a log remembers (about 6 MB at most), so that an outcome for one is kept
  * with the reason `prediction_dropped` rather than `no_prediction`.
- *
- * ### Examples
- * ```ts
- * REMEMBERED_DROPPED_IDS; // 100000
- * ```
  */
 export const REMEMBERED_DROPPED_IDS = 100_000;
 
@@ -44,6 +39,12 @@ export interface BatchLogMetrics {
  *
  * ### Examples
  * ```ts
+ * import type { PredictionLogRow } from '../../../db/repositories/routing-log.repository';
+ * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
+ * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
+ * declare const logger: RouterLogger;
+ * declare const metrics: BatchLogMetrics;
+ * declare const pool: import('pg').Pool;
  * const options: BatchLogOptions<PredictionLogRow> = { name: 'predictions', encoder: predictionEncoder,
  *   write: (batch) => copyPredictions(pool, batch.payload), maxBuffered: 200_000, maxBatch: 5_000,
  *   flushIntervalMs: 200, metrics, logger };
@@ -88,7 +89,15 @@ export function isDataError(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
- * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload), … });
+ * declare const metrics: BatchLogMetrics;
+ * declare const logger: RouterLogger;
+ * import { copyPredictions } from '../../../db/repositories/routing-log.repository';
+ * import { predictionEncoder } from '../../../db/repositories/routing-log.repository';
+ * declare const id: string;
+ * declare const pool: import('pg').Pool;
+ * declare const row: import('../../../db/repositories/routing-log.repository').PredictionLogRow;
+ * const log = new BatchLog({ name: 'predictions', encoder: predictionEncoder, write: (batch) => copyPredictions(pool, batch.payload),
+ *   maxBuffered: 200_000, maxBatch: 5_000, flushIntervalMs: 200, metrics, logger });
  * log.start();
  * log.append(id, Date.now(), row); // true: buffered (false: dropped, buffer full)
  * log.isPending(id);       // true until committed

@@ -35,6 +35,8 @@ export interface RowEncoder<Row> {
  *
  * ### Examples
  * ```ts
+ * declare const queue: EncodedRowQueue<unknown>;
+ * declare const write: (payload: Buffer) => Promise<void>;
  * const batch = queue.peek(5_000);
  * await write(batch.payload);              // the rows' encoded lines, back to back
  * batch.slice(0, batch.count / 2).payload; // the first half, e.g. to find a row PostgreSQL refuses
@@ -77,6 +79,9 @@ function batchOf(
  *
  * ### Examples
  * ```ts
+ * declare const copy: (payload: Buffer) => Promise<void>;
+ * import { assignmentEncoder } from '../../../db/repositories/routing-log.repository';
+ * declare const row: import('../../../db/repositories/routing-log.repository').AssignmentLogRow;
  * const queue = new EncodedRowQueue(assignmentEncoder);
  * queue.push(row.assignmentId, row.assignedAtMs, row);
  * const batch = queue.peek(5_000);

@@ -8,6 +8,9 @@ import type { RouterLogger } from './router-logger';
  *
  * ### Examples
  * ```ts
+ * declare const setDatabaseUp: (up: boolean) => void;
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
  * new DatabaseProbe({ db, intervalMs: 1_000, timeoutMs: 2_000, logger, onResult: setDatabaseUp });
  * ```
  */
@@ -28,6 +31,7 @@ export interface DatabaseProbeOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: DatabaseProbeOptions;
  * const probe = new DatabaseProbe(options);
  * probe.start();
  * probe.up; // false once a probe failed or timed out, true again at the next answer

@@ -56,12 +56,6 @@ abstract class Metric<Child> {
 
 /**
  * One labelled series of a {@link Counter}; keep it to count without a lookup.
- *
- * ### Examples
- * ```ts
- * const recorded: CounterChild = outcomes.labels('recorded');
- * recorded.inc(3);
- * ```
  */
 export interface CounterChild {
   inc(by?: number): void;
@@ -94,12 +88,6 @@ export class Counter extends Metric<CounterChild> {
 
 /**
  * One labelled series of a {@link Gauge}.
- *
- * ### Examples
- * ```ts
- * const buffered: GaugeChild = bufferedRows.labels('predictions');
- * buffered.set(1200);
- * ```
  */
 export interface GaugeChild {
   set(value: number): void;
@@ -132,13 +120,6 @@ export class Gauge extends Metric<GaugeChild> {
 
 /**
  * One labelled series of a {@link Histogram}.
- *
- * ### Examples
- * ```ts
- * const predict: HistogramChild = requestDuration.labels('predict');
- * predict.observe(0.0004);
- * predict.count; // 1
- * ```
  */
 export interface HistogramChild {
   observe(value: number): void;

@@ -2,11 +2,6 @@ import pino from 'pino';
 
 /**
  * Severity of a log line, in increasing order.
- *
- * ### Examples
- * ```ts
- * const level: LogLevel = 'warn';
- * ```
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -16,6 +11,7 @@ export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
  *
  * ### Examples
  * ```ts
+ * declare const logger: RouterLogger;
  * logger.warn('flush failed', { log: 'predictions', rows: 5000, error: 'connection refused' });
  * // {"level":"warn","time":"2026-…","service":"router","log":"predictions",…,"msg":"flush failed"}
  * ```
@@ -32,21 +28,11 @@ export interface RouterLogger {
  * Why a log line was not written, as counted in `galfriday_router_log_lines_dropped_total{reason}`:
  * the output failed (ENOSPC, EPIPE: from then on every line is dropped), or it is not being read
  * and already holds {@link MAX_PENDING_LOG_BYTES}.
- *
- * ### Examples
- * ```ts
- * const reason: DroppedLineReason = 'error';
- * ```
  */
 export type DroppedLineReason = 'error' | 'backpressure';
 
 /**
  * Bytes of log lines stdout may hold unwritten (a pipe nobody reads) before lines are dropped.
- *
- * ### Examples
- * ```ts
- * MAX_PENDING_LOG_BYTES; // 8388608
- * ```
  */
 export const MAX_PENDING_LOG_BYTES = 8 * 1024 * 1024;
 
@@ -61,6 +47,8 @@ let stdoutWatched = false;
  *
  * ### Examples
  * ```ts
+ * import type { RouterMetrics } from './router-metrics';
+ * declare const metrics: RouterMetrics;
  * const sink = stdoutSink((reason) => metrics.droppedLogLines.labels(reason).inc());
  * sink('{"msg":"hello"}');
  * ```
@@ -108,6 +96,7 @@ function withErrorsReduced(fields: Record<string, unknown>): Record<string, unkn
  *
  * ### Examples
  * ```ts
+ * const lines: string[] = [];
  * const logger = createRouterLogger('info', (line) => lines.push(line));
  * logger.debug('ignored'); // below 'info': nothing written
  * logger.info('listening', { url: 'http://127.0.0.1:8080' });

@@ -23,6 +23,7 @@ import type { RouterLogger } from '../observability/router-logger';
  *
  * ### Examples
  * ```ts
+ * declare const predictionLog: PendingIdSource;
  * const source: PendingIdSource = predictionLog; // BatchLog implements it
  * ```
  */
@@ -42,6 +43,8 @@ export interface PendingIdSource {
  *
  * ### Examples
  * ```ts
+ * declare const committer: OutcomeCommitter;
+ * declare const items: Parameters<OutcomeCommitter['submit']>[0];
  * await committer.submit(items); // rejects OutcomeStorageError 'outcomes not stored: connect ECONNREFUSED …'
  * ```
  */
@@ -62,6 +65,8 @@ export class OutcomeStorageError extends TransientError {
  *
  * ### Examples
  * ```ts
+ * declare const committer: OutcomeCommitter;
+ * declare const items: Parameters<OutcomeCommitter['submit']>[0];
  * await committer.submit(items); // rejects OutcomeRefusedError 'new row … violates check constraint …'
  * ```
  */
@@ -98,6 +103,11 @@ function mayHaveBeenStored(error: unknown): boolean {
  *
  * ### Examples
  * ```ts
+ * declare const assignmentLog: PendingIdSource;
+ * declare const onDatabase: (up: boolean) => void;
+ * declare const predictionLog: PendingIdSource;
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
  * new OutcomeCommitter({ db, pendingSources: [predictionLog, assignmentLog], maxBatch: 10_000, timeoutMs: 10_000, logger, onDatabase });
  * ```
  */
@@ -151,6 +161,8 @@ interface Waiting {
  *
  * ### Examples
  * ```ts
+ * declare const predictionId: string;
+ * declare const options: OutcomeCommitterOptions;
  * const committer = new OutcomeCommitter(options);
  * await committer.submit([{ predictionId, correct: true, tradeReturn: null, signalGenerated: null }]); // ['recorded']
  * ```

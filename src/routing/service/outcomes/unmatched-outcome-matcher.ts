@@ -12,6 +12,8 @@ import type { RouterLogger } from '../observability/router-logger';
  *
  * ### Examples
  * ```ts
+ * declare const db: Kysely<Database>;
+ * declare const logger: RouterLogger;
  * new UnmatchedOutcomeMatcher({ db, intervalMs: 5_000, timeoutMs: 5_000, logger });
  * ```
  */
@@ -30,6 +32,7 @@ export interface UnmatchedOutcomeMatcherOptions {
  *
  * ### Examples
  * ```ts
+ * declare const options: UnmatchedOutcomeMatcherOptions;
  * const matcher = new UnmatchedOutcomeMatcher(options);
  * matcher.start();
  * await matcher.matchNow(); // { matched: 1, duplicates: 0 }

@@ -30,7 +30,7 @@ const COMPARE: Record<ConfirmationRule['condition'], (value: number, threshold: 
  *
  * ### Examples
  * ```ts
- * const rules = [{ feature: 'rsi', condition: 'lt', threshold: 30 }, { feature: 'mom', condition: 'gt', threshold: 0 }];
+ * const rules: ConfirmationRule[] = [{ feature: 'rsi', condition: 'lt', threshold: 30 }, { feature: 'mom', condition: 'gt', threshold: 0 }];
  * checkConfirmationRules(rules, { rsi: 25, mom: 0.1 }); // { passed: true }
  * checkConfirmationRules(rules, { rsi: 35, mom: 0.1 }); // { passed: false, reason: 'rsi = 35 is not lt 30' }
  * checkConfirmationRules(rules, { rsi: 25 });           // { passed: false, reason: 'feature "mom" is missing' }

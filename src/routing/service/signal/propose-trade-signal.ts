@@ -76,6 +76,7 @@ export type SignalDecision =
  *
  * ### Examples
  * ```ts
+ * declare const strategy: Strategy;
  * proposeTradeSignal(strategy, { prediction: 0.7, price: 0.5, features: {} });
  * // { status: 'proposed', proposal: { side: 'BUY', entryType: 'MARKET', entryPrice: null, stopLoss: 0.49, takeProfit: 0.52, … } }
  * proposeTradeSignal(strategy, { prediction: 0.5, price: 0.5, features: {} });

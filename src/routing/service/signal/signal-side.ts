@@ -3,11 +3,6 @@ import type { Strategy } from './strategy-config';
 
 /**
  * Direction of a proposed trade.
- *
- * ### Examples
- * ```ts
- * const side: TradeSide = 'BUY';
- * ```
  */
 export type TradeSide = 'BUY' | 'SELL';
 
@@ -17,6 +12,7 @@ export type TradeSide = 'BUY' | 'SELL';
  *
  * ### Examples
  * ```ts
+ * declare const probUpStrategy: Strategy;
  * signalSide(probUpStrategy, 1.2); // throws InvalidPredictionError 'prediction: 1.2 is not a probability in [0, 1] (prob_up)'
  * ```
  */
@@ -35,6 +31,8 @@ export class InvalidPredictionError extends Error {
  *
  * ### Examples
  * ```ts
+ * declare const probUp: Strategy;
+ * declare const probDown: Strategy;
  * // buy 0.65 / sell 0.35
  * signalSide(probUp, 0.65); // 'BUY'
  * signalSide(probUp, 0.35); // null (SELL needs p < 0.35)

@@ -124,6 +124,7 @@ export const strategiesFileSchema = z
  *
  * ### Examples
  * ```ts
+ * import { raw } from '../../../reports/html';
  * const s: Strategy = parseStrategies({ strategies: [raw] }).get('s1')!;
  * ```
  */

@@ -29,21 +29,11 @@ export interface RouterTokens {
 
 /**
  * A scope a token can hold.
- *
- * ### Examples
- * ```ts
- * const scope: TokenScope = 'metrics';
- * ```
  */
 export type TokenScope = 'engine' | 'admin' | 'metrics';
 
 /**
  * The environment variables of each scope's current and next token, for messages and docs.
- *
- * ### Examples
- * ```ts
- * TOKEN_VARIABLES.metrics; // { current: 'GALFRIDAY_METRICS_TOKEN', next: 'GALFRIDAY_METRICS_TOKEN_NEXT' }
- * ```
  */
 export const TOKEN_VARIABLES: Readonly<Record<TokenScope, { current: string; next: string }>> = {
   engine: { current: 'GALFRIDAY_ENGINE_TOKEN', next: 'GALFRIDAY_ENGINE_TOKEN_NEXT' },
@@ -85,11 +75,6 @@ interface StoredTokens {
 
 /**
  * File name of the generated tokens inside the data directory.
- *
- * ### Examples
- * ```ts
- * path.join(config.dataDir, TOKENS_FILE); // '/app/.galfriday/tokens.json'
- * ```
  */
 export const TOKENS_FILE = 'tokens.json';
 
@@ -106,6 +91,7 @@ const generate = (): string => randomBytes(32).toString('base64url');
  *
  * ### Examples
  * ```ts
+ * import { loadConfig } from '../../../config/config';
  * const tokens = await ensureTokens(loadConfig());
  * // first run: writes .galfriday/tokens.json (0600) and returns its tokens; later runs read it back
  * ```
@@ -123,6 +109,7 @@ type TokenSettings = Pick<Config, 'dataDir' | 'engineToken' | 'adminToken'> &
  *
  * ### Examples
  * ```ts
+ * declare const config: TokenSettings;
  * const { tokens, generated } = await ensureTokensNoting(config);
  * if (generated.includes('engineToken')) console.log(`Engine token  ${tokens.engineToken}`);
  * ```
