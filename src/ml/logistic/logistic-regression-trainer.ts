@@ -168,9 +168,35 @@ export function createLogisticRegressionTrainer(
     return s > 1e-12 ? s : 1;
   });
   const scales = Float64Array.from(scale);
+
+  // 2. The Hessian is taken on a fixed, evenly spaced subsample of the rows (every `stride`-th):
+  // it only sets the step direction, so an approximate one still converges to the optimum of the
+  // full objective (whose value and gradient always use every row), at a linear rate of about
+  // √(k / m) per step instead of quadratically, and costs m/n of the exact one (the exact
+  // Hessian was four fifths of the training time). Below 2·HESSIAN_ROWS rows it is exact Newton.
+  // The subsample is copied column-major: the Hessian is 230-odd dot products of its columns.
+  const stride = Math.max(1, Math.floor(n / HESSIAN_ROWS));
+  const m = Math.ceil(n / stride);
+  const zs = new Float64Array(m * f);
+
+  // The pass that writes z also copies the Hessian rows and sums the gradient at w = 0, where
+  // every p is ½ (residual ½ − y): training from scratch then starts without an evaluation pass.
   const z = new Float64Array(n * f);
-  for (let base = 0; base < n * f; base += f)
-    for (let j = 0; j < f; j++) z[base + j] = (data[base + j]! - means[j]!) / scales[j]!;
+  const zeroGradient = new Float64Array(k);
+  for (let i = 0, r = 0; i < n; i++) {
+    const base = i * f;
+    const residual = 0.5 - y[i]!;
+    zeroGradient[0]! += residual;
+    for (let j = 0; j < f; j++) {
+      const v = (data[base + j]! - means[j]!) / scales[j]!;
+      z[base + j] = v;
+      zeroGradient[j + 1]! += residual * v;
+    }
+    if (i === r * stride) {
+      for (let j = 0; j < f; j++) zs[j * m + r] = z[base + j]!;
+      r++;
+    }
+  }
 
   let weights = new Float64Array(k);
   let iteration = 0;
@@ -204,17 +230,6 @@ export function createLogisticRegressionTrainer(
     iteration = checkpoint.iteration;
     converged = checkpoint.converged;
   }
-
-  // 2. The Hessian is taken on a fixed, evenly spaced subsample of the rows (every `stride`-th):
-  // it only sets the step direction, so an approximate one still converges to the optimum of the
-  // full objective (whose value and gradient always use every row), at a linear rate of about
-  // √(k / m) per step instead of quadratically, and costs m/n of the exact one (the exact
-  // Hessian was four fifths of the training time). Below 2·HESSIAN_ROWS rows it is exact Newton.
-  // The subsample is copied column-major: the Hessian is 230-odd dot products of its columns.
-  const stride = Math.max(1, Math.floor(n / HESSIAN_ROWS));
-  const m = Math.ceil(n / stride);
-  const zs = new Float64Array(m * f);
-  for (let r = 0; r < m; r++) for (let j = 0; j < f; j++) zs[j * m + r] = z[r * stride * f + j]!;
 
   // The value, gradient and linear predictor of the penalized mean log-loss at `w`, in one pass
   // over z, four rows at a time: the four rows' linear predictors, their losses and residuals,
@@ -307,7 +322,12 @@ export function createLogisticRegressionTrainer(
   // step costs one pass over the matrix per line-search trial (usually one) plus the Hessian.
   let current = newEvaluation();
   let trial = newEvaluation();
-  evaluate(weights, current);
+  if (weights.every((v) => v === 0)) {
+    // At w = 0 every η is 0 and every row's loss is ln 2 (the penalty is 0); a checkpoint of
+    // iteration 0 takes this same branch, so a resumed run is bit for bit the uninterrupted one.
+    current.objective = Math.LN2;
+    for (let a = 0; a < k; a++) current.grad[a] = zeroGradient[a]! / n;
+  } else evaluate(weights, current);
   const isDone = (): boolean => converged || iteration >= resolved.maxIterations;
   const curvature = new Float64Array(m);
   const weighted = new Float64Array(Math.min(m, BLOCK_ROWS));
@@ -383,20 +403,26 @@ export function createLogisticRegressionTrainer(
     for (let a = 0; a < k; a++) directionMax = Math.max(directionMax, Math.abs(direction[a]!));
     const noise = Math.sqrt(n) * Number.EPSILON * Math.abs(current.objective);
     let atNoiseFloor = false;
+    let evaluated = false;
     let t = 1;
     const candidate = new Float64Array(k);
     for (let tries = 0; tries < 40; tries++) {
       // `+ 0` normalises −0, which a JSON checkpoint would turn into +0.
       for (let a = 0; a < k; a++) candidate[a] = weights[a]! - t * direction[a]! + 0;
-      evaluate(candidate, trial);
       // Near the optimum the decrease a step promises falls below the rounding noise of a mean
-      // of n losses (about √n·ε of it): Armijo then only sees that noise, and halving on would
-      // cost up to 40 passes over the data for nothing. The step is taken if it does not
-      // increase the objective, and training has converged as far as the objective can tell.
+      // of n losses (about √n·ε of it): the objective at the candidate can no longer tell it
+      // from the current one, so it is not evaluated (a pass over the data for nothing) and the
+      // step, a descent direction too short to matter to the objective, is taken. Training has
+      // converged as far as the objective can tell (before this test Armijo only saw the noise
+      // and halving on cost up to 40 passes).
       if (t * slope < noise) {
         atNoiseFloor = true;
+        // (`trial` may hold an earlier, longer trial step, which must not be taken for this one.)
+        evaluated = false;
         break;
       }
+      evaluate(candidate, trial);
+      evaluated = true;
       if (trial.objective <= current.objective - 1e-4 * t * slope) break;
       if (t * directionMax < resolved.tolerance) {
         atNoiseFloor = true;
@@ -406,7 +432,10 @@ export function createLogisticRegressionTrainer(
     }
     let maxChange = 0;
     for (let a = 0; a < k; a++) maxChange = Math.max(maxChange, Math.abs(candidate[a]! - weights[a]!));
-    if (trial.objective <= current.objective) {
+    if (!evaluated) {
+      // The reported objective stays the current one: it differs from the candidate's by less than its rounding noise.
+      weights = candidate;
+    } else if (trial.objective <= current.objective) {
       weights = candidate;
       [current, trial] = [trial, current];
     } else {
