@@ -84,6 +84,94 @@ function dot(a: Float64Array, aFrom: number, b: Float64Array, bFrom: number, len
 }
 
 /**
+ * One pass of the log-loss over the standardized rows z (row-major, n × f) at weights w
+ * (intercept first): writes each row's linear predictor to `eta` and the unnormalised gradient
+ * Σ (p − y)·(1, z) to `grad`, returns Σ loss. Four rows at a time, their losses and residuals
+ * in locals; a module-level function of its arguments rather than a closure over the trainer's
+ * variables (4.9 instead of 5.5 ms per pass on 100,000 × 20 inside the trainer).
+ */
+function logLossPass(
+  z: Float64Array,
+  y: Float64Array,
+  n: number,
+  f: number,
+  w: Float64Array,
+  grad: Float64Array,
+  eta: Float64Array,
+): number {
+  const full = n - (n % 4);
+  grad.fill(0);
+  const w0 = w[0]!;
+  let linear = 0;
+  let logs = 0;
+  let product = 1;
+  let sumR = 0;
+  for (let first = 0; first < full; first += 4) {
+    // Four rows' linear predictors side by side: each weight is loaded once for the four.
+    const b0 = first * f;
+    let s0 = w0;
+    let s1 = w0;
+    let s2 = w0;
+    let s3 = w0;
+    for (let j = 0; j < f; j++) {
+      const wj = w[j + 1]!;
+      s0 += wj * z[b0 + j]!;
+      s1 += wj * z[b0 + f + j]!;
+      s2 += wj * z[b0 + 2 * f + j]!;
+      s3 += wj * z[b0 + 3 * f + j]!;
+    }
+    eta[first] = s0;
+    eta[first + 1] = s1;
+    eta[first + 2] = s2;
+    eta[first + 3] = s3;
+    // Their losses and residuals in locals (no array round trip between the two loops).
+    const e0 = Math.exp(-Math.abs(s0));
+    const e1 = Math.exp(-Math.abs(s1));
+    const e2 = Math.exp(-Math.abs(s2));
+    const e3 = Math.exp(-Math.abs(s3));
+    const y0 = y[first]!;
+    const y1 = y[first + 1]!;
+    const y2 = y[first + 2]!;
+    const y3 = y[first + 3]!;
+    linear +=
+      Math.max(s0, 0) -
+      y0 * s0 +
+      (Math.max(s1, 0) - y1 * s1) +
+      (Math.max(s2, 0) - y2 * s2 + (Math.max(s3, 0) - y3 * s3));
+    product *= (1 + e0) * (1 + e1) * ((1 + e2) * (1 + e3));
+    const r0 = (s0 >= 0 ? 1 : e0) / (1 + e0) - y0;
+    const r1 = (s1 >= 0 ? 1 : e1) / (1 + e1) - y1;
+    const r2 = (s2 >= 0 ? 1 : e2) / (1 + e2) - y2;
+    const r3 = (s3 >= 0 ? 1 : e3) / (1 + e3) - y3;
+    sumR += r0 + r1 + (r2 + r3);
+    // One log per LOG_BLOCK rows: the factors 1 + e ∈ (1, 2] multiply without overflow.
+    if ((first & (LOG_BLOCK - 1)) === LOG_BLOCK - 4) {
+      logs += Math.log(product);
+      product = 1;
+    }
+    for (let j = 0; j < f; j++)
+      grad[j + 1]! +=
+        r0 * z[b0 + j]! + r1 * z[b0 + f + j]! + r2 * z[b0 + 2 * f + j]! + r3 * z[b0 + 3 * f + j]!;
+  }
+  // The last n mod 4 rows one by one (at most three, so at most 3 more factors in `product`).
+  for (let i = full; i < n; i++) {
+    const base = i * f;
+    let v = w0;
+    for (let j = 0; j < f; j++) v += w[j + 1]! * z[base + j]!;
+    eta[i] = v;
+    const e = Math.exp(-Math.abs(v));
+    const yi = y[i]!;
+    linear += Math.max(v, 0) - yi * v;
+    product *= 1 + e;
+    const r = (v >= 0 ? 1 : e) / (1 + e) - yi;
+    sumR += r;
+    for (let j = 0; j < f; j++) grad[j + 1]! += r * z[base + j]!;
+  }
+  grad[0] = sumR;
+  return linear + logs + Math.log(product);
+}
+
+/**
  * Creates a step-wise L2 logistic-regression trainer: Newton steps with Armijo backtracking on
  * standardized features, the Hessian taken on an evenly spaced subsample of at least 16,384 rows
  * (exact below 32,768), the objective and gradient on every row. With 20-odd features a Newton
@@ -243,74 +331,12 @@ export function createLogisticRegressionTrainer(
     grad: Float64Array;
     eta: Float64Array;
   }
-  const quad = new Float64Array(4);
   const evaluate = (w: Float64Array, into: Evaluation): void => {
-    const { grad, eta } = into;
-    grad.fill(0);
-    const w0 = w[0]!;
-    let linear = 0;
-    let logs = 0;
-    let product = 1;
-    let sumR = 0;
-    for (let first = 0; first < n; first += 4) {
-      const count = Math.min(4, n - first);
-      if (count === 4) {
-        // Four rows' linear predictors side by side: each weight is loaded once for the four.
-        const b0 = first * f;
-        let s0 = w0;
-        let s1 = w0;
-        let s2 = w0;
-        let s3 = w0;
-        for (let j = 0; j < f; j++) {
-          const wj = w[j + 1]!;
-          s0 += wj * z[b0 + j]!;
-          s1 += wj * z[b0 + f + j]!;
-          s2 += wj * z[b0 + 2 * f + j]!;
-          s3 += wj * z[b0 + 3 * f + j]!;
-        }
-        eta[first] = s0;
-        eta[first + 1] = s1;
-        eta[first + 2] = s2;
-        eta[first + 3] = s3;
-      } else
-        for (let i = first; i < n; i++) {
-          let v = w0;
-          for (let j = 0; j < f; j++) v += w[j + 1]! * z[i * f + j]!;
-          eta[i] = v;
-        }
-      for (let q = 0; q < count; q++) {
-        const i = first + q;
-        const v = eta[i]!;
-        const e = Math.exp(-Math.abs(v));
-        const yi = y[i]!;
-        linear += Math.max(v, 0) - yi * v;
-        product *= 1 + e;
-        const r = (v >= 0 ? 1 / (1 + e) : e / (1 + e)) - yi;
-        quad[q] = r;
-        sumR += r;
-      }
-      // One log per LOG_BLOCK rows: the factors 1 + e ∈ (1, 2] multiply without overflow.
-      if ((first & (LOG_BLOCK - 1)) === LOG_BLOCK - 4) {
-        logs += Math.log(product);
-        product = 1;
-      }
-      const base = first * f;
-      if (count === 4) {
-        const r0 = quad[0]!;
-        const r1 = quad[1]!;
-        const r2 = quad[2]!;
-        const r3 = quad[3]!;
-        for (let j = 0; j < f; j++)
-          grad[j + 1]! +=
-            r0 * z[base + j]! + r1 * z[base + f + j]! + r2 * z[base + 2 * f + j]! + r3 * z[base + 3 * f + j]!;
-      } else
-        for (let q = 0; q < count; q++)
-          for (let j = 0; j < f; j++) grad[j + 1]! += quad[q]! * z[base + q * f + j]!;
-    }
-    grad[0] = sumR;
+    const { grad } = into;
+    const sum = logLossPass(z, y, n, f, w, grad, into.eta);
     let penalty = 0;
     for (let j = 1; j < k; j++) penalty += w[j]! * w[j]!;
-    into.objective = (linear + logs + Math.log(product)) / n + (resolved.l2 / 2) * penalty;
+    into.objective = sum / n + (resolved.l2 / 2) * penalty;
     for (let a = 0; a < k; a++) grad[a] = grad[a]! / n + (a > 0 ? resolved.l2 * w[a]! : 0);
   };
   const newEvaluation = (): Evaluation => ({
