@@ -172,6 +172,91 @@ function logLossPass(
 }
 
 /**
+ * Adds Σ h·(1, z)(1, z)ᵀ but the (0, 0) entry, lower triangle (and a few entries above the
+ * diagonal, for the caller to overwrite by symmetry), to `hess` (k × k, k = f + 1)
+ * over the m subsample rows `zs` (column-major), h = `curvature`; `weighted` holds f × `block`
+ * values. A module-level function of its arguments so its loops keep them in registers.
+ */
+function addHessianSums(
+  zs: Float64Array,
+  m: number,
+  f: number,
+  curvature: Float64Array,
+  weighted: Float64Array,
+  block: number,
+  hess: Float64Array,
+): void {
+  const k = f + 1;
+  // Rows in blocks small enough for the block's columns (and their h-weighted copies) to stay
+  // in cache while the products run over them: the subsample is read from memory once per step.
+  // Within a block, four rows of the Hessian by two columns at a time: eight sums in registers
+  // take six loads per eight products (one product per load or worse pair by pair).
+  const groups = f - (f % 4);
+  for (let from = 0; from < m; from += BLOCK_ROWS) {
+    const length = Math.min(BLOCK_ROWS, m - from);
+    for (let c = 0; c < f; c++) {
+      const source = c * m + from;
+      const target = c * block;
+      let sum = 0;
+      for (let i = 0; i < length; i++) {
+        const v = curvature[from + i]! * zs[source + i]!;
+        weighted[target + i] = v;
+        sum += v;
+      }
+      hess[(c + 1) * k]! += sum;
+    }
+    for (let a0 = 0; a0 < groups; a0 += 4) {
+      const w0 = a0 * block;
+      const w1 = w0 + block;
+      const w2 = w1 + block;
+      const w3 = w2 + block;
+      // Pairs of columns b, b + 1 up to a0 + 3: the few products above the diagonal are
+      // overwritten by the symmetrisation below.
+      for (let b = 0; b < a0 + 4; b += 2) {
+        const c0 = b * m + from;
+        const c1 = c0 + m;
+        let s00 = 0;
+        let s01 = 0;
+        let s10 = 0;
+        let s11 = 0;
+        let s20 = 0;
+        let s21 = 0;
+        let s30 = 0;
+        let s31 = 0;
+        for (let i = 0; i < length; i++) {
+          const z0 = zs[c0 + i]!;
+          const z1 = zs[c1 + i]!;
+          const v0 = weighted[w0 + i]!;
+          const v1 = weighted[w1 + i]!;
+          const v2 = weighted[w2 + i]!;
+          const v3 = weighted[w3 + i]!;
+          s00 += v0 * z0;
+          s01 += v0 * z1;
+          s10 += v1 * z0;
+          s11 += v1 * z1;
+          s20 += v2 * z0;
+          s21 += v2 * z1;
+          s30 += v3 * z0;
+          s31 += v3 * z1;
+        }
+        const row = (a0 + 1) * k + b + 1;
+        hess[row]! += s00;
+        hess[row + 1]! += s01;
+        hess[row + k]! += s10;
+        hess[row + k + 1]! += s11;
+        hess[row + 2 * k]! += s20;
+        hess[row + 2 * k + 1]! += s21;
+        hess[row + 3 * k]! += s30;
+        hess[row + 3 * k + 1]! += s31;
+      }
+    }
+    for (let a = groups; a < f; a++)
+      for (let b = 0; b <= a; b++)
+        hess[(a + 1) * k + b + 1]! += dot(weighted, a * block, zs, b * m + from, length);
+  }
+}
+
+/**
  * Creates a step-wise L2 logistic-regression trainer: Newton steps with Armijo backtracking on
  * standardized features, the Hessian taken on an evenly spaced subsample of at least 16,384 rows
  * (exact below 32,768), the objective and gradient on every row. With 20-odd features a Newton
@@ -374,73 +459,7 @@ export function createLogisticRegressionTrainer(
     }
     hess.fill(0);
     hess[0] = sumH;
-    // Rows in blocks small enough for the block's columns (and their h-weighted copies) to stay
-    // in cache while the products run over them: the subsample is read from memory once per step.
-    // Within a block, four rows of the Hessian by two columns at a time: eight sums in registers
-    // take six loads per eight products (one product per load or worse pair by pair).
-    const groups = f - (f % 4);
-    for (let from = 0; from < m; from += BLOCK_ROWS) {
-      const length = Math.min(BLOCK_ROWS, m - from);
-      for (let c = 0; c < f; c++) {
-        const source = c * m + from;
-        const target = c * block;
-        let sum = 0;
-        for (let i = 0; i < length; i++) {
-          const v = curvature[from + i]! * zs[source + i]!;
-          weighted[target + i] = v;
-          sum += v;
-        }
-        hess[(c + 1) * k]! += sum;
-      }
-      for (let a0 = 0; a0 < groups; a0 += 4) {
-        const w0 = a0 * block;
-        const w1 = w0 + block;
-        const w2 = w1 + block;
-        const w3 = w2 + block;
-        // Pairs of columns b, b + 1 up to a0 + 3: the few products above the diagonal are
-        // overwritten by the symmetrisation below.
-        for (let b = 0; b < a0 + 4; b += 2) {
-          const c0 = b * m + from;
-          const c1 = c0 + m;
-          let s00 = 0;
-          let s01 = 0;
-          let s10 = 0;
-          let s11 = 0;
-          let s20 = 0;
-          let s21 = 0;
-          let s30 = 0;
-          let s31 = 0;
-          for (let i = 0; i < length; i++) {
-            const z0 = zs[c0 + i]!;
-            const z1 = zs[c1 + i]!;
-            const v0 = weighted[w0 + i]!;
-            const v1 = weighted[w1 + i]!;
-            const v2 = weighted[w2 + i]!;
-            const v3 = weighted[w3 + i]!;
-            s00 += v0 * z0;
-            s01 += v0 * z1;
-            s10 += v1 * z0;
-            s11 += v1 * z1;
-            s20 += v2 * z0;
-            s21 += v2 * z1;
-            s30 += v3 * z0;
-            s31 += v3 * z1;
-          }
-          const row = (a0 + 1) * k + b + 1;
-          hess[row]! += s00;
-          hess[row + 1]! += s01;
-          hess[row + k]! += s10;
-          hess[row + k + 1]! += s11;
-          hess[row + 2 * k]! += s20;
-          hess[row + 2 * k + 1]! += s21;
-          hess[row + 3 * k]! += s30;
-          hess[row + 3 * k + 1]! += s31;
-        }
-      }
-      for (let a = groups; a < f; a++)
-        for (let b = 0; b <= a; b++)
-          hess[(a + 1) * k + b + 1]! += dot(weighted, a * block, zs, b * m + from, length);
-    }
+    addHessianSums(zs, m, f, curvature, weighted, block, hess);
     for (let a = 0; a < k; a++) {
       for (let b = 0; b <= a; b++) {
         const v = hess[a * k + b]! / m + (a === b && a > 0 ? resolved.l2 : 0);
