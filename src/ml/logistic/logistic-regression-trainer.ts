@@ -256,6 +256,70 @@ function addHessianSums(
   }
 }
 
+/** Adds each column's Σ x and Σ (x − shift)² over the n rows of `data` (row-major, f columns) to `sums` and `squares`. */
+function addColumnSums(
+  data: Float64Array,
+  n: number,
+  f: number,
+  shift: Float64Array,
+  sums: Float64Array,
+  squares: Float64Array,
+): void {
+  // Column by column over blocks of 256 rows (40 KiB at 20 columns, in L1/L2): the two sums
+  // stay in registers, where summing row by row into the arrays waited on their stores.
+  for (let from = 0; from < n; from += 256) {
+    const to = Math.min(n, from + 256) * f;
+    for (let j = 0; j < f; j++) {
+      const c = shift[j]!;
+      let s = 0;
+      let q = 0;
+      for (let at = from * f + j; at < to; at += f) {
+        const v = data[at]!;
+        s += v;
+        const d = v - c;
+        q += d * d;
+      }
+      sums[j]! += s;
+      squares[j]! += q;
+    }
+  }
+}
+
+/**
+ * Writes z = (x − mean) · (1/scale) row-major, copies every `stride`-th row of it column-major
+ * into `zs` (m rows), and adds the gradient of the summed log-loss at w = 0, Σ (½ − y)·(1, z),
+ * to `zeroGradient`. One multiply per value (a division per value was a third of the pass).
+ */
+function standardizeRows(
+  data: Float64Array,
+  y: Float64Array,
+  n: number,
+  f: number,
+  means: Float64Array,
+  scales: Float64Array,
+  stride: number,
+  m: number,
+  z: Float64Array,
+  zs: Float64Array,
+  zeroGradient: Float64Array,
+): void {
+  const inverse = scales.map((v) => 1 / v);
+  for (let i = 0, r = 0; i < n; i++) {
+    const base = i * f;
+    const residual = 0.5 - y[i]!;
+    zeroGradient[0]! += residual;
+    for (let j = 0; j < f; j++) {
+      const v = (data[base + j]! - means[j]!) * inverse[j]!;
+      z[base + j] = v;
+      zeroGradient[j + 1]! += residual * v;
+    }
+    if (i === r * stride) {
+      for (let j = 0; j < f; j++) zs[j * m + r] = z[base + j]!;
+      r++;
+    }
+  }
+}
+
 /**
  * Creates a step-wise L2 logistic-regression trainer: Newton steps with Armijo backtracking on
  * standardized features, the Hessian taken on an evenly spaced subsample of at least 16,384 rows
@@ -326,13 +390,7 @@ export function createLogisticRegressionTrainer(
   const head = Math.min(n, 256);
   for (let base = 0; base < head * f; base += f) for (let j = 0; j < f; j++) shift[j]! += data[base + j]!;
   for (let j = 0; j < f; j++) shift[j] = shift[j]! / head;
-  for (let base = 0; base < n * f; base += f)
-    for (let j = 0; j < f; j++) {
-      const v = data[base + j]!;
-      sums[j]! += v;
-      const d = v - shift[j]!;
-      squares[j]! += d * d;
-    }
+  addColumnSums(data, n, f, shift, sums, squares);
   const mean = Array.from(sums, (v) => v / n);
   const means = Float64Array.from(mean);
   const scale = Array.from(squares, (v, j) => {
@@ -356,20 +414,7 @@ export function createLogisticRegressionTrainer(
   // every p is ½ (residual ½ − y): training from scratch then starts without an evaluation pass.
   const z = new Float64Array(n * f);
   const zeroGradient = new Float64Array(k);
-  for (let i = 0, r = 0; i < n; i++) {
-    const base = i * f;
-    const residual = 0.5 - y[i]!;
-    zeroGradient[0]! += residual;
-    for (let j = 0; j < f; j++) {
-      const v = (data[base + j]! - means[j]!) / scales[j]!;
-      z[base + j] = v;
-      zeroGradient[j + 1]! += residual * v;
-    }
-    if (i === r * stride) {
-      for (let j = 0; j < f; j++) zs[j * m + r] = z[base + j]!;
-      r++;
-    }
-  }
+  standardizeRows(data, y, n, f, means, scales, stride, m, z, zs, zeroGradient);
 
   let weights = new Float64Array(k);
   let iteration = 0;
