@@ -405,7 +405,7 @@ export function createLogisticRegressionTrainer(
   // full objective (whose value and gradient always use every row), at a linear rate of about
   // √(k / m) per step instead of quadratically, and costs m/n of the exact one (the exact
   // Hessian was four fifths of the training time). Below 2·HESSIAN_ROWS rows it is exact Newton.
-  // The subsample is copied column-major: the Hessian is 230-odd dot products of its columns.
+  // The subsample is copied column-major: the Hessian sums products of its columns.
   const stride = Math.max(1, Math.floor(n / HESSIAN_ROWS));
   const m = Math.ceil(n / stride);
   const zs = new Float64Array(m * f);
