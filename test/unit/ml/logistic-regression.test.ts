@@ -78,6 +78,18 @@ describe('ml/logistic-regression', () => {
     assert.deepEqual(exportLogisticRegressionOnnx(resumed), exportLogisticRegressionOnnx(uninterrupted));
   });
 
+  it('resumes from a checkpoint taken before the first step to the identical model', () => {
+    // Training from w = 0 starts from a gradient summed while standardizing (no evaluation
+    // pass); a checkpoint of iteration 0 must take that same start, or the runs would differ in the last bits.
+    const { train } = marketData('prob_up');
+    const uninterrupted = runTrainer(createLogisticRegressionTrainer(train.x, train.y));
+    const saved = JSON.parse(
+      JSON.stringify(createLogisticRegressionTrainer(train.x, train.y).checkpoint()),
+    ) as LogisticRegressionCheckpoint;
+    assert.equal(saved.iteration, 0);
+    assert.deepEqual(runTrainer(createLogisticRegressionTrainer(train.x, train.y, {}, saved)), uninterrupted);
+  });
+
   it('refuses a checkpoint from other data or options', () => {
     const checkpoint = createLogisticRegressionTrainer(problem.x, problem.y).checkpoint();
     const other = logisticProblem(4000, [1, 1, 1, 1], 0, 8);
