@@ -48,6 +48,26 @@ export default tseslint.config(
     },
   },
   {
+    // SQL lives in src/db: elsewhere the query builder is held as `Db` (src/db/database.ts) and used
+    // through repositories. Before the workflow and pure blocks, whose own lists (kysely included)
+    // replace this one for their files.
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['kysely', 'kysely/*'],
+              message: 'SQL lives in src/db: call a repository, and hold the database as `Db`',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Workflow code runs in Temporal's deterministic sandbox: no I/O, no Node builtins, no db.
     // Each group names the module both as a barrel (`../activities`) and by a deep path
     // (`../activities/x`): a `**/x/**` pattern alone misses the barrel. Types may still be

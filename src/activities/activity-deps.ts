@@ -1,7 +1,6 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 
 /** What activities need from the outside world; the worker builds it, tests pass their own. */
 export interface ActivityDeps {
-  db: Kysely<Database>;
+  db: Db;
 }

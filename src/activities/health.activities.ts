@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { readDatabaseHealth } from '../db/repositories/database-health.repository';
 import type { ActivityDeps } from './activity-deps';
 
 export interface DatabaseHealth {
@@ -12,20 +12,12 @@ export function createHealthActivities({ db }: ActivityDeps) {
   return {
     /** Queries Postgres for its version and the newest applied migration. */
     async checkDatabase(): Promise<DatabaseHealth> {
-      const { rows } = await sql<{
-        server_version: string;
-        schema_version: number | null;
-        migrations: string;
-      }>`
-        SELECT current_setting('server_version') AS server_version,
-               (SELECT max(version) FROM schema_migrations) AS schema_version,
-               (SELECT count(*) FROM schema_migrations) AS migrations`.execute(db);
-      const row = rows[0];
-      if (!row || row.schema_version === null) throw new Error('the database has no migrations applied');
+      const row = await readDatabaseHealth(db);
+      if (!row || row.schemaVersion === null) throw new Error('the database has no migrations applied');
       return {
-        serverVersion: row.server_version,
-        schemaVersion: row.schema_version,
-        migrations: Number(row.migrations),
+        serverVersion: row.serverVersion,
+        schemaVersion: row.schemaVersion,
+        migrations: row.migrations,
       };
     },
   };

@@ -1,11 +1,10 @@
 import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import type { Principal } from './auth';
 
 /** What a page handler gets: the database, Temporal (lazily), links, who is asking, and the URL. */
 export interface DashboardContext {
-  db: Kysely<Database>;
+  db: Db;
   temporal: () => Promise<Client>;
   namespace: string;
   temporalUiUrl: string | undefined;

@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { countOpenAlerts } from '../db/repositories/alert.repository';
 import { workflowListUrl, workflowUrl } from '../temporal/ui-links';
 import { FLASH_COOKIE, type DashboardAuth, type Flash, type Principal, type SessionEpochs } from './auth';
@@ -23,7 +22,7 @@ declare module 'fastify' {
 }
 
 export interface DashboardOptions {
-  db: Kysely<Database>;
+  db: Db;
   /** Opens (or returns the already open) Temporal client; called only when a page needs it. */
   temporal: () => Promise<Client>;
   namespace: string;

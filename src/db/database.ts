@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { AlertTable } from './tables/alerts.table';
 import type { DashboardSessionEpochTable } from './tables/dashboard-sessions.table';
 import type {
@@ -49,3 +50,9 @@ export interface Database {
   dashboard_session_epochs: DashboardSessionEpochTable;
   unmatched_outcomes: UnmatchedOutcomeTable;
 }
+
+/**
+ * The query builder over this schema: the one database type that code outside src/db holds, so that
+ * only src/db imports kysely.
+ */
+export type Db = Kysely<Database>;

@@ -1,12 +1,11 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { listSignificantDatasetDriftSince } from '../db/repositories/drift-event.repository';
 import { listJobProgressForModels } from '../db/repositories/retraining-job.repository';
 import { workflowIds } from '../temporal/shared';
 import { workflowUrl } from '../temporal/ui-links';
 
 export interface NarratorOptions {
-  db: Kysely<Database>;
+  db: Db;
   models: string[];
   uiUrl: string | undefined;
   namespace: string;

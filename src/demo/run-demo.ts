@@ -1,9 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
 import { ensureSupervisor } from '../temporal/lifecycle-client';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { upsertBars } from '../db/repositories/market-bars.repository';
 import { findModel } from '../db/repositories/model.repository';
 import { trainModelVersion } from '../lifecycle/train-model-version';
@@ -14,7 +13,7 @@ import { DEMO_MODELS, DEMO_SETTINGS, type DemoSettings } from './demo-settings';
 import { startTrafficSimulator, type SimulatedMarket } from './traffic-simulator';
 
 export interface DemoOptions {
-  db: Kysely<Database>;
+  db: Db;
   client: Client;
   taskQueue: string;
   namespace: string;

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { upsertBars } from '../db/repositories/market-bars.repository';
 import { computeFeatures, type OhlcvBar } from '../ml';
 import { createRng } from '../stats';
@@ -13,7 +12,7 @@ export interface SimulatedMarket {
 }
 
 export interface TrafficSimulatorOptions {
-  db: Kysely<Database>;
+  db: Db;
   routerUrl: string;
   engineToken: string;
   markets: SimulatedMarket[];

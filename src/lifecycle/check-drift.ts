@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Insertable, Kysely } from 'kysely';
-import type { Database } from '../db/database';
-import type { DriftDetectionEventTable } from '../db/tables/retraining.table';
+import type { Db } from '../db/database';
 import type { ModelRow } from '../db/tables/registry.table';
 import type { Timeframe } from '../db/tables/market-bars.table';
 import { getAliases } from '../db/repositories/alias.repository';
-import { insertDriftEventsOnce } from '../db/repositories/drift-event.repository';
+import { insertDriftEventsOnce, type NewDriftEvent } from '../db/repositories/drift-event.repository';
 import {
   countBars,
   countServedPredictions,
@@ -105,7 +103,7 @@ const TIMEFRAME_MS: Readonly<Record<Timeframe, number>> = {
  * (`drifted: null`, with a `reason`) before the reference profiles, the reference period or the
  * outcomes are read. A check is also undecided when no feature could be tested.
  */
-export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): Promise<DriftCheckResult> {
+export async function checkDrift(db: Db, input: DriftCheckInput): Promise<DriftCheckResult> {
   const checkedAt = Date.now();
   const checkId = input.checkId ?? randomUUID();
   const progress = input.onProgress ?? (() => undefined);
@@ -300,22 +298,12 @@ export async function checkDrift(db: Kysely<Database>, input: DriftCheckInput): 
  * Feature rows (schema order) of the bars in [from, to], each computed with the bars before it as
  * warm-up, so a window of n bars gives n rows. Drift checks and drift reports use it for bars.
  */
-export async function windowFeatureRows(
-  db: Kysely<Database>,
-  model: ModelRow,
-  from: Date,
-  to: Date,
-): Promise<number[][]> {
+export async function windowFeatureRows(db: Db, model: ModelRow, from: Date, to: Date): Promise<number[][]> {
   return featureRowsFrom(await barsWithWarmup(db, model, from, to), from);
 }
 
 /** The window's bars preceded by the warm-up bars before it, so the first row of the window has features. */
-async function barsWithWarmup(
-  db: Kysely<Database>,
-  model: ModelRow,
-  from: Date,
-  to: Date,
-): Promise<OhlcvBar[]> {
+async function barsWithWarmup(db: Db, model: ModelRow, from: Date, to: Date): Promise<OhlcvBar[]> {
   const bars = await loadModelBars(db, model, { from, to });
   if (!model.symbol || !model.timeframe) return bars;
   const warmup = await loadBarsBefore(
@@ -349,7 +337,7 @@ function featureRowsFrom(bars: OhlcvBar[], from: Date): number[][] {
 
 /** The champion's training period recomputed from its bars: the reference its thresholds are calibrated on. */
 async function trainingWindowColumns(
-  db: Kysely<Database>,
+  db: Db,
   model: ModelRow,
   version: { training_window_start: Date | null; training_window_end: Date | null },
   profiles: Record<string, ReferenceProfile>,
@@ -370,7 +358,7 @@ async function trainingWindowColumns(
 }
 
 async function recordDriftEvents(
-  db: Kysely<Database>,
+  db: Db,
   modelId: string,
   versionId: string,
   input: DriftCheckInput,
@@ -384,7 +372,7 @@ async function recordDriftEvents(
     check_id: result.checkId,
     sample_size: result.sampleSize,
   };
-  const rows: Insertable<DriftDetectionEventTable>[] = (result.report?.features ?? []).map((f) => ({
+  const rows: NewDriftEvent[] = (result.report?.features ?? []).map((f) => ({
     ...base,
     drift_type: 'data_drift' as const,
     metric_name: f.name,

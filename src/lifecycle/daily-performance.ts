@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import {
   loadDailyVersionCounts,
   upsertDailyPerformance,
@@ -12,11 +11,7 @@ import { maxDrawdown, sharpeRatio } from '../stats';
  * A prediction of "up" is output ≥ 0.5; its actual direction follows from whether it was correct,
  * which gives precision, recall and F1 without storing labels twice.
  */
-export async function recordDailyPerformance(
-  db: Kysely<Database>,
-  modelId: string,
-  day: Date,
-): Promise<number> {
+export async function recordDailyPerformance(db: Db, modelId: string, day: Date): Promise<number> {
   const start = new Date(Date.UTC(day.getUTCFullYear(), day.getUTCMonth(), day.getUTCDate()));
   const end = new Date(start.getTime() + 86_400_000);
   const rows = await loadDailyVersionCounts(db, modelId, start, end);

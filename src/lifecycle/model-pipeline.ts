@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { getAliases } from '../db/repositories/alias.repository';
 import { loadBars } from '../db/repositories/market-bars.repository';
 import type { ReferenceProfileInput } from '../db/repositories/version.repository';
@@ -50,7 +49,7 @@ export function taskOf(kind: ModelKind): 'classification' | 'regression' {
 
 /** Bars of the model's symbol and timeframe, as the ML core takes them. */
 export async function loadModelBars(
-  db: Kysely<Database>,
+  db: Db,
   model: Pick<ModelRow, 'name' | 'symbol' | 'timeframe'>,
   window: { from?: Date; to?: Date } = {},
 ): Promise<OhlcvBar[]> {
@@ -81,7 +80,7 @@ export interface CandidateEvaluation {
  * champion's on the same holdout, measures load and single-row latency, and applies the model's gate.
  */
 export async function evaluateCandidate(
-  db: Kysely<Database>,
+  db: Db,
   input: { model: ModelRow; data: PreparedData; onnx: Uint8Array; kind: ModelKind },
 ): Promise<CandidateEvaluation> {
   const task = taskOf(input.kind);
@@ -124,7 +123,7 @@ export async function evaluateCandidate(
  * holdout (retrained versions store the whole data window, holdout included, and the champion
  * never trained on its holdout).
  */
-async function championTrainingWindow(db: Kysely<Database>, versionId: string): Promise<ChampionContext> {
+async function championTrainingWindow(db: Db, versionId: string): Promise<ChampionContext> {
   const version = await getVersionById(db, versionId);
   if (!version.training_window_start || !version.training_window_end) return {};
   const ownHoldoutFrom = Date.parse(

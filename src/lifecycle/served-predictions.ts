@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { readServedPredictions } from '../db/repositories/drift-inputs.repository';
 
 export interface ServedPredictionColumns {
@@ -17,7 +16,7 @@ export interface ServedPredictionColumns {
  * reports read live traffic through this one function.
  */
 export async function loadServedPredictionColumns(
-  db: Kysely<Database>,
+  db: Db,
   input: {
     modelId: string;
     versionId: string;

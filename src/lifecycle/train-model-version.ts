@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { getAliases, moveAlias } from '../db/repositories/alias.repository';
 import { ensureModel } from '../db/repositories/model.repository';
 import { registerVersion, type ModelVersionSummary } from '../db/repositories/version.repository';
@@ -50,7 +49,7 @@ export interface TrainModelVersionResult {
  * model that passes its floors becomes champion. The same pipeline retraining jobs run, in one call.
  */
 export async function trainModelVersion(
-  db: Kysely<Database>,
+  db: Db,
   input: TrainModelVersionInput,
 ): Promise<TrainModelVersionResult> {
   const kind = modelKindFor(input.trainer, input.target);

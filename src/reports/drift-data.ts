@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { loadServedPredictionColumns } from '../lifecycle/served-predictions';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { getAliases } from '../db/repositories/alias.repository';
 import { listRecentDriftEvents } from '../db/repositories/drift-event.repository';
 import { getModel } from '../db/repositories/model.repository';
@@ -108,7 +107,7 @@ export interface CurrentColumns {
  * not fit the champion's schema are left out, as the drift check leaves them out.
  */
 export async function loadCurrentColumns(
-  db: Kysely<Database>,
+  db: Db,
   input: { model: string; source: 'predictions' | 'bars'; from: Date; to: Date; maxRows?: number },
 ): Promise<CurrentColumns> {
   const model = await getModel(db, input.model);
@@ -156,7 +155,7 @@ export interface DriftEventPoint {
 
 /** Drift events of a model, oldest first: the last `limit` checks (every metric of each). */
 export async function loadDriftHistory(
-  db: Kysely<Database>,
+  db: Db,
   modelId: string,
   options: { since?: Date; limit?: number } = {},
 ): Promise<DriftEventPoint[]> {
@@ -191,7 +190,7 @@ export interface DriftReportData {
  * profiles, the window's current values and the stored drift history the report draws.
  */
 export async function loadDriftReportData(
-  db: Kysely<Database>,
+  db: Db,
   input: {
     model: string;
     source: 'predictions' | 'bars';

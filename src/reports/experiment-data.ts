@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import {
   loadArmAggregates,
   loadOutcomeCountsByBucket,
@@ -32,7 +31,7 @@ export interface ExperimentLook {
  * Drawdown guardrails are not replayed per look (the current status shows them).
  */
 export async function reconstructLooks(
-  db: Kysely<Database>,
+  db: Db,
   experiment: Pick<
     ExperimentWithVariants,
     'experiment_id' | 'started_at' | 'created_at' | 'ended_at' | 'variants'
@@ -113,7 +112,7 @@ export interface ExperimentReportData {
 
 /** Loads an experiment and analyses it; undefined when there is no such experiment. */
 export async function loadExperimentReportData(
-  db: Kysely<Database>,
+  db: Db,
   experimentId: string,
   options: { live?: ExperimentStatusView; buckets?: number; now?: number } = {},
 ): Promise<ExperimentReportData | undefined> {

@@ -1,6 +1,5 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/database';
+import type { Db } from '../db/database';
 import { raiseRouterAlert } from '../db/repositories/routing-alert.repository';
 import { parseDuration } from '../util/duration';
 import { supervisorStatusQuery } from '../workflows';
@@ -109,7 +108,7 @@ export async function describeSupervisorHealth(
  * stuck job once per job (the same key the supervisor uses when it sees the job stuck itself).
  */
 export async function alertSupervisorHealth(
-  db: Kysely<Database>,
+  db: Db,
   modelId: string,
   model: string,
   health: SupervisorHealth,

@@ -8,6 +8,9 @@ import type { DriftDetectionEventRow, DriftDetectionEventTable } from '../tables
  * retry cannot duplicate the events. The check and the insert run under a transaction-scoped
  * advisory lock on the id, so two concurrent attempts cannot both insert.
  */
+/** A drift event row as a check writes it. */
+export type NewDriftEvent = Insertable<DriftDetectionEventTable>;
+
 export async function insertDriftEventsOnce(
   db: Kysely<Database>,
   checkId: string,

@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../../db/database';
+import type { Db } from '../../../db/database';
 import { raiseRouterAlert, type RouterAlertInput } from '../../../db/repositories/routing-alert.repository';
 import type { RouterLogger } from '../observability/router-logger';
 
@@ -13,7 +12,7 @@ import type { RouterLogger } from '../observability/router-logger';
  *
  * ### Examples
  * ```ts
- * declare const db: Kysely<Database>;
+ * declare const db: Db;
  * declare const logger: RouterLogger;
  * const alerts = new RouterAlerts(db, logger);
  * alerts.raise({ severity: 'critical', kind: 'model_version_broken', modelId: '1', experimentId: null,
@@ -26,7 +25,7 @@ export class RouterAlerts {
   private draining: Promise<void> | null = null;
 
   constructor(
-    private readonly db: Kysely<Database>,
+    private readonly db: Db,
     private readonly logger: RouterLogger,
     private readonly retryMs = 5_000,
   ) {}

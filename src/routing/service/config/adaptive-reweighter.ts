@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Database } from '../../../db/database';
+import type { Db } from '../../../db/database';
 import { armStatistics } from '../../../db/repositories/routing-outcome.repository';
 import { recordServedWeights } from '../../../db/repositories/routing-log.repository';
 import { compileAssigner } from '../../allocation';
@@ -14,13 +13,13 @@ import type { ExperimentRoute, RoutingSnapshot } from './routing-snapshot';
  * ```ts
  * import type { ConfigStore } from './config-store';
  * declare const store: ConfigStore;
- * declare const db: Kysely<Database>;
+ * declare const db: Db;
  * declare const logger: RouterLogger;
  * new AdaptiveReweighter({ db, snapshot: () => store.snapshot, logger, tickMs: 200 });
  * ```
  */
 export interface AdaptiveReweighterOptions {
-  readonly db: Kysely<Database>;
+  readonly db: Db;
   snapshot(): RoutingSnapshot | null;
   readonly logger: RouterLogger;
   /** How often epochs are checked. @default 200 */

@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { withDeadline } from '../../../db/connection';
-import type { Database } from '../../../db/database';
+import type { Db } from '../../../db/database';
 import { loadRoutingConfigRows } from '../../../db/repositories/routing-config.repository';
 import type { ModelSessionCache } from '../inference/model-session-cache';
 import type { RouterLogger } from '../observability/router-logger';
@@ -22,7 +21,7 @@ export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'a
  * declare const onDatabase: (up: boolean) => void;
  * declare const onProblems: (problems: readonly SnapshotProblem[]) => void;
  * declare const databaseUrl: string;
- * declare const db: Kysely<Database>;
+ * declare const db: Db;
  * declare const logger: RouterLogger;
  * declare const metrics: RouterMetrics;
  * declare const reweighter: AdaptiveReweighter;
@@ -31,7 +30,7 @@ export type ReloadTrigger = 'startup' | 'notify' | 'reconnect' | 'periodic' | 'a
  * ```
  */
 export interface ConfigStoreOptions {
-  readonly db: Kysely<Database>;
+  readonly db: Db;
   readonly databaseUrl: string;
   readonly sessions: ModelSessionCache;
   readonly reweighter: AdaptiveReweighter;

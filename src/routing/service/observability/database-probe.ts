@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { pingDatabase, withDeadline } from '../../../db/connection';
-import type { Database } from '../../../db/database';
+import type { Db } from '../../../db/database';
 import type { RouterLogger } from './router-logger';
 
 /**
@@ -9,13 +8,13 @@ import type { RouterLogger } from './router-logger';
  * ### Examples
  * ```ts
  * declare const setDatabaseUp: (up: boolean) => void;
- * declare const db: Kysely<Database>;
+ * declare const db: Db;
  * declare const logger: RouterLogger;
  * new DatabaseProbe({ db, intervalMs: 1_000, timeoutMs: 2_000, logger, onResult: setDatabaseUp });
  * ```
  */
 export interface DatabaseProbeOptions {
-  readonly db: Kysely<Database>;
+  readonly db: Db;
   readonly intervalMs: number;
   /** A probe not answered within this counts as PostgreSQL down. */
   readonly timeoutMs: number;

@@ -1,7 +1,6 @@
 import { InputError, TransientError } from '../../../errors';
-import type { Kysely } from 'kysely';
 import { DatabaseDeadlineError, withDeadline } from '../../../db/connection';
-import type { Database } from '../../../db/database';
+import type { Db } from '../../../db/database';
 import {
   recordOutcomes,
   type OutcomeInput,
@@ -106,13 +105,13 @@ function mayHaveBeenStored(error: unknown): boolean {
  * declare const assignmentLog: PendingIdSource;
  * declare const onDatabase: (up: boolean) => void;
  * declare const predictionLog: PendingIdSource;
- * declare const db: Kysely<Database>;
+ * declare const db: Db;
  * declare const logger: RouterLogger;
  * new OutcomeCommitter({ db, pendingSources: [predictionLog, assignmentLog], maxBatch: 10_000, timeoutMs: 10_000, logger, onDatabase });
  * ```
  */
 export interface OutcomeCommitterOptions {
-  readonly db: Kysely<Database>;
+  readonly db: Db;
   /** Logs whose unflushed rows an outcome may refer to; they are flushed first. */
   readonly pendingSources: readonly PendingIdSource[];
   /** Most outcome items per statement (one request is never split). */

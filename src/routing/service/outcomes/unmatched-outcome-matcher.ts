@@ -1,6 +1,5 @@
-import type { Kysely } from 'kysely';
 import { withDeadline } from '../../../db/connection';
-import type { Database } from '../../../db/database';
+import type { Db } from '../../../db/database';
 import {
   matchUnmatchedOutcomes,
   type MatchedOutcomes,
@@ -12,13 +11,13 @@ import type { RouterLogger } from '../observability/router-logger';
  *
  * ### Examples
  * ```ts
- * declare const db: Kysely<Database>;
+ * declare const db: Db;
  * declare const logger: RouterLogger;
  * new UnmatchedOutcomeMatcher({ db, intervalMs: 5_000, timeoutMs: 5_000, logger });
  * ```
  */
 export interface UnmatchedOutcomeMatcherOptions {
-  readonly db: Kysely<Database>;
+  readonly db: Db;
   readonly intervalMs: number;
   readonly timeoutMs: number;
   readonly logger: RouterLogger;
