@@ -22,6 +22,7 @@ import {
   driftPolicyOf,
   featureProfilesOf,
   performanceMethodOf,
+  undecidedDriftCheck,
   type PerformanceFinding,
 } from './drift-check-core';
 import { loadModelBars } from './model-pipeline';
@@ -115,19 +116,13 @@ export async function checkDrift(db: Db, input: DriftCheckInput): Promise<DriftC
     sampleSize: number,
     version: number | null,
   ): DriftCheckResult => ({
-    checkedAt,
+    ...undecidedDriftCheck(checkedAt, status, reason, sampleSize, {
+      from: input.from.getTime(),
+      to: input.to.getTime(),
+    }),
     checkId,
-    status,
-    reason,
-    sampleSize,
-    drifted: null,
-    share: 0,
-    features: [],
-    performanceDegraded: false,
     report: null,
     version,
-    windowStart: input.from.getTime(),
-    windowEnd: input.to.getTime(),
   });
   if (!champion) return undecided('no-champion', 'the model has no champion', 0, null);
   const version = await getVersionById(db, champion.versionId);

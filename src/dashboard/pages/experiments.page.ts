@@ -1,29 +1,20 @@
 import { listExperiments } from '../../db/repositories/experiment.repository';
-import type { ExperimentStatus } from '../../db/tables/experiments.table';
+import { EXPERIMENT_STATUSES, type ExperimentStatus } from '../../db/tables/experiments.table';
 import { statusTone } from '../../reports/experiment-report';
 import { badge, fmtTime, html, raw } from '../../reports/html';
 import type { DashboardContext, PageResult } from '../context';
 
-const STATUSES: readonly ExperimentStatus[] = [
-  'created',
-  'running',
-  'paused',
-  'completed',
-  'stopped',
-  'failed',
-];
-
 /** `/ui/experiments`: the newest 200 experiments, optionally of one status. */
 export async function experimentsPage(ctx: DashboardContext): Promise<PageResult> {
   const requested = ctx.url.searchParams.get('status');
-  const status = STATUSES.includes(requested as ExperimentStatus)
+  const status = EXPERIMENT_STATUSES.includes(requested as ExperimentStatus)
     ? (requested as ExperimentStatus)
     : undefined;
   const rows = await listExperiments(ctx.db, status ? { status } : {});
   const content = html`<h1>Experiments</h1>
     <p class="sub">A/B experiments between model versions, newest first.</p>
     <div class="pills">
-      <a href="/ui/experiments" ${status ? '' : raw(' class="active"')}>all</a>${STATUSES.map(
+      <a href="/ui/experiments" ${status ? '' : raw(' class="active"')}>all</a>${EXPERIMENT_STATUSES.map(
         (s) =>
           html`<a href="/ui/experiments?status=${s}" ${s === status ? raw(' class="active"') : ''}>${s}</a>`,
       )}
