@@ -191,6 +191,8 @@ export async function modelSupervisorWorkflow(input: SupervisorInput): Promise<v
       validator: (patch) => void parseSupervisorPolicy(state ? mergedPolicy(state.policy, patch) : patch),
     },
   );
+  // With the drift check beside the loop, a request that arrives while a check runs is answered by
+  // that check (it started moments ago) rather than by a second one.
   setHandler(checkDriftNowUpdate, async () => {
     await condition(() => state !== undefined);
     driftRequested = true;
