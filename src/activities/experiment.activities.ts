@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import {
   createExperiment,
   endExperiment,
@@ -15,12 +16,18 @@ import {
   loadPairedBars,
   loadPeriodAggregates,
 } from '../db/repositories/experiment-metrics.repository';
+import { championWasSetBy } from '../db/repositories/alias.repository';
 import { linkJobExperiment } from '../db/repositories/retraining-job.repository';
 import { versionNumbersOf } from '../db/repositories/version.repository';
 import { analyseArms, pairedComparisonOf } from '../lifecycle/analyse-arms';
 import { parseDuration } from '../util/duration';
 import { experimentPolicySchema, type ExperimentPolicyInput } from '../policies/experiment-policy';
-import type { ExperimentAnalysis, ExperimentInfo } from '../workflows/experiment/experiment-types';
+import { workflowIds } from '../temporal/shared';
+import type {
+  ExperimentAnalysis,
+  ExperimentEndSeen,
+  ExperimentInfo,
+} from '../workflows/experiment/experiment-types';
 import { classifyErrors, permanentFailure } from './activity-errors';
 import type { ActivityDeps } from './activity-deps';
 
@@ -191,6 +198,63 @@ export function createExperimentActivities({ db }: ActivityDeps) {
           results: input.results,
         }),
       );
+    },
+
+    /**
+     * Waits for an experiment to end and says how it ended: what a reset retraining job does instead
+     * of starting its experiment a second time. Reads the row every `pollMs` and heartbeats; a retry
+     * (worker restart) simply waits on. An experiment whose workflow closed without ending its row
+     * (terminated) is ended here as failed, so the wait always ends; one whose workflow was never
+     * started (the earlier run was reset between creating and starting it) is `not-started`.
+     */
+    async awaitExperimentEnd({
+      experimentId,
+      pollMs = 2_000,
+    }: {
+      experimentId: string;
+      pollMs?: number;
+    }): Promise<ExperimentEndSeen> {
+      const context = Context.current();
+      const workflow = context.client.workflow.getHandle(workflowIds.experiment(experimentId));
+      for (;;) {
+        const experiment = await load(experimentId);
+        if (!(LIVE_EXPERIMENT_STATUSES as readonly string[]).includes(experiment.status)) {
+          const winner = experiment.variants.find((v) => v.variant === experiment.winner_variant);
+          // Promoted when the experiment's own workflow moved champion to a treatment arm (it may
+          // have moved on since: a later job's promotion does not undo this one).
+          const promoted =
+            winner !== undefined &&
+            !winner.is_control &&
+            (await championWasSetBy(db, winner.version_id, workflow.workflowId));
+          return {
+            kind: 'ended',
+            status: experiment.status as 'completed' | 'stopped' | 'failed',
+            reason: experiment.completion_reason ?? experiment.status,
+            ...(winner ? { winner: winner.variant } : {}),
+            ...(promoted ? { promotedVersion: winner.version } : {}),
+          };
+        }
+        const running = await workflow.describe().then(
+          (d) => d.status.name,
+          (error: unknown) => {
+            if (error instanceof WorkflowNotFoundError) return 'NOT_FOUND';
+            throw error;
+          },
+        );
+        if (running === 'NOT_FOUND' && experiment.status === 'created') return { kind: 'not-started' };
+        if (running !== 'RUNNING') {
+          // The first end wins: if the workflow ended the row meanwhile, this changes nothing.
+          await classifyErrors(() =>
+            endExperiment(db, experimentId, 'failed', {
+              winner: null,
+              reason: `experiment workflow ${running.toLowerCase().replace('_', ' ')} without ending the experiment`,
+            }),
+          );
+          continue;
+        }
+        context.heartbeat();
+        await context.sleep(pollMs);
+      }
     },
 
     /**

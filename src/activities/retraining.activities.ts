@@ -4,7 +4,9 @@ import { newestBarsWindow } from '../db/repositories/market-bars.repository';
 import { getModel } from '../db/repositories/model.repository';
 import {
   finishJob,
+  findJobExperiment,
   findLiveExperiment,
+  type JobExperiment,
   getJobWithModelName,
   insertPendingJob,
   markJobRunningOverWindow,
@@ -110,6 +112,11 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
       policy: SupervisorPolicy;
       /** A live experiment of the model: the job cannot stage a challenger, so it must not train. */
       liveExperiment?: { experimentId: string; status: string };
+      /**
+       * The experiment this job started in an earlier run of its workflow (the run was reset): the
+       * new run concludes from it rather than training again.
+       */
+      ownExperiment?: JobExperiment;
     }> {
       return classifyErrors(async () => {
         const model = await getModel(db, input.model);
@@ -132,11 +139,13 @@ export function createRetrainingActivities({ db }: ActivityDeps) {
           throw error;
         }
         const live = await findLiveExperiment(db, model.model_id);
+        const own = await findJobExperiment(db, row.jobId);
         return {
           jobId: row.jobId,
           champion: champion ? { versionId: champion.versionId, version: champion.version } : null,
           policy: parseSupervisorPolicy(model.supervisor_policy ?? {}),
           ...(live ? { liveExperiment: { experimentId: live.experimentId, status: live.status } } : {}),
+          ...(own ? { ownExperiment: own } : {}),
         };
       });
     },

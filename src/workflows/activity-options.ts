@@ -39,6 +39,22 @@ export const analysisActivity = {
 } satisfies ActivityOptions;
 
 /**
+ * Waiting for an experiment to end (a reset job concluding from the experiment it started),
+ * heartbeating while it polls, so that a dead worker is noticed within a minute and another one
+ * waits on. Attempts are unlimited: an experiment that outlasts one attempt's 90 days (the default
+ * maxDuration is 7) is simply waited for by the next.
+ */
+export const experimentWaitActivity = {
+  startToCloseTimeout: '90 days',
+  heartbeatTimeout: '1 minute',
+  retry: {
+    initialInterval: '5 seconds',
+    maximumInterval: '1 minute',
+    nonRetryableErrorTypes: [...PERMANENT_ERRORS],
+  },
+} satisfies ActivityOptions;
+
+/**
  * Retention: one kind of row per activity, pruned in short batches with a heartbeat after each; a
  * first run over months of backlog can take an hour, and a retry resumes from the last batch.
  */

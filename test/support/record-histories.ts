@@ -11,6 +11,7 @@
  * prints (so a history exported from a real cluster can be dropped in next to them). Re-record after
  * an intended, versioned change (`patched()`), and commit the files. With scenario names, only those run.
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -387,6 +388,67 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
     await handle.cancel();
     await handle.result().catch(() => undefined);
     await ctx.write('retraining-cancelled-in-experiment', handle);
+  },
+
+  /**
+   * The chaos run's sequence: the job's experiment paused, the job reset to its first workflow task,
+   * then the operator stops the experiment. The reset run waits on the experiment it had started
+   * (RETRAINING_PATCHES.concludeOwnExperiment) and ends rejected, its challenger cleared.
+   */
+  async 'reset-during-experiment'(ctx) {
+    const model = 'replay-reset';
+    const { harness, database } = ctx;
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const handle = await harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining(model, 1),
+      taskQueue: harness.taskQueue,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'replay fixture',
+          requestedBy: 'record-histories',
+          windowBars: 1000,
+          experiment: { ...FAST_POLICY.experiment, maxDuration: '1h' },
+        },
+      ],
+    });
+    const experimentId = await waitFor(
+      'the job to start its experiment',
+      async () => (await jobOf(database, model))?.experiment_id ?? undefined,
+      120_000,
+    );
+    const experiment = harness.client.workflow.getHandle(workflowIds.experiment(experimentId));
+    // The job links the experiment just before it starts the experiment's workflow: not found until then.
+    await waitFor('the experiment to run', () =>
+      experiment.query(experimentStatusQuery).then(
+        (view) => view.state === 'running' || undefined,
+        () => undefined,
+      ),
+    );
+    await experiment.executeUpdate(pauseExperimentUpdate, { args: [{ reason: 'replay fixture' }] });
+    const firstTask = (await handle.fetchHistory()).events!.find(
+      (e) => e.workflowTaskCompletedEventAttributes,
+    )!;
+    const { runId } = await harness.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+      reason: 'replay fixture: reset to the start during the experiment',
+      workflowTaskFinishEventId: firstTask.eventId,
+      requestId: randomUUID(),
+    });
+    const resetRun = harness.client.workflow.getHandle(handle.workflowId, runId!);
+    await waitFor('the reset run to wait on the experiment', async () =>
+      (await resetRun.fetchHistory()).events!.some(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitExperimentEnd',
+      )
+        ? true
+        : undefined,
+    );
+    await experiment.executeUpdate(stopExperimentUpdate, { args: [{ reason: 'replay fixture' }] });
+    await resetRun.result();
+    await ctx.write('retraining-reset-concluded-from-experiment', resetRun);
   },
 
   /** A job whose first step fails (its model does not exist): failed, not left `preparing`. */

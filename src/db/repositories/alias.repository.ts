@@ -288,3 +288,22 @@ export async function listAllAliasVersions(
     .select(['a.model_id', 'a.alias', 'v.version', 'a.updated_at'])
     .execute();
 }
+
+/**
+ * Whether `changedBy` (a workflow id, as promotions record it) ever moved champion to this version:
+ * how a promotion is recognised afterwards, even once champion has moved on.
+ */
+export async function championWasSetBy(
+  db: Kysely<Database>,
+  versionId: string,
+  changedBy: string,
+): Promise<boolean> {
+  const row = await db
+    .selectFrom('model_alias_history')
+    .select('version_id')
+    .where('alias', '=', 'champion')
+    .where('version_id', '=', versionId)
+    .where('changed_by', '=', changedBy)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database';
 import { RegistryConflictError, VersionNotFoundError } from '../errors';
 import type {
@@ -308,6 +308,12 @@ export async function raiseExperimentCoverage(
 /**
  * Ends a live experiment. The first end wins: on an experiment that has already ended it changes
  * nothing and says so (a retried activity, or a failure handler running after the end was stored).
+ *
+ * An experiment a retraining job started for its challenger releases that challenger in the same
+ * transaction (promotions go through {@link promoteWinner}, which does the same): the alias belongs
+ * to the live experiment, not to the job's code after it. A job reset, terminated or cancelled while
+ * its experiment ran could otherwise leave the alias on a candidate nothing judges any more (found by
+ * the chaos run: reset to the job's first workflow task during a paused experiment).
  */
 export async function endExperiment(
   db: Kysely<Database>,
@@ -315,20 +321,58 @@ export async function endExperiment(
   status: TerminalExperimentStatus,
   fields: { winner?: string | null; reason?: string; results?: unknown } = {},
 ): Promise<{ ended: boolean; status: ExperimentStatus }> {
-  const updated = await db
-    .updateTable('experiments')
-    .set(endColumns(status, fields))
-    .where('experiment_id', '=', experimentId)
-    .where('status', 'in', [...LIVE_EXPERIMENT_STATUSES])
+  return db.transaction().execute(async (trx) => {
+    const updated = await trx
+      .updateTable('experiments')
+      .set(endColumns(status, fields))
+      .where('experiment_id', '=', experimentId)
+      .where('status', 'in', [...LIVE_EXPERIMENT_STATUSES])
+      .returning(['experiment_id'])
+      .executeTakeFirst();
+    if (updated) {
+      await releaseJobChallenger(
+        trx,
+        experimentId,
+        `experiment ${experimentId} ${status}: ${fields.reason ?? ''}`,
+      );
+      return { ended: true, status };
+    }
+    const row = await trx
+      .selectFrom('experiments')
+      .select('status')
+      .where('experiment_id', '=', experimentId)
+      .executeTakeFirst();
+    if (!row) throw new RegistryConflictError(`experiment ${experimentId} does not exist`);
+    return { ended: false, status: row.status };
+  });
+}
+
+/**
+ * Clears the challenger alias if it still points at the candidate of the retraining job that
+ * started this experiment (compare-and-set: a challenger staged for something else since stays).
+ */
+async function releaseJobChallenger(trx: Transaction<Database>, experimentId: string, reason: string) {
+  const staged = await trx
+    .selectFrom('retraining_jobs')
+    .innerJoin('models', 'models.model_id', 'retraining_jobs.model_id')
+    .innerJoin('model_aliases', (join) =>
+      join
+        .onRef('model_aliases.model_id', '=', 'retraining_jobs.model_id')
+        .onRef('model_aliases.version_id', '=', 'retraining_jobs.new_version_id')
+        .on('model_aliases.alias', '=', 'challenger'),
+    )
+    .select(['models.name as model', 'retraining_jobs.new_version_id as versionId'])
+    .where('retraining_jobs.experiment_id', '=', experimentId)
     .executeTakeFirst();
-  if (Number(updated.numUpdatedRows) > 0) return { ended: true, status };
-  const row = await db
-    .selectFrom('experiments')
-    .select('status')
-    .where('experiment_id', '=', experimentId)
-    .executeTakeFirst();
-  if (!row) throw new RegistryConflictError(`experiment ${experimentId} does not exist`);
-  return { ended: false, status: row.status };
+  if (!staged?.versionId) return;
+  await moveAliasInTransaction(trx, {
+    model: staged.model,
+    alias: 'challenger',
+    version: null,
+    expectedVersionId: staged.versionId,
+    changedBy: `experiment:${experimentId}`,
+    reason: reason.slice(0, 500),
+  });
 }
 
 export interface PromoteWinnerInput {

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database';
 import type { RetrainingJobRow, RetrainingStatus, RetrainingTrigger } from '../tables/retraining.table';
+import type { ExperimentStatus } from '../tables/experiments.table';
 
 /** The states a job row ends in; the row's CHECK gives each of them an end time. */
 export type TerminalRetrainingStatus = Exclude<RetrainingStatus, 'pending' | 'running'>;
@@ -268,4 +269,38 @@ export async function setJobNewVersion(
     .set({ new_version_id: versionId })
     .where('job_id', '=', jobId)
     .execute();
+}
+
+export interface JobExperiment {
+  experimentId: string;
+  status: ExperimentStatus;
+  /** The candidate the job staged as challenger for it. */
+  challengerVersionId: string;
+  challengerVersion: number;
+}
+
+/**
+ * The experiment a job started for its challenger in an earlier run of its workflow, if any. A run
+ * that finds one is a reset (or a replay by hand) of a job that got that far: the experiment and
+ * its candidate exist, and the run concludes from them instead of training again.
+ */
+export async function findJobExperiment(
+  db: Kysely<Database>,
+  jobId: string,
+): Promise<JobExperiment | undefined> {
+  const row = await db
+    .selectFrom('retraining_jobs as j')
+    .innerJoin('experiments as e', 'e.experiment_id', 'j.experiment_id')
+    .innerJoin('model_versions as v', 'v.version_id', 'j.new_version_id')
+    .select(['e.experiment_id', 'e.status', 'v.version_id', 'v.version'])
+    .where('j.job_id', '=', jobId)
+    .executeTakeFirst();
+  return row
+    ? {
+        experimentId: row.experiment_id,
+        status: row.status,
+        challengerVersionId: row.version_id,
+        challengerVersion: row.version,
+      }
+    : undefined;
 }

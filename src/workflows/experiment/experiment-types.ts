@@ -96,6 +96,17 @@ export interface ExperimentResult {
   analysis?: ExperimentAnalysis;
 }
 
+/** How an experiment ended, as read back from the registry by a job that did not start it in this run. */
+export type ExperimentEndSeen =
+  | { kind: 'not-started' }
+  | {
+      kind: 'ended';
+      status: 'completed' | 'stopped' | 'failed';
+      reason: string;
+      winner?: string;
+      promotedVersion?: number;
+    };
+
 export interface ExperimentStatusView {
   experimentId: string;
   model: string | undefined;

@@ -19,10 +19,16 @@ import {
   TriggerKey,
 } from '../../temporal/search-attributes';
 import { workflowIds } from '../../temporal/shared';
-import { analysisActivity, quickActivity, trainingActivityNow } from '../activity-options';
+import {
+  analysisActivity,
+  experimentWaitActivity,
+  quickActivity,
+  trainingActivityNow,
+} from '../activity-options';
 import { experimentWorkflow } from '../experiment/experiment.workflow';
 import { RETRAINING_PATCHES } from '../supervisor/supervisor-patches';
 import type { RetrainingOutcome } from '../supervisor/supervisor-types';
+import type { ExperimentResult } from '../experiment/experiment-types';
 import type { RetrainingInput, RetrainingResult } from './retraining-types';
 
 const {
@@ -35,6 +41,7 @@ const {
   archiveVersion,
 } = proxyActivities<Activities>(quickActivity);
 const { prepareTrainingData, validateCandidate } = proxyActivities<Activities>(analysisActivity);
+const { awaitExperimentEnd } = proxyActivities<Activities>(experimentWaitActivity);
 
 function lifecycle(state: string): void {
   upsertSearchAttributes([{ key: LifecycleStateKey, value: state }]);
@@ -87,16 +94,21 @@ export async function retrainingWorkflow(input: RetrainingInput): Promise<Retrai
     job = patched(RETRAINING_PATCHES.beginNotCancellable)
       ? await CancellationScope.nonCancellable(begin)
       : await begin();
-    if (job.liveExperiment) {
-      // The one-live-experiment-per-model index would refuse our challenger at staging, hours of
-      // training later: fail now, with the reason on the job.
-      throw ApplicationFailure.nonRetryable(
-        `${input.model} already has a live experiment (${job.liveExperiment.experimentId}, ${job.liveExperiment.status}); ` +
-          'end it (galfriday experiments stop) before retraining, or this job would fail at staging',
-        'LiveExperimentError',
-      );
+    let result: RetrainingResult;
+    if (job.ownExperiment && patched(RETRAINING_PATCHES.concludeOwnExperiment)) {
+      result = await concludeFromOwnExperiment(input, job, job.ownExperiment, staged);
+    } else {
+      if (job.liveExperiment) {
+        // The one-live-experiment-per-model index would refuse our challenger at staging, hours of
+        // training later: fail now, with the reason on the job.
+        throw ApplicationFailure.nonRetryable(
+          `${input.model} already has a live experiment (${job.liveExperiment.experimentId}, ${job.liveExperiment.status}); ` +
+            'end it (galfriday experiments stop) before retraining, or this job would fail at staging',
+          'LiveExperimentError',
+        );
+      }
+      result = await runJob(input, job, staged);
     }
-    const result = await runJob(input, job, staged);
     outcome = {
       workflowId: workflowInfo().workflowId,
       status: result.status,
@@ -281,7 +293,13 @@ async function runJob(input: RetrainingInput, job: BegunJob, staged: Staged): Pr
     policy: { ...policy.experiment, ...input.experiment },
   });
   upsertSearchAttributes([{ key: ExperimentIdKey, value: experimentId }]);
-  const outcome = await executeChild(experimentWorkflow, {
+  const outcome = await runExperimentChild(input, experimentId);
+  return concludeJob(input, job, candidate, experimentId, outcome, staged);
+}
+
+/** The job's experiment, as its child workflow; resolves with how it ended. */
+function runExperimentChild(input: RetrainingInput, experimentId: string): Promise<ExperimentResult> {
+  return executeChild(experimentWorkflow, {
     workflowId: workflowIds.experiment(experimentId),
     args: [{ experimentId }],
     // Cancel, not terminate: a terminated experiment could stop half way through its end, and a
@@ -294,7 +312,50 @@ async function runJob(input: RetrainingInput, job: BegunJob, staged: Staged): Pr
       { key: ExperimentIdKey, value: experimentId },
     ],
   });
+}
 
+/**
+ * A run of a job whose earlier run (before a reset) staged its challenger and started its
+ * experiment: the candidate and the experiment are in the registry, so this run neither trains nor
+ * starts the experiment again. It waits for that experiment to end, by its own policy or an
+ * operator (a reset does not apply the replaced run's parent close policy: the experiment runs on
+ * as it was, paused or not), then concludes the job as the first run would have.
+ */
+async function concludeFromOwnExperiment(
+  input: RetrainingInput,
+  job: BegunJob,
+  own: NonNullable<BegunJob['ownExperiment']>,
+  staged: Staged,
+): Promise<RetrainingResult> {
+  log.info('job reset after it had started its experiment: concluding from that experiment', {
+    experimentId: own.experimentId,
+    status: own.status,
+  });
+  const candidate = { versionId: own.challengerVersionId, version: own.challengerVersion };
+  staged.challengerVersionId = candidate.versionId;
+  lifecycle('experimenting');
+  upsertSearchAttributes([{ key: ExperimentIdKey, value: own.experimentId }]);
+  const seen = await awaitExperimentEnd({ experimentId: own.experimentId });
+  const outcome: Pick<ExperimentResult, 'status' | 'reason' | 'promotedVersion'> =
+    seen.kind === 'not-started'
+      ? await runExperimentChild(input, own.experimentId)
+      : {
+          status: seen.status === 'completed' ? 'completed' : 'stopped',
+          reason: seen.reason,
+          ...(seen.promotedVersion !== undefined ? { promotedVersion: seen.promotedVersion } : {}),
+        };
+  return concludeJob(input, job, candidate, own.experimentId, outcome, staged);
+}
+
+/** After the experiment: the job completed (its challenger promoted) or rejected (cleared, archived). */
+async function concludeJob(
+  input: RetrainingInput,
+  job: BegunJob,
+  candidate: { versionId: string; version: number },
+  experimentId: string,
+  outcome: Pick<ExperimentResult, 'status' | 'reason' | 'promotedVersion'>,
+  staged: Staged,
+): Promise<RetrainingResult> {
   if (outcome.promotedVersion !== undefined) {
     // The experiment moved our challenger to champion: nothing of ours is left to take back.
     delete staged.challengerVersionId;

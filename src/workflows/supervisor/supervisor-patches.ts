@@ -34,6 +34,13 @@ export const RETRAINING_PATCHES = {
    * compensation could not end that row, so it stayed `pending` for ever (found by the chaos run).
    */
   beginNotCancellable: 'retraining-begin-not-cancellable',
+  /**
+   * A run that finds the experiment its job started in an earlier run (the job was reset to a point
+   * before it) waits for that experiment and concludes from it: promoted, or rejected with the
+   * challenger cleared. Before, the run failed on "already has a live experiment" with nothing
+   * staged to take back, and the challenger alias outlived the experiment (found by the chaos run).
+   */
+  concludeOwnExperiment: 'retraining-reset-concludes-own-experiment',
 } as const;
 
 export const SCHEDULE_PATCHES = {

@@ -1,10 +1,23 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { getAliases } from '../../../src/db/repositories/alias.repository';
 import { createExperiment } from '../../../src/db/repositories/experiment.repository';
+import { getModel } from '../../../src/db/repositories/model.repository';
+import {
+  insertPendingJob,
+  linkJobExperiment,
+  setJobNewVersion,
+} from '../../../src/db/repositories/retraining-job.repository';
 import { loadRoutingConfigRows } from '../../../src/db/repositories/routing-config.repository';
 import { workflowIds } from '../../../src/temporal/shared';
-import { experimentStatusQuery, retrainingWorkflow } from '../../../src/workflows';
-import { experimentRow } from '../../support/experiment-fixtures';
+import {
+  concludeExperimentUpdate,
+  experimentStatusQuery,
+  pauseExperimentUpdate,
+  retrainingWorkflow,
+  stopExperimentUpdate,
+} from '../../../src/workflows';
+import { experimentRow, seedExperimentModel } from '../../support/experiment-fixtures';
 import { seedChampion, startHarness, waitFor, type TemporalHarness } from '../../support/lifecycle-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
 
@@ -21,7 +34,9 @@ const SHIFTED_MARKET = {
  * - `temporal workflow cancel --workflow-id retrain:<m>:<n>` during the experiment (defect 3): the
  *   child is cancelled with it and must store itself as stopped, so that routers stop splitting and
  *   the model can have its next experiment;
- * - a reset of a finished job (defect 11): the replayed job must not start its experiment again.
+ * - a reset of a finished job (defect 11): the replayed job must not start its experiment again;
+ * - a reset to the job's first workflow task while its experiment is paused (found by the chaos
+ *   run): the new run must conclude from that experiment, and the challenger must not outlive it.
  */
 describe('a retraining job and its experiment child (real Temporal, real Postgres)', function () {
   this.timeout(180_000);
@@ -93,10 +108,187 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
       100,
     );
     assert.match(row.completion_reason ?? '', /^cancelled/);
+    // The terminated job runs no compensation: the experiment's end releases its challenger.
+    assert.deepEqual(
+      (await getAliases(database.db, model)).map((a) => a.alias),
+      ['champion'],
+      'no challenger alias outlives the experiment',
+    );
     await waitFor(
       'the experiment workflow to end as cancelled',
       async () => ((await experimentHandle.describe()).status.name === 'CANCELLED' ? true : undefined),
       10_000,
+    );
+  });
+
+  /**
+   * The chaos run's sequence: the experiment paused, then the job reset to its very first workflow
+   * task. Resolves once the reset run waits on the experiment, which is still paused.
+   */
+  async function resetJobToStartDuringPausedExperiment(model: string) {
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const job = await startJob(model, { maxDuration: '1h' });
+    const experiment = await waitFor(
+      'the job to start its experiment',
+      () =>
+        database.db
+          .selectFrom('experiments')
+          .innerJoin('models', 'models.model_id', 'experiments.model_id')
+          .select(['experiments.experiment_id'])
+          .where('models.name', '=', model)
+          .where('experiments.status', '=', 'running')
+          .executeTakeFirst(),
+      150_000,
+    );
+    const experimentHandle = harness.client.workflow.getHandle(
+      workflowIds.experiment(experiment.experiment_id),
+    );
+    await waitFor('a look at the experiment', async () => {
+      const view = await experimentHandle.query(experimentStatusQuery);
+      return view.looks >= 1;
+    });
+    await experimentHandle.executeUpdate(pauseExperimentUpdate, { args: [{ reason: 'test' }] });
+
+    const history = await job.fetchHistory();
+    const firstTask = history.events!.find((e) => e.workflowTaskCompletedEventAttributes)!;
+    const { runId } = await harness.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId: job.workflowId, runId: job.firstExecutionRunId },
+      reason: 'test: reset the job to its start during its experiment',
+      workflowTaskFinishEventId: firstTask.eventId,
+      requestId: randomUUID(),
+    });
+    const resetRun = harness.client.workflow.getHandle<typeof retrainingWorkflow>(job.workflowId, runId!);
+    await waitFor('the reset run to wait on the experiment', async () => {
+      const events = (await resetRun.fetchHistory()).events!;
+      return events.some(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitExperimentEnd',
+      )
+        ? true
+        : undefined;
+    });
+    // A reset does not apply the replaced run's parent close policy: the experiment is left as it
+    // was (paused, no cancel request), and only an operator or its deadline ends it.
+    assert.equal((await experimentRow(database, experiment.experiment_id)).status, 'paused');
+    assert.ok(
+      !(await experimentHandle.fetchHistory()).events!.some(
+        (e) => e.workflowExecutionCancelRequestedEventAttributes,
+      ),
+      'the experiment got no cancel request',
+    );
+    return { job, resetRun, experimentId: experiment.experiment_id, experimentHandle };
+  }
+
+  /** The reset run neither trained again nor started a second experiment; the job row agrees. */
+  async function assertConcludedFromTheExperiment(
+    reset: Awaited<ReturnType<typeof resetJobToStartDuringPausedExperiment>>,
+    status: 'completed' | 'rejected',
+  ) {
+    const events = (await reset.resetRun.fetchHistory()).events!;
+    const scheduled = events
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((name): name is string => !!name);
+    assert.ok(!scheduled.includes('trainCandidate'), `the reset run trained again: ${scheduled.join(', ')}`);
+    assert.ok(
+      !events.some((e) => e.startChildWorkflowExecutionInitiatedEventAttributes),
+      'the reset run started an experiment again',
+    );
+    const jobRow = await database.db
+      .selectFrom('retraining_jobs')
+      .select(['status', 'experiment_id'])
+      .where('workflow_id', '=', reset.job.workflowId)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual(jobRow, { status, experiment_id: reset.experimentId });
+  }
+
+  it('a reset to the first workflow task during a paused experiment, then a stop: rejected, challenger cleared', async () => {
+    const model = 'reset-job-start-stop';
+    const reset = await resetJobToStartDuringPausedExperiment(model);
+    await reset.experimentHandle.executeUpdate(stopExperimentUpdate, {
+      args: [{ reason: 'test: operator stop' }],
+    });
+    const result = await reset.resetRun.result();
+    assert.equal(result.status, 'rejected');
+    assert.equal(result.experimentId, reset.experimentId);
+    assert.equal((await experimentRow(database, reset.experimentId)).status, 'stopped');
+    assert.deepEqual(
+      (await getAliases(database.db, model)).map((a) => a.alias),
+      ['champion'],
+      'the challenger was cleared',
+    );
+    const candidate = await database.db
+      .selectFrom('model_versions')
+      .innerJoin('models', 'models.model_id', 'model_versions.model_id')
+      .select('model_versions.stage')
+      .where('models.name', '=', model)
+      .where('model_versions.version', '=', result.candidateVersion!)
+      .executeTakeFirstOrThrow();
+    assert.equal(candidate.stage, 'archived');
+    await assertConcludedFromTheExperiment(reset, 'rejected');
+  });
+
+  it('a reset to the first workflow task during a paused experiment, then a conclude: the job completes', async () => {
+    const model = 'reset-job-start-conclude';
+    const reset = await resetJobToStartDuringPausedExperiment(model);
+    await reset.experimentHandle.executeUpdate(concludeExperimentUpdate, {
+      args: [{ winner: 'challenger', reason: 'test: desk sign-off' }],
+    });
+    const result = await reset.resetRun.result();
+    assert.equal(result.status, 'completed');
+    assert.equal(result.promotedVersion, 2);
+    assert.deepEqual(
+      (await getAliases(database.db, model)).map((a) => `${a.alias}:v${a.version}`),
+      ['champion:v2'],
+    );
+    await assertConcludedFromTheExperiment(reset, 'completed');
+  });
+
+  it('a run that finds its experiment created but never started starts it, then concludes', async () => {
+    // What an earlier run leaves when it is reset between creating its experiment and starting the
+    // experiment's workflow: the job row with its candidate and experiment, no experiment workflow.
+    const { model, challengerVersionId } = await seedExperimentModel(database, 'reset-before-start', 5);
+    const { experiment_id: experimentId } = await createExperiment(database.db, {
+      model,
+      name: `${model}: v1 vs v2`,
+      variants: [
+        { variant: 'control', version: 1, weight: 0.5, isControl: true },
+        { variant: 'challenger', version: 2, weight: 0.5, isControl: false },
+      ],
+      policy: { analysisInterval: '1s', maxDuration: '2s' },
+      createdBy: 'test',
+    });
+    const { jobId } = await insertPendingJob(database.db, {
+      modelId: (await getModel(database.db, model)).model_id,
+      jobNumber: 1,
+      trigger: 'manual',
+      reason: 'the earlier run',
+      requestedBy: 'test',
+      workflowId: workflowIds.retraining(model, 1),
+      baseVersionId: null,
+    });
+    await setJobNewVersion(database.db, jobId, challengerVersionId);
+    await linkJobExperiment(database.db, jobId, experimentId);
+
+    const job = await startJob(model, {});
+    const result = await job.result();
+    // Nobody sends traffic: the experiment ends for futility at its 2 s deadline.
+    assert.equal(result.status, 'rejected');
+    assert.equal(result.experimentId, experimentId);
+    assert.equal((await experimentRow(database, experimentId)).status, 'completed');
+    const events = (await job.fetchHistory()).events!;
+    const started = events.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes);
+    assert.deepEqual(
+      started.map((e) => e.startChildWorkflowExecutionInitiatedEventAttributes!.workflowId),
+      [workflowIds.experiment(experimentId)],
+    );
+    assert.ok(
+      !events.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate'),
+      'no training',
+    );
+    assert.deepEqual(
+      (await getAliases(database.db, model)).map((a) => a.alias),
+      ['champion'],
+      'the challenger was cleared',
     );
   });
 
