@@ -167,7 +167,9 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
 
   const lastRows: DriftRow[] = lastCheck
     .filter((e) => e.driftType === 'data_drift' || e.driftType === 'prediction_drift')
-    .filter((e) => e.metric !== 'dataset')
+    // The check's two dataset-level rows (drifted share over the window and over its recent part)
+    // are summaries, not features: they have the tile above and the figure below.
+    .filter((e) => e.metric !== 'dataset' && e.metric !== 'dataset_recent')
     .map((e: DriftEventPoint) => ({
       name: e.metric,
       method: e.method,
@@ -181,6 +183,7 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
       currentRows: e.sampleSize,
     }));
   const dataset = lastCheck.find((e) => e.metric === 'dataset');
+  const datasetRecent = lastCheck.find((e) => e.metric === 'dataset_recent');
   const performance = lastCheck.find((e) => e.driftType === 'performance_drift');
   const href = (params: Record<string, string>) => {
     const next = new URLSearchParams({ feature: selected, window: windowText, ...params });
@@ -239,6 +242,7 @@ export async function modelPage(ctx: DashboardContext, name: string): Promise<Pa
         </div>
         <div class="note">
           ${dataset ? `${fmtTime(dataset.at)} · share ${fmtNumber(dataset.statistic, 3)}` : 'the supervisor records checks'}
+          ${datasetRecent ? ` · recent ${fmtNumber(datasetRecent.statistic, 3)}${datasetRecent.drifted ? ' (drifted)' : ''}` : ''}
         </div>
       </div>
       <div class="stat" data-testid="supervisor-health">

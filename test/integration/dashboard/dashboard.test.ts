@@ -264,6 +264,8 @@ describe('operator dashboard in headless Chromium (real Temporal, real Postgres)
     const drift = await page.locator('#drift').innerText();
     for (const feature of ['ret_1', 'ret_5', 'model output']) assert.match(drift, new RegExp(feature));
     assert.match(drift, /Latest recorded check/);
+    // The check's dataset-level rows are summaries (the tile and the share figure), not features.
+    assert.doesNotMatch(drift, /dataset_recent|^dataset\b/m);
 
     await page.click('#drift .pills a:text-is("ret_5")');
     assert.equal(new URL(page.url()).searchParams.get('feature'), 'ret_5');
