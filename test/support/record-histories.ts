@@ -11,7 +11,6 @@
  * prints (so a history exported from a real cluster can be dropped in next to them). Re-record after
  * an intended, versioned change (`patched()`), and commit the files. With scenario names, only those run.
  */
-import { randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -58,6 +57,7 @@ import {
 } from './lifecycle-fixtures';
 import { createTestDatabase, stopTestStack, type TestDatabase } from './test-stack';
 import { MANIFEST_PATH, writeManifest } from './workflow-manifest';
+import { completedWorkflowTasks, resetWorkflow } from './workflow-reset';
 
 export const HISTORIES_DIR = path.resolve(__dirname, '../fixtures/histories');
 
@@ -428,17 +428,13 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
       ),
     );
     await experiment.executeUpdate(pauseExperimentUpdate, { args: [{ reason: 'replay fixture' }] });
-    const firstTask = (await handle.fetchHistory()).events!.find(
-      (e) => e.workflowTaskCompletedEventAttributes,
-    )!;
-    const { runId } = await harness.client.workflowService.resetWorkflowExecution({
-      namespace: 'default',
-      workflowExecution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
-      reason: 'replay fixture: reset to the start during the experiment',
-      workflowTaskFinishEventId: firstTask.eventId,
-      requestId: randomUUID(),
-    });
-    const resetRun = harness.client.workflow.getHandle(handle.workflowId, runId!);
+    const [firstTask] = await completedWorkflowTasks(handle);
+    const resetRun = await resetWorkflow(
+      harness.client,
+      handle,
+      firstTask,
+      'replay fixture: reset to the start during the experiment',
+    );
     await waitFor('the reset run to wait on the experiment', async () =>
       (await resetRun.fetchHistory()).events!.some(
         (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'awaitExperimentEnd',

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
 import { getAliases } from '../../../src/db/repositories/alias.repository';
 import { createExperiment } from '../../../src/db/repositories/experiment.repository';
 import { getModel } from '../../../src/db/repositories/model.repository';
@@ -20,6 +20,7 @@ import {
 import { experimentRow, seedExperimentModel } from '../../support/experiment-fixtures';
 import { seedChampion, startHarness, waitFor, type TemporalHarness } from '../../support/lifecycle-fixtures';
 import { createTestDatabase, type TestDatabase } from '../../support/test-stack';
+import { completedWorkflowTasks, resetWorkflow } from '../../support/workflow-reset';
 
 /** A market whose regime changes after the champion's training window: the candidate passes its gate. */
 const SHIFTED_MARKET = {
@@ -73,10 +74,8 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
     });
   }
 
-  it('a terminated job cancels its experiment (REQUEST_CANCEL), which then stores itself as stopped', async () => {
-    const model = 'terminate-job';
-    await seedChampion(database, { model, ...SHIFTED_MARKET });
-    const job = await startJob(model, { maxDuration: '1h' });
+  /** The job's experiment once it runs and has looked at its data at least once. */
+  async function runningExperimentOf(model: string) {
     const experiment = await waitFor(
       'the job to start its experiment',
       () =>
@@ -96,6 +95,14 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
       const view = await experimentHandle.query(experimentStatusQuery);
       return view.looks >= 1;
     });
+    return { experiment, experimentHandle };
+  }
+
+  it('a terminated job cancels its experiment (REQUEST_CANCEL), which then stores itself as stopped', async () => {
+    const model = 'terminate-job';
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const job = await startJob(model, { maxDuration: '1h' });
+    const { experiment, experimentHandle } = await runningExperimentOf(model);
     // `temporal workflow terminate`: the job runs no more code; the parent close policy acts for it.
     await job.terminate('test: terminate the job during its experiment');
     const row = await waitFor(
@@ -128,37 +135,16 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
   async function resetJobToStartDuringPausedExperiment(model: string) {
     await seedChampion(database, { model, ...SHIFTED_MARKET });
     const job = await startJob(model, { maxDuration: '1h' });
-    const experiment = await waitFor(
-      'the job to start its experiment',
-      () =>
-        database.db
-          .selectFrom('experiments')
-          .innerJoin('models', 'models.model_id', 'experiments.model_id')
-          .select(['experiments.experiment_id'])
-          .where('models.name', '=', model)
-          .where('experiments.status', '=', 'running')
-          .executeTakeFirst(),
-      150_000,
-    );
-    const experimentHandle = harness.client.workflow.getHandle(
-      workflowIds.experiment(experiment.experiment_id),
-    );
-    await waitFor('a look at the experiment', async () => {
-      const view = await experimentHandle.query(experimentStatusQuery);
-      return view.looks >= 1;
-    });
+    const { experiment, experimentHandle } = await runningExperimentOf(model);
     await experimentHandle.executeUpdate(pauseExperimentUpdate, { args: [{ reason: 'test' }] });
 
-    const history = await job.fetchHistory();
-    const firstTask = history.events!.find((e) => e.workflowTaskCompletedEventAttributes)!;
-    const { runId } = await harness.client.workflowService.resetWorkflowExecution({
-      namespace: 'default',
-      workflowExecution: { workflowId: job.workflowId, runId: job.firstExecutionRunId },
-      reason: 'test: reset the job to its start during its experiment',
-      workflowTaskFinishEventId: firstTask.eventId,
-      requestId: randomUUID(),
-    });
-    const resetRun = harness.client.workflow.getHandle<typeof retrainingWorkflow>(job.workflowId, runId!);
+    const [firstTask] = await completedWorkflowTasks(job);
+    const resetRun = (await resetWorkflow(
+      harness.client,
+      job,
+      firstTask,
+      'test: reset the job to its start during its experiment',
+    )) as WorkflowHandle<typeof retrainingWorkflow>;
     await waitFor('the reset run to wait on the experiment', async () => {
       const events = (await resetRun.fetchHistory()).events!;
       return events.some(
@@ -311,14 +297,7 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
     const resetTo = [...history.events!]
       .reverse()
       .find((e) => Number(e.eventId) < Number(startChild.eventId) && e.workflowTaskCompletedEventAttributes)!;
-    const { runId } = await harness.client.workflowService.resetWorkflowExecution({
-      namespace: 'default',
-      workflowExecution: { workflowId: job.workflowId, runId: job.firstExecutionRunId },
-      reason: 'test: reset a finished job',
-      workflowTaskFinishEventId: resetTo.eventId,
-      requestId: randomUUID(),
-    });
-    const resetRun = harness.client.workflow.getHandle(job.workflowId, runId!);
+    const resetRun = await resetWorkflow(harness.client, job, resetTo.eventId, 'test: reset a finished job');
     await resetRun.result().catch(() => undefined);
     const resetHistory = await resetRun.fetchHistory();
     assert.ok(
@@ -336,25 +315,7 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
     await seedChampion(database, { model, ...SHIFTED_MARKET });
     // Nobody sends traffic and the experiment would run for an hour: only the cancel ends it.
     const job = await startJob(model, { maxDuration: '1h' });
-    const experiment = await waitFor(
-      'the job to start its experiment',
-      () =>
-        database.db
-          .selectFrom('experiments')
-          .innerJoin('models', 'models.model_id', 'experiments.model_id')
-          .select(['experiments.experiment_id'])
-          .where('models.name', '=', model)
-          .where('experiments.status', '=', 'running')
-          .executeTakeFirst(),
-      150_000,
-    );
-    const experimentHandle = harness.client.workflow.getHandle(
-      workflowIds.experiment(experiment.experiment_id),
-    );
-    await waitFor('a look at the experiment', async () => {
-      const view = await experimentHandle.query(experimentStatusQuery);
-      return view.looks >= 1;
-    });
+    const { experiment, experimentHandle } = await runningExperimentOf(model);
     const live = await loadRoutingConfigRows(database.db);
     assert.ok(
       live.experiments.some((e) => e.experimentId === experiment.experiment_id),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { getExperiment, listExperiments } from '../../../src/db/repositories/experiment.repository';
 import { recentJobs } from '../../../src/db/repositories/retraining-job.repository';
@@ -13,6 +12,7 @@ import {
   stopExperimentUpdate,
 } from '../../../src/workflows';
 import type { Rng } from '../../../src/stats';
+import { completedWorkflowTasks, resetWorkflow } from '../workflow-reset';
 
 /** What an operator does at a random moment, as the `temporal` CLI or the Web UI would. */
 export const OPERATOR_ACTIONS = [
@@ -143,19 +143,14 @@ async function perform(action: OperatorAction, { client, db, taskQueue, model, r
  * runs again from there, activities and children included.
  */
 async function resetToRandomPoint(client: Client, handle: WorkflowHandle, rng: Rng): Promise<string> {
-  const { runId } = await handle.describe();
-  const completed = ((await handle.fetchHistory()).events ?? []).filter(
-    (e) => e.workflowTaskCompletedEventAttributes,
-  );
+  const completed = await completedWorkflowTasks(handle);
   if (!completed.length) return 'nothing to reset to';
   const first = rng.next() < 0.5;
-  const point = first ? completed[0]! : completed.at(-1)!;
-  await client.workflowService.resetWorkflowExecution({
-    namespace: client.options.namespace,
-    workflowExecution: { workflowId: handle.workflowId, runId },
-    workflowTaskFinishEventId: point.eventId,
-    requestId: randomUUID(),
-    reason: 'chaos: operator resets the workflow',
-  });
+  await resetWorkflow(
+    client,
+    handle,
+    first ? completed[0] : completed.at(-1),
+    'chaos: operator resets the workflow',
+  );
   return `reset ${handle.workflowId} to its ${first ? 'first' : 'last'} workflow task`;
 }
