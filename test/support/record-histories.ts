@@ -447,6 +447,41 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
     await ctx.write('retraining-reset-concluded-from-experiment', resetRun);
   },
 
+  /**
+   * A finished job reset to the workflow task before it started its experiment: the start is refused
+   * (REJECT_DUPLICATE) and the run concludes from the experiment that ran, rejected again.
+   */
+  async 'reset-after-experiment-started'(ctx) {
+    const model = 'replay-reset-late';
+    const { harness, database } = ctx;
+    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    // No traffic: the experiment ends for futility after 2 s and the job rejects the challenger.
+    const handle = await harness.client.workflow.start(retrainingWorkflow, {
+      workflowId: workflowIds.retraining(model, 1),
+      taskQueue: harness.taskQueue,
+      args: [
+        {
+          model,
+          jobNumber: 1,
+          trigger: 'manual',
+          reason: 'replay fixture',
+          requestedBy: 'record-histories',
+          windowBars: 1000,
+          experiment: { ...FAST_POLICY.experiment, maxDuration: '2s' },
+        },
+      ],
+    });
+    await handle.result();
+    const events = (await handle.fetchHistory()).events!;
+    const startChild = events.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!;
+    const before = [...events]
+      .reverse()
+      .find((e) => Number(e.eventId) < Number(startChild.eventId) && e.workflowTaskCompletedEventAttributes)!;
+    const resetRun = await resetWorkflow(harness.client, handle, before.eventId, 'replay fixture');
+    await resetRun.result();
+    await ctx.write('retraining-reset-after-experiment-started', resetRun);
+  },
+
   /** A job whose first step fails (its model does not exist): failed, not left `preparing`. */
   async 'failed-at-first-step'(ctx) {
     const handle = await ctx.harness.client.workflow.start(retrainingWorkflow, {

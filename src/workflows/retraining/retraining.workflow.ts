@@ -11,6 +11,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Activities } from '../../activities';
 import {
   ExperimentIdKey,
@@ -28,7 +29,7 @@ import {
 import { experimentWorkflow } from '../experiment/experiment.workflow';
 import { RETRAINING_PATCHES } from '../supervisor/supervisor-patches';
 import type { RetrainingOutcome } from '../supervisor/supervisor-types';
-import type { ExperimentResult } from '../experiment/experiment-types';
+import type { ExperimentEndSeen, ExperimentResult } from '../experiment/experiment-types';
 import type { RetrainingInput, RetrainingResult } from './retraining-types';
 
 const {
@@ -293,8 +294,37 @@ async function runJob(input: RetrainingInput, job: BegunJob, staged: Staged): Pr
     policy: { ...policy.experiment, ...input.experiment },
   });
   upsertSearchAttributes([{ key: ExperimentIdKey, value: experimentId }]);
-  const outcome = await runExperimentChild(input, experimentId);
+  let outcome: ExperimentOutcome;
+  try {
+    outcome = await runExperimentChild(input, experimentId);
+  } catch (error) {
+    // A reset to a point after the job created its experiment: the earlier run started it (it runs
+    // on, or has ended), and REJECT_DUPLICATE refuses a second run. Conclude from that one instead
+    // of failing a job whose experiment may still promote its candidate.
+    if (
+      !(error instanceof WorkflowExecutionAlreadyStartedError) ||
+      !patched(RETRAINING_PATCHES.concludeOwnExperiment)
+    )
+      throw error;
+    log.info('job reset after it had started its experiment: concluding from that experiment', {
+      experimentId,
+    });
+    outcome = outcomeSeen(await awaitExperimentEnd({ experimentId }), experimentId);
+  }
   return concludeJob(input, job, candidate, experimentId, outcome, staged);
+}
+
+type ExperimentOutcome = Pick<ExperimentResult, 'status' | 'reason' | 'promotedVersion'>;
+
+/** How an experiment that ended without this run ended, as the job's conclusion needs it. */
+function outcomeSeen(seen: ExperimentEndSeen, experimentId: string): ExperimentOutcome {
+  if (seen.kind === 'not-started')
+    throw ApplicationFailure.nonRetryable(`experiment ${experimentId} was never started`);
+  return {
+    status: seen.status === 'completed' ? 'completed' : 'stopped',
+    reason: seen.reason,
+    ...(seen.promotedVersion !== undefined ? { promotedVersion: seen.promotedVersion } : {}),
+  };
 }
 
 /** The job's experiment, as its child workflow; resolves with how it ended. */
@@ -336,14 +366,10 @@ async function concludeFromOwnExperiment(
   lifecycle('experimenting');
   upsertSearchAttributes([{ key: ExperimentIdKey, value: own.experimentId }]);
   const seen = await awaitExperimentEnd({ experimentId: own.experimentId });
-  const outcome: Pick<ExperimentResult, 'status' | 'reason' | 'promotedVersion'> =
+  const outcome =
     seen.kind === 'not-started'
       ? await runExperimentChild(input, own.experimentId)
-      : {
-          status: seen.status === 'completed' ? 'completed' : 'stopped',
-          reason: seen.reason,
-          ...(seen.promotedVersion !== undefined ? { promotedVersion: seen.promotedVersion } : {}),
-        };
+      : outcomeSeen(seen, own.experimentId);
   return concludeJob(input, job, candidate, own.experimentId, outcome, staged);
 }
 
@@ -353,7 +379,7 @@ async function concludeJob(
   job: BegunJob,
   candidate: { versionId: string; version: number },
   experimentId: string,
-  outcome: Pick<ExperimentResult, 'status' | 'reason' | 'promotedVersion'>,
+  outcome: ExperimentOutcome,
   staged: Staged,
 ): Promise<RetrainingResult> {
   if (outcome.promotedVersion !== undefined) {

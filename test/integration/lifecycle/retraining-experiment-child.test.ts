@@ -35,7 +35,8 @@ const SHIFTED_MARKET = {
  * - `temporal workflow cancel --workflow-id retrain:<m>:<n>` during the experiment (defect 3): the
  *   child is cancelled with it and must store itself as stopped, so that routers stop splitting and
  *   the model can have its next experiment;
- * - a reset of a finished job (defect 11): the replayed job must not start its experiment again;
+ * - a reset of a finished job (defect 11): the replayed job must not start its experiment again,
+ *   and concludes from the one that ran;
  * - a reset to the job's first workflow task while its experiment is paused (found by the chaos
  *   run): the new run must conclude from that experiment, and the challenger must not outlive it.
  */
@@ -298,11 +299,18 @@ describe('a retraining job and its experiment child (real Temporal, real Postgre
       .reverse()
       .find((e) => Number(e.eventId) < Number(startChild.eventId) && e.workflowTaskCompletedEventAttributes)!;
     const resetRun = await resetWorkflow(harness.client, job, resetTo.eventId, 'test: reset a finished job');
-    await resetRun.result().catch(() => undefined);
+    const again = (await resetRun.result()) as Awaited<ReturnType<typeof retrainingWorkflow>>;
     const resetHistory = await resetRun.fetchHistory();
     assert.ok(
       resetHistory.events!.some((e) => e.startChildWorkflowExecutionFailedEventAttributes),
       'the reset run tried to start the experiment again and was refused',
+    );
+    // …and then concluded from the experiment that had run, as the first run had.
+    assert.equal(again.status, 'rejected');
+    assert.equal(again.experimentId, experimentId);
+    assert.deepEqual(
+      (await getAliases(database.db, model)).map((a) => a.alias),
+      ['champion'],
     );
 
     const experimentAfter = await harness.client.workflow.getHandle(experimentWorkflowId).describe();
