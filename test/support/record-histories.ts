@@ -207,6 +207,29 @@ async function runningExperiment(
   return { experimentId, handle };
 }
 
+/**
+ * Job 1 of a model seeded on {@link SHIFTED_MARKET} (its candidate passes the gate and goes to an
+ * experiment), with the fast experiment policy and the given maximum duration.
+ */
+async function startShiftedJob(ctx: Context, model: string, maxDuration: string) {
+  await seedChampion(ctx.database, { model, ...SHIFTED_MARKET });
+  return ctx.harness.client.workflow.start(retrainingWorkflow, {
+    workflowId: workflowIds.retraining(model, 1),
+    taskQueue: ctx.harness.taskQueue,
+    args: [
+      {
+        model,
+        jobNumber: 1,
+        trigger: 'manual',
+        reason: 'replay fixture',
+        requestedBy: 'record-histories',
+        windowBars: 1000,
+        experiment: { ...FAST_POLICY.experiment, maxDuration },
+      },
+    ],
+  });
+}
+
 const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   /** The whole loop with a better challenger: promoted. */
   async promoted(ctx) {
@@ -363,23 +386,8 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
    */
   async 'cancelled-in-experiment'(ctx) {
     const model = 'replay-cancel';
-    const { harness, database } = ctx;
-    await seedChampion(database, { model, ...SHIFTED_MARKET });
-    const handle = await harness.client.workflow.start(retrainingWorkflow, {
-      workflowId: workflowIds.retraining(model, 1),
-      taskQueue: harness.taskQueue,
-      args: [
-        {
-          model,
-          jobNumber: 1,
-          trigger: 'manual',
-          reason: 'replay fixture',
-          requestedBy: 'record-histories',
-          windowBars: 1000,
-          experiment: { ...FAST_POLICY.experiment, maxDuration: '1h' },
-        },
-      ],
-    });
+    const { database } = ctx;
+    const handle = await startShiftedJob(ctx, model, '1h');
     await waitFor(
       'the job to stage its challenger',
       async () => (await getAliases(database.db, model)).some((a) => a.alias === 'challenger'),
@@ -398,22 +406,7 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
   async 'reset-during-experiment'(ctx) {
     const model = 'replay-reset';
     const { harness, database } = ctx;
-    await seedChampion(database, { model, ...SHIFTED_MARKET });
-    const handle = await harness.client.workflow.start(retrainingWorkflow, {
-      workflowId: workflowIds.retraining(model, 1),
-      taskQueue: harness.taskQueue,
-      args: [
-        {
-          model,
-          jobNumber: 1,
-          trigger: 'manual',
-          reason: 'replay fixture',
-          requestedBy: 'record-histories',
-          windowBars: 1000,
-          experiment: { ...FAST_POLICY.experiment, maxDuration: '1h' },
-        },
-      ],
-    });
+    const handle = await startShiftedJob(ctx, model, '1h');
     const experimentId = await waitFor(
       'the job to start its experiment',
       async () => (await jobOf(database, model))?.experiment_id ?? undefined,
@@ -453,24 +446,9 @@ const SCENARIOS: Record<string, (ctx: Context) => Promise<void>> = {
    */
   async 'reset-after-experiment-started'(ctx) {
     const model = 'replay-reset-late';
-    const { harness, database } = ctx;
-    await seedChampion(database, { model, ...SHIFTED_MARKET });
+    const { harness } = ctx;
     // No traffic: the experiment ends for futility after 2 s and the job rejects the challenger.
-    const handle = await harness.client.workflow.start(retrainingWorkflow, {
-      workflowId: workflowIds.retraining(model, 1),
-      taskQueue: harness.taskQueue,
-      args: [
-        {
-          model,
-          jobNumber: 1,
-          trigger: 'manual',
-          reason: 'replay fixture',
-          requestedBy: 'record-histories',
-          windowBars: 1000,
-          experiment: { ...FAST_POLICY.experiment, maxDuration: '2s' },
-        },
-      ],
-    });
+    const handle = await startShiftedJob(ctx, model, '2s');
     await handle.result();
     const events = (await handle.fetchHistory()).events!;
     const startChild = events.find((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)!;
